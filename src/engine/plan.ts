@@ -1,0 +1,424 @@
+// The run engine: from the pipeline, the run's arguments and the observed facts of executable nodes, derive
+// every node's phase and what to start or stop now. Pure and level-triggered: the same input gives the same plan.
+import type { Component, Dag, JsonValue, Pipeline, Task } from '../model/types.js';
+import { outputArtifactUri, taskRootUri } from '../artifacts/keys.js';
+import { evaluateCondition } from './cel.js';
+import { cacheFingerprint } from './fingerprint.js';
+import { ResolutionError, resolveTaskInputs, upstreamOf, type SiblingResult } from './resolve.js';
+import {
+  isSuccessful,
+  isTerminal,
+  type ExecutionFact,
+  type LaunchRequest,
+  type NodeKind,
+  type NodeOutputs,
+  type NodePhase,
+  type NodeView,
+  type PlanInput,
+  type PlanResult,
+  type ResolvedInputs,
+  type RunPhase,
+  type RuntimeArtifact,
+  type SkipReason,
+} from './state.js';
+import { coerceParameter } from './values.js';
+
+interface Eval extends SiblingResult {
+  started: boolean;
+}
+
+const EMPTY_OUTPUTS = (): NodeOutputs => ({ parameters: {}, artifacts: {} });
+
+export function plan(input: PlanInput): PlanResult {
+  return new Planner(input).run();
+}
+
+class Planner {
+  private readonly nodes: Record<string, NodeView> = {};
+  private readonly launch: LaunchRequest[] = [];
+  private readonly stop: PlanResult['stop'] = [];
+  private wakeAt: number | undefined;
+  private budget: number;
+  private readonly startedPrefixes = new Set<string>();
+  private readonly now: number;
+
+  constructor(private readonly input: PlanInput) {
+    this.now = Date.parse(input.now);
+    let running = 0;
+    for (const [id, fact] of Object.entries(input.facts)) {
+      if (fact.phase === 'Pending' || fact.phase === 'Running') running++;
+      const parts = id.split('/');
+      for (let i = 1; i <= parts.length; i++) this.startedPrefixes.add(parts.slice(0, i).join('/'));
+    }
+    this.budget = input.parallelism && input.parallelism > 0 ? Math.max(0, input.parallelism - running) : Infinity;
+  }
+
+  run(): PlanResult {
+    const { pipeline } = this.input;
+    const rootScope = this.rootScope(pipeline);
+    let root: Eval;
+    if ('error' in rootScope) {
+      root = { phase: 'Failed', displayName: pipeline.name, message: rootScope.error, started: false };
+    } else {
+      root = this.evalDag('', pipeline.root, rootScope, false);
+    }
+    const phase = this.runPhase(root);
+    const result: PlanResult = { phase, nodes: this.nodes, launch: this.launch, stop: this.stop };
+    const message = phase === 'Failed' || phase === 'Error' ? (this.firstFailure() ?? root.message) : undefined;
+    if (message) result.message = message;
+    if (phase === 'Cancelled') result.message = 'run cancelled';
+    if (this.wakeAt !== undefined && !isRunTerminal(phase)) result.wakeAt = new Date(this.wakeAt).toISOString();
+    if (phase === 'Succeeded' && root.outputs) result.outputs = root.outputs;
+    return result;
+  }
+
+  private rootScope(p: Pipeline): ResolvedInputs | { error: string } {
+    const parameters: Record<string, JsonValue> = {};
+    for (const [name, def] of Object.entries(p.root.inputs.parameters)) {
+      const given = this.input.arguments[name];
+      const v = given ?? def.default;
+      if (v === undefined || v === null) {
+        if (!def.optional) return { error: `pipeline parameter "${name}" is required and has no default; pass it as an argument` };
+        continue;
+      }
+      const coerced = coerceParameter(v, def.type);
+      if (coerced === undefined) return { error: `pipeline parameter "${name}" expects ${def.type}, got ${JSON.stringify(v)}` };
+      parameters[name] = coerced;
+    }
+    return { parameters, artifacts: {} };
+  }
+
+  private runPhase(root: Eval): RunPhase {
+    const running = Object.values(this.input.facts).some((f) => f.phase === 'Pending' || f.phase === 'Running');
+    if (this.input.cancelRequested) return running ? 'Running' : 'Cancelled';
+    if (root.phase === 'Succeeded' || root.phase === 'Failed' || root.phase === 'Error') return root.phase;
+    if (root.phase === 'Cached') return 'Succeeded';
+    return root.started || this.launch.length > 0 ? 'Running' : 'Pending';
+  }
+
+  private firstFailure(): string | undefined {
+    const failed = Object.values(this.nodes)
+      .filter((n) => (n.phase === 'Failed' || n.phase === 'Error') && n.kind !== 'dag' && n.kind !== 'loop' && n.kind !== 'iteration')
+      .sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? ''));
+    const n = failed[0];
+    return n ? `task ${n.id} ${n.phase === 'Error' ? 'errored' : 'failed'}: ${n.message ?? 'no message'}` : undefined;
+  }
+
+  private component(name: string): Component {
+    const c = this.input.pipeline.components[name];
+    if (!c) throw new ResolutionError(`unknown component ${name}`);
+    return c;
+  }
+
+  private setNode(view: NodeView): void {
+    this.nodes[view.id] = view;
+  }
+
+  /** Evaluates every task of a DAG in dependency order and derives the DAG's own phase and outputs. */
+  private evalDag(prefix: string, comp: Component, scope: ResolvedInputs, hold: boolean): Eval {
+    const dag = (comp.implementation as { dag: Dag }).dag;
+    const results = new Map<string, Eval>();
+    const visiting = new Set<string>();
+    const evalByName = (name: string): Eval | undefined => {
+      const done = results.get(name);
+      if (done) return done;
+      const task = dag.tasks[name];
+      if (!task || visiting.has(name)) return undefined;
+      visiting.add(name);
+      const r = this.evalTask(prefix, task, scope, hold, evalByName);
+      results.set(name, r);
+      return r;
+    };
+    for (const name of Object.keys(dag.tasks)) evalByName(name);
+    const evals = [...results.values()];
+    const started = evals.some((e) => e.started);
+    if (!evals.every((e) => isTerminal(e.phase))) return { phase: started ? 'Running' : 'Pending', displayName: comp.name, started };
+    const bad = evals.find((e) => e.phase === 'Failed') ?? evals.find((e) => e.phase === 'Error');
+    if (bad) return { phase: bad.phase, displayName: comp.name, started, message: bad.message };
+    if (evals.length > 0 && evals.every((e) => e.phase === 'Cancelled' || e.phase === 'Skipped') && evals.some((e) => e.phase === 'Cancelled')) {
+      return { phase: 'Cancelled', displayName: comp.name, started };
+    }
+    return { phase: 'Succeeded', displayName: comp.name, started, outputs: this.dagOutputs(dag, results) };
+  }
+
+  private dagOutputs(dag: Dag, results: Map<string, Eval>): NodeOutputs {
+    const out = EMPTY_OUTPUTS();
+    const pick = <T>(selectors: { task: string; output: string }[], get: (o: NodeOutputs, k: string) => T | undefined): T | undefined => {
+      for (const s of selectors) {
+        const r = results.get(s.task);
+        const v = r && isSuccessful(r.phase) && r.outputs ? get(r.outputs, s.output) : undefined;
+        if (v !== undefined) return v;
+      }
+      return undefined;
+    };
+    for (const [name, sel] of Object.entries(dag.outputs.parameters)) {
+      const v = pick(sel, (o, k) => o.parameters[k]);
+      if (v !== undefined) out.parameters[name] = v;
+    }
+    for (const [name, sel] of Object.entries(dag.outputs.artifacts)) {
+      const v = pick(sel, (o, k) => o.artifacts[k]);
+      if (v !== undefined) out.artifacts[name] = v;
+    }
+    return out;
+  }
+
+  private evalTask(prefix: string, task: Task, scope: ResolvedInputs, hold: boolean, sibling: (n: string) => Eval | undefined): Eval {
+    const id = prefix ? `${prefix}/${task.name}` : task.name;
+    const base = { id, task: task.name, displayName: task.displayName, ...(prefix ? { parent: prefix } : {}) };
+    let comp: Component;
+    try {
+      comp = this.component(task.component);
+    } catch (e) {
+      return this.record({ ...base, kind: 'container', phase: 'Error', message: (e as Error).message }, false);
+    }
+    const kind = nodeKind(this.input.pipeline, comp, task);
+    const ups = upstreamOf(task).map((n) => [n, sibling(n)] as const);
+    if (ups.some(([, u]) => !u || !isTerminal(u.phase))) {
+      if (this.input.cancelRequested) return this.skip(base, kind, comp, 'RunCancelled', 'run cancelled before the task started');
+      return this.pending(base, kind, comp);
+    }
+    if (task.triggerStrategy === 'ALL_UPSTREAM_TASKS_SUCCEEDED') {
+      const failed = ups.find(([, u]) => u!.phase === 'Failed' || u!.phase === 'Error');
+      if (failed) return this.skip(base, kind, comp, 'UpstreamFailed', `upstream task ${failed[0]} failed`);
+      const skipped = ups.find(([, u]) => u!.phase === 'Skipped' || u!.phase === 'Cancelled');
+      if (skipped) return this.skip(base, kind, comp, 'UpstreamSkipped', `upstream task ${skipped[0]} was ${skipped[1]!.phase.toLowerCase()}`);
+    }
+    let inputs: ResolvedInputs;
+    try {
+      inputs = resolveTaskInputs(task, comp, { scope, siblings: sibling, runName: this.input.run.name });
+    } catch (e) {
+      return this.record({ ...base, kind, phase: 'Error', message: (e as Error).message, finishedAt: this.input.now }, false);
+    }
+    const shown = { ...base, inputs: inputs.parameters };
+    if (task.condition) {
+      let ok: boolean;
+      try {
+        ok = evaluateCondition(task.condition, inputs.parameters);
+      } catch (e) {
+        return this.record({ ...shown, kind, phase: 'Error', message: (e as Error).message, finishedAt: this.input.now }, false);
+      }
+      if (!ok) return this.skip(shown, kind, comp, 'ConditionFalse', `condition \`${task.condition.expression}\` was false`);
+    }
+    if (this.input.cancelRequested && !this.startedPrefixes.has(id)) {
+      return this.skip(shown, kind, comp, 'RunCancelled', 'run cancelled before the task started');
+    }
+    switch (kind) {
+      case 'importer':
+        return this.evalImporter(shown, comp, inputs);
+      case 'container':
+        return this.evalExecutable(shown, task, comp, inputs, hold);
+      case 'loop':
+        return this.evalLoop(shown, task, comp, inputs, hold);
+      default: {
+        const r = this.evalDag(id, comp, inputs, hold);
+        return this.record({ ...shown, kind: 'dag', phase: r.phase, message: r.message, outputs: r.outputs }, r.started, r);
+      }
+    }
+  }
+
+  private record(view: NodeView, started: boolean, extra?: Partial<Eval>): Eval {
+    const clean = Object.fromEntries(Object.entries(view).filter(([, v]) => v !== undefined)) as unknown as NodeView;
+    this.setNode(clean);
+    return { phase: view.phase, displayName: view.displayName, outputs: view.outputs ?? extra?.outputs, message: view.message, started };
+  }
+
+  /** A node that will not run, and every node inside it. */
+  private skip(base: Omit<NodeView, 'kind' | 'phase'>, kind: NodeKind, comp: Component, reason: SkipReason, message: string): Eval {
+    this.materialize(base.id, comp, { phase: 'Skipped', reason, message });
+    return this.record({ ...base, kind, phase: 'Skipped', reason, message }, false);
+  }
+
+  private pending(base: Omit<NodeView, 'kind' | 'phase'>, kind: NodeKind, comp: Component): Eval {
+    this.materialize(base.id, comp, { phase: 'Pending' });
+    return this.record({ ...base, kind, phase: 'Pending' }, false);
+  }
+
+  /** Shows the tasks inside a DAG that has not started (or never will), so totals and skip reasons are visible. */
+  private materialize(id: string, comp: Component, state: Pick<NodeView, 'phase' | 'reason' | 'message'>): void {
+    if (comp.implementation.kind !== 'dag') return;
+    for (const t of Object.values(comp.implementation.dag.tasks)) {
+      const c = this.input.pipeline.components[t.component];
+      if (!c) continue;
+      const childId = `${id}/${t.name}`;
+      this.setNode(stripUndefined({ id: childId, task: t.name, displayName: t.displayName, parent: id, kind: nodeKind(this.input.pipeline, c, t), ...state }));
+      if (!t.loop) this.materialize(childId, c, state);
+    }
+  }
+
+  private evalImporter(base: Omit<NodeView, 'kind' | 'phase'>, comp: Component, inputs: ResolvedInputs): Eval {
+    const label = comp.implementation.kind === 'executor' ? comp.implementation.executor : '';
+    const ex = this.input.pipeline.executors[label];
+    if (ex?.kind !== 'importer') return this.record({ ...base, kind: 'importer', phase: 'Error', message: `executor ${label} is not an importer` }, false);
+    const uri = ex.uri.kind === 'constant' ? ex.uri.value : inputs.parameters[ex.uri.name];
+    if (typeof uri !== 'string' || uri === '') {
+      return this.record({ ...base, kind: 'importer', phase: 'Error', message: 'importer has no artifact URI' }, false);
+    }
+    const metadata = resolveMetadataPlaceholders(ex.metadata, inputs.parameters);
+    const artifact: RuntimeArtifact = { name: 'artifact', uri, type: ex.type, metadata };
+    const outputs = { parameters: {}, artifacts: { artifact: [artifact] } };
+    return this.record({ ...base, kind: 'importer', phase: 'Succeeded', outputs }, true);
+  }
+
+  private evalExecutable(base: Omit<NodeView, 'kind' | 'phase'>, task: Task, comp: Component, inputs: ResolvedInputs, hold: boolean): Eval {
+    const fact: ExecutionFact | undefined = this.input.facts[base.id];
+    const view: NodeView = { ...base, kind: 'container', phase: 'Pending' };
+    if (!fact) {
+      if (!hold) this.tryLaunch(view, task, comp, inputs, 1);
+      return this.record(view, this.launch.some((l) => l.nodeId === base.id));
+    }
+    Object.assign(view, stripUndefined({ attempt: fact.attempt, startedAt: fact.startedAt, finishedAt: fact.finishedAt, message: fact.message }));
+    if (fact.phase === 'Pending' || fact.phase === 'Running') {
+      view.phase = fact.phase;
+      if (this.input.cancelRequested) this.stop.push({ nodeId: base.id, reason: 'run cancelled' });
+      else this.checkTimeout(base.id, task, fact);
+      return this.record(view, true);
+    }
+    if (fact.phase === 'Succeeded' || fact.phase === 'Cached' || fact.phase === 'Cancelled') {
+      view.phase = fact.phase;
+      if (fact.outputs) view.outputs = fact.outputs;
+      return this.record(view, true);
+    }
+    const retry = task.retry;
+    if (retry && fact.attempt <= retry.maxRetries && !this.input.cancelRequested) {
+      const delay = Math.min(retry.backoffSeconds * retry.backoffFactor ** (fact.attempt - 1), retry.maxBackoffSeconds);
+      const due = Date.parse(fact.finishedAt ?? this.input.now) + delay * 1000;
+      view.message = `attempt ${fact.attempt} ${fact.phase === 'Error' ? 'errored' : 'failed'} (${fact.message ?? 'no message'}); retrying`;
+      if (due <= this.now && !hold) this.tryLaunch(view, task, comp, inputs, fact.attempt + 1);
+      else this.wakeAt = Math.min(this.wakeAt ?? Infinity, due);
+      return this.record(view, true);
+    }
+    view.phase = fact.phase;
+    return this.record(view, true);
+  }
+
+  private tryLaunch(view: NodeView, task: Task, comp: Component, inputs: ResolvedInputs, attempt: number): void {
+    if (this.budget <= 0 || comp.implementation.kind !== 'executor') return;
+    this.budget--;
+    const { run } = this.input;
+    const artifacts: LaunchRequest['outputs']['artifacts'] = {};
+    for (const [name, def] of Object.entries(comp.outputs.artifacts)) artifacts[name] = { uri: outputArtifactUri(run, view.id, name), type: def.type };
+    const parameters: LaunchRequest['outputs']['parameters'] = {};
+    for (const [name, def] of Object.entries(comp.outputs.parameters)) parameters[name] = { type: def.type };
+    const req: LaunchRequest = {
+      nodeId: view.id,
+      taskName: task.name,
+      displayName: task.displayName,
+      attempt,
+      componentName: comp.name,
+      executorLabel: comp.implementation.executor,
+      inputs,
+      outputs: { parameters, artifacts },
+      taskRoot: taskRootUri(run, view.id),
+    };
+    if (task.timeoutSeconds) req.timeoutSeconds = task.timeoutSeconds;
+    if (task.caching.enabled && this.input.enableCaching !== false) {
+      req.cacheFingerprint = cacheFingerprint(this.input.pipeline, comp, task, inputs);
+    }
+    this.launch.push(req);
+  }
+
+  private checkTimeout(id: string, task: Task, fact: ExecutionFact): void {
+    if (!task.timeoutSeconds || !fact.startedAt) return;
+    const deadline = Date.parse(fact.startedAt) + task.timeoutSeconds * 1000;
+    if (deadline <= this.now) this.stop.push({ nodeId: id, reason: `timed out after ${task.timeoutSeconds}s` });
+    else this.wakeAt = Math.min(this.wakeAt ?? Infinity, deadline);
+  }
+
+  private evalLoop(base: Omit<NodeView, 'kind' | 'phase'>, task: Task, comp: Component, inputs: ResolvedInputs, hold: boolean): Eval {
+    const loop = task.loop!;
+    const items = loopItems(loop.items, inputs);
+    if (typeof items === 'string') return this.record({ ...base, kind: 'loop', phase: 'Error', message: items, finishedAt: this.input.now }, false);
+    const limit = loop.parallelism ?? Infinity;
+    let active = 0;
+    const iterations: Eval[] = [];
+    items.forEach((item, i) => {
+      const iterId = `${base.id}[${i}]`;
+      const scope: ResolvedInputs = { parameters: { ...inputs.parameters }, artifacts: { ...inputs.artifacts } };
+      if (loop.items.kind === 'artifacts') scope.artifacts[loop.itemInput] = [item as unknown as RuntimeArtifact];
+      else scope.parameters[loop.itemInput] = coerceItem(item as JsonValue, comp, loop.itemInput);
+      const wasStarted = this.startedPrefixes.has(iterId);
+      const r = this.evalDag(iterId, comp, scope, hold || (!wasStarted && active >= limit));
+      if (r.started && !isTerminal(r.phase)) active++;
+      iterations.push(r);
+      this.record({ id: iterId, task: `${task.name}[${i}]`, displayName: `${task.displayName} #${i}`, parent: base.id, kind: 'iteration', phase: r.phase, message: r.message, outputs: r.outputs }, r.started, r);
+    });
+    const started = iterations.some((r) => r.started);
+    let phase: NodePhase = started ? 'Running' : 'Pending';
+    let message: string | undefined;
+    let outputs: NodeOutputs | undefined;
+    if (iterations.every((r) => isTerminal(r.phase))) {
+      const bad = iterations.find((r) => r.phase === 'Failed') ?? iterations.find((r) => r.phase === 'Error');
+      phase = bad ? bad.phase : 'Succeeded';
+      message = bad?.message;
+      if (!bad) outputs = collectIterations(comp, iterations);
+    }
+    return this.record({ ...base, kind: 'loop', phase, message, outputs }, started, { outputs });
+  }
+}
+
+function nodeKind(p: Pipeline, comp: Component, task: Task): NodeKind {
+  if (comp.implementation.kind === 'dag') return task.loop ? 'loop' : 'dag';
+  return p.executors[comp.implementation.executor]?.kind === 'importer' ? 'importer' : 'container';
+}
+
+function isRunTerminal(phase: RunPhase): boolean {
+  return phase === 'Succeeded' || phase === 'Failed' || phase === 'Error' || phase === 'Cancelled';
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function loopItems(items: NonNullable<Task['loop']>['items'], inputs: ResolvedInputs): unknown[] | string {
+  if (items.kind === 'raw') return items.items;
+  if (items.kind === 'artifacts') {
+    const list = inputs.artifacts[items.input];
+    return list ?? `loop input artifact "${items.input}" has no value`;
+  }
+  let v: unknown = inputs.parameters[items.input];
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return `loop items "${items.input}" is not a list: ${JSON.stringify(v)}`;
+    }
+  }
+  return Array.isArray(v) ? v : `loop items "${items.input}" is not a list: ${JSON.stringify(v ?? null)}`;
+}
+
+function coerceItem(item: JsonValue, comp: Component, itemInput: string): JsonValue {
+  const def = comp.inputs.parameters[itemInput];
+  return def ? (coerceParameter(item, def.type) ?? item) : item;
+}
+
+/** dsl.Collected: a list of each iteration's value, in iteration order; artifacts flattened into one list. */
+function collectIterations(comp: Component, iterations: Eval[]): NodeOutputs {
+  const out = EMPTY_OUTPUTS();
+  for (const name of Object.keys(comp.outputs.parameters)) {
+    out.parameters[name] = iterations.map((r) => r.outputs?.parameters[name] ?? null);
+  }
+  for (const name of Object.keys(comp.outputs.artifacts)) {
+    out.artifacts[name] = iterations.flatMap((r) => r.outputs?.artifacts[name] ?? []);
+  }
+  return out;
+}
+
+const META_PLACEHOLDER = /\{\{\$\.inputs\.parameters\['([^']+)'\]\}\}/g;
+
+function resolveMetadataPlaceholders(meta: Record<string, JsonValue>, params: Record<string, JsonValue>): Record<string, JsonValue> {
+  const sub = (s: string): JsonValue => {
+    const whole = /^\{\{\$\.inputs\.parameters\['([^']+)'\]\}\}$/.exec(s);
+    if (whole) return params[whole[1]!] ?? s;
+    return s.replace(META_PLACEHOLDER, (m, n: string) => {
+      const v = params[n];
+      return v === undefined ? m : typeof v === 'string' ? v : JSON.stringify(v);
+    });
+  };
+  const walk = (v: JsonValue): JsonValue => {
+    if (typeof v === 'string') return sub(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [String(sub(k)), walk(x)]));
+    return v;
+  };
+  return walk(meta) as Record<string, JsonValue>;
+}

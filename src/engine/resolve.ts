@@ -1,0 +1,116 @@
+// Input resolution for one task: parameters and artifacts from the enclosing DAG's scope, constants,
+// sibling outputs and exit-handler final status. Pure.
+import type { Component, JsonValue, ParameterBinding, Task } from '../model/types.js';
+import { evaluateSelector } from './cel.js';
+import type { NodeOutputs, NodePhase, ResolvedInputs, RuntimeArtifact } from './state.js';
+import { coerceParameter, resolveSelfReferences } from './values.js';
+
+/** What a sibling task has become, as far as its consumers care. */
+export interface SiblingResult {
+  phase: NodePhase;
+  displayName: string;
+  outputs?: NodeOutputs;
+  message?: string;
+}
+
+export interface ResolveContext {
+  scope: ResolvedInputs;
+  siblings: (name: string) => SiblingResult | undefined;
+  runName: string;
+}
+
+export class ResolutionError extends Error {}
+
+export function finalStatusValue(task: string, s: SiblingResult, runName: string): JsonValue {
+  const state =
+    s.phase === 'Succeeded' || s.phase === 'Cached'
+      ? 'SUCCEEDED'
+      : s.phase === 'Cancelled'
+        ? 'CANCELLED'
+        : s.phase === 'Skipped'
+          ? 'SKIPPED'
+          : 'FAILED';
+  return {
+    state,
+    pipelineJobResourceName: runName,
+    pipelineTaskName: task,
+    error: state === 'FAILED' ? { code: 1, message: s.message ?? `${task} failed` } : {},
+  };
+}
+
+function resolveParameter(name: string, b: ParameterBinding, ctx: ResolveContext): JsonValue | undefined {
+  let value: JsonValue | undefined;
+  switch (b.kind) {
+    case 'constant':
+      return b.value;
+    case 'input':
+      value = ctx.scope.parameters[b.name];
+      break;
+    case 'task': {
+      const s = ctx.siblings(b.task);
+      value = s?.outputs?.parameters[b.output];
+      if (value === undefined && s && (s.phase === 'Succeeded' || s.phase === 'Cached')) {
+        throw new ResolutionError(`input ${name}: task ${b.task} succeeded but produced no output parameter "${b.output}"`);
+      }
+      break;
+    }
+    case 'finalStatus': {
+      const s = ctx.siblings(b.task);
+      return s ? finalStatusValue(b.task, s, ctx.runName) : undefined;
+    }
+  }
+  if (value !== undefined && 'selector' in b && b.selector) value = evaluateSelector(b.selector, value);
+  return value;
+}
+
+/** Resolves a task's inputs, typed per the component's input definitions, with their defaults filled in. */
+export function resolveTaskInputs(task: Task, component: Component, ctx: ResolveContext): ResolvedInputs {
+  const raw: Record<string, JsonValue> = {};
+  for (const [name, b] of Object.entries(task.inputs.parameters)) {
+    const v = resolveParameter(name, b, ctx);
+    if (v !== undefined && v !== null) raw[name] = v;
+    else if (v === null && b.kind === 'constant') raw[name] = v;
+  }
+  const parameters = resolveSelfReferences(raw);
+  for (const [name, def] of Object.entries(component.inputs.parameters)) {
+    const v = parameters[name] ?? def.default;
+    if (v === undefined || v === null) continue;
+    const coerced = coerceParameter(v, def.type);
+    if (coerced === undefined) {
+      throw new ResolutionError(`input ${name} of task ${task.name} expects ${def.type}, got ${JSON.stringify(v)}`);
+    }
+    parameters[name] = coerced;
+  }
+  const artifacts: Record<string, RuntimeArtifact[]> = {};
+  for (const [name, b] of Object.entries(task.inputs.artifacts)) {
+    let list: RuntimeArtifact[] | undefined;
+    if (b.kind === 'input') list = ctx.scope.artifacts[b.name];
+    else {
+      const s = ctx.siblings(b.task);
+      list = s?.outputs?.artifacts[b.output];
+      if (list === undefined && s && (s.phase === 'Succeeded' || s.phase === 'Cached')) {
+        throw new ResolutionError(`input ${name}: task ${b.task} produced no output artifact "${b.output}"`);
+      }
+    }
+    if (list) artifacts[name] = list;
+  }
+  for (const [name, def] of Object.entries(component.inputs.parameters)) {
+    if (parameters[name] === undefined && !def.optional && def.default === undefined && def.type !== 'TASK_FINAL_STATUS') {
+      throw new ResolutionError(`required input parameter "${name}" of task ${task.name} has no value`);
+    }
+  }
+  for (const [name, def] of Object.entries(component.inputs.artifacts)) {
+    if (artifacts[name] === undefined && !def.optional) {
+      throw new ResolutionError(`required input artifact "${name}" of task ${task.name} has no value`);
+    }
+  }
+  return { parameters, artifacts };
+}
+
+/** The upstream siblings a task waits for: declared dependencies plus every data producer. */
+export function upstreamOf(task: Task): string[] {
+  const deps = new Set(task.dependsOn);
+  for (const b of Object.values(task.inputs.parameters)) if (b.kind === 'task' || b.kind === 'finalStatus') deps.add(b.task);
+  for (const b of Object.values(task.inputs.artifacts)) if (b.kind === 'task') deps.add(b.task);
+  return [...deps];
+}

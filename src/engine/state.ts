@@ -1,0 +1,171 @@
+// Run state: the facts an executor observes, and the view the engine derives from them.
+// Everything here is plain data so it can be stored in a PipelineRun's status or a local JSON file.
+import type { ArtifactTypeRef, JsonObject, JsonValue, Pipeline } from '../model/types.js';
+
+/** Phases of a node. Failed is the user's code failing; Error is infrastructure (pod lost, S3 down). */
+export type NodePhase =
+  | 'Pending'
+  | 'Running'
+  | 'Succeeded'
+  | 'Failed'
+  | 'Error'
+  | 'Skipped'
+  | 'Cached'
+  | 'Cancelled';
+
+export type RunPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Cancelled';
+
+export const TERMINAL_NODE_PHASES: ReadonlySet<NodePhase> = new Set([
+  'Succeeded',
+  'Failed',
+  'Error',
+  'Skipped',
+  'Cached',
+  'Cancelled',
+]);
+
+export function isTerminal(phase: NodePhase): boolean {
+  return TERMINAL_NODE_PHASES.has(phase);
+}
+
+/** Succeeded or Cached: outputs are available. */
+export function isSuccessful(phase: NodePhase): boolean {
+  return phase === 'Succeeded' || phase === 'Cached';
+}
+
+/** An artifact as it exists at run time. */
+export interface RuntimeArtifact {
+  /** Output name for outputs, or a stable id. */
+  name: string;
+  uri: string;
+  type: ArtifactTypeRef;
+  metadata: JsonObject;
+}
+
+export interface NodeOutputs {
+  parameters: Record<string, JsonValue>;
+  artifacts: Record<string, RuntimeArtifact[]>;
+}
+
+/** Why a node was skipped; ordered roughly by how often users meet them. */
+export type SkipReason =
+  | 'ConditionFalse'
+  | 'UpstreamSkipped'
+  | 'UpstreamFailed'
+  | 'RunCancelled'
+  | 'EmptyLoop';
+
+/**
+ * What an executor observed about one attempt of an executable node (container or importer task).
+ * These are the only inputs the engine needs besides the pipeline and the run's arguments.
+ */
+export interface ExecutionFact {
+  /** 1-based attempt number this fact describes. */
+  attempt: number;
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Cached' | 'Cancelled';
+  startedAt?: string;
+  finishedAt?: string;
+  outputs?: NodeOutputs;
+  exitCode?: number;
+  /** Short, human: "exit code 3: ValueError: bad input". */
+  message?: string;
+}
+
+export type NodeKind = 'container' | 'importer' | 'dag' | 'loop' | 'iteration';
+
+/** The engine's view of one node (task, DAG, loop or loop iteration). */
+export interface NodeView {
+  /** Deterministic id: path of task names, iterations as `loop[i]`, e.g. `for-loop-2[1]/train`. */
+  id: string;
+  /** Task key in its DAG (or `loop[i]` for iterations). */
+  task: string;
+  displayName: string;
+  parent?: string;
+  kind: NodeKind;
+  phase: NodePhase;
+  reason?: SkipReason;
+  message?: string;
+  attempt?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  outputs?: NodeOutputs;
+  /** Resolved input parameter values (for display and for the condition that was evaluated). */
+  inputs?: Record<string, JsonValue>;
+}
+
+/** Identity of the run, for artifact URIs and pipeline placeholders. */
+export interface RunContext {
+  /** Run object name (`{{$.pipeline_job_resource_name}}`). */
+  name: string;
+  /** Display name (`{{$.pipeline_job_name}}`). */
+  displayName: string;
+  uid: string;
+  namespace: string;
+  /** e.g. minio://pipewright/v2/artifacts or file:///home/me/.pipewright/artifacts */
+  pipelineRoot: string;
+  createTime: string;
+}
+
+export interface ResolvedInputs {
+  parameters: Record<string, JsonValue>;
+  artifacts: Record<string, RuntimeArtifact[]>;
+}
+
+export interface OutputParameterSpec {
+  type: string;
+}
+
+export interface OutputArtifactSpec {
+  uri: string;
+  type: ArtifactTypeRef;
+}
+
+/** Start (or restart) one attempt of an executable node. */
+export interface LaunchRequest {
+  nodeId: string;
+  taskName: string;
+  displayName: string;
+  attempt: number;
+  componentName: string;
+  executorLabel: string;
+  inputs: ResolvedInputs;
+  outputs: {
+    parameters: Record<string, OutputParameterSpec>;
+    artifacts: Record<string, OutputArtifactSpec>;
+  };
+  /** Per-attempt output directory URI; executor_output.json lives here. */
+  taskRoot: string;
+  /** sha256 fingerprint of component + resolved inputs when caching is on for this task. */
+  cacheFingerprint?: string;
+  timeoutSeconds?: number;
+}
+
+export interface PlanInput {
+  pipeline: Pipeline;
+  /** Run arguments as given (strings from a CLI are coerced by the engine against parameter types). */
+  arguments: Record<string, JsonValue>;
+  facts: Record<string, ExecutionFact>;
+  run: RunContext;
+  /** ISO time; the engine has no clock. */
+  now: string;
+  cancelRequested?: boolean;
+  /** Maximum executable nodes running at once; unlimited when absent. */
+  parallelism?: number;
+  /** Run-level switch; tasks still opt out one by one (set_caching_options(False)). Default true. */
+  enableCaching?: boolean;
+}
+
+export interface PlanResult {
+  phase: RunPhase;
+  /** Set when the run ended badly: names the task, exit code, reason. */
+  message?: string;
+  nodes: Record<string, NodeView>;
+  /** Executable nodes to start now. */
+  launch: LaunchRequest[];
+  /** Running executable nodes the executor should stop (cancel, timeout). */
+  stop: { nodeId: string; reason: string }[];
+  /** Earliest time the plan may change without a new fact (retry backoff, timeout). */
+  wakeAt?: string;
+  /** Root DAG outputs once the run succeeded. */
+  outputs?: NodeOutputs;
+}
