@@ -177,6 +177,9 @@ class Planner {
       if (this.input.cancelRequested) return this.skip(base, kind, comp, 'RunCancelled', 'run cancelled before the task started');
       return this.pending(base, kind, comp);
     }
+    if (this.input.cancelRequested && !this.startedPrefixes.has(id)) {
+      return this.skip(base, kind, comp, 'RunCancelled', 'run cancelled before the task started');
+    }
     if (task.triggerStrategy === 'ALL_UPSTREAM_TASKS_SUCCEEDED') {
       const failed = ups.find(([, u]) => u!.phase === 'Failed' || u!.phase === 'Error');
       if (failed) return this.skip(base, kind, comp, 'UpstreamFailed', `upstream task ${failed[0]} failed`);
@@ -198,9 +201,6 @@ class Planner {
         return this.record({ ...shown, kind, phase: 'Error', message: (e as Error).message, finishedAt: this.input.now }, false);
       }
       if (!ok) return this.skip(shown, kind, comp, 'ConditionFalse', `condition \`${task.condition.expression}\` was false`);
-    }
-    if (this.input.cancelRequested && !this.startedPrefixes.has(id)) {
-      return this.skip(shown, kind, comp, 'RunCancelled', 'run cancelled before the task started');
     }
     switch (kind) {
       case 'importer':
