@@ -1,0 +1,632 @@
+/**
+ * Python virtual environments for the local runner.
+ *
+ * A lightweight KFP component is compiled into a container command that pip-installs its
+ * `packages_to_install` plus a pinned `kfp` at every start (kfp-ir.md §3.1). Locally we do that
+ * once: one venv per normalized package set, cached under `~/.cache/pipewright/venvs/<key>`
+ * (root overridable with PIPEWRIGHT_CACHE), and the component's own `sh -ec …` part is run with
+ * the venv's `bin` first on PATH.
+ *
+ * Build protocol: the venv is built in `<venvs>/.tmp-<key>-<pid>-<rand>` and renamed to
+ * `<venvs>/<key>` only when pip succeeded, so a killed build never leaves a half venv behind.
+ * Concurrent callers in one process share one promise; across processes a lock file
+ * (`<venvs>/<key>.lock`, O_EXCL, holder pid inside, stale locks of dead pids are broken) keeps
+ * a second process waiting instead of building the same env. If two builds still race, the
+ * rename decides and the loser's copy is discarded.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Logger } from 'pino';
+
+/** The kfp SDK installed into every env (and used to compile `.py` pipelines). */
+export const KFP_SDK_VERSION = '2.15.2';
+
+/** Bumped when the layout or build steps of a cached venv change (part of the key). */
+const ENV_FORMAT = 'pipewright-venv-1';
+const MARKER_FILE = 'pipewright-env.json';
+const PIP_TAIL_LINES = 25;
+
+export interface PythonEnv {
+  /** The venv directory. */
+  dir: string;
+  /** `<dir>/bin`: put it first on PATH so `python3` / `pip` resolve to the venv. */
+  binDir: string;
+  /** `<dir>/bin/python`. */
+  python: string;
+}
+
+export interface EnsurePythonEnvOptions {
+  /** Root of the cache; default PIPEWRIGHT_CACHE or ~/.cache/pipewright. Venvs go to `<cacheDir>/venvs`. */
+  cacheDir?: string;
+  /** Base interpreter used to create the venv; default PIPEWRIGHT_PYTHON or `python3`. */
+  python?: string;
+  logger: Logger;
+  /** Receives pip's output lines while an env is being built. */
+  onProgress?: (line: string) => void;
+  /** How long to wait for another process's build of the same env (default 30 min). */
+  lockTimeoutMs?: number;
+}
+
+export class PythonEnvError extends Error {
+  override name = 'PythonEnvError';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pure helpers
+// ---------------------------------------------------------------------------------------------
+
+/** Root of pipewright's cache: PIPEWRIGHT_CACHE, else ~/.cache/pipewright. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.PIPEWRIGHT_CACHE;
+  if (fromEnv && fromEnv.trim() !== '') return path.resolve(fromEnv);
+  return path.join(os.homedir(), '.cache', 'pipewright');
+}
+
+/** PEP 503 name of a requirement spec (`Scikit_Learn>=1.4; python_version>"3"` -> `scikit-learn`), or undefined for URLs/paths. */
+export function requirementName(spec: string): string | undefined {
+  const m = /^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*(?:$|[<>=!~;@(\s])/.exec(spec);
+  if (!m || /^\s*[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(spec)) return undefined;
+  return m[1]!.toLowerCase().replace(/[-_.]+/g, '-');
+}
+
+/**
+ * The package specs an env is built from: trimmed, empty ones dropped, deduplicated, sorted by
+ * (name, spec), and `kfp==KFP_SDK_VERSION` added unless a requirement named `kfp` is present
+ * (an explicit pin, e.g. the one a compiled component carries, wins).
+ */
+export function normalizePackages(packages: readonly string[], kfpVersion: string = KFP_SDK_VERSION): string[] {
+  const specs = new Set<string>();
+  for (const p of packages) {
+    const s = p.trim().replace(/\s+/g, ' ');
+    if (s !== '') specs.add(s);
+  }
+  if (![...specs].some((s) => requirementName(s) === 'kfp')) specs.add(`kfp==${kfpVersion}`);
+  const sortKey = (s: string) => `${requirementName(s) ?? '~' + s}\u0000${s}`;
+  return [...specs].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+}
+
+/** Cache key of an env: sha256 over the format version, the interpreter's `sys.version` and the normalized specs (first 24 hex digits). */
+export function envKey(pythonVersion: string, normalizedPackages: readonly string[]): string {
+  const h = createHash('sha256');
+  h.update(`${ENV_FORMAT}\n${pythonVersion.trim()}\n`);
+  for (const p of normalizedPackages) h.update(`${p}\n`);
+  return h.digest('hex').slice(0, 24);
+}
+
+/** Environment variables to run a process "inside" the venv (PATH + VIRTUAL_ENV; PYTHONHOME removed). */
+export function pythonEnvVars(env: PythonEnv, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...base, VIRTUAL_ENV: env.dir, PATH: [env.binDir, base.PATH ?? ''].filter(Boolean).join(path.delimiter) };
+  delete out.PYTHONHOME;
+  return out;
+}
+
+// ----- compiled lightweight component commands ----------------------------------------------
+
+interface ShellWord {
+  text: string;
+  /** True for an unquoted control operator (`&&`, `||`, `;`, `|`, newline). */
+  op: boolean;
+}
+
+/** A small POSIX-sh tokenizer: enough for the pip lines the KFP SDK generates (quotes, escapes, operators). */
+export function shellWords(script: string): ShellWord[] {
+  const words: ShellWord[] = [];
+  let cur = '';
+  let inWord = false;
+  const flush = () => {
+    if (inWord) words.push({ text: cur, op: false });
+    cur = '';
+    inWord = false;
+  };
+  for (let i = 0; i < script.length; i++) {
+    const c = script[i]!;
+    if (c === "'") {
+      const end = script.indexOf("'", i + 1);
+      cur += script.slice(i + 1, end === -1 ? script.length : end);
+      inWord = true;
+      i = end === -1 ? script.length : end;
+    } else if (c === '"') {
+      inWord = true;
+      for (i++; i < script.length && script[i] !== '"'; i++) {
+        if (script[i] === '\\' && i + 1 < script.length && '$`"\\\n'.includes(script[i + 1]!)) i++;
+        cur += script[i];
+      }
+    } else if (c === '\\' && i + 1 < script.length) {
+      if (script[i + 1] !== '\n') cur += script[i + 1];
+      inWord = true;
+      i++;
+    } else if (c === ' ' || c === '\t') {
+      flush();
+    } else if (c === '\n' || c === ';') {
+      flush();
+      words.push({ text: c, op: true });
+    } else if (c === '&' || c === '|') {
+      flush();
+      const two = script.slice(i, i + 2);
+      if (two === '&&' || two === '||') {
+        words.push({ text: two, op: true });
+        i++;
+      } else words.push({ text: c, op: true });
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  flush();
+  return words;
+}
+
+/** pip options that take a value (as the SDK emits them, plus the usual short forms). */
+const PIP_OPTIONS_WITH_VALUE = new Set(['--index-url', '-i', '--extra-index-url', '--trusted-host', '-f', '--find-links', '-c', '--constraint', '-r', '--requirement']);
+
+/** Drop `… ; python_version < "3.9"`-style requirements: every interpreter we run on is >= 3.9. */
+function irrelevantForModernPython(spec: string): boolean {
+  const semi = spec.indexOf(';');
+  if (semi === -1) return false;
+  const m = /^python_version\s*(<=?)\s*["']3\.(\d+)["']$/.exec(spec.slice(semi + 1).trim());
+  if (!m) return false;
+  const minor = Number(m[2]);
+  return m[1] === '<' ? minor <= 9 : minor < 9;
+}
+
+function isExecutorScript(s: string | undefined): boolean {
+  return typeof s === 'string' && s.includes('kfp.dsl.executor_main');
+}
+
+/**
+ * The packages the generated `pip install` lines of a compiled lightweight Python component
+ * would install: its `packages_to_install` followed by the kfp pin (e.g. `kfp==2.15.2`), options
+ * such as `--no-deps`/`--index-url` dropped, and the `python_version<"3.9"` typing-extensions
+ * requirement left out. `[]` for a lightweight component without install step
+ * (`install_kfp_package=False`), undefined when `command` is not a lightweight component command
+ * (container components, containerized Python components, anything else).
+ */
+export function lightweightComponentPackages(command: readonly string[]): string[] | undefined {
+  if (command.length >= 4 && command[0] === 'sh' && command[1] === '-ec' && isExecutorScript(command[2])) return [];
+  if (!(command.length >= 7 && command[0] === 'sh' && command[1] === '-c' && command[3] === 'sh' && command[4] === '-ec' && isExecutorScript(command[5]))) {
+    return undefined;
+  }
+  const words = shellWords(command[2]!);
+  const packages: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    if (!(words[i]!.text === 'pip' && words[i + 1]?.text === 'install' && !words[i]!.op)) continue;
+    for (i += 2; i < words.length && !words[i]!.op; i++) {
+      const w = words[i]!.text;
+      if (w.startsWith('-')) {
+        if (PIP_OPTIONS_WITH_VALUE.has(w)) i++;
+        continue;
+      }
+      if (!irrelevantForModernPython(w)) packages.push(w);
+    }
+  }
+  return packages;
+}
+
+/**
+ * The command to run a lightweight component inside a prepared env: the `sh -c '<pip install …>
+ * && "$0" "$@"'` prefix removed, leaving `sh -ec <script> <source>` (pass the container `args`
+ * after it). Other commands are returned unchanged.
+ */
+export function stripPipInstall(command: readonly string[]): string[] {
+  if (lightweightComponentPackages(command) !== undefined && command[1] === '-c') return command.slice(3);
+  return [...command];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------------------------
+
+interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Last lines of stdout+stderr interleaved. */
+  tail: string[];
+}
+
+function run(
+  file: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; tailLines?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    const tail: string[] = [];
+    const max = opts.tailLines ?? PIP_TAIL_LINES;
+    const lineReader = () => {
+      let partial = '';
+      return (chunk: Buffer, end = false) => {
+        partial += chunk.toString('utf8');
+        const lines = partial.split(/\r?\n|\r/);
+        partial = end ? '' : lines.pop()!;
+        for (const line of lines) {
+          if (line.trim() === '') continue;
+          tail.push(line);
+          if (tail.length > max) tail.shift();
+          opts.onLine?.(line);
+        }
+      };
+    };
+    const outLines = lineReader();
+    const errLines = lineReader();
+    child.stdout.on('data', (c: Buffer) => {
+      out.push(c);
+      outLines(c);
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      err.push(c);
+      errLines(c);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      outLines(Buffer.alloc(0), true);
+      errLines(Buffer.alloc(0), true);
+      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), tail });
+    });
+  });
+}
+
+const versionCache = new Map<string, Promise<string>>();
+
+/** `sys.version` of an interpreter (cached per interpreter path), with a clear error if it is missing or too old. */
+export function pythonVersion(python: string): Promise<string> {
+  let p = versionCache.get(python);
+  if (!p) {
+    p = (async () => {
+      let r: RunResult;
+      try {
+        r = await run(python, ['-c', 'import sys; print(sys.version.replace("\\n", " ")); print(sys.version_info >= (3, 9))']);
+      } catch (e) {
+        throw new PythonEnvError(`cannot run Python interpreter '${python}': ${(e as Error).message} (set PIPEWRIGHT_PYTHON or install python3 >= 3.9)`);
+      }
+      const [version, ok] = r.stdout.trim().split('\n');
+      if (r.code !== 0 || !version) throw new PythonEnvError(`'${python}' failed to report its version: ${r.tail.slice(-3).join(' | ')}`);
+      if (ok?.trim() !== 'True') throw new PythonEnvError(`Python '${python}' is ${version}; pipewright needs Python >= 3.9`);
+      return version.trim();
+    })();
+    p.catch(() => versionCache.delete(python));
+    versionCache.set(python, p);
+  }
+  return p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locking
+// ---------------------------------------------------------------------------------------------
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Tries to take the lock; false if a live process holds it. Breaks locks of dead holders (same host). */
+async function tryLock(lockPath: string): Promise<boolean> {
+  const content = JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() });
+  try {
+    await fs.writeFile(lockPath, content, { flag: 'wx' });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+  let holder: { pid?: number; host?: string } = {};
+  try {
+    holder = JSON.parse(await fs.readFile(lockPath, 'utf8')) as typeof holder;
+  } catch {
+    // Being written right now, or just removed: treat as held and look again later.
+    return false;
+  }
+  if (holder.host === os.hostname() && typeof holder.pid === 'number' && !pidAlive(holder.pid)) {
+    // Stale. Move it aside atomically (only one breaker wins the rename), then retry once.
+    const aside = `${lockPath}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await fs.rename(lockPath, aside);
+      await fs.rm(aside, { force: true });
+    } catch {
+      return false;
+    }
+    return tryLock(lockPath);
+  }
+  return false;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ensurePythonEnv
+// ---------------------------------------------------------------------------------------------
+
+const inflight = new Map<string, Promise<PythonEnv>>();
+
+function envAt(dir: string): PythonEnv {
+  const binDir = path.join(dir, 'bin');
+  return { dir, binDir, python: path.join(binDir, 'python') };
+}
+
+export interface PythonEnvLocation {
+  key: string;
+  /** Where the env is (or will be) once built. */
+  dir: string;
+  /** The normalized package specs it is built from. */
+  packages: string[];
+  basePython: string;
+  pythonVersion: string;
+}
+
+/** Where the env for `packages` lives (whether or not it is built yet). */
+export async function locatePythonEnv(packages: readonly string[], opts: Pick<EnsurePythonEnvOptions, 'cacheDir' | 'python'> = {}): Promise<PythonEnvLocation> {
+  const basePython = opts.python ?? process.env.PIPEWRIGHT_PYTHON ?? 'python3';
+  const specs = normalizePackages(packages);
+  const version = await pythonVersion(basePython);
+  const key = envKey(version, specs);
+  const dir = path.join(opts.cacheDir ?? defaultCacheDir(), 'venvs', key);
+  return { key, dir, packages: specs, basePython, pythonVersion: version };
+}
+
+/**
+ * A venv with `packages` (+ the kfp pin) installed, built on first use and reused afterwards.
+ * Progress of a build is logged and pip's output is passed line by line to `onProgress`.
+ */
+export async function ensurePythonEnv(packages: string[], opts: EnsurePythonEnvOptions): Promise<PythonEnv> {
+  const { key, dir: finalDir, packages: specs, basePython, pythonVersion: version } = await locatePythonEnv(packages, opts);
+  const venvsDir = path.dirname(finalDir);
+
+  const existing = inflight.get(finalDir);
+  if (existing) return existing;
+  const p = (async () => {
+    if (await exists(path.join(finalDir, MARKER_FILE))) return envAt(finalDir);
+    await fs.mkdir(venvsDir, { recursive: true });
+    const lockPath = `${finalDir}.lock`;
+    const deadline = Date.now() + (opts.lockTimeoutMs ?? 30 * 60_000);
+    let announced = false;
+    for (;;) {
+      if (await exists(path.join(finalDir, MARKER_FILE))) return envAt(finalDir);
+      if (await tryLock(lockPath)) break;
+      if (!announced) {
+        opts.logger.info({ env: key, lock: lockPath }, 'waiting for another pipewright process building the same Python env');
+        opts.onProgress?.(`waiting for another process building ${finalDir}`);
+        announced = true;
+      }
+      if (Date.now() > deadline) throw new PythonEnvError(`timed out waiting for the lock ${lockPath} (remove it if no pipewright process is building that env)`);
+      await sleep(500);
+    }
+    try {
+      if (await exists(path.join(finalDir, MARKER_FILE))) return envAt(finalDir);
+      await build({ basePython, version, specs, key, venvsDir, finalDir, opts });
+      return envAt(finalDir);
+    } finally {
+      await fs.rm(lockPath, { force: true });
+    }
+  })();
+  inflight.set(finalDir, p);
+  // A finished env is found by the marker file next time; a failed one can be retried.
+  p.then(
+    () => inflight.delete(finalDir),
+    () => inflight.delete(finalDir),
+  );
+  return p;
+}
+
+interface BuildArgs {
+  basePython: string;
+  version: string;
+  specs: string[];
+  key: string;
+  venvsDir: string;
+  finalDir: string;
+  opts: EnsurePythonEnvOptions;
+}
+
+async function build({ basePython, version, specs, key, venvsDir, finalDir, opts }: BuildArgs): Promise<void> {
+  const { logger } = opts;
+  const started = Date.now();
+  const tmpDir = path.join(venvsDir, `.tmp-${key}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const progress = (line: string) => {
+    logger.debug({ env: key }, line);
+    opts.onProgress?.(line);
+  };
+  logger.info({ env: key, dir: finalDir, packages: specs }, 'creating Python env (first use of this package set; this can take a while)');
+  opts.onProgress?.(`creating Python env ${finalDir} for ${specs.join(' ')}`);
+  await removeStaleTempDirs(venvsDir);
+  try {
+    const venv = await run(basePython, ['-m', 'venv', tmpDir], { onLine: progress });
+    if (venv.code !== 0) {
+      throw new PythonEnvError(`'${basePython} -m venv' failed (is the venv module installed, e.g. apt-get install python3-venv?):\n${venv.tail.join('\n')}`);
+    }
+    const tmpPython = path.join(tmpDir, 'bin', 'python');
+    const pipEnv: NodeJS.ProcessEnv = { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PYTHONDONTWRITEBYTECODE: '1' };
+    delete pipEnv.PYTHONHOME;
+    delete pipEnv.VIRTUAL_ENV;
+    const pip = await run(tmpPython, ['-m', 'pip', 'install', '--no-compile', '--progress-bar', 'off', ...specs], { env: pipEnv, onLine: progress });
+    if (pip.code !== 0) throw pipError(specs, pip);
+    // Byte-compile now, recording the final location in the .pyc files (tracebacks show real paths).
+    const compile = await run(tmpPython, ['-m', 'compileall', '-q', '-f', '-s', tmpDir, '-p', finalDir, path.join(tmpDir, 'lib')], { env: pipEnv, onLine: progress });
+    if (compile.code !== 0) logger.warn({ env: key, output: compile.tail.join('\n') }, 'byte-compiling the env failed; continuing without .pyc files');
+    await relocateScripts(tmpDir, finalDir);
+    const marker = { format: ENV_FORMAT, python: version, basePython, packages: specs, createdAt: new Date().toISOString(), buildSeconds: (Date.now() - started) / 1000 };
+    await fs.writeFile(path.join(tmpDir, MARKER_FILE), JSON.stringify(marker, null, 2) + '\n');
+    try {
+      await fs.rename(tmpDir, finalDir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if ((code === 'ENOTEMPTY' || code === 'EEXIST') && (await exists(path.join(finalDir, MARKER_FILE)))) {
+        logger.info({ env: key }, 'another process finished the same Python env first; using it');
+      } else throw e;
+    }
+    logger.info({ env: key, seconds: (Date.now() - started) / 1000 }, 'Python env ready');
+    opts.onProgress?.(`Python env ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  } finally {
+    await fs.rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+function pipError(specs: string[], r: RunResult): PythonEnvError {
+  const text = r.tail.join('\n');
+  const culprit =
+    /No matching distribution found for (\S+)/.exec(text)?.[1] ??
+    /Could not find a version that satisfies the requirement (\S+)/.exec(text)?.[1] ??
+    /Failed to build (\S+)/.exec(text)?.[1] ??
+    /Invalid requirement: '?([^'\n]+)'?/.exec(text)?.[1] ??
+    /for package (\S+)/.exec(text)?.[1];
+  const what = culprit ? `could not install ${culprit}` : `failed`;
+  const exit = r.signal ? `killed by ${r.signal}` : `exit code ${r.code}`;
+  return new PythonEnvError(`pip install ${what} (${exit}) while building a Python env for: ${specs.join(' ')}\npip's last lines:\n${text}`);
+}
+
+/** Rewrite the temp path in `bin/` scripts (pip's console-script shebangs, activate*) to the final path. */
+async function relocateScripts(tmpDir: string, finalDir: string): Promise<void> {
+  const binDir = path.join(tmpDir, 'bin');
+  for (const name of await fs.readdir(binDir)) {
+    const file = path.join(binDir, name);
+    const st = await fs.lstat(file);
+    if (!st.isFile() || st.size > 1 << 20) continue;
+    const buf = await fs.readFile(file);
+    if (buf.includes(0)) continue; // binary
+    const text = buf.toString('utf8');
+    if (!text.includes(tmpDir)) continue;
+    await fs.writeFile(file, text.split(tmpDir).join(finalDir), { mode: st.mode });
+  }
+}
+
+/** Remove `.tmp-*` build dirs left by killed builds (holder pid dead). */
+async function removeStaleTempDirs(venvsDir: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await fs.readdir(venvsDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = /^\.tmp-[0-9a-f]+-(\d+)-[0-9a-f]+$/.exec(name);
+    if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) {
+      await fs.rm(path.join(venvsDir, name), { recursive: true, force: true });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// compileKfpPipeline
+// ---------------------------------------------------------------------------------------------
+
+export interface CompileKfpPipelineOptions extends Omit<EnsurePythonEnvOptions, 'lockTimeoutMs'> {
+  /** Name of the pipeline function in the file (needed when it defines several). */
+  pipelineFunc?: string;
+  /** Extra packages the pipeline file imports at compile time (e.g. kfp-kubernetes). */
+  packages?: string[];
+}
+
+/**
+ * Python side of compileKfpPipeline. argv: file, function name or '', output path.
+ * The module is imported under a non-`__main__` name with cwd = a scratch dir (so an unguarded
+ * `Compiler().compile(..., 'pipeline.yaml')` in the file writes nowhere that matters), and
+ * errors are reported as one `PIPEWRIGHT_ERROR:` line on stderr.
+ */
+const COMPILE_SCRIPT = String.raw`
+import importlib.util, os, sys, traceback, warnings
+warnings.simplefilter("ignore", FutureWarning)
+py_file, func_name, out_path = sys.argv[1], sys.argv[2], sys.argv[3]
+
+def fail(msg, code=2):
+    sys.stderr.write("PIPEWRIGHT_ERROR: " + msg.replace("\n", " ") + "\n")
+    sys.exit(code)
+
+def describe(exc):
+    where = ""
+    for fr in traceback.extract_tb(exc.__traceback__):
+        if os.path.abspath(fr.filename) == os.path.abspath(py_file):
+            where = " (%s line %d)" % (os.path.basename(py_file), fr.lineno)
+    text = str(exc).strip().splitlines()
+    last = type(exc).__name__ + (": " + text[-1] if text else "")
+    return last + where
+
+try:
+    from kfp import compiler
+    from kfp.dsl import base_component, graph_component, utils
+except Exception as e:
+    fail("cannot import the kfp SDK: " + describe(e))
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(py_file)))
+spec = importlib.util.spec_from_file_location("pipewright_user_pipeline", py_file)
+module = importlib.util.module_from_spec(spec)
+sys.modules["pipewright_user_pipeline"] = module
+try:
+    spec.loader.exec_module(module)
+except SystemExit as e:
+    fail("the file exited while being imported (sys.exit(%s))" % (e.code,))
+except BaseException as e:
+    fail("importing it raised " + describe(e))
+
+def own(obj):
+    fn = getattr(obj, "pipeline_func", None)
+    return fn is None or getattr(fn, "__module__", None) == "pipewright_user_pipeline"
+
+pipelines = [n for n, o in vars(module).items() if isinstance(o, graph_component.GraphComponent) and own(o)]
+
+def nested(name):
+    # used as a sub-pipeline by another pipeline of the file
+    comp = utils.sanitize_component_name(getattr(module, name).name)
+    return any(o != name and comp in getattr(module, o).pipeline_spec.components for o in pipelines)
+
+if len(pipelines) > 1:
+    pipelines = [n for n in pipelines if not nested(n)] or pipelines
+if func_name:
+    obj = getattr(module, func_name, None)
+    if obj is None:
+        fail("it has no function named '%s' (pipelines found: %s)" % (func_name, ", ".join(pipelines) or "none"))
+    if not isinstance(obj, base_component.BaseComponent):
+        fail("'%s' is not a @dsl.pipeline (or @dsl.component) function" % func_name)
+else:
+    if not pipelines:
+        fail("it defines no @dsl.pipeline function")
+    if len(pipelines) > 1:
+        fail("it defines several pipelines (%s); choose one with --pipeline-func NAME" % ", ".join(pipelines))
+    obj = getattr(module, pipelines[0])
+try:
+    compiler.Compiler().compile(obj, package_path=out_path)
+except BaseException as e:
+    fail("compiling '%s' failed: %s" % (func_name or pipelines[0], describe(e)))
+`;
+
+/**
+ * Compiles a `.py` pipeline file with the real kfp SDK (in the base env: kfp==KFP_SDK_VERSION)
+ * and returns the IR YAML text. Picks the file's single `@dsl.pipeline` function, or
+ * `opts.pipelineFunc`. Errors name the file and show the Python error's last line only.
+ */
+export async function compileKfpPipeline(pyFile: string, opts: CompileKfpPipelineOptions): Promise<string> {
+  const file = path.resolve(pyFile);
+  if (!(await exists(file))) throw new PythonEnvError(`cannot compile ${pyFile}: no such file`);
+  const env = await ensurePythonEnv(opts.packages ?? [], opts);
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'pipewright-compile-'));
+  try {
+    const out = path.join(scratch, 'pipeline.yaml');
+    const childEnv = pythonEnvVars(env, { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' });
+    const r = await run(env.python, ['-c', COMPILE_SCRIPT, file, opts.pipelineFunc ?? '', out], { cwd: scratch, env: childEnv });
+    if (r.code !== 0) {
+      const marked = /^PIPEWRIGHT_ERROR: (.*)$/m.exec(r.stderr)?.[1];
+      const lastLine = r.stderr.trim().split('\n').pop() ?? `exit code ${r.code}`;
+      throw new PythonEnvError(`cannot compile ${pyFile}: ${marked ?? lastLine}`);
+    }
+    if (r.stderr.trim()) opts.logger.debug({ file: pyFile, stderr: r.stderr.trim() }, 'kfp compiler output');
+    return await fs.readFile(out, 'utf8');
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Regenerates the IR fixtures from the pipelines written with the kfp SDK:
+#   test/pipelines/<name>.py                  -> test/fixtures/ir/<name>.yaml
+#   test/fixtures/commands/install_variants.py -> test/fixtures/commands/install_variants.yaml
+#   examples/training/pipeline.py             -> examples/training/pipeline.yaml
+# Uses the kfp SDK version pinned in src/local/python-env.ts (KFP_SDK_VERSION): the base env
+# pipewright itself builds (~/.cache/pipewright/venvs/<key>, PIPEWRIGHT_CACHE overrides) if it
+# exists, else a venv of its own under <cache>/toolchain/kfp-<version>. KFP_PYTHON=/path/python
+# forces an interpreter (it must have that kfp version).
+# Usage: bash test/pipelines/compile-all.sh [name.py ...]
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$repo"
+version=$(sed -n "s/^export const KFP_SDK_VERSION = '\([^']*\)';/\1/p" src/local/python-env.ts)
+[ -n "$version" ] || { echo "compile-all: cannot read KFP_SDK_VERSION from src/local/python-env.ts" >&2; exit 1; }
+cache=${PIPEWRIGHT_CACHE:-$HOME/.cache/pipewright}
+
+py=${KFP_PYTHON:-}
+if [ -z "$py" ]; then
+  for marker in "$cache"/venvs/*/pipewright-env.json; do
+    [ -f "$marker" ] || continue
+    if python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1])).get("packages") == ["kfp==" + sys.argv[2]] else 1)' "$marker" "$version"; then
+      py=$(dirname "$marker")/bin/python
+      break
+    fi
+  done
+fi
+if [ -z "$py" ]; then
+  tool="$cache/toolchain/kfp-$version"
+  if [ ! -x "$tool/bin/python" ]; then
+    echo "compile-all: creating $tool" >&2
+    rm -rf "$tool.tmp" && python3 -m venv "$tool.tmp"
+    "$tool.tmp/bin/python" -m pip install --quiet --disable-pip-version-check "kfp==$version"
+    mv "$tool.tmp" "$tool"   # (console scripts keep the .tmp path; only python -m is used)
+  fi
+  py="$tool/bin/python"
+fi
+actual=$("$py" -c 'import kfp; print(kfp.__version__)')
+[ "$actual" = "$version" ] || { echo "compile-all: $py has kfp $actual, want $version" >&2; exit 1; }
+
+compile() { # <file.py> <out.yaml>
+  PYTHONDONTWRITEBYTECODE=1 "$py" - "$1" "$2" <<'PY'
+import importlib.util, sys, warnings
+warnings.simplefilter("ignore", FutureWarning)
+from kfp import compiler
+from kfp.dsl import graph_component
+src, out = sys.argv[1], sys.argv[2]
+spec = importlib.util.spec_from_file_location("pipeline_under_compile", src)
+mod = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = mod
+spec.loader.exec_module(mod)
+from kfp.dsl import utils
+found = [o for o in vars(mod).values()
+         if isinstance(o, graph_component.GraphComponent) and o.pipeline_func.__module__ == spec.name]
+# A pipeline that another one in the file uses as a sub-pipeline is not a candidate.
+found = [p for p in found if not any(
+    q is not p and utils.sanitize_component_name(p.name) in q.pipeline_spec.components for q in found)]
+if len(found) != 1:
+    sys.exit(f"{src}: expected exactly one @dsl.pipeline, found {len(found)}")
+compiler.Compiler().compile(found[0], out)
+PY
+  echo "compiled $1 -> $2"
+}
+
+mkdir -p test/fixtures/ir
+if [ $# -gt 0 ]; then
+  for f in "$@"; do n=$(basename "$f" .py); compile "test/pipelines/$n.py" "test/fixtures/ir/$n.yaml"; done
+  exit 0
+fi
+for f in test/pipelines/*.py; do
+  n=$(basename "$f" .py)
+  compile "$f" "test/fixtures/ir/$n.yaml"
+done
+compile test/fixtures/commands/install_variants.py test/fixtures/commands/install_variants.yaml
+compile examples/training/pipeline.py examples/training/pipeline.yaml
