@@ -1,0 +1,229 @@
+// The artifact store over any S3-compatible server (MinIO, versitygw, SeaweedFS, AWS) via the `minio`
+// client. A narrow interface, no retries of its own (the client retries requests; callers decide the rest).
+// Transfers stream from and to disk; large files go multipart inside the client.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import * as Minio from 'minio';
+import { checkKey } from './keys.js';
+import type { S3Config } from './s3-config.js';
+import { parseArtifactUri } from './uri.js';
+
+export { parseArtifactUri, localPathForUri, ArtifactUriError } from './uri.js';
+export type { ArtifactLocation, ArtifactScheme } from './uri.js';
+
+export class ArtifactNotFoundError extends Error {
+  constructor(readonly uri: string) {
+    super(`artifact ${uri} does not exist (no object and no objects under it)`);
+    this.name = 'ArtifactNotFoundError';
+  }
+}
+
+export type TransferKind = 'file' | 'directory';
+
+export interface ArtifactStore {
+  ensureBucket(bucket?: string): Promise<void>;
+  putFile(path: string, uri: string): Promise<void>;
+  /** Uploads every file under `dir` to `<uri>/<relative path>`; returns the number of files. */
+  putDirectory(dir: string, uri: string): Promise<number>;
+  /** A file or a whole directory, whichever `path` is; 'missing' when nothing is there. */
+  upload(path: string, uri: string): Promise<TransferKind | 'missing'>;
+  getToFile(uri: string, path: string): Promise<void>;
+  /** Downloads every object under `<uri>/` into `dir`; refuses keys that would escape `dir`. */
+  getDirectory(uri: string, dir: string): Promise<number>;
+  /** The object at `uri` if there is one, else the objects under `<uri>/`; ArtifactNotFoundError if neither. */
+  download(uri: string, path: string): Promise<TransferKind>;
+  putJson(uri: string, value: unknown): Promise<void>;
+  getJson<T = unknown>(uri: string): Promise<T>;
+  /** An object at `uri` or at least one object under `<uri>/`. */
+  exists(uri: string): Promise<boolean>;
+}
+
+const CONCURRENCY = 4;
+
+async function eachLimited<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+}
+
+function isNotFound(e: unknown): boolean {
+  const code = (e as { code?: string } | null)?.code;
+  return code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchObject';
+}
+
+/** `dir/rel`, refusing relative keys that are absolute or climb out of `dir`. */
+export function safeJoin(dir: string, rel: string): string {
+  checkKey(rel);
+  const root = resolve(dir);
+  const target = resolve(root, rel);
+  if (target !== root && !target.startsWith(root + sep)) throw new Error(`key "${rel}" would escape ${dir}`);
+  return target;
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    // Symlinks are not followed: a task could otherwise upload files from outside its output tree.
+    if (entry.isFile()) out.push(join(entry.parentPath, entry.name));
+  }
+  return out.sort();
+}
+
+export class S3ArtifactStore implements ArtifactStore {
+  private readonly client: Minio.Client;
+
+  constructor(private readonly config: S3Config) {
+    this.client = new Minio.Client({
+      endPoint: config.endpoint,
+      ...(config.port !== undefined ? { port: config.port } : {}),
+      useSSL: config.useSSL,
+      region: config.region,
+      pathStyle: config.pathStyle,
+      accessKey: config.credentials.accessKey,
+      secretKey: config.credentials.secretKey,
+      ...(config.credentials.sessionToken ? { sessionToken: config.credentials.sessionToken } : {}),
+    });
+  }
+
+  async ensureBucket(bucket = this.config.bucket): Promise<void> {
+    if (await this.client.bucketExists(bucket)) return;
+    try {
+      await this.client.makeBucket(bucket, this.config.region);
+    } catch (e) {
+      // Another pod may have created it in between.
+      const code = (e as { code?: string }).code;
+      if (code !== 'BucketAlreadyOwnedByYou' && code !== 'BucketAlreadyExists') throw e;
+    }
+  }
+
+  async putFile(path: string, uri: string): Promise<void> {
+    const { bucket, key } = parseArtifactUri(uri);
+    const { size } = await stat(path);
+    await this.client.putObject(bucket, key, createReadStream(path), size);
+  }
+
+  async putDirectory(dir: string, uri: string): Promise<number> {
+    const { bucket, key } = parseArtifactUri(uri);
+    const files = await listFiles(dir);
+    await eachLimited(files, async (file) => {
+      const rel = relative(dir, file).split(sep).join('/');
+      const { size } = await stat(file);
+      await this.client.putObject(bucket, `${key}/${checkKey(rel)}`, createReadStream(file), size);
+    });
+    return files.length;
+  }
+
+  async upload(path: string, uri: string): Promise<TransferKind | 'missing'> {
+    const st = await stat(path).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return undefined;
+      throw e;
+    });
+    if (!st) return 'missing';
+    if (st.isDirectory()) {
+      await this.putDirectory(path, uri);
+      return 'directory';
+    }
+    await this.putFile(path, uri);
+    return 'file';
+  }
+
+  async getToFile(uri: string, path: string): Promise<void> {
+    const { bucket, key } = parseArtifactUri(uri);
+    await this.fetchObject(bucket, key, path);
+  }
+
+  async getDirectory(uri: string, dir: string): Promise<number> {
+    const { bucket, key } = parseArtifactUri(uri);
+    const keys = await this.listKeys(bucket, `${key}/`);
+    // Check every key before writing anything, so a hostile listing leaves no partial tree.
+    const targets = keys.map((k) => ({ key: k, path: safeJoin(dir, k.slice(key.length + 1)) }));
+    await mkdir(dir, { recursive: true });
+    await eachLimited(targets, (t) => this.fetchObject(bucket, t.key, t.path));
+    return targets.length;
+  }
+
+  async download(uri: string, path: string): Promise<TransferKind> {
+    const { bucket, key } = parseArtifactUri(uri);
+    if (await this.objectExists(bucket, key)) {
+      await this.fetchObject(bucket, key, path);
+      return 'file';
+    }
+    const n = await this.getDirectory(uri, path);
+    if (n === 0) throw new ArtifactNotFoundError(uri);
+    return 'directory';
+  }
+
+  async putJson(uri: string, value: unknown): Promise<void> {
+    const { bucket, key } = parseArtifactUri(uri);
+    const body = Buffer.from(JSON.stringify(value));
+    await this.client.putObject(bucket, key, body, body.length, { 'Content-Type': 'application/json' });
+  }
+
+  async getJson<T = unknown>(uri: string): Promise<T> {
+    const { bucket, key } = parseArtifactUri(uri);
+    let stream;
+    try {
+      stream = await this.client.getObject(bucket, key);
+    } catch (e) {
+      if (isNotFound(e)) throw new ArtifactNotFoundError(uri);
+      throw e;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+  }
+
+  async exists(uri: string): Promise<boolean> {
+    const { bucket, key } = parseArtifactUri(uri);
+    if (await this.objectExists(bucket, key)) return true;
+    return (await this.listKeys(bucket, `${key}/`, 1)).length > 0;
+  }
+
+  private async objectExists(bucket: string, key: string): Promise<boolean> {
+    try {
+      await this.client.statObject(bucket, key);
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+  }
+
+  private async listKeys(bucket: string, prefix: string, limit = Infinity): Promise<string[]> {
+    const keys: string[] = [];
+    const stream = this.client.listObjectsV2(bucket, prefix, true);
+    for await (const item of stream as AsyncIterable<Minio.BucketItem>) {
+      // Zero-byte "folder" markers some tools create carry no data.
+      if (item.name && !item.name.endsWith('/')) keys.push(item.name);
+      if (keys.length >= limit) {
+        stream.destroy();
+        break;
+      }
+    }
+    return keys.sort();
+  }
+
+  /** Streams to `<path>.part` then renames, so a reader never sees half a file. */
+  private async fetchObject(bucket: string, key: string, path: string): Promise<void> {
+    let body;
+    try {
+      body = await this.client.getObject(bucket, key);
+    } catch (e) {
+      if (isNotFound(e)) throw new ArtifactNotFoundError(`${bucket}/${key}`);
+      throw e;
+    }
+    await mkdir(dirname(path), { recursive: true });
+    const part = `${path}.part`;
+    try {
+      await pipeline(body, createWriteStream(part));
+      await rename(part, path);
+    } catch (e) {
+      await rm(part, { force: true });
+      throw e;
+    }
+  }
+}
