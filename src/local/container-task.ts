@@ -1,0 +1,180 @@
+// Runs one attempt of a container task on this machine and turns what happened into an ExecutionFact.
+// Local mode runs a container image's command on the host; Python images and compiled lightweight
+// components run inside a cached venv (kfp + packages_to_install) whose bin/ is first on PATH.
+import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Logger } from 'pino';
+import { nodeKeyPath } from '../artifacts/keys.js';
+import type { ExecutionFact, LaunchRequest, NodeOutputs, RunContext, RuntimeArtifact } from '../engine/state.js';
+import { buildExecutorInput, hostLocalPath, runInfoFor } from '../executor/executor-input.js';
+import { collectOutputs } from '../executor/executor-output.js';
+import { resolveCommand } from '../executor/placeholders.js';
+import type { ExecutorInput } from '../executor/types.js';
+import type { Component, ContainerExecutor, Pipeline } from '../model/types.js';
+import type { RunEventHandler } from './events.js';
+import { StopRequest } from './events.js';
+import { describeFailure, runProcess } from './process.js';
+import { lightweightComponentPackages, pythonEnvVars, type PythonEnv } from './python-env.js';
+
+export interface TaskContext {
+  pipeline: Pipeline;
+  run: RunContext;
+  /** `<artifact root>/<namespace>/<run>`: logs and the workspace live here. */
+  runDir: string;
+  logger: Logger;
+  onEvent: RunEventHandler;
+  /** Aborted with a StopRequest to stop this attempt. */
+  signal: AbortSignal;
+  pythonEnv: (packages: string[], onProgress: (line: string) => void) => Promise<PythonEnv>;
+  /** Called when the process actually starts (the fact becomes Running). */
+  onStart: (startedAt: string) => void;
+  killGraceMs?: number;
+  /** Base environment for tasks; default process.env. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A fact that carries no process outcome: infrastructure problems before or after the run. */
+function errorFact(attempt: number, message: string, startedAt?: string): ExecutionFact {
+  const f: ExecutionFact = { attempt, phase: 'Error', message, finishedAt: new Date().toISOString() };
+  if (startedAt) f.startedAt = startedAt;
+  return f;
+}
+
+const REMOTE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** Input artifact URIs as absolute host paths; remote stores are out of reach of a local run. */
+export function localizeInputs(req: LaunchRequest, cwd = process.cwd()): LaunchRequest['inputs'] {
+  const artifacts: Record<string, RuntimeArtifact[]> = {};
+  for (const [name, list] of Object.entries(req.inputs.artifacts)) {
+    artifacts[name] = list.map((a) => {
+      if (a.uri.startsWith('file://')) return { ...a, uri: hostLocalPath(a.uri) };
+      if (REMOTE.test(a.uri)) {
+        throw new Error(`input artifact '${name}' is at ${a.uri}, which a local run cannot fetch; import a local path or file:// URI instead`);
+      }
+      return { ...a, uri: path.resolve(cwd, a.uri) };
+    });
+  }
+  return { parameters: req.inputs.parameters, artifacts };
+}
+
+function isPythonTask(ex: ContainerExecutor, command: string[] | undefined): boolean {
+  return ex.image.startsWith('python:') || (command !== undefined && lightweightComponentPackages(command) !== undefined);
+}
+
+async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** ExecutorInput and argv for this attempt; throws on unresolvable placeholders or remote inputs. */
+function prepare(req: LaunchRequest, ex: ContainerExecutor, component: Component, ctx: TaskContext): { executorInput: ExecutorInput; argv: string[] } {
+  const local = { ...req, inputs: localizeInputs(req) };
+  const run = runInfoFor(ctx.run, req, path.join(ctx.runDir, '.workspace'));
+  const executorInput = buildExecutorInput(local, component, { localPath: hostLocalPath, run });
+  const argv = resolveCommand([...ex.command, ...ex.args], { executorInput, run, localPath: hostLocalPath });
+  return { executorInput, argv };
+}
+
+export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Promise<ExecutionFact> {
+  const ex = ctx.pipeline.executors[req.executorLabel];
+  const component = ctx.pipeline.components[req.componentName];
+  if (ex?.kind !== 'container' || !component) return errorFact(req.attempt, `executor ${req.executorLabel} is not a container`);
+  const log = ctx.logger.child({ task: req.nodeId, attempt: req.attempt });
+  const cancelled = (): ExecutionFact | undefined => {
+    const r: unknown = ctx.signal.reason;
+    if (!ctx.signal.aborted) return undefined;
+    return { attempt: req.attempt, phase: r instanceof StopRequest ? r.phase : 'Cancelled', message: String(r), finishedAt: new Date().toISOString() };
+  };
+
+  const taskRoot = hostLocalPath(req.taskRoot);
+  let prepared: { executorInput: ExecutorInput; argv: string[] };
+  try {
+    prepared = prepare(req, ex, component, ctx);
+  } catch (e) {
+    return errorFact(req.attempt, (e as Error).message);
+  }
+  const { executorInput, argv } = prepared;
+
+  // The task root is shared by attempts: stale outputs of an earlier attempt must not be read back.
+  await mkdir(taskRoot, { recursive: true });
+  await rm(executorInput.outputs.outputFile, { force: true });
+  for (const p of Object.values(executorInput.outputs.parameters)) await rm(p.outputFile, { force: true });
+  await mkdir(path.join(ctx.runDir, '.workspace'), { recursive: true });
+
+  const base = { ...(ctx.env ?? process.env) };
+  for (const e of ex.env) base[e.name] = e.value;
+  // Python buffers a piped stdout; unbuffered keeps progress lines live.
+  base.PYTHONUNBUFFERED ??= '1';
+  let env = base;
+  const plainCommand = ex.command.every((c) => typeof c === 'string') ? (ex.command as string[]) : undefined;
+  if (isPythonTask(ex, plainCommand)) {
+    const packages = (plainCommand && lightweightComponentPackages(plainCommand)) ?? [];
+    try {
+      const venv = await ctx.pythonEnv(packages, (line) => ctx.onEvent({ type: 'setup', nodeId: req.nodeId, message: line }));
+      env = pythonEnvVars(venv, base);
+    } catch (e) {
+      return errorFact(req.attempt, `cannot prepare the Python environment (${packages.join(' ') || 'kfp'}): ${(e as Error).message}`);
+    }
+  }
+  const stopped = cancelled();
+  if (stopped) return stopped;
+
+  const logBase = path.join(ctx.runDir, '.logs', nodeKeyPath(req.nodeId), `attempt-${req.attempt}`);
+  const cwd = await mkdtemp(path.join(os.tmpdir(), 'pipewright-task-'));
+  const startedAt = new Date().toISOString();
+  ctx.onStart(startedAt);
+  log.debug({ argv0: argv[0], cwd, executorInput }, 'starting task');
+  let result;
+  try {
+    result = await runProcess({
+      argv,
+      env,
+      cwd,
+      stdoutFile: `${logBase}.stdout.log`,
+      stderrFile: `${logBase}.stderr.log`,
+      timeoutSeconds: req.timeoutSeconds,
+      signal: ctx.signal,
+      killGraceMs: ctx.killGraceMs,
+      onLine: (stream, line) => ctx.onEvent({ type: 'task-log', nodeId: req.nodeId, stream, line }),
+    });
+  } finally {
+    await rm(cwd, { recursive: true, force: true });
+  }
+  const fact: ExecutionFact = { attempt: req.attempt, phase: 'Failed', startedAt, finishedAt: result.finishedAt.toISOString() };
+  if (result.exitCode !== null) fact.exitCode = result.exitCode;
+  if (result.stopReason !== undefined && !result.timedOut) {
+    const r: unknown = ctx.signal.reason;
+    fact.phase = r instanceof StopRequest ? r.phase : 'Cancelled';
+    fact.message = result.stopReason;
+    return fact;
+  }
+  if (result.spawnError) return { ...fact, phase: 'Error', message: result.spawnError };
+  if (result.exitCode !== 0) return { ...fact, message: describeFailure(result) };
+  try {
+    return { ...fact, phase: 'Succeeded', outputs: await readOutputs(req, executorInput, log) };
+  } catch (e) {
+    return { ...fact, message: (e as Error).message };
+  }
+}
+
+async function readOutputs(req: LaunchRequest, executorInput: ExecutorInput, log: Logger): Promise<NodeOutputs> {
+  const parameterTexts: Record<string, string | undefined> = {};
+  for (const [name, p] of Object.entries(executorInput.outputs.parameters)) parameterTexts[name] = await readIfExists(p.outputFile);
+  const executorOutputText = await readIfExists(executorInput.outputs.outputFile);
+  const { outputs, copies } = collectOutputs({ request: req, executorInput, executorOutputText, parameterTexts });
+  for (const c of copies) {
+    const to = hostLocalPath(c.toUri);
+    if (path.resolve(c.from) !== path.resolve(to)) await cp(c.from, to, { recursive: true, force: true });
+  }
+  for (const [name, list] of Object.entries(outputs.artifacts)) {
+    const p = hostLocalPath(list[0]!.uri);
+    // The backend only warns for a missing artifact file; so do we.
+    if (!(await stat(p).catch(() => undefined))) log.warn({ output: name, path: p }, 'output artifact was not written');
+  }
+  return outputs;
+}

@@ -1,0 +1,185 @@
+// The local runner: the pure engine decides, this loop does the I/O. plan() -> start/stop tasks ->
+// record facts -> plan() again, until the run is over. Facts are the only state kept here.
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import { checkSegment } from '../artifacts/keys.js';
+import { plan as defaultPlan } from '../engine/plan.js';
+import type { ExecutionFact, LaunchRequest, PlanInput, PlanResult, RunContext, RunPhase } from '../engine/state.js';
+import type { JsonValue, Pipeline } from '../model/types.js';
+import { runContainerTask } from './container-task.js';
+import { StopRequest, type RunEvent, type RunEventHandler } from './events.js';
+import { ensurePythonEnv, type PythonEnv } from './python-env.js';
+
+export const LOCAL_NAMESPACE = 'local';
+
+export interface RunLocalOptions {
+  arguments?: Record<string, JsonValue>;
+  /** Tasks running at once; default the number of CPUs. */
+  parallelism?: number;
+  /** Default ~/.pipewright/artifacts. */
+  artifactRoot?: string;
+  runName?: string;
+  logger: Logger;
+  onEvent?: RunEventHandler;
+  /** Aborting cancels the run: running tasks are stopped, the run ends Cancelled. */
+  signal?: AbortSignal;
+  /** Venv cache root and base interpreter (see python-env.ts). */
+  cacheDir?: string;
+  python?: string;
+  killGraceMs?: number;
+  /** Test seams. */
+  plan?: (input: PlanInput) => PlanResult;
+  pythonEnv?: (packages: string[], onProgress: (line: string) => void) => Promise<PythonEnv>;
+}
+
+export interface LocalRunResult extends PlanResult {
+  run: RunContext;
+  /** `<artifact root>/local/<run name>`: task outputs, `.logs/` and `.workspace/`. */
+  runDir: string;
+  facts: Record<string, ExecutionFact>;
+}
+
+export function defaultArtifactRoot(): string {
+  return path.join(os.homedir(), '.pipewright', 'artifacts');
+}
+
+/** `<pipeline>-<yyyymmdd-hhmmss>-<4 hex>`, safe as an artifact key segment. */
+export function defaultRunName(pipeline: Pipeline, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const base = pipeline.name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|-+$/g, '') || 'run';
+  return `${base.slice(0, 40)}-${stamp}-${randomUUID().slice(0, 4)}`;
+}
+
+const TERMINAL_RUN: ReadonlySet<RunPhase> = new Set(['Succeeded', 'Failed', 'Error', 'Cancelled']);
+
+interface InFlight {
+  attempt: number;
+  controller: AbortController;
+}
+
+export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promise<LocalRunResult> {
+  const plan = opts.plan ?? defaultPlan;
+  const emit = (e: RunEvent): void => opts.onEvent?.(e);
+  const parallelism = opts.parallelism && opts.parallelism > 0 ? opts.parallelism : Math.max(1, os.availableParallelism());
+  const created = new Date();
+  const runName = checkSegment(opts.runName ?? defaultRunName(pipeline, created), 'run name');
+  const artifactRoot = path.resolve(opts.artifactRoot ?? defaultArtifactRoot());
+  const run: RunContext = {
+    name: runName,
+    displayName: runName,
+    uid: randomUUID(),
+    namespace: LOCAL_NAMESPACE,
+    pipelineRoot: artifactRoot,
+    createTime: created.toISOString(),
+  };
+  const runDir = path.join(artifactRoot, LOCAL_NAMESPACE, runName);
+  await mkdir(runDir, { recursive: true });
+  const logger = opts.logger.child({ run: runName });
+  const pythonEnv =
+    opts.pythonEnv ??
+    ((packages: string[], onProgress: (line: string) => void) =>
+      ensurePythonEnv(packages, { cacheDir: opts.cacheDir, python: opts.python, logger, onProgress }));
+
+  const facts: Record<string, ExecutionFact> = {};
+  const inflight = new Map<string, InFlight>();
+  const queue = new PQueue({ concurrency: parallelism });
+  const reported = new Set<string>();
+  // A change (fact, abort) since the last plan: plan again before waiting.
+  let dirty = false;
+  let wake: (() => void) | undefined;
+  const poke = (): void => {
+    dirty = true;
+    wake?.();
+  };
+  const onAbort = (): void => poke();
+  opts.signal?.addEventListener('abort', onAbort);
+
+  const start = (req: LaunchRequest): void => {
+    const controller = new AbortController();
+    inflight.set(req.nodeId, { attempt: req.attempt, controller });
+    facts[req.nodeId] = { attempt: req.attempt, phase: 'Pending' };
+    void queue.add(async () => {
+      const fact = await runContainerTask(req, {
+        pipeline,
+        run,
+        runDir,
+        logger,
+        onEvent: emit,
+        signal: controller.signal,
+        pythonEnv,
+        killGraceMs: opts.killGraceMs,
+        onStart: (startedAt) => {
+          facts[req.nodeId] = { attempt: req.attempt, phase: 'Running', startedAt };
+          emit({ type: 'task-started', nodeId: req.nodeId, displayName: req.displayName, attempt: req.attempt });
+          poke();
+        },
+      }).catch((e: unknown): ExecutionFact => ({ attempt: req.attempt, phase: 'Error', message: `runner: ${(e as Error).message}`, finishedAt: new Date().toISOString() }));
+      facts[req.nodeId] = fact;
+      inflight.delete(req.nodeId);
+      const duration = fact.startedAt && fact.finishedAt ? (Date.parse(fact.finishedAt) - Date.parse(fact.startedAt)) / 1000 : 0;
+      const finished: RunEvent = { type: 'task-finished', nodeId: req.nodeId, displayName: req.displayName, attempt: req.attempt, phase: fact.phase, durationSeconds: duration };
+      if (fact.message) finished.message = fact.message;
+      emit(finished);
+      poke();
+    });
+  };
+
+  try {
+    for (;;) {
+      dirty = false;
+      const cancelRequested = opts.signal?.aborted ?? false;
+      const args = opts.arguments ?? {};
+      const input: PlanInput = { pipeline, arguments: args, facts: { ...facts }, run, now: new Date().toISOString(), cancelRequested, parallelism, enableCaching: false };
+      const result = plan(input);
+      reportNodes(result, reported, emit);
+      for (const s of result.stop) {
+        inflight.get(s.nodeId)?.controller.abort(new StopRequest(s.reason, cancelRequested ? 'Cancelled' : 'Failed'));
+      }
+      if (cancelRequested) {
+        // Queued tasks that never started are stopped too, whatever the plan lists.
+        for (const f of inflight.values()) f.controller.abort(new StopRequest('run cancelled', 'Cancelled'));
+      }
+      for (const req of result.launch) if (!inflight.has(req.nodeId)) start(req);
+      if (inflight.size === 0 && TERMINAL_RUN.has(result.phase)) return { ...result, run, runDir, facts };
+      if (inflight.size === 0 && result.launch.length === 0 && !result.wakeAt) {
+        // The engine has nothing to start and nothing runs: report instead of waiting forever.
+        return { ...result, phase: 'Error', message: result.message ?? 'the run cannot make progress (no task can start)', run, runDir, facts };
+      }
+      if (!dirty) await waitFor(result.wakeAt, (w) => (wake = w));
+      wake = undefined;
+      dirty = false;
+    }
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Resolves on the next poke or at `wakeAt`; the timer is cleared so it never outlives the wait. */
+function waitFor(wakeAt: string | undefined, setWake: (w: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = (): void => {
+      if (timer) clearTimeout(timer);
+      resolve();
+    };
+    setWake(done);
+    if (wakeAt) timer = setTimeout(done, Math.max(0, Date.parse(wakeAt) - Date.now()));
+  });
+}
+
+/** Emits node-skipped once per skipped node whose parent was not skipped (a skipped DAG says it for its tasks). */
+function reportNodes(result: PlanResult, reported: Set<string>, emit: RunEventHandler): void {
+  for (const n of Object.values(result.nodes)) {
+    if (n.phase !== 'Skipped' || reported.has(n.id)) continue;
+    reported.add(n.id);
+    if (n.parent && result.nodes[n.parent]?.phase === 'Skipped') continue;
+    const e: RunEvent = { type: 'node-skipped', nodeId: n.id, displayName: n.displayName };
+    if (n.reason) e.reason = n.reason;
+    if (n.message) e.message = n.message;
+    emit(e);
+  }
+}
