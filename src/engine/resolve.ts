@@ -94,13 +94,16 @@ export function resolveTaskInputs(task: Task, component: Component, ctx: Resolve
     }
     if (list) artifacts[name] = list;
   }
+  // A loop's item input is delivered to each iteration, not to the loop task itself.
+  const itemInput = task.loop?.itemInput;
   for (const [name, def] of Object.entries(component.inputs.parameters)) {
+    if (name === itemInput) continue;
     if (parameters[name] === undefined && !def.optional && def.default === undefined && def.type !== 'TASK_FINAL_STATUS') {
       throw new ResolutionError(`required input parameter "${name}" of task ${task.name} has no value`);
     }
   }
   for (const [name, def] of Object.entries(component.inputs.artifacts)) {
-    if (artifacts[name] === undefined && !def.optional) {
+    if (artifacts[name] === undefined && !def.optional && name !== itemInput) {
       throw new ResolutionError(`required input artifact "${name}" of task ${task.name} has no value`);
     }
   }

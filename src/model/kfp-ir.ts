@@ -31,7 +31,7 @@ export const SUPPORTED_SCHEMA_VERSIONS = ['2.0.0', '2.1.0'];
 
 /** Splits a YAML stream into documents, reporting syntax errors with line and column. */
 export function parseYamlDocuments(text: string, file?: string): unknown[] {
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const problems = list.flatMap((d) =>
     d.errors.map((e) => {

@@ -1,0 +1,72 @@
+// Controller configuration, parsed once from the environment into a frozen object and passed in.
+export interface S3Settings {
+  endpoint: string;
+  port?: number;
+  useSSL: boolean;
+  region: string;
+  bucket: string;
+  /** Secret (in each run's namespace) holding the credentials that the pod I/O containers receive. */
+  secretName: string;
+  accessKeyKey: string;
+  secretKeyKey: string;
+}
+
+export interface ControllerConfig {
+  /** Namespaces to watch; empty means all. */
+  namespaces: string[];
+  workers: number;
+  /** Image for the inputs/outputs containers beside the user's container. */
+  image: string;
+  imagePullPolicy?: string;
+  s3: S3Settings;
+  /** e.g. minio://pipewright/v2/artifacts */
+  pipelineRoot: string;
+  /** Full re-list period, a guard against watches that silently stop. */
+  resyncSeconds: number;
+  /** Largest output value (JSON bytes) kept in a run's status; larger outputs are referenced in S3. */
+  statusValueLimit: number;
+}
+
+function int(v: string | undefined, fallback: number): number {
+  const n = v === undefined || v === '' ? NaN : Number(v);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
+  const bucket = env.PIPEWRIGHT_S3_BUCKET ?? 'pipewright';
+  const endpoint = env.PIPEWRIGHT_S3_ENDPOINT ?? 'minio.pipewright-system.svc:9000';
+  const [host, port] = endpoint.split(':');
+  const s3: S3Settings = {
+    endpoint: host ?? endpoint,
+    useSSL: env.PIPEWRIGHT_S3_USE_SSL === 'true',
+    region: env.PIPEWRIGHT_S3_REGION ?? 'us-east-1',
+    bucket,
+    secretName: env.PIPEWRIGHT_S3_SECRET ?? 'pipewright-s3',
+    accessKeyKey: env.PIPEWRIGHT_S3_ACCESS_KEY_KEY ?? 'accesskey',
+    secretKeyKey: env.PIPEWRIGHT_S3_SECRET_KEY_KEY ?? 'secretkey',
+  };
+  if (port) s3.port = Number(port);
+  const config: ControllerConfig = {
+    namespaces: (env.PIPEWRIGHT_NAMESPACES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    workers: int(env.PIPEWRIGHT_WORKERS, 4),
+    image: env.PIPEWRIGHT_IMAGE ?? 'ghcr.io/pipewright/pipewright:0.1.0',
+    s3,
+    pipelineRoot: env.PIPEWRIGHT_PIPELINE_ROOT ?? `minio://${bucket}/v2/artifacts`,
+    resyncSeconds: int(env.PIPEWRIGHT_RESYNC_SECONDS, 300),
+    statusValueLimit: int(env.PIPEWRIGHT_STATUS_VALUE_LIMIT, 1024),
+  };
+  if (env.PIPEWRIGHT_IMAGE_PULL_POLICY) config.imagePullPolicy = env.PIPEWRIGHT_IMAGE_PULL_POLICY;
+  return Object.freeze(config);
+}
+
+/** Env for the pod I/O containers: where S3 is, and the credentials by reference to a Secret, never by value. */
+export function s3Env(s3: S3Settings): { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[] {
+  return [
+    { name: 'PIPEWRIGHT_S3_ENDPOINT', value: s3.port ? `${s3.endpoint}:${s3.port}` : s3.endpoint },
+    { name: 'PIPEWRIGHT_S3_USE_SSL', value: String(s3.useSSL) },
+    { name: 'PIPEWRIGHT_S3_REGION', value: s3.region },
+    { name: 'PIPEWRIGHT_S3_BUCKET', value: s3.bucket },
+    { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: s3.secretName, key: s3.accessKeyKey } } },
+    { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: s3.secretName, key: s3.secretKeyKey } } },
+  ];
+}

@@ -1,0 +1,96 @@
+// Observed pods → execution facts, read the way a kubelet reports them. Pure.
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import type { ExecutionFact, NodeOutputs } from '../engine/state.js';
+import { ANNOTATION_ATTEMPT, ANNOTATION_NODE } from './names.js';
+
+export interface PodFact {
+  nodeId: string;
+  attempt: number;
+  podName: string;
+  fact: ExecutionFact;
+  /** Outputs too large for the termination message live in S3 here. */
+  outputsRef?: string;
+}
+
+const WAITING_PROBLEMS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'CrashLoopBackOff']);
+
+function lastLines(text: string | undefined, n: number): string {
+  if (!text) return '';
+  const lines = text.trim().split('\n');
+  return lines.slice(-n).join(' | ').slice(0, 400);
+}
+
+function status(pod: V1Pod, name: string): V1ContainerStatus | undefined {
+  return [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].find((s) => s.name === name);
+}
+
+function iso(d: Date | string | undefined): string | undefined {
+  if (!d) return undefined;
+  return typeof d === 'string' ? d : d.toISOString();
+}
+
+/** Why a pod has not started: unschedulable, image pull errors, missing secrets. */
+export function pendingReason(pod: V1Pod): string | undefined {
+  const sched = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  if (sched?.reason === 'Unschedulable') return `unschedulable: ${sched.message ?? 'no node fits the pod'}`;
+  for (const s of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const w = s.state?.waiting;
+    if (w?.reason && WAITING_PROBLEMS.has(w.reason)) return `container ${s.name}: ${w.reason}${w.message ? `: ${w.message}` : ''}`;
+  }
+  return undefined;
+}
+
+export function parseOutputsMessage(message: string): { outputs?: NodeOutputs; ref?: string } {
+  const parsed = JSON.parse(message) as { ref?: string; parameters?: NodeOutputs['parameters']; artifacts?: NodeOutputs['artifacts'] };
+  if (typeof parsed.ref === 'string') return { ref: parsed.ref };
+  return { outputs: { parameters: parsed.parameters ?? {}, artifacts: parsed.artifacts ?? {} } };
+}
+
+export function factFromPod(pod: V1Pod): PodFact | undefined {
+  const nodeId = pod.metadata?.annotations?.[ANNOTATION_NODE];
+  const attempt = Number(pod.metadata?.annotations?.[ANNOTATION_ATTEMPT]);
+  if (!nodeId || !Number.isInteger(attempt)) return undefined;
+  const base = { nodeId, attempt, podName: pod.metadata?.name ?? '' };
+  const main = status(pod, 'main');
+  const startedAt = iso(main?.state?.running?.startedAt ?? main?.state?.terminated?.startedAt);
+  const fact: ExecutionFact = { attempt, phase: 'Pending' };
+  if (startedAt) fact.startedAt = startedAt;
+  const phase = pod.status?.phase;
+
+  if (phase === 'Succeeded') {
+    const out = status(pod, 'outputs')?.state?.terminated;
+    fact.phase = 'Succeeded';
+    fact.finishedAt = iso(out?.finishedAt) ?? iso(main?.state?.terminated?.finishedAt);
+    try {
+      const { outputs, ref } = parseOutputsMessage(out?.message ?? '');
+      if (outputs) fact.outputs = outputs;
+      return ref ? { ...base, fact, outputsRef: ref } : { ...base, fact };
+    } catch {
+      return { ...base, fact: { ...fact, phase: 'Error', message: 'the outputs container left no readable outputs report' } };
+    }
+  }
+  if (phase === 'Failed') {
+    fact.finishedAt = iso(main?.state?.terminated?.finishedAt) ?? new Date(0).toISOString();
+    const inputs = status(pod, 'inputs')?.state?.terminated;
+    const mainT = main?.state?.terminated;
+    const outT = status(pod, 'outputs')?.state?.terminated;
+    if (pod.status?.reason === 'DeadlineExceeded') {
+      return { ...base, fact: { ...fact, phase: 'Failed', message: `timed out: ${pod.status.message ?? 'active deadline exceeded'}` } };
+    }
+    if (inputs && inputs.exitCode !== 0) {
+      return { ...base, fact: { ...fact, phase: 'Error', message: `downloading input artifacts failed: ${lastLines(inputs.message, 2)}` } };
+    }
+    if (mainT && mainT.exitCode !== 0) {
+      const tail = lastLines(mainT.message, 5);
+      return { ...base, fact: { ...fact, phase: 'Failed', exitCode: mainT.exitCode, message: `container main exited with code ${mainT.exitCode}${tail ? `: ${tail}` : ''}` } };
+    }
+    if (outT && outT.exitCode !== 0) {
+      return { ...base, fact: { ...fact, phase: 'Error', message: `uploading outputs failed: ${lastLines(outT.message, 2)}` } };
+    }
+    return { ...base, fact: { ...fact, phase: 'Error', message: `pod failed: ${pod.status?.reason ?? ''} ${pod.status?.message ?? ''}`.trim() } };
+  }
+  if (main?.state?.running || main?.state?.terminated) fact.phase = 'Running';
+  const why = pendingReason(pod);
+  if (why) fact.message = why;
+  return { ...base, fact };
+}

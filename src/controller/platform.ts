@@ -1,0 +1,116 @@
+// kfp-kubernetes' per-executor settings (secrets, config maps, PVCs, scheduling, pod metadata) applied to
+// a task pod. Names may come from constants or from the task's input parameters.
+import type { V1Container, V1Pod, V1Toleration } from '@kubernetes/client-node';
+import type { JsonObject, JsonValue } from '../model/types.js';
+
+type Params = Record<string, JsonValue>;
+
+function obj(v: JsonValue | undefined): JsonObject {
+  return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+}
+
+function list(v: JsonValue | undefined): JsonObject[] {
+  return Array.isArray(v) ? v.map(obj) : [];
+}
+
+/** {runtimeValue: {constant}} | {componentInputParameter: name} | a plain legacy name field. */
+export function resolveName(entry: JsonObject, paramField: string, legacyField: string, params: Params): string | undefined {
+  const p = obj(entry[paramField]);
+  const constant = obj(p.runtimeValue).constant;
+  if (typeof constant === 'string') return constant;
+  const input = p.componentInputParameter;
+  if (typeof input === 'string') {
+    const v = params[input];
+    return typeof v === 'string' ? v : undefined;
+  }
+  const legacy = entry[legacyField];
+  return typeof legacy === 'string' ? legacy : undefined;
+}
+
+function volumeName(prefix: string, name: string, i: number): string {
+  return `${prefix}-${i}-${name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-$/, '');
+}
+
+export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObject, params: Params): void {
+  const spec = pod.spec!;
+  const env = (main.env ??= []);
+  const mounts = (main.volumeMounts ??= []);
+  const volumes = (spec.volumes ??= []);
+
+  list(cfg.secretAsEnv).forEach((e) => {
+    const name = resolveName(e, 'secretNameParameter', 'secretName', params);
+    if (!name) return;
+    for (const k of list(e.keyToEnv)) {
+      env.push({ name: String(k.envVar), valueFrom: { secretKeyRef: { name, key: String(k.secretKey), optional: e.optional === true } } });
+    }
+  });
+  list(cfg.configMapAsEnv).forEach((e) => {
+    const name = resolveName(e, 'configMapNameParameter', 'configMapName', params);
+    if (!name) return;
+    for (const k of list(e.keyToEnv)) {
+      env.push({ name: String(k.envVar), valueFrom: { configMapKeyRef: { name, key: String(k.configMapKey), optional: e.optional === true } } });
+    }
+  });
+  list(cfg.secretAsVolume).forEach((e, i) => {
+    const name = resolveName(e, 'secretNameParameter', 'secretName', params);
+    if (!name) return;
+    const vol = volumeName('secret', name, i);
+    volumes.push({ name: vol, secret: { secretName: name, optional: e.optional === true } });
+    mounts.push({ name: vol, mountPath: String(e.mountPath), readOnly: true });
+  });
+  list(cfg.configMapAsVolume).forEach((e, i) => {
+    const name = resolveName(e, 'configMapNameParameter', 'configMapName', params);
+    if (!name) return;
+    const vol = volumeName('configmap', name, i);
+    volumes.push({ name: vol, configMap: { name, optional: e.optional === true } });
+    mounts.push({ name: vol, mountPath: String(e.mountPath), readOnly: true });
+  });
+  list(cfg.pvcMount).forEach((e, i) => {
+    const name = resolveName(e, 'pvcNameParameter', 'constant', params) ?? (typeof e.componentInputParameter === 'string' ? (params[e.componentInputParameter] as string) : undefined);
+    if (!name) return;
+    const vol = volumeName('pvc', name, i);
+    volumes.push({ name: vol, persistentVolumeClaim: { claimName: name } });
+    mounts.push({ name: vol, mountPath: String(e.mountPath), ...(e.subPath ? { subPath: String(e.subPath) } : {}) });
+  });
+  list(cfg.emptyDirMounts).forEach((e) => {
+    const vol = String(e.volumeName);
+    volumes.push({ name: vol, emptyDir: { ...(e.medium ? { medium: String(e.medium) } : {}), ...(e.sizeLimit ? { sizeLimit: String(e.sizeLimit) } : {}) } });
+    mounts.push({ name: vol, mountPath: String(e.mountPath) });
+  });
+  list(cfg.fieldPathAsEnv).forEach((e) => env.push({ name: String(e.name), valueFrom: { fieldRef: { fieldPath: String(e.fieldPath) } } }));
+
+  const labels = obj(obj(cfg.nodeSelector).labels);
+  if (Object.keys(labels).length) spec.nodeSelector = { ...spec.nodeSelector, ...(labels as Record<string, string>) };
+  const tolerations = list(cfg.tolerations).map((t) => {
+    const tol: V1Toleration = {};
+    if (t.key !== undefined) tol.key = String(t.key);
+    if (t.operator !== undefined) tol.operator = String(t.operator);
+    if (t.value !== undefined) tol.value = String(t.value);
+    if (t.effect !== undefined) tol.effect = String(t.effect);
+    if (t.tolerationSeconds !== undefined) tol.tolerationSeconds = Number(t.tolerationSeconds);
+    return tol;
+  });
+  if (tolerations.length) spec.tolerations = [...(spec.tolerations ?? []), ...tolerations];
+  const pullSecrets = list(cfg.imagePullSecret)
+    .map((e) => resolveName(e, 'secretNameParameter', 'secretName', params))
+    .filter((n): n is string => !!n)
+    .map((name) => ({ name }));
+  if (pullSecrets.length) spec.imagePullSecrets = [...(spec.imagePullSecrets ?? []), ...pullSecrets];
+  if (typeof cfg.imagePullPolicy === 'string') main.imagePullPolicy = cfg.imagePullPolicy;
+  const meta = obj(cfg.podMetadata);
+  const md = pod.metadata!;
+  md.labels = { ...(obj(meta.labels) as Record<string, string>), ...md.labels };
+  md.annotations = { ...(obj(meta.annotations) as Record<string, string>), ...md.annotations };
+  if (cfg.activeDeadlineSeconds !== undefined) spec.activeDeadlineSeconds = Number(cfg.activeDeadlineSeconds);
+  const affinity = list(cfg.nodeAffinity);
+  if (affinity.length) {
+    const required = affinity.filter((a) => a.weight === undefined).map((a) => ({ matchExpressions: list(a.matchExpressions) as never[] }));
+    const preferred = affinity.filter((a) => a.weight !== undefined).map((a) => ({ weight: Number(a.weight), preference: { matchExpressions: list(a.matchExpressions) as never[] } }));
+    spec.affinity = {
+      nodeAffinity: {
+        ...(required.length ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: required } } : {}),
+        ...(preferred.length ? { preferredDuringSchedulingIgnoredDuringExecution: preferred } : {}),
+      },
+    };
+  }
+}

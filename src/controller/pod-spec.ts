@@ -1,0 +1,155 @@
+// One pod per task attempt, built without I/O:
+//   init `inputs`  (pipewright image, S3 credentials)  downloads input artifacts into emptyDirs
+//   init `main`    (the user's image, NO credentials)   runs the resolved command
+//   container `outputs` (pipewright image, credentials) uploads outputs, reports them in its termination message
+// Running the user's step as an init container gives its exit code and logs their own status, makes the
+// pod's resource request the user's (max of init containers), and needs nothing inside the user's image.
+import type { V1Container, V1EnvVar, V1Pod, V1ResourceRequirements, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { LaunchRequest, RunContext } from '../engine/state.js';
+import { buildExecutorInput, clusterLocalPath, EXECUTOR_OUTPUT_FILE, runInfoFor } from '../executor/executor-input.js';
+import { resolveCommand } from '../executor/placeholders.js';
+import type { Component, ContainerExecutor, JsonObject, Resources } from '../model/types.js';
+import { s3Env, type ControllerConfig } from './config.js';
+import { ANNOTATION_ATTEMPT, ANNOTATION_NODE, API_VERSION, LABEL_MANAGED_BY, LABEL_RUN, LABEL_RUN_UID, LABEL_TASK, labelValue, taskPodName } from './names.js';
+import { applyPlatformConfig } from './platform.js';
+
+export const OUTPUT_PARAMS_DIR = '/tmp/kfp/outputs';
+const MOUNTS = [
+  { name: 'pw-minio', path: '/minio' },
+  { name: 'pw-s3', path: '/s3' },
+  { name: 'pw-gcs', path: '/gcs' },
+  { name: 'pw-outputs', path: OUTPUT_PARAMS_DIR },
+];
+
+export interface PodDefaults {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  nodeSelector?: Record<string, string>;
+  tolerations?: JsonObject[];
+  imagePullSecrets?: { name: string }[];
+}
+
+export interface TaskPodInput {
+  run: RunContext;
+  launch: LaunchRequest;
+  component: Component;
+  executor: ContainerExecutor;
+  platform?: JsonObject;
+  serviceAccountName?: string;
+  podDefaults?: PodDefaults;
+  config: ControllerConfig;
+}
+
+/** Accelerator type → extended resource and, for GKE-style names, a node selector. */
+export function acceleratorResources(type: string): { resource: string; nodeSelector?: Record<string, string> } {
+  if (type.includes('/')) return { resource: type };
+  if (/^TPU/i.test(type)) return { resource: 'google.com/tpu', nodeSelector: { 'cloud.google.com/gke-tpu-accelerator': type.toLowerCase().replace(/_/g, '-') } };
+  return { resource: 'nvidia.com/gpu', nodeSelector: { 'cloud.google.com/gke-accelerator': type.toLowerCase().replace(/_/g, '-') } };
+}
+
+export function resourceRequirements(r: Resources, resolve: (s: string) => string): { resources: V1ResourceRequirements; nodeSelector?: Record<string, string> } {
+  const requests: Record<string, string> = {};
+  const limits: Record<string, string> = {};
+  if (r.cpuRequest) requests.cpu = resolve(r.cpuRequest);
+  if (r.memoryRequest) requests.memory = resolve(r.memoryRequest);
+  if (r.cpuLimit) limits.cpu = resolve(r.cpuLimit);
+  if (r.memoryLimit) limits.memory = resolve(r.memoryLimit);
+  let nodeSelector: Record<string, string> | undefined;
+  if (r.accelerator) {
+    const acc = acceleratorResources(resolve(r.accelerator.type));
+    limits[acc.resource] = resolve(r.accelerator.count);
+    nodeSelector = acc.nodeSelector;
+  }
+  const resources: V1ResourceRequirements = {};
+  if (Object.keys(requests).length) resources.requests = requests;
+  if (Object.keys(limits).length) resources.limits = limits;
+  return nodeSelector ? { resources, nodeSelector } : { resources };
+}
+
+export function buildTaskPod(input: TaskPodInput): V1Pod {
+  const { run, launch, component, executor, config } = input;
+  const runInfo = runInfoFor(run, launch, '/kfp-workspace');
+  const executorInput = buildExecutorInput(launch, component, {
+    localPath: clusterLocalPath,
+    run: runInfo,
+    outputParameterFile: (name) => `${OUTPUT_PARAMS_DIR}/${name}`,
+  });
+  const ctx = { executorInput, run: runInfo, localPath: clusterLocalPath };
+  const command = resolveCommand(executor.command, ctx);
+  const args = resolveCommand(executor.args, ctx);
+  const resolveField = (s: string): string => resolveCommand([s], ctx)[0] ?? s;
+  const { resources, nodeSelector: accSelector } = resourceRequirements(executor.resources, resolveField);
+  const mounts: V1VolumeMount[] = MOUNTS.map((m) => ({ name: m.name, mountPath: m.path }));
+  const volumes: V1Volume[] = MOUNTS.map((m) => ({ name: m.name, emptyDir: {} }));
+
+  const main: V1Container = {
+    name: 'main',
+    image: resolveField(executor.image),
+    env: executor.env.map((e) => ({ name: e.name, value: resolveField(e.value) })),
+    resources,
+    volumeMounts: [...mounts],
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+  };
+  if (command.length) main.command = command;
+  if (args.length) main.args = args;
+
+  const downloads = Object.values(launch.inputs.artifacts)
+    .flat()
+    .filter((a) => a.uri !== clusterLocalPath(a.uri))
+    .map((a) => ({ uri: a.uri, path: clusterLocalPath(a.uri) }));
+  const outputsSpec = {
+    executorOutputFile: clusterLocalPath(`${launch.taskRoot}/${EXECUTOR_OUTPUT_FILE}`),
+    taskRoot: launch.taskRoot,
+    parameters: Object.fromEntries(Object.entries(launch.outputs.parameters).map(([n, p]) => [n, { type: p.type, file: `${OUTPUT_PARAMS_DIR}/${n}` }])),
+    artifacts: Object.fromEntries(Object.entries(launch.outputs.artifacts).map(([n, a]) => [n, { uri: a.uri, path: clusterLocalPath(a.uri), type: a.type }])),
+  };
+  const io = (name: string, sub: string, env: V1EnvVar[]): V1Container => {
+    const c: V1Container = {
+      name,
+      image: config.image,
+      args: ['pod', sub],
+      env: [...env, ...s3Env(config.s3)],
+      volumeMounts: [...mounts],
+      resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+    };
+    if (config.imagePullPolicy) c.imagePullPolicy = config.imagePullPolicy;
+    return c;
+  };
+  const initContainers: V1Container[] = [];
+  if (downloads.length) initContainers.push(io('inputs', 'inputs', [{ name: 'PIPEWRIGHT_DOWNLOADS', value: JSON.stringify(downloads) }]));
+  initContainers.push(main);
+
+  const defaults = input.podDefaults ?? {};
+  const pod: V1Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: taskPodName(run.name, run.uid, launch.nodeId, launch.attempt),
+      namespace: run.namespace,
+      labels: {
+        ...defaults.labels,
+        [LABEL_MANAGED_BY]: 'pipewright',
+        [LABEL_RUN]: labelValue(run.name),
+        [LABEL_RUN_UID]: run.uid,
+        [LABEL_TASK]: labelValue(launch.taskName),
+      },
+      annotations: { ...defaults.annotations, [ANNOTATION_NODE]: launch.nodeId, [ANNOTATION_ATTEMPT]: String(launch.attempt) },
+      ownerReferences: [{ apiVersion: API_VERSION, kind: 'PipelineRun', name: run.name, uid: run.uid, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      restartPolicy: 'Never',
+      initContainers,
+      containers: [io('outputs', 'outputs', [{ name: 'PIPEWRIGHT_OUTPUTS', value: JSON.stringify(outputsSpec) }])],
+      volumes,
+    },
+  };
+  const spec = pod.spec!;
+  if (input.serviceAccountName) spec.serviceAccountName = input.serviceAccountName;
+  if (launch.timeoutSeconds) spec.activeDeadlineSeconds = launch.timeoutSeconds;
+  const selector = { ...defaults.nodeSelector, ...accSelector };
+  if (Object.keys(selector).length) spec.nodeSelector = selector;
+  if (defaults.tolerations?.length) spec.tolerations = defaults.tolerations as V1Toleration[];
+  if (defaults.imagePullSecrets?.length) spec.imagePullSecrets = defaults.imagePullSecrets;
+  if (input.platform) applyPlatformConfig(pod, main, input.platform, launch.inputs.parameters);
+  return pod;
+}
