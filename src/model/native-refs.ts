@@ -108,6 +108,10 @@ function taskSub(rest: string): string {
  * named entries are indexed by name: `spec.tasks[train].inputs.parameters[lr]`.
  */
 export function nativePath(irPath: string): string {
+  return nativeShape(irPath).replace(/\.defaultValue$/, '.default');
+}
+
+function nativeShape(irPath: string): string {
   let m = /^root\.inputDefinitions\.parameters\.([^.]+)(.*)$/.exec(irPath);
   if (m) return `spec.params[${m[1]}]${m[2]}`;
   m = /^root\.dag\.outputs\.(parameters|artifacts)\.([^.]+)(.*)$/.exec(irPath);

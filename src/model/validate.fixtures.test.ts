@@ -1,0 +1,20 @@
+// Real compiled pipelines must validate cleanly: no false alarms on what the kfp SDK writes.
+import { describe, expect, it } from '@jest/globals';
+import fs from 'node:fs';
+import path from 'node:path';
+import { formatDiagnostic } from './diagnostics.js';
+import { parseKfpIr } from './kfp-ir.js';
+import { validatePipeline } from './validate.js';
+
+const dir = path.resolve('test/fixtures/ir');
+const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(dir, f)) : [];
+const example = path.resolve('examples/training/pipeline.yaml');
+if (fs.existsSync(example)) files.push(example);
+
+describe('validatePipeline on compiled fixtures', () => {
+  it('has fixtures', () => expect(files.length).toBeGreaterThan(0));
+  it.each(files.map((f) => [path.relative(process.cwd(), f)]))('%s validates cleanly', (f) => {
+    const p = parseKfpIr(fs.readFileSync(f, 'utf8'), f);
+    expect(validatePipeline(p, f).map(formatDiagnostic)).toEqual([]);
+  });
+});
