@@ -1,0 +1,43 @@
+// How a container image runs on this host. No images are pulled: an image reference only chooses PATH additions,
+// environment, an entrypoint for containers without `command`, and extra binds. Configurable with
+// PW_AGENT_IMAGE_MAP: a JSON file path or inline JSON, an array of ImageRule tried before the defaults.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface Bind { host: string; path: string; readOnly?: boolean }
+
+export interface ImageRule {
+  /** Glob on the image reference: `*` matches any run of characters. */
+  pattern: string;
+  pathPrepend?: string[];
+  env?: Record<string, string>;
+  entrypoint?: string[];
+  binds?: Bind[];
+}
+
+export type ImageMap = (image: string) => ImageRule;
+
+const globToRegExp = (g: string): RegExp =>
+  new RegExp(`^${g.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`);
+
+export function defaultRules(repo: string, cache: string, shimDir: string): ImageRule[] {
+  const py = join(cache, 'python', 'bin');
+  return [
+    // The project's own image runs the built project through a `pipewright` shim on PATH.
+    { pattern: 'pipewright*', pathPrepend: [shimDir], entrypoint: ['pipewright'], env: { PIPEWRIGHT_HOME: repo } },
+    { pattern: '*/pipewright*', pathPrepend: [shimDir], entrypoint: ['pipewright'], env: { PIPEWRIGHT_HOME: repo } },
+    // python images: a prepared environment first on PATH when one exists, else the host's python3.
+    { pattern: 'python:*', pathPrepend: existsSync(py) ? [py] : [], env: { PYTHONUNBUFFERED: '1' } },
+    { pattern: '*', pathPrepend: [] },
+  ];
+}
+
+export function loadImageMap(spec: string | undefined, defaults: ImageRule[]): ImageMap {
+  let custom: ImageRule[] = [];
+  if (spec) {
+    const text = spec.trimStart().startsWith('[') ? spec : readFileSync(spec, 'utf8');
+    custom = JSON.parse(text) as ImageRule[];
+  }
+  const rules = [...custom, ...defaults].map((r) => ({ rule: r, re: globToRegExp(r.pattern) }));
+  return (image) => rules.find((r) => r.re.test(image))?.rule ?? { pattern: '*' };
+}

@@ -1,0 +1,300 @@
+// Runs one pod to its end: volumes, init containers in order (native sidecars kept running), then the containers,
+// restart policy, activeDeadlineSeconds and graceful deletion, publishing status at each step.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { V1Container, V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { ContainerProcess, type Exit } from './container.js';
+import { containerEnv, expand, type Lookups } from './env.js';
+import type { ImageMap } from './image-map.js';
+import { bwrapArgs, type Mount } from './sandbox.js';
+import { podStatus, runningSince, terminated, waiting, type ContainerRecord, type PodFacts } from './status.js';
+import { prepareVolume, VolumeError, type VolumeSources } from './volumes.js';
+
+export interface Simulation { delayMs: number; exitCode: number }
+
+export interface WorkerDeps {
+  nodeRoot: string;
+  bwrap: string;
+  imageMap: ImageMap;
+  baseEnv: Record<string, string>;
+  sources: Lookups & VolumeSources;
+  publish(pod: V1Pod, status: V1PodStatus): void;
+  event(pod: V1Pod, reason: string, message: string, type?: 'Normal' | 'Warning'): void;
+  backoffMs: number;
+  simulation(pod: V1Pod): Simulation | undefined;
+  log: Logger;
+}
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((resolve) => {
+  if (signal.aborted) { resolve(); return; }
+  const t = setTimeout(resolve, ms);
+  signal.addEventListener('abort', () => { clearTimeout(t); resolve(); }, { once: true });
+});
+
+const MAX_MESSAGE = 4096;
+
+export class PodWorker {
+  readonly done: Promise<void>;
+  private pod: V1Pod;
+  private readonly dir: string;
+  private readonly stopping = new AbortController();
+  private stopGraceMs = 30_000;
+  private deadlineExceeded = false;
+  private readonly facts: PodFacts;
+  private readonly procs = new Map<string, ContainerProcess>();
+  private readonly records = new Map<string, ContainerRecord>();
+  private readonly exitWaiters = new Set<() => void>();
+  private lastStatus: V1PodStatus | undefined;
+  private seq = 0;
+
+  constructor(pod: V1Pod, private readonly deps: WorkerDeps) {
+    this.pod = pod;
+    this.dir = join(deps.nodeRoot, 'pods', pod.metadata!.uid!);
+    const spec = pod.spec!;
+    const records: ContainerRecord[] = [
+      ...(spec.initContainers ?? []).map((c) => this.record(c, true, spec.containers.length > 0 && c.restartPolicy === 'Always')),
+      ...spec.containers.map((c) => this.record(c, false, false)),
+    ];
+    const initWaiting = (spec.initContainers?.length ?? 0) > 0 ? 'PodInitializing' : 'ContainerCreating';
+    for (const r of records) r.state = waiting(r.init ? 'PodInitializing' : initWaiting);
+    this.lastStatus = pod.status;
+    this.facts = {
+      phase: 'Pending', startTime: pod.status?.startTime ? new Date(pod.status.startTime) : new Date(),
+      initialized: !spec.initContainers?.length, readyToStart: false, containers: records,
+    };
+    this.done = this.run().catch((e: Error) => {
+      deps.log.error({ err: e, pod: this.key }, 'pod worker failed');
+      this.facts.phase = 'Failed';
+      this.facts.message = e.message.slice(0, MAX_MESSAGE);
+      this.publish();
+    });
+  }
+
+  get key(): string { return `${this.pod.metadata?.namespace}/${this.pod.metadata?.name}`; }
+  get uid(): string { return this.pod.metadata!.uid!; }
+  get stopped(): boolean { return this.stopping.signal.aborted; }
+
+  /** Log file of a container: current run, or the previous one. */
+  logFile(container: string, previous: boolean): string | undefined {
+    const r = this.records.get(container);
+    if (!r) return undefined;
+    const n = previous ? r.restartCount - 1 : r.restartCount;
+    return n < 0 ? undefined : join(this.dir, 'logs', container, `${n}.log`);
+  }
+
+  /** True while the container may still write to its current log. */
+  isRunning(container: string): boolean { return this.procs.has(container); }
+
+  update(pod: V1Pod): void {
+    this.pod = { ...pod, status: this.pod.status };
+    if (pod.metadata?.deletionTimestamp && !this.stopped) {
+      this.stop((pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+    }
+  }
+
+  /** Stops every container: SIGTERM, then SIGKILL after graceMs. */
+  stop(graceMs: number): void {
+    this.stopGraceMs = graceMs;
+    this.stopping.abort();
+    for (const [name, p] of this.procs) {
+      if (this.records.get(name)?.sidecar) continue; // sidecars stop after the containers, as in a kubelet
+      void p.stop(graceMs);
+    }
+    if (this.procs.size > 0) this.deps.event(this.pod, 'Killing', 'Stopping containers');
+  }
+
+  private record(c: V1Container, init: boolean, sidecar: boolean): ContainerRecord {
+    const r: ContainerRecord = {
+      name: c.name, image: c.image ?? '', init, sidecar, restartCount: 0, state: {}, lastState: {}, started: false,
+    };
+    this.records.set(c.name, r);
+    return r;
+  }
+
+  private publish(): void {
+    const status = podStatus(this.facts, this.lastStatus);
+    this.lastStatus = status;
+    this.deps.publish(this.pod, status);
+  }
+
+  private async run(): Promise<void> {
+    const spec = this.pod.spec!;
+    this.publish();
+    const deadline = spec.activeDeadlineSeconds;
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    if (deadline !== undefined) {
+      const left = this.facts.startTime.getTime() + deadline * 1000 - Date.now();
+      deadlineTimer = setTimeout(() => {
+        if (this.stopped) return;
+        this.deadlineExceeded = true;
+        this.deps.event(this.pod, 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline', 'Warning');
+        this.stop((spec.terminationGracePeriodSeconds ?? 30) * 1000);
+      }, Math.max(0, left));
+    }
+    try {
+      const sim = this.deps.simulation(this.pod);
+      if (sim) await this.simulate(sim);
+      else await this.runContainers();
+    } finally {
+      clearTimeout(deadlineTimer);
+    }
+    this.finish();
+  }
+
+  private async simulate(sim: Simulation): Promise<void> {
+    const started = new Date();
+    this.facts.initialized = true;
+    this.facts.readyToStart = true;
+    for (const r of this.facts.containers) r.state = runningSince(started);
+    this.facts.phase = 'Running';
+    if (sim.delayMs > 0) this.publish();
+    await sleep(sim.delayMs, this.stopping.signal);
+    const end = new Date();
+    for (const r of this.facts.containers) {
+      const code = this.stopped ? 137 : r.init ? 0 : sim.exitCode;
+      r.state = terminated(code, started, end, `simulated://${this.uid}/${r.name}`);
+    }
+  }
+
+  private async runContainers(): Promise<void> {
+    const spec = this.pod.spec!;
+    const mounts = await this.prepareVolumes();
+    if (!mounts) return;
+    this.facts.readyToStart = true;
+    this.publish();
+    for (const c of spec.initContainers ?? []) {
+      if (this.stopped) return;
+      const r = this.records.get(c.name)!;
+      if (r.sidecar) {
+        void this.loop(c, mounts, 'Always');
+        continue;
+      }
+      const ok = await this.loop(c, mounts, spec.restartPolicy === 'Never' ? 'Never' : 'OnFailure');
+      if (!ok) return;
+    }
+    if (this.stopped) return;
+    this.facts.initialized = true;
+    for (const r of this.facts.containers) if (!r.init) r.state = waiting('ContainerCreating');
+    await Promise.all(spec.containers.map((c) => this.loop(c, mounts, spec.restartPolicy ?? 'Always')));
+    // Containers are done: sidecars are stopped now, in reverse order.
+    const sidecars = [...this.procs.entries()].filter(([n]) => this.records.get(n)?.sidecar).reverse();
+    for (const [, p] of sidecars) await p.stop(this.stopGraceMs);
+    this.stopping.abort();
+  }
+
+  private async prepareVolumes(): Promise<Map<string, string> | undefined> {
+    const spec = this.pod.spec!;
+    const hostPaths = new Map<string, string>();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        for (const v of spec.volumes ?? []) {
+          if (!hostPaths.has(v.name)) hostPaths.set(v.name, await prepareVolume(this.pod, v, this.dir, this.deps.nodeRoot, this.deps.sources));
+        }
+        return hostPaths;
+      } catch (e) {
+        if (!(e instanceof VolumeError) && !(e as { status?: number }).status) throw e;
+        if (attempt % 15 === 0) this.deps.event(this.pod, 'FailedMount', `MountVolume.SetUp failed: ${(e as Error).message}`, 'Warning');
+        await sleep(2000, this.stopping.signal);
+        if (this.stopped) return undefined;
+      }
+    }
+  }
+
+  /** Runs a container until its restart policy lets it rest; false if it ended in failure. */
+  private async loop(c: V1Container, volumes: Map<string, string>, policy: string): Promise<boolean> {
+    const r = this.records.get(c.name)!;
+    for (let backoff = this.deps.backoffMs; ; backoff = Math.min(backoff * 2, 300_000)) {
+      if (this.stopped) return false;
+      const exit = await this.runOnce(c, r, volumes);
+      if (exit === undefined) return false;
+      const restart = !this.stopped && (policy === 'Always' || (policy === 'OnFailure' && exit.exitCode !== 0));
+      if (!restart) return exit.exitCode === 0;
+      r.lastState = r.state;
+      r.restartCount++;
+      r.state = waiting('CrashLoopBackOff', `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.name} pod=${this.pod.metadata?.name}_${this.pod.metadata?.namespace}(${this.uid})`);
+      this.publish();
+      this.deps.event(this.pod, 'BackOff', 'Back-off restarting failed container', 'Warning');
+      await sleep(backoff, this.stopping.signal);
+    }
+  }
+
+  private async runOnce(c: V1Container, r: ContainerRecord, volumes: Map<string, string>): Promise<Exit | undefined> {
+    const cdir = join(this.dir, 'containers', c.name);
+    mkdirSync(cdir, { recursive: true });
+    const termFile = join(cdir, `termination-${r.restartCount}`);
+    writeFileSync(termFile, '');
+    const rule = this.deps.imageMap(c.image ?? '');
+    let argv: string[];
+    let env: Record<string, string>;
+    try {
+      const path = [...(rule.pathPrepend ?? []), this.deps.baseEnv.PATH ?? '/usr/bin:/bin'].join(':');
+      env = await containerEnv(this.pod, c, { ...this.deps.baseEnv, ...rule.env, PATH: path,
+        HOSTNAME: this.pod.spec?.hostname ?? this.pod.metadata!.name! }, this.deps.sources);
+      const cmd = c.command?.length ? c.command : rule.entrypoint ?? [];
+      argv = [...cmd, ...(c.args ?? [])].map((a) => expand(a, env));
+      if (!argv.length) throw new Error(`no command given and image ${c.image} has no known entrypoint`);
+    } catch (e) {
+      r.state = waiting('CreateContainerConfigError', (e as Error).message);
+      this.publish();
+      this.deps.event(this.pod, 'Failed', `Error: ${(e as Error).message}`, 'Warning');
+      await sleep(this.deps.backoffMs, this.stopping.signal);
+      return this.stopped ? undefined : this.runOnce(c, r, volumes);
+    }
+    const mounts: Mount[] = (c.volumeMounts ?? []).map((m) => {
+      const host = volumes.get(m.name);
+      if (!host) throw new Error(`volumeMount ${m.name} has no volume`);
+      const sub = m.subPath ? join(host, expand(m.subPath, env)) : host;
+      if (m.subPath && !existsSync(sub)) mkdirSync(sub, { recursive: true });
+      return { host: sub, path: m.mountPath, readOnly: !!m.readOnly };
+    });
+    mounts.push({ host: termFile, path: c.terminationMessagePath ?? '/dev/termination-log', readOnly: false });
+    for (const b of rule.binds ?? []) mounts.push({ host: b.host, path: b.path, readOnly: b.readOnly ?? false });
+    const logFile = join(this.dir, 'logs', c.name, `${r.restartCount}.log`);
+    rmSync(logFile, { force: true });
+    const id = `pipewright://${this.uid.slice(0, 8)}-${c.name}-${++this.seq}`;
+    const proc = new ContainerProcess({
+      bwrap: this.deps.bwrap, sandbox: bwrapArgs(mounts, c.workingDir), argv, env, logFile,
+    });
+    this.procs.set(c.name, proc);
+    r.containerID = id;
+    r.state = runningSince(proc.startedAt);
+    this.facts.phase = this.facts.initialized ? 'Running' : 'Pending';
+    this.deps.event(this.pod, 'Started', `Started container ${c.name}`);
+    this.publish();
+    const exit = await proc.exited;
+    this.procs.delete(c.name);
+    const finishedAt = new Date();
+    const message = exit.startError ?? this.terminationMessage(c, termFile, logFile, exit.exitCode);
+    r.state = terminated(exit.exitCode, proc.startedAt, finishedAt, id, message, exit.startError ? 'StartError' : undefined);
+    this.publish();
+    return exit;
+  }
+
+  private terminationMessage(c: V1Container, termFile: string, logFile: string, exitCode: number): string | undefined {
+    let msg = '';
+    try { msg = readFileSync(termFile, 'utf8').slice(0, MAX_MESSAGE); } catch { /* none */ }
+    if (!msg && exitCode !== 0 && c.terminationMessagePolicy === 'FallbackToLogsOnError') {
+      try {
+        const lines = readFileSync(logFile, 'utf8').split('\n').filter(Boolean).slice(-80)
+          .map((l) => l.replace(/^\S+ \S+ [FP] /, ''));
+        msg = lines.join('\n');
+        if (msg) msg += '\n';
+        if (msg.length > 2048) msg = msg.slice(msg.length - 2048);
+      } catch { /* no log */ }
+    }
+    return msg || undefined;
+  }
+
+  private finish(): void {
+    const regular = this.facts.containers.filter((r) => !r.init);
+    const initFailed = this.facts.containers.some((r) => r.init && !r.sidecar && (r.state.terminated?.exitCode ?? 0) !== 0);
+    const allZero = regular.every((r) => r.state.terminated?.exitCode === 0);
+    this.facts.phase = !initFailed && allZero && !this.deadlineExceeded ? 'Succeeded' : 'Failed';
+    if (this.deadlineExceeded) {
+      this.facts.reason = 'DeadlineExceeded';
+      this.facts.message = 'Pod was active on the node longer than the specified deadline';
+    }
+    this.publish();
+  }
+}
