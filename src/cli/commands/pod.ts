@@ -1,0 +1,59 @@
+// `pipewright pod inputs|outputs`: run inside task pods by the pod-spec builder, not by people.
+// Logs are pino JSON on stderr; the result (or a one-line failure) goes to the termination log.
+import type { Command } from 'commander';
+import { pino, type Logger } from 'pino';
+import { S3ArtifactStore } from '../../artifacts/s3.js';
+import { describeS3, s3ConfigFromEnv } from '../../artifacts/s3-config.js';
+import { DEFAULT_TERMINATION_LOG, EXIT, POD_ENV } from '../../executor/pod-io-spec.js';
+import { exitCodeFor, failureLine, runPodInputs, runPodOutputs, writeTerminationLog } from '../../executor/pod-io.js';
+
+export type PodStep = 'inputs' | 'outputs';
+
+function podLogger(step: PodStep): Logger {
+  // Synchronous stderr so the last lines survive the process exit; no credentials ever reach a log call.
+  return pino({ name: `pipewright-pod-${step}`, base: { step } }, pino.destination({ fd: 2, sync: true }));
+}
+
+/** Runs one step and returns the exit code; never throws. */
+export async function runPodStep(step: PodStep, env: NodeJS.ProcessEnv = process.env, log: Logger = podLogger(step)): Promise<number> {
+  const terminationLog = env[POD_ENV.terminationLog] || DEFAULT_TERMINATION_LOG;
+  try {
+    const config = s3ConfigFromEnv(env);
+    log.info({ s3: describeS3(config) }, `pod ${step} starting`);
+    const store = new S3ArtifactStore(config);
+    if (step === 'inputs') {
+      await runPodInputs({ store, log, env });
+    } else {
+      const message = await runPodOutputs({ store, log, env });
+      await writeTerminationLog(terminationLog, message);
+    }
+    log.info(`pod ${step} done`);
+    return EXIT.ok;
+  } catch (e) {
+    const line = failureLine(step, e);
+    log.error({ err: { name: (e as Error)?.name, message: line } }, `pod ${step} failed`);
+    await writeTerminationLog(terminationLog, line).catch((werr: unknown) => {
+      log.error({ path: terminationLog, err: String(werr) }, 'cannot write the termination log');
+    });
+    return exitCodeFor(step, e);
+  }
+}
+
+export function registerPodCommand(program: Command): void {
+  const pod = program
+    .command('pod')
+    .description('steps run inside task pods (used by the controller, not by hand)');
+  for (const step of ['inputs', 'outputs'] as const) {
+    pod
+      .command(step)
+      .description(
+        step === 'inputs'
+          ? `download input artifacts listed in ${POD_ENV.downloads} to their mount paths`
+          : `collect outputs described by ${POD_ENV.outputs}, upload artifacts, report them in the termination log`,
+      )
+      .action(async () => {
+        // A leaf process in a pod: exit with our own code whatever the caller does afterwards.
+        process.exit(await runPodStep(step));
+      });
+  }
+}
