@@ -34,10 +34,10 @@ function int(v: string | undefined, fallback: number): number {
 
 export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
   const bucket = env.PIPEWRIGHT_S3_BUCKET ?? 'pipewright';
-  const endpoint = env.PIPEWRIGHT_S3_ENDPOINT ?? 'minio.pipewright-system.svc:9000';
-  const [host, port] = endpoint.split(':');
+  const host = env.PIPEWRIGHT_S3_ENDPOINT ?? 'minio.pipewright-system.svc';
+  const port = env.PIPEWRIGHT_S3_PORT ?? (env.PIPEWRIGHT_S3_ENDPOINT ? undefined : '9000');
   const s3: S3Settings = {
-    endpoint: host ?? endpoint,
+    endpoint: host,
     useSSL: env.PIPEWRIGHT_S3_USE_SSL === 'true',
     region: env.PIPEWRIGHT_S3_REGION ?? 'us-east-1',
     bucket,
@@ -62,7 +62,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
 /** Env for the pod I/O containers: where S3 is, and the credentials by reference to a Secret, never by value. */
 export function s3Env(s3: S3Settings): { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[] {
   return [
-    { name: 'PIPEWRIGHT_S3_ENDPOINT', value: s3.port ? `${s3.endpoint}:${s3.port}` : s3.endpoint },
+    { name: 'PIPEWRIGHT_S3_ENDPOINT', value: s3.endpoint },
+    ...(s3.port ? [{ name: 'PIPEWRIGHT_S3_PORT', value: String(s3.port) }] : []),
     { name: 'PIPEWRIGHT_S3_USE_SSL', value: String(s3.useSSL) },
     { name: 'PIPEWRIGHT_S3_REGION', value: s3.region },
     { name: 'PIPEWRIGHT_S3_BUCKET', value: s3.bucket },

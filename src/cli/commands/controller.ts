@@ -1,0 +1,33 @@
+// `pipewright controller`: runs the operator against the current kubeconfig or the in-cluster config.
+import * as k8s from '@kubernetes/client-node';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { configFromEnv } from '../../controller/config.js';
+import { startController } from '../../controller/main.js';
+
+export function registerControllerCommand(program: Command): void {
+  program
+    .command('controller')
+    .description('run the Pipewright operator (watches PipelineRuns, runs each task as a pod)')
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
+    .option('--namespace <ns...>', 'namespaces to watch (default: all, or $PIPEWRIGHT_NAMESPACES)')
+    .option('--workers <n>', 'concurrent reconciles', (v) => Number(v))
+    .action(async (opts: { kubeconfig?: string; namespace?: string[]; workers?: number }) => {
+      const logger = pino({ name: 'pipewright-controller', level: process.env.LOG_LEVEL ?? 'info' });
+      const kc = new k8s.KubeConfig();
+      if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);
+      else kc.loadFromDefault();
+      const env = { ...process.env };
+      if (opts.namespace?.length) env.PIPEWRIGHT_NAMESPACES = opts.namespace.join(',');
+      if (opts.workers) env.PIPEWRIGHT_WORKERS = String(opts.workers);
+      const handle = await startController(kc, configFromEnv(env), logger);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          logger.info('stopping');
+          void handle.stop().finally(resolve);
+        };
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+    });
+}

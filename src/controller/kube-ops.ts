@@ -1,0 +1,114 @@
+// The controller's writes to the API server, each idempotent: create-if-absent, delete-if-present.
+import * as k8s from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import { GROUP, PIPELINE_PLURAL, RUN_PLURAL, VERSION } from './names.js';
+import type { RunStatus } from './status.js';
+import type { PipelineObject, PipelineRunObject } from './types.js';
+
+/** The API server refused the object for good (422 invalid, 403 quota): retrying will not help. */
+export class PodRejectedError extends Error {}
+/** The status write lost a race with another write; reconcile again from fresh state. */
+export class ConflictError extends Error {}
+
+export interface KubeOps {
+  createPod(pod: k8s.V1Pod): Promise<'created' | 'exists'>;
+  deletePod(namespace: string, name: string): Promise<void>;
+  podExists(namespace: string, name: string): Promise<boolean>;
+  writeRunStatus(run: PipelineRunObject, status: RunStatus): Promise<void>;
+  getPipeline(namespace: string, name: string): Promise<PipelineObject | undefined>;
+  event(run: PipelineRunObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+}
+
+function code(err: unknown): number | undefined {
+  const c = (err as { code?: unknown }).code;
+  return typeof c === 'number' ? c : undefined;
+}
+
+function apiMessage(err: unknown): string {
+  const body = (err as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      return (JSON.parse(body) as { message?: string }).message ?? body;
+    } catch {
+      return body;
+    }
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function kubeOps(kc: k8s.KubeConfig): KubeOps {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  return {
+    async createPod(pod) {
+      try {
+        await core.createNamespacedPod({ namespace: pod.metadata!.namespace!, body: pod });
+        return 'created';
+      } catch (err) {
+        const c = code(err);
+        if (c === 409) return 'exists';
+        if (c === 422 || c === 403 || c === 400) throw new PodRejectedError(apiMessage(err));
+        throw err;
+      }
+    },
+    async deletePod(namespace, name) {
+      try {
+        await core.deleteNamespacedPod({ namespace, name });
+      } catch (err) {
+        if (code(err) !== 404) throw err;
+      }
+    },
+    async podExists(namespace, name) {
+      try {
+        await core.readNamespacedPod({ namespace, name });
+        return true;
+      } catch (err) {
+        if (code(err) === 404) return false;
+        throw err;
+      }
+    },
+    async writeRunStatus(run, status) {
+      try {
+        await custom.replaceNamespacedCustomObjectStatus({
+          group: GROUP,
+          version: VERSION,
+          namespace: run.metadata!.namespace!,
+          plural: RUN_PLURAL,
+          name: run.metadata!.name!,
+          body: { apiVersion: run.apiVersion, kind: run.kind, metadata: { name: run.metadata!.name, namespace: run.metadata!.namespace, resourceVersion: run.metadata!.resourceVersion }, status },
+        });
+      } catch (err) {
+        if (code(err) === 409) throw new ConflictError(`status of ${run.metadata!.name} changed underneath`);
+        throw err;
+      }
+    },
+    async getPipeline(namespace, name) {
+      try {
+        return (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PIPELINE_PLURAL, name })) as PipelineObject;
+      } catch (err) {
+        if (code(err) === 404) return undefined;
+        throw err;
+      }
+    },
+    async event(run, type, reason, message) {
+      const now = new Date();
+      const id = createHash('sha256').update(`${run.metadata!.uid}\0${reason}\0${message}\0${now.getTime()}`).digest('hex').slice(0, 12);
+      await core.createNamespacedEvent({
+        namespace: run.metadata!.namespace!,
+        body: {
+          metadata: { name: `${run.metadata!.name}.${id}`, namespace: run.metadata!.namespace },
+          involvedObject: { apiVersion: run.apiVersion, kind: run.kind, name: run.metadata!.name, namespace: run.metadata!.namespace, uid: run.metadata!.uid },
+          type,
+          reason,
+          message: message.slice(0, 1000),
+          firstTimestamp: now,
+          lastTimestamp: now,
+          count: 1,
+          source: { component: 'pipewright-controller' },
+          reportingComponent: 'pipewright.dev/controller',
+          reportingInstance: process.env.HOSTNAME ?? 'pipewright-controller',
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,62 @@
+// Wires the controller: caches → work queue → reconciler, plus periodic re-list as a guard against stalled watches.
+import * as k8s from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { S3ArtifactStore } from '../artifacts/s3.js';
+import { s3ConfigFromEnv } from '../artifacts/s3-config.js';
+import type { ControllerConfig } from './config.js';
+import { makeCaches } from './informers.js';
+import { kubeOps } from './kube-ops.js';
+import { WorkQueue } from './queue.js';
+import { Reconciler } from './reconcile.js';
+
+export interface ControllerHandle {
+  stop(): Promise<void>;
+  queue: WorkQueue;
+}
+
+export async function startController(kc: k8s.KubeConfig, config: ControllerConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ControllerHandle> {
+  const namespace = config.namespaces.length === 1 ? config.namespaces[0] : undefined;
+  const watched = (key: string): boolean => config.namespaces.length === 0 || config.namespaces.includes(key.split('/')[0]!);
+  let queue: WorkQueue | undefined;
+  const caches = makeCaches(kc, namespace, (key) => watched(key) && queue?.add(key), logger);
+  let store: S3ArtifactStore | undefined;
+  try {
+    store = new S3ArtifactStore(s3ConfigFromEnv(env));
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'no S3 credentials: outputs larger than a termination message cannot be read');
+  }
+  const reconciler = new Reconciler({
+    config,
+    logger,
+    kube: kubeOps(kc),
+    getRun: (ns, name) => caches.runs.get(name, ns),
+    podsOfRun: (uid) => caches.podsOfRun(uid),
+    ...(store ? { store } : {}),
+  });
+  queue = new WorkQueue((key) => reconciler.reconcile(key), {
+    workers: config.workers,
+    maxBackoffMs: 60_000,
+    onError: (key, err, retryInMs) => logger.error({ run: key, err: err instanceof Error ? err.message : String(err), retryInMs }, 'reconcile failed'),
+  });
+  await caches.pods.start();
+  await caches.runs.start();
+  const enqueueAll = (): void => {
+    for (const r of caches.runs.list()) queue!.add(`${r.metadata?.namespace}/${r.metadata?.name}`);
+  };
+  enqueueAll();
+  const resync = setInterval(() => {
+    void Promise.all([caches.pods.relist(), caches.runs.relist()])
+      .catch((err: unknown) => logger.warn({ err: String(err) }, 're-list failed'))
+      .finally(enqueueAll);
+  }, config.resyncSeconds * 1000);
+  resync.unref();
+  logger.info({ namespaces: config.namespaces.length ? config.namespaces : 'all', workers: config.workers }, 'controller started');
+  return {
+    queue,
+    async stop() {
+      clearInterval(resync);
+      queue!.stop();
+      await Promise.all([caches.runs.stop(), caches.pods.stop()]);
+    },
+  };
+}

@@ -1,0 +1,36 @@
+// The pipeline a run executes: inline IR/native spec, the compiled YAML verbatim, or a Pipeline it refers to.
+import { stringify } from 'yaml';
+import { PipelineError, diagnostic } from '../model/diagnostics.js';
+import { looksLikeKfpIr, parseKfpIr, parseYamlDocuments } from '../model/kfp-ir.js';
+import { looksLikeNative, nativeFromObject, readNativeSpec } from '../model/native.js';
+import { Reader } from '../model/yaml-reader.js';
+import type { Pipeline } from '../model/types.js';
+import type { PipelineSource } from './types.js';
+
+/** Parses one source; `where` names the field for messages (e.g. `spec.pipelineYAML`). */
+export function pipelineFromSource(src: PipelineSource, where: string, name: string): Pipeline {
+  if (src.pipelineYAML !== undefined) {
+    const docs = parseYamlDocuments(src.pipelineYAML, `${where}.pipelineYAML`);
+    if (looksLikeNative(docs[0])) return nativeFromObject(docs[0], `${where}.pipelineYAML`);
+    return parseKfpIr(src.pipelineYAML, `${where}.pipelineYAML`);
+  }
+  const spec = src.pipelineSpec;
+  if (spec !== undefined) {
+    const file = `${where}.pipelineSpec`;
+    if (looksLikeNative(spec)) return nativeFromObject(spec, file);
+    if (looksLikeKfpIr(spec)) {
+      const docs = src.platformSpec ? [spec, src.platformSpec] : [spec];
+      return parseKfpIr(docs.map((d) => stringify(d)).join('---\n'), file);
+    }
+    if (Array.isArray(spec.tasks)) {
+      const r = new Reader(file);
+      const p = readNativeSpec(r, spec, '', name);
+      r.throwIfAny();
+      return p;
+    }
+    throw new PipelineError([
+      diagnostic('UNKNOWN_PIPELINE_FORMAT', { file }, 'pipelineSpec is neither KFP IR (pipelineInfo, root) nor a Pipewright spec (tasks)', 'paste the YAML that kfp.compiler writes, or a Pipewright spec with a tasks list'),
+    ]);
+  }
+  throw new PipelineError([diagnostic('MISSING_PIPELINE', { file: where }, 'no pipeline given', 'set pipelineRef, pipelineSpec or pipelineYAML')]);
+}

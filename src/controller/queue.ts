@@ -1,0 +1,107 @@
+// A work queue keyed by `namespace/name`, in the manner of client-go's: de-duplicated, one reconcile per key
+// at a time, per-key exponential backoff on errors, delayed adds for deadlines, N workers.
+
+export type ReconcileOutcome = { requeueAfterMs?: number } | void;
+
+export interface QueueOptions {
+  workers: number;
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  onError?: (key: string, err: unknown, retryInMs: number) => void;
+  /** Time source and timers, injectable for tests. */
+  setTimer?: (fn: () => void, ms: number) => { unref?: () => void };
+}
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly active = new Set<string>();
+  /** Keys added while being processed: run once more afterwards. */
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, number>();
+  private running = 0;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly handler: (key: string) => Promise<ReconcileOutcome>,
+    private readonly opts: QueueOptions,
+  ) {}
+
+  add(key: string): void {
+    if (this.stopped) return;
+    if (this.active.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    this.queue.push(key);
+    this.pump();
+  }
+
+  /** Adds the key after a delay; an earlier pending delay for the key wins. */
+  addAfter(key: string, ms: number): void {
+    if (ms <= 0) return this.add(key);
+    const due = Date.now() + ms;
+    const existing = this.timers.get(key);
+    if (existing !== undefined && existing <= due) return;
+    this.timers.set(key, due);
+    const setTimer = this.opts.setTimer ?? ((fn, t) => setTimeout(fn, t));
+    const t = setTimer(() => {
+      if (this.timers.get(key) === due) this.timers.delete(key);
+      this.add(key);
+    }, ms);
+    t.unref?.();
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Resolves when nothing is queued or running (tests, shutdown). */
+  idle(): Promise<void> {
+    if (this.running === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private pump(): void {
+    while (!this.stopped && this.running < this.opts.workers && this.queue.length > 0) {
+      const key = this.queue.shift()!;
+      this.queued.delete(key);
+      this.active.add(key);
+      this.running++;
+      void this.process(key);
+    }
+    if (this.running === 0 && this.queue.length === 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      waiters.forEach((w) => w());
+    }
+  }
+
+  private async process(key: string): Promise<void> {
+    try {
+      const outcome = await this.handler(key);
+      this.failures.delete(key);
+      if (outcome && outcome.requeueAfterMs !== undefined) this.addAfter(key, outcome.requeueAfterMs);
+    } catch (err) {
+      const n = (this.failures.get(key) ?? 0) + 1;
+      this.failures.set(key, n);
+      const base = this.opts.baseBackoffMs ?? 5;
+      const delay = Math.min(base * 2 ** (n - 1), this.opts.maxBackoffMs ?? 60_000);
+      this.opts.onError?.(key, err, delay);
+      this.addAfter(key, delay);
+    } finally {
+      this.active.delete(key);
+      this.running--;
+      if (this.dirty.delete(key)) this.add(key);
+      this.pump();
+    }
+  }
+}

@@ -1,0 +1,295 @@
+// reconcile(key): the one place that sequences I/O. It reads the run and its pods, asks the pure engine what
+// should happen, creates or deletes pods by deterministic name, and writes the status once if it changed.
+// Nothing about "what I already did" is kept in memory: a killed controller picks up where the cluster is.
+import type { V1Pod } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import type { ArtifactStore } from '../artifacts/s3.js';
+import { plan } from '../engine/plan.js';
+import type { ExecutionFact, NodeOutputs, PlanResult, RunContext } from '../engine/state.js';
+import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
+import type { Pipeline } from '../model/types.js';
+import type { ControllerConfig } from './config.js';
+import { diffEvents } from './events.js';
+import { ConflictError, PodRejectedError, type KubeOps } from './kube-ops.js';
+import { factFromPod, type PodFact } from './observe.js';
+import { pipelineFromSource } from './pipeline-source.js';
+import { buildTaskPod } from './pod-spec.js';
+import { buildStatus, factsFromStatus, isRunFinished, type RunStatus, type StatusNode } from './status.js';
+import type { PipelineRunObject } from './types.js';
+import type { ReconcileOutcome } from './queue.js';
+
+export interface ReconcilerDeps {
+  config: ControllerConfig;
+  logger: Logger;
+  kube: KubeOps;
+  getRun: (namespace: string, name: string) => PipelineRunObject | undefined;
+  podsOfRun: (uid: string) => V1Pod[];
+  store?: ArtifactStore;
+  now?: () => Date;
+  /** Observed durations of reconcile calls (benchmarks, metrics). */
+  onReconciled?: (ms: number, key: string) => void;
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
+
+export function parseDuration(s: string | undefined): number | undefined {
+  const m = s ? DURATION.exec(s.trim()) : null;
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
+
+export class Reconciler {
+  /** Parsed pipelines by run uid: a run's spec is immutable, so this is a cache, not state. */
+  private readonly pipelines = new Map<string, Pipeline>();
+  /** Large outputs fetched from S3 by URI (immutable objects). */
+  private readonly outputs = new Map<string, NodeOutputs>();
+
+  constructor(private readonly deps: ReconcilerDeps) {}
+
+  forget(uid: string): void {
+    this.pipelines.delete(uid);
+  }
+
+  async reconcile(key: string): Promise<ReconcileOutcome> {
+    const started = Date.now();
+    try {
+      return await this.reconcileRun(key);
+    } finally {
+      this.deps.onReconciled?.(Date.now() - started, key);
+    }
+  }
+
+  private async reconcileRun(key: string): Promise<ReconcileOutcome> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const run = this.deps.getRun(namespace, name);
+    if (!run?.metadata?.uid) return;
+    const previous: RunStatus = run.status ?? {};
+    if (isRunFinished(previous.phase)) {
+      this.forget(run.metadata.uid);
+      return;
+    }
+    const log = this.deps.logger.child({ run: key });
+    const now = (this.deps.now ?? (() => new Date()))();
+    let pipeline: Pipeline;
+    try {
+      pipeline = await this.pipelineFor(run);
+    } catch (err) {
+      if (!(err instanceof PipelineError)) throw err;
+      const message = err.diagnostics.map(formatDiagnostic).join('; ');
+      log.warn({ err: message }, 'invalid pipeline');
+      return this.finishInvalid(run, previous, message, now);
+    }
+    const ctx = this.runContext(run, pipeline);
+    const spec = run.spec ?? {};
+    const pods = this.deps.podsOfRun(run.metadata.uid);
+    const observed = await this.observe(run, pods, previous);
+    const timeoutMs = parseDuration(spec.timeout);
+    const deadline = timeoutMs && previous.startedAt ? Date.parse(previous.startedAt) + timeoutMs : undefined;
+    const timedOut = deadline !== undefined && now.getTime() >= deadline;
+    const planFor = (): PlanResult =>
+      plan({
+        pipeline,
+        arguments: spec.arguments ?? {},
+        facts: observed.facts,
+        run: ctx,
+        now: now.toISOString(),
+        cancelRequested: spec.cancel === true || timedOut,
+        ...(spec.parallelism ? { parallelism: spec.parallelism } : {}),
+        enableCaching: spec.caching !== false,
+      });
+    let result = planFor();
+    const changed = await this.act(run, pipeline, ctx, result, observed, timedOut, log);
+    if (changed) result = planFor();
+
+    const status = buildStatus({
+      previous,
+      plan: result,
+      generation: run.metadata.generation,
+      now: now.toISOString(),
+      pods: observed.podNames,
+      outputsRefs: observed.refs,
+      stopped: observed.stopped,
+      valueLimit: this.deps.config.statusValueLimit,
+      ...(timedOut && result.phase === 'Cancelled' ? { override: { phase: 'Failed' as const, message: `run exceeded its timeout of ${spec.timeout}` } } : {}),
+    });
+    for (const [id, n] of Object.entries(observed.stopped)) if (status.nodes?.[id]) status.nodes[id]!.stopped = n.stopped;
+    if (!isDeepStrictEqual(status, previous)) {
+      try {
+        await this.deps.kube.writeRunStatus(run, status);
+      } catch (err) {
+        if (err instanceof ConflictError) return { requeueAfterMs: 50 };
+        throw err;
+      }
+      await this.emitEvents(run, previous, status, log);
+    }
+    const wake = [result.wakeAt ? Date.parse(result.wakeAt) : undefined, deadline, observed.recheckAt].filter((t): t is number => t !== undefined && !Number.isNaN(t));
+    if (isRunFinished(status.phase) || wake.length === 0) return;
+    return { requeueAfterMs: Math.max(10, Math.min(...wake) - now.getTime()) };
+  }
+
+  private async pipelineFor(run: PipelineRunObject): Promise<Pipeline> {
+    const uid = run.metadata!.uid!;
+    const cached = this.pipelines.get(uid);
+    if (cached) return cached;
+    const spec = run.spec ?? {};
+    let p: Pipeline;
+    if (spec.pipelineRef?.name) {
+      const ref = await this.deps.kube.getPipeline(run.metadata!.namespace!, spec.pipelineRef.name);
+      if (!ref?.spec) {
+        throw new PipelineError([{ code: 'UNKNOWN_PIPELINE', location: { path: 'spec.pipelineRef.name' }, message: `Pipeline "${spec.pipelineRef.name}" not found in namespace ${run.metadata!.namespace}`, fix: 'create the Pipeline first (kubectl apply) or fix the name' }]);
+      }
+      p = pipelineFromSource(ref.spec, `Pipeline/${spec.pipelineRef.name}.spec`, spec.pipelineRef.name);
+    } else {
+      p = pipelineFromSource(spec, 'spec', run.metadata!.name!);
+    }
+    this.pipelines.set(uid, p);
+    return p;
+  }
+
+  private runContext(run: PipelineRunObject, pipeline: Pipeline): RunContext {
+    return {
+      name: run.metadata!.name!,
+      displayName: run.metadata!.name!,
+      uid: run.metadata!.uid!,
+      namespace: run.metadata!.namespace!,
+      pipelineRoot: pipeline.defaultPipelineRoot?.startsWith('minio://') || pipeline.defaultPipelineRoot?.startsWith('s3://') ? pipeline.defaultPipelineRoot : this.deps.config.pipelineRoot,
+      createTime: new Date(run.metadata!.creationTimestamp ?? 0).toISOString(),
+    };
+  }
+
+  /** Facts from the pods (latest attempt per node), from attempts the controller ended, and from finished nodes whose pods are gone. */
+  private async observe(run: PipelineRunObject, pods: V1Pod[], previous: RunStatus) {
+    const facts: Record<string, ExecutionFact> = factsFromStatus(previous.nodes);
+    const podNames: Record<string, string> = {};
+    const refs: Record<string, string> = {};
+    const stopped: Record<string, StatusNode> = {};
+    let recheckAt: number | undefined;
+    const latest = new Map<string, PodFact>();
+    for (const pod of pods) {
+      const pf = factFromPod(pod);
+      if (!pf) continue;
+      const cur = latest.get(pf.nodeId);
+      if (!cur || cur.attempt < pf.attempt) latest.set(pf.nodeId, pf);
+    }
+    for (const [id, pf] of latest) {
+      podNames[id] = pf.podName;
+      const prev = facts[id];
+      if (prev && prev.attempt > pf.attempt) continue;
+      if (pf.outputsRef && this.deps.store) {
+        refs[id] = pf.outputsRef;
+        pf.fact.outputs = await this.loadOutputs(pf.outputsRef);
+      }
+      facts[id] = pf.fact;
+    }
+    for (const [id, n] of Object.entries(previous.nodes ?? {})) {
+      if (n.stopped && n.attempt) {
+        stopped[id] = n;
+        if (!latest.has(id) || latest.get(id)!.attempt <= n.attempt) facts[id] = { attempt: n.attempt, phase: n.phase as ExecutionFact['phase'], ...(n.message ? { message: n.message } : {}), finishedAt: n.finishedAt ?? new Date().toISOString() };
+        continue;
+      }
+      if (n.pod && !podNames[id]) podNames[id] = n.pod;
+      // Recorded as started, but the pod is not in the cache: a lagging cache, or the pod was deleted.
+      if (n.pod && n.attempt && (n.phase === 'Pending' || n.phase === 'Running') && !latest.has(id)) {
+        if (await this.deps.kube.podExists(run.metadata!.namespace!, n.pod)) {
+          facts[id] = { attempt: n.attempt, phase: n.phase };
+          recheckAt = Date.now() + 1000;
+        } else {
+          const fact: ExecutionFact = { attempt: n.attempt, phase: 'Error', message: `pod ${n.pod} was deleted before it finished`, finishedAt: new Date().toISOString() };
+          facts[id] = fact;
+          stopped[id] = { ...n, phase: 'Error', message: fact.message, finishedAt: fact.finishedAt, stopped: true };
+        }
+      }
+    }
+    return { facts, podNames, refs, stopped, recheckAt };
+  }
+
+  private async loadOutputs(uri: string): Promise<NodeOutputs> {
+    const hit = this.outputs.get(uri);
+    if (hit) return hit;
+    const o = await this.deps.store!.getJson<NodeOutputs>(uri);
+    if (this.outputs.size > 5000) this.outputs.clear();
+    this.outputs.set(uri, o);
+    return o;
+  }
+
+  /** Creates and deletes pods; returns true when it recorded new facts (stops, rejected pods). */
+  private async act(run: PipelineRunObject, pipeline: Pipeline, ctx: RunContext, result: PlanResult, observed: Awaited<ReturnType<Reconciler['observe']>>, timedOut: boolean, log: Logger): Promise<boolean> {
+    let changed = false;
+    const spec = run.spec ?? {};
+    const launches = result.launch.map(async (launch) => {
+      const component = pipeline.components[launch.componentName]!;
+      const executor = pipeline.executors[launch.executorLabel];
+      if (executor?.kind !== 'container') return;
+      let pod: V1Pod;
+      try {
+        pod = buildTaskPod({
+          run: ctx,
+          launch,
+          component,
+          executor,
+          config: this.deps.config,
+          ...(pipeline.platform.executors[launch.executorLabel] ? { platform: pipeline.platform.executors[launch.executorLabel] } : {}),
+          ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
+          ...(spec.podDefaults ? { podDefaults: spec.podDefaults } : {}),
+        });
+      } catch (err) {
+        this.recordStopped(observed, launch.nodeId, launch.attempt, 'Error', `cannot build the task's pod: ${(err as Error).message}`, launch.displayName);
+        changed = true;
+        return;
+      }
+      const name = pod.metadata!.name!;
+      observed.podNames[launch.nodeId] = name;
+      try {
+        const r = await this.deps.kube.createPod(pod);
+        log.info({ task: launch.nodeId, attempt: launch.attempt, pod: name, result: r }, 'task pod');
+      } catch (err) {
+        if (!(err instanceof PodRejectedError)) throw err;
+        this.recordStopped(observed, launch.nodeId, launch.attempt, 'Error', `the API server rejected the task's pod: ${err.message}`, launch.displayName);
+        changed = true;
+      }
+      observed.facts[launch.nodeId] ??= { attempt: launch.attempt, phase: 'Pending' };
+      if (observed.facts[launch.nodeId]!.attempt < launch.attempt) observed.facts[launch.nodeId] = { attempt: launch.attempt, phase: 'Pending' };
+    });
+    await Promise.all(launches);
+    await Promise.all(
+      result.stop.map(async (s) => {
+        const pod = observed.podNames[s.nodeId];
+        if (pod) await this.deps.kube.deletePod(ctx.namespace, pod);
+        const attempt = observed.facts[s.nodeId]?.attempt ?? 1;
+        const cancelled = spec.cancel === true || timedOut;
+        this.recordStopped(observed, s.nodeId, attempt, cancelled ? 'Cancelled' : 'Failed', s.reason, s.nodeId);
+        changed = true;
+      }),
+    );
+    return changed;
+  }
+
+  private recordStopped(observed: Awaited<ReturnType<Reconciler['observe']>>, id: string, attempt: number, phase: 'Error' | 'Failed' | 'Cancelled', message: string, task: string): void {
+    const finishedAt = new Date().toISOString();
+    observed.facts[id] = { attempt, phase, message, finishedAt };
+    observed.stopped[id] = { phase, kind: 'container', task, attempt, message, finishedAt, stopped: true };
+  }
+
+  private async finishInvalid(run: PipelineRunObject, previous: RunStatus, message: string, now: Date): Promise<ReconcileOutcome> {
+    const iso = now.toISOString();
+    const status: RunStatus = {
+      phase: 'Failed',
+      progress: '0/0',
+      message: message.slice(0, 1000),
+      startedAt: previous.startedAt ?? iso,
+      finishedAt: iso,
+      duration: '0s',
+      ...(run.metadata?.generation !== undefined ? { observedGeneration: run.metadata.generation } : {}),
+      conditions: [{ type: 'Succeeded', status: 'False', reason: 'InvalidPipeline', message: message.slice(0, 1000), lastTransitionTime: iso }],
+    };
+    await this.deps.kube.writeRunStatus(run, status);
+    await this.deps.kube.event(run, 'Warning', 'InvalidPipeline', message).catch(() => undefined);
+  }
+
+  private async emitEvents(run: PipelineRunObject, previous: RunStatus, status: RunStatus, log: Logger): Promise<void> {
+    const events = diffEvents(previous, status);
+    await Promise.all(events.map((e) => this.deps.kube.event(run, e.type, e.reason, e.message).catch((err: unknown) => log.debug({ err: String(err) }, 'event not recorded'))));
+  }
+}
