@@ -1,0 +1,56 @@
+// The pipewright CLI. Exit codes: 0 ok, 1 failure (run failed, unexpected error), 2 bad input (a pipeline,
+// argument or option problem: one line per problem on stderr, never a stack trace).
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
+import { registerPodCommand } from './commands/pod.js';
+import { registerRunCommand } from './commands/run.js';
+import { registerValidateCommand } from './commands/validate.js';
+
+export const EXIT_BAD_INPUT = 2;
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('pipewright')
+    .description('Run Kubeflow Pipelines v2 pipelines locally or on Kubernetes')
+    .version(version())
+    .exitOverride()
+    .showHelpAfterError('(run pipewright help for usage)');
+  registerRunCommand(program);
+  registerValidateCommand(program);
+  registerPodCommand(program);
+  return program;
+}
+
+const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ');
+
+/** Writes the error as the CLI reports it and returns the exit code. */
+export function reportError(err: unknown, stderr: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): number {
+  if (err instanceof PipelineError) {
+    for (const d of err.diagnostics) stderr.write(`${oneLine(formatDiagnostic(d))}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if (err instanceof CommanderError) return err.exitCode; // commander already printed the message
+  const message = err instanceof Error ? err.message : String(err);
+  stderr.write(`pipewright: ${oneLine(message)}\n`);
+  if (env.PIPEWRIGHT_DEBUG === '1' && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    return reportError(err, process.stderr);
+  }
+}

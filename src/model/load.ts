@@ -1,0 +1,85 @@
+// Loading a pipeline from a file or text: pick the front end (.py via the kfp SDK, KFP IR YAML, native YAML),
+// parse, validate, and throw every problem at once as a PipelineError.
+import { promises as fs } from 'node:fs';
+import type { Logger } from 'pino';
+import { compileKfpPipeline } from '../local/python-env.js';
+import { PipelineError, diagnostic } from './diagnostics.js';
+import { parseKfpIr, parseYamlDocuments } from './kfp-ir.js';
+import { NATIVE_API_VERSION, looksLikeNative, parseNativeSpec } from './native.js';
+import { validatePipeline } from './validate.js';
+import { describe, isObject } from './yaml-reader.js';
+import type { Pipeline } from './types.js';
+
+export interface LoadOptions {
+  logger: Logger;
+  onProgress?: (line: string) => void;
+  /** For .py files defining several pipelines. */
+  pipelineFunc?: string;
+  /** Extra packages a .py file imports at compile time (e.g. kfp-kubernetes). */
+  packages?: string[];
+}
+
+const EXPECTED = `a KFP pipeline compiled to YAML (pipelineInfo, root, deploymentSpec, schemaVersion) or a Pipewright spec (apiVersion: ${NATIVE_API_VERSION}, kind: PipelineSpec)`;
+const KFP_KEYS = ['pipelineInfo', 'root', 'deploymentSpec', 'schemaVersion', 'components'];
+
+export async function loadPipeline(file: string, opts: LoadOptions): Promise<Pipeline> {
+  if (file.endsWith('.py')) {
+    const text = await compilePython(file, opts);
+    return checked(parseKfpIr(text, file), file);
+  }
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    throw new PipelineError([diagnostic('FILE_NOT_READABLE', { file }, `cannot read the pipeline: ${why}`, 'check the path; pass a .yaml, .yml or .py pipeline file')]);
+  }
+  return parsePipelineText(text, file);
+}
+
+async function compilePython(file: string, opts: LoadOptions): Promise<string> {
+  try {
+    return await compileKfpPipeline(file, {
+      logger: opts.logger,
+      ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      ...(opts.pipelineFunc ? { pipelineFunc: opts.pipelineFunc } : {}),
+      ...(opts.packages ? { packages: opts.packages } : {}),
+    });
+  } catch (e) {
+    // Problems in the user's file (not the Python environment) are pipeline errors: exit 2, one line.
+    const msg = e instanceof Error ? e.message : String(e);
+    if (!msg.startsWith('cannot compile ')) throw e;
+    const fix = /several pipelines/.test(msg) ? 'choose one with --pipeline-func NAME' : 'fix the Python error shown; the file must define a @dsl.pipeline function that kfp.compiler can compile';
+    throw new PipelineError([diagnostic('COMPILE_FAILED', { file }, msg.replace(/^cannot compile \S+: /, 'kfp could not compile it: '), fix)]);
+  }
+}
+
+/** Text of a pipeline file (for the controller: no file I/O); validated. */
+export function parsePipelineText(text: string, file?: string): Pipeline {
+  const docs = parseYamlDocuments(text, file);
+  const first = docs[0];
+  if (looksLikeNative(first)) return checked(parseNativeSpec(text, file), file);
+  if (isObject(first) && KFP_KEYS.some((k) => k in first)) return checked(parseKfpIr(text, file), file);
+  throw new PipelineError([diagnostic('NOT_A_PIPELINE', { file }, `this is not a pipeline: the file ${looksLike(first)}`, `pass ${EXPECTED}`)]);
+}
+
+function checked(p: Pipeline, file?: string): Pipeline {
+  const diagnostics = validatePipeline(p, file);
+  if (diagnostics.length > 0) throw new PipelineError(diagnostics);
+  return p;
+}
+
+/** A short description of a YAML document that is not a pipeline, for the error message. */
+function looksLike(doc: unknown): string {
+  if (doc === undefined) return 'is empty';
+  if (!isObject(doc)) return `holds ${describe(doc)}, not a mapping`;
+  const api = typeof doc.apiVersion === 'string' ? doc.apiVersion : undefined;
+  const kind = typeof doc.kind === 'string' ? doc.kind : undefined;
+  if (api?.startsWith('argoproj.io/')) return `is an Argo ${kind ?? 'object'} (KFP v1 output); recompile with kfp>=2 (kfp.compiler.Compiler)`;
+  if (api?.startsWith('pipelines.kubeflow.org/')) return `is a KFP ${kind ?? 'object'} manifest; compile to plain IR YAML (without kubernetes_manifest_format)`;
+  if (api || kind) return `is a Kubernetes object (${[api, kind].filter(Boolean).join(', ')})`;
+  if ('implementation' in doc || ('inputs' in doc && 'name' in doc)) return 'looks like a KFP v1 component spec; compile a @dsl.pipeline that uses it';
+  const keys = Object.keys(doc);
+  return `is a mapping with keys ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', …' : ''}`;
+}
