@@ -40,6 +40,11 @@ export function coerceArgument(raw: string, type: ParameterType): JsonValue | un
   }
 }
 
+function example(def: ParameterDef): string {
+  const lit = def.literals?.[0];
+  return lit !== undefined ? (typeof lit === 'string' ? lit : JSON.stringify(lit)) : (EXAMPLES[def.type] ?? '<value>');
+}
+
 export function validateArguments(p: Pipeline, args: Record<string, string | JsonValue>): { values: Record<string, JsonValue>; diagnostics: Diagnostic[] } {
   const params = p.root.inputs.parameters;
   const label = (t: ParameterType): string => (p.source === 'native' ? nativeTypeName(t) : t);
@@ -55,14 +60,14 @@ export function validateArguments(p: Pipeline, args: Record<string, string | Jso
     const value = typeof raw === 'string' ? coerceArgument(raw, def.type) : raw;
     const problem = value === undefined ? `expects ${label(def.type)}, got ${JSON.stringify(raw)}` : valueProblem(value, def.type, def.literals, label);
     if (problem || value === undefined) {
-      diagnostics.push(diagnostic('INVALID_ARGUMENT', where(name), `argument "${name}" ${problem}`, `pass --arg ${name}=${EXAMPLES[def.type] ?? '<value>'}`));
+      diagnostics.push(diagnostic('INVALID_ARGUMENT', where(name), `argument "${name}" ${problem}`, `pass --arg ${name}=${example(def)}`));
       continue;
     }
     values[name] = value;
   }
   for (const [name, def] of Object.entries(params)) {
     if (name in args || def.optional || def.default !== undefined) continue;
-    diagnostics.push(diagnostic('MISSING_ARGUMENT', where(name), `pipeline "${p.name}" needs parameter "${name}" (${label(def.type)}), which was not given`, `pass --arg ${name}=${EXAMPLES[def.type] ?? '<value>'}`));
+    diagnostics.push(diagnostic('MISSING_ARGUMENT', where(name), `pipeline "${p.name}" needs parameter "${name}" (${label(def.type)}), which was not given`, `pass --arg ${name}=${example(def)}`));
   }
   return { values, diagnostics };
 }
