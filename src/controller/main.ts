@@ -17,8 +17,13 @@ export interface ControllerHandle {
 export async function startController(kc: k8s.KubeConfig, config: ControllerConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ControllerHandle> {
   const namespace = config.namespaces.length === 1 ? config.namespaces[0] : undefined;
   const watched = (key: string): boolean => config.namespaces.length === 0 || config.namespaces.includes(key.split('/')[0]!);
-  let queue: WorkQueue | undefined;
-  const caches = makeCaches(kc, namespace, (key) => watched(key) && queue?.add(key), logger);
+  // The queue's handler and the caches' callbacks refer to each other; both run only after start().
+  const queue: WorkQueue = new WorkQueue((key) => reconciler.reconcile(key), {
+    workers: config.workers,
+    maxBackoffMs: 60_000,
+    onError: (key, err, retryInMs) => logger.error({ run: key, err: err instanceof Error ? err.message : String(err), retryInMs }, 'reconcile failed'),
+  });
+  const caches = makeCaches(kc, namespace, (key) => watched(key) && queue.add(key), logger);
   let store: S3ArtifactStore | undefined;
   try {
     store = new S3ArtifactStore(s3ConfigFromEnv(env));
@@ -33,15 +38,10 @@ export async function startController(kc: k8s.KubeConfig, config: ControllerConf
     podsOfRun: (uid) => caches.podsOfRun(uid),
     ...(store ? { store } : {}),
   });
-  queue = new WorkQueue((key) => reconciler.reconcile(key), {
-    workers: config.workers,
-    maxBackoffMs: 60_000,
-    onError: (key, err, retryInMs) => logger.error({ run: key, err: err instanceof Error ? err.message : String(err), retryInMs }, 'reconcile failed'),
-  });
   await caches.pods.start();
   await caches.runs.start();
   const enqueueAll = (): void => {
-    for (const r of caches.runs.list()) queue!.add(`${r.metadata?.namespace}/${r.metadata?.name}`);
+    for (const r of caches.runs.list()) queue.add(`${r.metadata?.namespace}/${r.metadata?.name}`);
   };
   enqueueAll();
   const resync = setInterval(() => {
@@ -55,7 +55,7 @@ export async function startController(kc: k8s.KubeConfig, config: ControllerConf
     queue,
     async stop() {
       clearInterval(resync);
-      queue!.stop();
+      queue.stop();
       await Promise.all([caches.runs.stop(), caches.pods.stop()]);
     },
   };
