@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { parseKfpIr } from '../model/kfp-ir.js';
+import { plan } from '../engine/plan.js';
+import { RUN } from '../engine/testing/builders.js';
+import { configFromEnv } from './config.js';
+import { buildTaskPod, resourceRequirements } from './pod-spec.js';
+import { factFromPod } from './observe.js';
+import { boundedOutputs, buildStatus } from './status.js';
+import { taskPodName } from './names.js';
+import { WorkQueue } from './queue.js';
+import type { V1Pod } from '@kubernetes/client-node';
+
+const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local', PIPEWRIGHT_S3_PORT: '9000' });
+const pipeline = parseKfpIr(readFileSync('examples/training/pipeline.yaml', 'utf8'));
+const run = { ...RUN, pipelineRoot: 'minio://pipewright/v2/artifacts' };
+
+describe('task pods', () => {
+  const first = plan({ pipeline, arguments: {}, facts: {}, run, now: '2026-01-01T00:00:00Z' }).launch[0]!;
+  const comp = pipeline.components[first.componentName]!;
+  const ex = pipeline.executors[first.executorLabel];
+  const pod = buildTaskPod({ run, launch: first, component: comp, executor: ex as never, config });
+
+  it('runs the user step as an init container without S3 credentials, and outputs with them by Secret reference', () => {
+    const main = pod.spec!.initContainers!.find((c) => c.name === 'main')!;
+    expect(main.env?.some((e) => e.name.startsWith('AWS_'))).toBe(false);
+    expect(JSON.stringify(main)).not.toContain('secretKeyRef');
+    expect(main.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+    const outputs = pod.spec!.containers[0]!;
+    expect(outputs.env?.find((e) => e.name === 'AWS_SECRET_ACCESS_KEY')?.valueFrom?.secretKeyRef?.name).toBe('pipewright-s3');
+    expect(outputs.env?.find((e) => e.name === 'AWS_SECRET_ACCESS_KEY')?.value).toBeUndefined();
+  });
+
+  it('substitutes the ExecutorInput with cluster paths and names the pod deterministically', () => {
+    const main = pod.spec!.initContainers!.find((c) => c.name === 'main')!;
+    const argv = [...(main.command ?? []), ...(main.args ?? [])];
+    const ei = JSON.parse(argv[argv.indexOf('--executor_input') + 1]!) as { outputs: { outputFile: string } };
+    expect(ei.outputs.outputFile).toMatch(/^\/minio\/pipewright\/v2\/artifacts\/default\/run-1\//);
+    expect(argv.join(' ')).not.toContain('{{$');
+    expect(pod.metadata!.name).toBe(taskPodName(run.name, run.uid, first.nodeId, 1));
+    expect(pod.metadata!.name!.length).toBeLessThanOrEqual(63);
+    expect(pod.metadata!.ownerReferences![0]).toMatchObject({ kind: 'PipelineRun', uid: run.uid, controller: true });
+  });
+
+  it('maps resources and accelerators', () => {
+    const id = (s: string) => s;
+    expect(resourceRequirements({ cpuRequest: '2', memoryLimit: '8Gi', accelerator: { type: 'nvidia.com/gpu', count: '1' } }, id)).toEqual({
+      resources: { requests: { cpu: '2' }, limits: { memory: '8Gi', 'nvidia.com/gpu': '1' } },
+    });
+    expect(resourceRequirements({ accelerator: { type: 'NVIDIA_TESLA_T4', count: '2' } }, id).nodeSelector).toEqual({ 'cloud.google.com/gke-accelerator': 'nvidia-tesla-t4' });
+  });
+});
+
+describe('observing pods', () => {
+  const base = (status: V1Pod['status']): V1Pod => ({ metadata: { name: 'p', annotations: { 'pipewright.dev/node-id': 'train', 'pipewright.dev/attempt': '2' } }, status });
+
+  it('reads a user failure with exit code and log tail, apart from infrastructure errors', () => {
+    const f = factFromPod(base({ phase: 'Failed', initContainerStatuses: [{ name: 'main', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 3, message: 'a\nValueError: bad', finishedAt: new Date('2026-01-01T00:00:05Z') } } }] }));
+    expect(f?.fact).toMatchObject({ phase: 'Failed', exitCode: 3, attempt: 2 });
+    expect(f?.fact.message).toContain('exited with code 3: a | ValueError: bad');
+    const e = factFromPod(base({ phase: 'Failed', initContainerStatuses: [{ name: 'inputs', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, message: 'no such key' } } }] }));
+    expect(e?.fact.phase).toBe('Error');
+  });
+
+  it('reads outputs from the outputs container and says why a pod is pending', () => {
+    const ok = factFromPod(base({ phase: 'Succeeded', containerStatuses: [{ name: 'outputs', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, message: '{"parameters":{"Output":"yes"},"artifacts":{}}' } } }] }));
+    expect(ok?.fact.outputs?.parameters.Output).toBe('yes');
+    const pending = factFromPod(base({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient memory.' }] }));
+    expect(pending?.fact.message).toBe('unschedulable: 0/1 nodes are available: 1 Insufficient memory.');
+  });
+});
+
+describe('status', () => {
+  it('keeps large values out of the status', () => {
+    const b = boundedOutputs({ parameters: { small: 1, big: 'x'.repeat(5000) }, artifacts: {} }, 1024);
+    expect(b.outputs.parameters).toEqual({ small: 1 });
+    expect(b.complete).toBe(false);
+  });
+
+  it('reports progress and a Succeeded condition', () => {
+    const r = plan({ pipeline, arguments: {}, facts: {}, run, now: '2026-01-01T00:00:00Z' });
+    const s = buildStatus({ previous: {}, plan: r, now: '2026-01-01T00:00:00Z', pods: {}, outputsRefs: {}, stopped: {}, valueLimit: 1024 });
+    expect(s.progress).toBe('0/4');
+    expect(s.conditions?.[0]).toMatchObject({ type: 'Succeeded', status: 'Unknown', reason: 'Running' });
+  });
+});
+
+describe('work queue', () => {
+  it('never runs one key twice at once, coalesces adds, and backs off on errors', async () => {
+    let active = 0;
+    let maxActive = 0;
+    let calls = 0;
+    const q = new WorkQueue(
+      async () => {
+        calls++;
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((r) => setTimeout(r, 20));
+        active--;
+        if (calls === 1) throw new Error('boom');
+      },
+      { workers: 4, baseBackoffMs: 5 },
+    );
+    q.add('ns/a');
+    q.add('ns/a');
+    await new Promise((r) => setTimeout(r, 5));
+    q.add('ns/a');
+    await new Promise((r) => setTimeout(r, 150));
+    await q.idle();
+    expect(maxActive).toBe(1);
+    expect(calls).toBeGreaterThanOrEqual(2);
+    expect(calls).toBeLessThanOrEqual(3);
+  });
+});
