@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
+import { registerControllerCommand } from './commands/controller.js';
 import { registerPodCommand } from './commands/pod.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerValidateCommand } from './commands/validate.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerValidateCommand(program);
   registerPodCommand(program);
+  registerControllerCommand(program);
   return program;
 }
 
