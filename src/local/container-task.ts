@@ -41,6 +41,7 @@ function errorFact(attempt: number, message: string, startedAt?: string): Execut
   return f;
 }
 
+const METADATA_ONLY = new Set(['system.Metrics', 'system.ClassificationMetrics', 'system.SlicedClassificationMetrics']);
 const REMOTE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** Input artifact URIs as absolute host paths; remote stores are out of reach of a local run. */
@@ -172,9 +173,11 @@ async function readOutputs(req: LaunchRequest, executorInput: ExecutorInput, log
     if (path.resolve(c.from) !== path.resolve(to)) await cp(c.from, to, { recursive: true, force: true });
   }
   for (const [name, list] of Object.entries(outputs.artifacts)) {
-    const p = hostLocalPath(list[0]!.uri);
-    // The backend only warns for a missing artifact file; so do we.
-    if (!(await stat(p).catch(() => undefined))) log.warn({ output: name, path: p }, 'output artifact was not written');
+    const a = list[0]!;
+    const p = hostLocalPath(a.uri);
+    // The backend only warns for a missing artifact file; metrics artifacts live in metadata alone.
+    if (METADATA_ONLY.has(a.type.schemaTitle) || (await stat(p).catch(() => undefined))) continue;
+    log.warn({ output: name, path: p }, 'output artifact was not written');
   }
   return outputs;
 }

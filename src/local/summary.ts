@@ -9,6 +9,8 @@ export interface TaskSummary {
   reason?: string;
   message?: string;
   attempts?: number;
+  /** Exit code of the last attempt's process, when it ran one. */
+  exitCode?: number;
   durationSeconds?: number;
   outputs: {
     parameters: Record<string, JsonValue>;
@@ -30,11 +32,12 @@ function seconds(from?: string, to?: string): number | undefined {
   return Math.round((Date.parse(to) - Date.parse(from)) / 10) / 100;
 }
 
-function taskSummary(n: NodeView): TaskSummary {
+function taskSummary(n: NodeView, exitCode?: number): TaskSummary {
   const t: TaskSummary = { state: n.phase, kind: n.kind, outputs: { parameters: {}, artifacts: {} } };
   if (n.reason) t.reason = n.reason;
   if (n.message) t.message = n.message;
   if (n.attempt) t.attempts = n.attempt;
+  if (exitCode !== undefined) t.exitCode = exitCode;
   const d = seconds(n.startedAt, n.finishedAt);
   if (d !== undefined) t.durationSeconds = d;
   if (n.outputs) {
@@ -55,7 +58,7 @@ export function summarize(result: LocalRunResult, finishedAt: Date = new Date())
     tasks: {},
   };
   if (result.message) s.message = result.message;
-  for (const n of Object.values(result.nodes)) s.tasks[n.id] = taskSummary(n);
+  for (const n of Object.values(result.nodes)) s.tasks[n.id] = taskSummary(n, result.facts[n.id]?.exitCode);
   return s;
 }
 
