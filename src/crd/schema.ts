@@ -1,0 +1,212 @@
+// The one source of truth for the Pipeline and PipelineRun OpenAPI v3 structural schemas. crds/*.yaml and
+// charts/pipewright/crds/*.yaml are generated from here (npm run gen:crds); a unit test keeps them equal.
+
+export interface ValidationRule {
+  rule: string;
+  message: string;
+  /** Set for rules whose failure belongs to one field (kubectl shows that path). */
+  fieldPath?: string;
+  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
+}
+
+/** The subset of apiextensions.k8s.io/v1 JSONSchemaProps we use. */
+export interface Schema {
+  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  description?: string;
+  format?: string;
+  pattern?: string;
+  enum?: string[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  maxItems?: number;
+  maxProperties?: number;
+  required?: string[];
+  properties?: Record<string, Schema>;
+  additionalProperties?: Schema;
+  items?: Schema;
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
+  'x-kubernetes-list-map-keys'?: string[];
+  'x-kubernetes-validations'?: ValidationRule[];
+}
+
+const str = (description: string, extra: Partial<Schema> = {}): Schema => ({ type: 'string', description, ...extra });
+const anyObject = (description: string): Schema => ({ type: 'object', description, 'x-kubernetes-preserve-unknown-fields': true });
+const stringMap = (description: string): Schema => ({ type: 'object', description, additionalProperties: { type: 'string' } });
+
+/** A DNS-1123 subdomain (object names such as Pipelines and ServiceAccounts). */
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+/** Go-style durations such as 30m, 1h, 1h30m, 90s. */
+export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
+/** etcd refuses objects above 1.5 MiB; a compiled pipeline this large belongs in a Pipeline object anyway. */
+const MAX_PIPELINE_YAML = 1_000_000;
+
+const pipelineSpecField = anyObject(
+  'The pipeline inline: a KFP IR PipelineSpec (document 1 of a compiled pipeline) or a Pipewright native spec.',
+);
+const platformSpecField = anyObject('KFP IR PlatformSpec (document 2 of a compiled pipeline: kfp-kubernetes settings).');
+const pipelineYamlField = str('The compiled KFP IR YAML verbatim, both documents; the simplest way to submit `kfp compile` output.', {
+  maxLength: MAX_PIPELINE_YAML,
+});
+
+export const pipelineSpecSchema: Schema = {
+  type: 'object',
+  description: 'A reusable pipeline definition, referenced by PipelineRuns through spec.pipelineRef.',
+  properties: {
+    description: str('What the pipeline does, for people.', { maxLength: 4096 }),
+    pipelineSpec: pipelineSpecField,
+    platformSpec: platformSpecField,
+    pipelineYAML: pipelineYamlField,
+  },
+  'x-kubernetes-validations': [
+    {
+      rule: 'has(self.pipelineSpec) != has(self.pipelineYAML)',
+      message: 'set exactly one of spec.pipelineSpec (an IR or native spec object) or spec.pipelineYAML (the compiled YAML as a string)',
+    },
+    {
+      rule: '!has(self.platformSpec) || has(self.pipelineSpec)',
+      message: 'spec.platformSpec goes with spec.pipelineSpec; spec.pipelineYAML carries its own platform document',
+      fieldPath: '.platformSpec',
+    },
+  ],
+};
+
+/** Fields a run is defined by; they never change after creation (spec.cancel is the one exception). */
+export const IMMUTABLE_RUN_FIELDS = [
+  'pipelineRef', 'pipelineSpec', 'platformSpec', 'pipelineYAML', 'arguments',
+  'serviceAccountName', 'timeout', 'parallelism', 'caching', 'podDefaults',
+] as const;
+
+export const IMMUTABLE_MESSAGE = 'a PipelineRun cannot be changed after it is created (only spec.cancel can be set): create a new PipelineRun instead';
+
+const podDefaults: Schema = {
+  type: 'object',
+  description: 'Applied to every task pod of the run (task-level kfp-kubernetes settings win).',
+  properties: {
+    labels: stringMap('Labels added to task pods.'),
+    annotations: stringMap('Annotations added to task pods.'),
+    nodeSelector: stringMap('Node selector for task pods.'),
+    tolerations: {
+      type: 'array',
+      description: 'Tolerations for task pods (core/v1 Toleration objects).',
+      items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      'x-kubernetes-list-type': 'atomic',
+    },
+    imagePullSecrets: {
+      type: 'array',
+      description: 'Secrets for pulling task images.',
+      items: { type: 'object', required: ['name'], properties: { name: str('Secret name.', { minLength: 1, maxLength: 253 }) } },
+      'x-kubernetes-list-type': 'atomic',
+    },
+  },
+};
+
+function runSpecRules(): ValidationRule[] {
+  const presence = IMMUTABLE_RUN_FIELDS.map((f) => `has(self.${f}) == has(oldSelf.${f})`).join(' && ');
+  return [
+    {
+      rule: '[has(self.pipelineRef), has(self.pipelineSpec), has(self.pipelineYAML)].filter(x, x).size() == 1',
+      message: 'set exactly one of spec.pipelineRef (a Pipeline by name), spec.pipelineSpec (inline object) or spec.pipelineYAML (compiled YAML string)',
+    },
+    {
+      rule: '!has(self.platformSpec) || has(self.pipelineSpec)',
+      message: 'spec.platformSpec goes with spec.pipelineSpec; a referenced Pipeline or spec.pipelineYAML carries its own',
+      fieldPath: '.platformSpec',
+    },
+    // Transition rules: evaluated on updates only.
+    {
+      rule: '!(has(oldSelf.cancel) && oldSelf.cancel) || (has(self.cancel) && self.cancel)',
+      message: 'spec.cancel cannot go back to false: a cancelled run stays cancelled (create a new PipelineRun to run again)',
+      fieldPath: '.cancel',
+    },
+    { rule: presence, message: IMMUTABLE_MESSAGE },
+  ];
+}
+
+/** Fields compared as a whole on update; presence changes are caught by the spec-level rule. */
+function immutable(s: Schema): Schema {
+  return { ...s, 'x-kubernetes-validations': [...(s['x-kubernetes-validations'] ?? []), { rule: 'self == oldSelf', message: IMMUTABLE_MESSAGE }] };
+}
+
+export const pipelineRunSpecSchema: Schema = {
+  type: 'object',
+  description: 'One execution of a pipeline: where it comes from, its arguments and how to run it.',
+  properties: {
+    pipelineRef: immutable({
+      type: 'object',
+      description: 'A Pipeline in the same namespace.',
+      required: ['name'],
+      properties: { name: str('Pipeline name.', { minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN }) },
+    }),
+    pipelineSpec: immutable(pipelineSpecField),
+    platformSpec: immutable(platformSpecField),
+    pipelineYAML: immutable(pipelineYamlField),
+    arguments: immutable({
+      ...anyObject(
+        'Pipeline parameter values by name (strings, numbers, booleans, lists, objects). Names are checked against ' +
+          'the pipeline by the controller: untyped values are invisible to CRD validation rules.',
+      ),
+      maxProperties: 512,
+    }),
+    serviceAccountName: immutable(str('ServiceAccount the task pods run as (default: the namespace default).', {
+      maxLength: 253, pattern: DNS_SUBDOMAIN,
+    })),
+    timeout: immutable(str('Whole-run deadline as a duration (30m, 1h, 1h30m); tasks still running then are stopped.', {
+      maxLength: 64, pattern: DURATION_PATTERN,
+    })),
+    parallelism: immutable({ type: 'integer', format: 'int32', minimum: 1, maximum: 1000, description: 'Most task pods running at once.' }),
+    caching: immutable({ type: 'boolean', default: true, description: 'Reuse outputs of identical earlier tasks (tasks may still opt out).' }),
+    cancel: { type: 'boolean', description: 'Set to true to cancel: running task pods are stopped, nothing new starts.' },
+    podDefaults: immutable(podDefaults),
+  },
+  'x-kubernetes-validations': runSpecRules(),
+};
+
+export const RUN_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Error', 'Cancelled'] as const;
+
+const condition: Schema = {
+  type: 'object',
+  required: ['type', 'status'],
+  properties: {
+    type: str('Succeeded: True when the run succeeded, False when it ended otherwise, Unknown while it runs.', { maxLength: 316 }),
+    status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+    reason: str('CamelCase reason (e.g. Running, Succeeded, TaskFailed, Cancelled, Timeout).', { maxLength: 1024 }),
+    message: str('Human-readable detail.', { maxLength: 32768 }),
+    lastTransitionTime: str('When status last changed.', { format: 'date-time' }),
+    observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
+  },
+};
+
+export const pipelineRunStatusSchema: Schema = {
+  type: 'object',
+  description: 'Written by the controller only.',
+  properties: {
+    phase: { type: 'string', enum: [...RUN_PHASES] },
+    progress: str('Finished executable tasks over all known so far, e.g. 3/5.'),
+    message: str('Why the run is where it is: the failing task, its exit code and reason.'),
+    startedAt: str('', { format: 'date-time' }),
+    finishedAt: str('', { format: 'date-time' }),
+    duration: str('Wall time, e.g. 1m42s (running runs: so far).'),
+    observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
+    conditions: {
+      type: 'array',
+      items: condition,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    },
+    nodes: anyObject('Per-node state keyed by deterministic node id (phase, pod, attempt, times, short message, output keys).'),
+    outputs: anyObject('Pipeline outputs once the run succeeded (parameters and artifact references).'),
+  },
+};
+
+export const pipelineStatusSchema: Schema = {
+  type: 'object',
+  properties: {
+    observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
+    valid: { type: 'boolean', description: 'Whether the pipeline parsed and validated.' },
+    message: str('Validation problems, if any.'),
+  },
+};
