@@ -22,7 +22,7 @@ import * as path from 'node:path';
 import type { Logger } from 'pino';
 
 /** The kfp SDK installed into every env (and used to compile `.py` pipelines). */
-export const KFP_SDK_VERSION = '2.15.2';
+export const KFP_SDK_VERSION = '2.17.3';
 
 /** Bumped when the layout or build steps of a cached venv change (part of the key). */
 const ENV_FORMAT = 'pipewright-venv-1';
@@ -178,7 +178,7 @@ function isExecutorScript(s: string | undefined): boolean {
 
 /**
  * The packages the generated `pip install` lines of a compiled lightweight Python component
- * would install: its `packages_to_install` followed by the kfp pin (e.g. `kfp==2.15.2`), options
+ * would install: its `packages_to_install` followed by the kfp pin (e.g. `kfp==2.17.3`), options
  * such as `--no-deps`/`--index-url` dropped, and the `python_version<"3.9"` typing-extensions
  * requirement left out. `[]` for a lightweight component without install step
  * (`install_kfp_package=False`), undefined when `command` is not a lightweight component command

@@ -56,12 +56,13 @@ def consume(
         with open(a.path) as f:
             return f.read()
 
+    # Numbers in metadata are protobuf doubles in some runtimes (kfp.local: 3.0): print them as ints.
     lines = read(dataset).strip().split("\n")
     parts = [
-        f"dataset:{len(lines) - 1}:{dataset.metadata['rows']}",
+        f"dataset:{len(lines) - 1}:{int(dataset.metadata['rows'])}",
         f"model:{read(model).strip()}:{model.metadata['framework']}",
         f"metrics:{metrics.metadata['accuracy']}",
-        f"classification:{classification.metadata['confusionMatrix']['rows'][0]['row']}",
+        f"classification:{[int(v) for v in classification.metadata['confusionMatrix']['rows'][0]['row']]}",
         f"html:{read(html)}",
         f"markdown:{read(markdown).splitlines()[0]}",
         f"artifact:{read(artifact)}:{artifact.metadata['note']}",

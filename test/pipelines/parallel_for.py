@@ -13,7 +13,8 @@ def square(x: int) -> int:
 
 @dsl.component(base_image=IMAGE)
 def total(values: List[int]) -> int:
-    return sum(values)
+    # int(): kfp.local hands collected ints over as floats (1.0, 4.0, ...); JSON runtimes as ints.
+    return int(sum(values))
 
 
 @dsl.pipeline(name="parallel-for")

@@ -1,4 +1,7 @@
-"""Every parameter type (str, int, float, bool, list, dict) in and out, with defaults and overrides."""
+"""Every parameter type (str, int, float, bool, list, dict) in and out, with defaults and overrides.
+
+Defaults avoid integral numbers inside list/dict values: the IR stores them as protobuf Values
+(doubles), and whether a component then sees 1 or 1.0 differs between runtimes."""
 from typing import Dict, List, NamedTuple
 
 from kfp import dsl
@@ -13,7 +16,9 @@ def transform(s: str, i: int, f: float, b: bool, l: list, d: dict) -> NamedTuple
     from collections import namedtuple
 
     out = namedtuple("Outputs", ["s", "i", "f", "b", "l", "d"])
-    return out(s.upper(), i * 2, f / 2, not b, l + [len(l)], {**d, "n": len(d)})
+    # Added numbers are non-integral: integral values inside lists/dicts come back as 3 or 3.0
+    # depending on the runtime (protobuf Values are doubles; kfp.local keeps 3.0, JSON gives 3).
+    return out(s.upper(), i * 2, f / 2, not b, l + [len(l) + 0.5], {**d, "n": str(len(d))})
 
 
 @dsl.component(base_image=IMAGE)
@@ -33,8 +38,8 @@ def params_all_types(
     i: int = 21,
     f: float = 2.5,
     b: bool = True,
-    l: list = [1, "two", 3.5],
-    d: dict = {"a": 1, "b": [True, "z"]},
+    l: list = ["one", 2.5, True],
+    d: dict = {"a": "x", "b": [True, 0.5]},
     names: List[str] = ["x", "y"],
     weights: Dict[str, float] = {"x": 0.25},
 ):
