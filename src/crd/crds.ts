@@ -23,14 +23,8 @@ interface Names {
   shortNames: string[];
 }
 
-/** Names end up in pod labels (`pipewright.dev/run=<name>`), whose values are at most 63 characters. */
-const NAME_RULE: ValidationRule = {
-  rule: 'self.metadata.name.size() <= 63',
-  message: 'the name must be at most 63 characters (it becomes a label value on task pods)',
-};
-
 function rootSchema(spec: Schema, status: Schema, rules: ValidationRule[]): Schema {
-  return {
+  const root: Schema = {
     type: 'object',
     required: ['spec'],
     properties: {
@@ -40,8 +34,9 @@ function rootSchema(spec: Schema, status: Schema, rules: ValidationRule[]): Sche
       spec,
       status,
     },
-    'x-kubernetes-validations': rules,
   };
+  if (rules.length) root['x-kubernetes-validations'] = rules;
+  return root;
 }
 
 function crd(names: Names, schema: Schema, columns: PrinterColumn[]): Record<string, unknown> {
@@ -81,7 +76,7 @@ export const pipelineCrd = crd(
 
 export const pipelineRunCrd = crd(
   { kind: 'PipelineRun', plural: 'pipelineruns', singular: 'pipelinerun', shortNames: ['pr', 'plr'] },
-  rootSchema(pipelineRunSpecSchema, pipelineRunStatusSchema, [NAME_RULE]),
+  rootSchema(pipelineRunSpecSchema, pipelineRunStatusSchema, []),
   [
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     { name: 'Progress', type: 'string', jsonPath: '.status.progress', description: 'Finished tasks / tasks' },
