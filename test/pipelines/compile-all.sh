@@ -2,7 +2,7 @@
 # Regenerates the IR fixtures from the pipelines written with the kfp SDK:
 #   test/pipelines/<name>.py                  -> test/fixtures/ir/<name>.yaml
 #   test/fixtures/commands/install_variants.py -> test/fixtures/commands/install_variants.yaml
-#   examples/training/pipeline.py             -> examples/training/pipeline.yaml
+#   examples/training/pipeline.py             -> examples/training/pipeline.yaml (+ test/fixtures/ir/training_example.yaml)
 # Uses the kfp SDK version pinned in src/local/python-env.ts (KFP_SDK_VERSION): the base env
 # pipewright itself builds (~/.cache/pipewright/venvs/<key>, PIPEWRIGHT_CACHE overrides) if it
 # exists, else a venv of its own under <cache>/toolchain/kfp-<version>. KFP_PYTHON=/path/python
@@ -74,3 +74,4 @@ for f in test/pipelines/*.py; do
 done
 compile test/fixtures/commands/install_variants.py test/fixtures/commands/install_variants.yaml
 compile examples/training/pipeline.py examples/training/pipeline.yaml
+cp examples/training/pipeline.yaml test/fixtures/ir/training_example.yaml   # same IR, for the fixture-driven tests

@@ -7,7 +7,8 @@
  *
  * Format of a case (`PipelineCase`):
  * - `file`: the pipeline source (one @dsl.pipeline; sub-pipelines it uses may sit beside it);
- *   its compiled IR is `test/fixtures/ir/<basename>.yaml` (`irFixture(case)`).
+ *   its compiled IR is `ir` if given, else `test/fixtures/ir/<basename>.yaml` (`irFixture(case)`).
+ * - `slow`: set (to the reason) for cases that need a big env (pandas/scikit-learn).
  * - `args`: run arguments overriding the pipeline's defaults (typed JSON values); none = defaults.
  * - `phase`: the run's final phase.
  * - `tasks`: keyed by IR task key (`dag.tasks` key: `announce-2`, not the display name). Only the
@@ -51,6 +52,10 @@ export interface PipelineCase {
   name: string;
   /** Repo-relative path of the pipeline .py file. */
   file: string;
+  /** Repo-relative path of its compiled IR, when not test/fixtures/ir/<basename of file>.yaml. */
+  ir?: string;
+  /** Why this case is slow (needs a big env); absent for the fast ones. */
+  slow?: string;
   args?: Record<string, JsonValue>;
   phase: 'Succeeded' | 'Failed';
   tasks: Record<string, TaskExpectation>;
@@ -84,7 +89,7 @@ export async function loadCases(): Promise<PipelineCase[]> {
 
 /** Repo-relative path of the committed IR compiled from the case's pipeline. */
 export function irFixture(c: PipelineCase): string {
-  return `test/fixtures/ir/${path.basename(c.file, '.py')}.yaml`;
+  return c.ir ?? `test/fixtures/ir/${path.basename(c.file, '.py')}.yaml`;
 }
 
 /** Reads an artifact's file: `file://` URIs and absolute paths; undefined for anything else. */
