@@ -14,7 +14,12 @@ export interface ControllerHandle {
   queue: WorkQueue;
 }
 
-export async function startController(kc: k8s.KubeConfig, config: ControllerConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ControllerHandle> {
+export interface ControllerHooks {
+  /** Each reconcile's duration (benchmarks). */
+  onReconciled?: (ms: number, key: string) => void;
+}
+
+export async function startController(kc: k8s.KubeConfig, config: ControllerConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env, hooks: ControllerHooks = {}): Promise<ControllerHandle> {
   const namespace = config.namespaces.length === 1 ? config.namespaces[0] : undefined;
   const watched = (key: string): boolean => config.namespaces.length === 0 || config.namespaces.includes(key.split('/')[0]!);
   // The queue's handler and the caches' callbacks refer to each other; both run only after start().
@@ -37,6 +42,7 @@ export async function startController(kc: k8s.KubeConfig, config: ControllerConf
     getRun: (ns, name) => caches.runs.get(name, ns),
     podsOfRun: (uid) => caches.podsOfRun(uid),
     ...(store ? { store } : {}),
+    ...(hooks.onReconciled ? { onReconciled: hooks.onReconciled } : {}),
   });
   await caches.pods.start();
   await caches.runs.start();

@@ -61,8 +61,10 @@ export function factFromPod(pod: V1Pod): PodFact | undefined {
     const out = status(pod, 'outputs')?.state?.terminated;
     fact.phase = 'Succeeded';
     fact.finishedAt = iso(out?.finishedAt) ?? iso(main?.state?.terminated?.finishedAt);
+    // No report at all means no outputs (a pod completed by something other than our outputs step).
+    if (!out?.message?.trim()) return { ...base, fact: { ...fact, outputs: { parameters: {}, artifacts: {} } } };
     try {
-      const { outputs, ref } = parseOutputsMessage(out?.message ?? '');
+      const { outputs, ref } = parseOutputsMessage(out.message);
       if (outputs) fact.outputs = outputs;
       return ref ? { ...base, fact, outputsRef: ref } : { ...base, fact };
     } catch {

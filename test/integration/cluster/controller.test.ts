@@ -1,0 +1,144 @@
+// The operator end to end on the real test cluster: kubectl apply of PipelineRuns, one pod per task,
+// parameters and artifacts through S3, conditions, failures, resources, cancel and delete.
+import { readFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import type { ControllerHandle } from '../../../src/controller/main.js';
+import { createNamespace, kubectl, kubectlOk, waitUntil } from './helpers.js';
+import { getRun, installCrds, prepareNamespaceForRuns, startTestController, waitForRun } from './operator.js';
+
+jest.setTimeout(300_000);
+
+let ns: { name: string; remove: () => Promise<void> };
+let controller: ControllerHandle;
+
+beforeAll(async () => {
+  await installCrds();
+  ns = await createNamespace('ctl');
+  await prepareNamespaceForRuns(ns.name);
+  controller = await startTestController(ns.name);
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  await ns?.remove();
+});
+
+const NATIVE = (name: string, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'pipewright.dev/v1alpha1',
+  kind: 'PipelineRun',
+  metadata: { name },
+  spec: {
+    arguments: { who: 'cluster' },
+    pipelineSpec: {
+      params: [{ name: 'who', type: 'string', default: 'world' }],
+      tasks: [
+        {
+          name: 'produce',
+          image: 'python:3.11',
+          command: ['python3', '-c', "import sys; open(sys.argv[1],'w').write('hello ' + sys.argv[3]); open(sys.argv[2],'w').write('3')"],
+          args: ['{{outputs.artifacts.greeting.path}}', '{{outputs.parameters.count.path}}', '{{inputs.parameters.who}}'],
+          inputs: { parameters: [{ name: 'who', value: '{{params.who}}' }] },
+          outputs: { parameters: [{ name: 'count', type: 'integer' }], artifacts: [{ name: 'greeting', type: 'Dataset' }] },
+          resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+        },
+        {
+          name: 'shout',
+          image: 'python:3.11',
+          command: ['python3', '-c', "import sys; t=open(sys.argv[1]).read(); open(sys.argv[2],'w').write(t.upper() * int(sys.argv[3]))"],
+          args: ['{{inputs.artifacts.text.path}}', '{{outputs.artifacts.loud.path}}', '{{inputs.parameters.n}}'],
+          inputs: { parameters: [{ name: 'n', from: 'tasks.produce.outputs.parameters.count' }], artifacts: [{ name: 'text', from: 'tasks.produce.outputs.artifacts.greeting' }] },
+          outputs: { artifacts: [{ name: 'loud', type: 'Artifact' }] },
+        },
+        {
+          name: 'report',
+          image: 'python:3.11',
+          command: ['python3', '-c', "import sys; open(sys.argv[2],'w').write(str(len(open(sys.argv[1]).read())))"],
+          args: ['{{inputs.artifacts.loud.path}}', '{{outputs.parameters.length.path}}'],
+          inputs: { artifacts: [{ name: 'loud', from: 'tasks.shout.outputs.artifacts.loud' }] },
+          outputs: { parameters: [{ name: 'length', type: 'integer' }] },
+        },
+      ],
+    },
+    ...extra,
+  },
+});
+
+async function apply(obj: unknown): Promise<void> {
+  await kubectlOk(['apply', '-n', ns.name, '-f', '-'], stringify(obj));
+}
+
+describe('PipelineRun with a native spec', () => {
+  it('passes a parameter and a file artifact between three tasks, one pod each, with the requested resources', async () => {
+    await apply(NATIVE('native-ok'));
+    const w = await kubectl(['wait', '-n', ns.name, '--for=condition=Succeeded', '--timeout=180s', 'pipelinerun/native-ok'], undefined, 200_000);
+    const run = await getRun(ns.name, 'native-ok');
+    expect({ code: w.code, phase: run.status?.phase, message: run.status?.message }).toEqual({ code: 0, phase: 'Succeeded', message: undefined });
+    expect(run.status?.progress).toBe('3/3');
+    expect(run.status?.nodes?.produce?.outputs?.parameters).toEqual({ count: 3 });
+    // 'hello cluster' upper-cased three times = 39 characters.
+    expect(run.status?.nodes?.report?.outputs?.parameters).toEqual({ length: 39 });
+    const pods = JSON.parse(await kubectlOk(['get', 'pods', '-n', ns.name, '-l', `pipewright.dev/run=native-ok`, '-o', 'json'])) as { items: { spec: { initContainers: { name: string; resources?: unknown }[] } }[] };
+    expect(pods.items).toHaveLength(3);
+    const produceMain = pods.items.map((p) => p.spec.initContainers.find((c) => c.name === 'main')!).find((c) => JSON.stringify(c.resources).includes('64Mi'));
+    expect(produceMain?.resources).toEqual({ requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } });
+    const table = await kubectlOk(['get', 'pipelineruns', '-n', ns.name, 'native-ok']);
+    expect(table).toMatch(/native-ok\s+Succeeded\s+3\/3/);
+  });
+
+  it('fails the run naming the task, the container, the exit code and the log tail', async () => {
+    const bad = NATIVE('native-fail');
+    const tasks = (bad.spec.pipelineSpec as { tasks: { command: string[] }[] }).tasks;
+    tasks[1]!.command = ['python3', '-c', "import sys; print('about to fail'); sys.exit(7)"];
+    await apply(bad);
+    const run = await waitForRun(ns.name, 'native-fail');
+    expect(run.status?.phase).toBe('Failed');
+    expect(run.status?.message).toMatch(/task shout failed: container main exited with code 7: .*about to fail/);
+    expect(run.status?.nodes?.report).toMatchObject({ phase: 'Skipped', reason: 'UpstreamFailed' });
+    const events = await kubectlOk(['get', 'events', '-n', ns.name, '--field-selector', 'involvedObject.name=native-fail', '-o', 'jsonpath={.items[*].reason}']);
+    expect(events).toContain('TaskFailed');
+    expect(events).toContain('RunFailed');
+  });
+
+  it('says within seconds that a task asks for more memory than any node has', async () => {
+    const big = NATIVE('native-huge');
+    const tasks = (big.spec.pipelineSpec as { tasks: { resources?: unknown }[] }).tasks;
+    tasks[0]!.resources = { requests: { memory: '4000Gi' } };
+    await apply(big);
+    const t0 = Date.now();
+    await waitUntil('unschedulable message', async () => /unschedulable: .*Insufficient memory/.test((await getRun(ns.name, 'native-huge')).status?.message ?? ''), 10_000, 250);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    await kubectlOk(['patch', 'pipelinerun', 'native-huge', '-n', ns.name, '--type=merge', '-p', '{"spec":{"cancel":true}}']);
+    const run = await waitForRun(ns.name, 'native-huge', 60_000);
+    expect(run.status?.phase).toBe('Cancelled');
+  });
+});
+
+describe('PipelineRun carrying the compiled KFP training example', () => {
+  const yaml = readFileSync('examples/training/pipeline.yaml', 'utf8');
+
+  it('runs every task, shows evaluate\'s metrics in the status, and deploys', async () => {
+    await apply({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: 'training' }, spec: { pipelineYAML: yaml } });
+    const run = await waitForRun(ns.name, 'training', 280_000);
+    expect({ phase: run.status?.phase, message: run.status?.message }).toEqual({ phase: 'Succeeded', message: undefined });
+    const evaluate = run.status?.nodes?.['evaluate-model'];
+    const metrics = evaluate?.outputs?.artifacts?.metrics?.[0]?.metadata as Record<string, number>;
+    expect(metrics.accuracy).toBeGreaterThan(0.85);
+    expect(metrics.f1_score).toBeGreaterThan(0.85);
+    expect(run.status?.nodes?.['condition-1/deploy-model']?.phase).toBe('Succeeded');
+  });
+
+  it('skips deploy with its reason when min_accuracy is out of reach', async () => {
+    await apply({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: 'training-strict' }, spec: { pipelineYAML: yaml, arguments: { min_accuracy: 0.999 } } });
+    const run = await waitForRun(ns.name, 'training-strict', 280_000);
+    expect(run.status?.phase).toBe('Succeeded');
+    expect(run.status?.nodes?.['condition-1/deploy-model']).toMatchObject({ phase: 'Skipped', reason: 'ConditionFalse' });
+    expect(run.status?.nodes?.['condition-1/deploy-model']?.message).toContain("== 'yes'");
+  });
+});
+
+describe('deleting a PipelineRun', () => {
+  it('removes its pods through ownerReferences', async () => {
+    await kubectlOk(['delete', 'pipelinerun', 'native-ok', '-n', ns.name]);
+    await waitUntil('pods of native-ok gone', async () => (await kubectlOk(['get', 'pods', '-n', ns.name, '-l', 'pipewright.dev/run=native-ok', '-o', 'name'])).trim() === '', 60_000, 500);
+  });
+});

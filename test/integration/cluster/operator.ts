@@ -1,0 +1,61 @@
+// The operator on the test cluster: CRDs installed, S3 credentials and bucket per namespace, and a controller
+// started in this process (so tests can stop and restart it).
+import * as k8s from '@kubernetes/client-node';
+import { Client } from 'minio';
+import { pino } from 'pino';
+import { configFromEnv } from '../../../src/controller/config.js';
+import { startController, type ControllerHandle } from '../../../src/controller/main.js';
+import type { PipelineRunObject } from '../../../src/controller/types.js';
+import { clusterState, kubectl, kubectlOk, waitUntil } from './helpers.js';
+
+export const BUCKET = 'pipewright';
+
+export async function installCrds(): Promise<void> {
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', 'crds/']);
+  await kubectlOk(['wait', '--for=condition=established', '--timeout=60s', 'crd/pipelineruns.pipewright.dev', 'crd/pipelines.pipewright.dev']);
+}
+
+/** The Secret the task pods' I/O containers read credentials from, and the bucket. */
+export async function prepareNamespaceForRuns(namespace: string): Promise<void> {
+  const s = clusterState().s3;
+  await kubectlOk(['create', 'secret', 'generic', 'pipewright-s3', '-n', namespace, `--from-literal=accesskey=${s.accessKey}`, `--from-literal=secretkey=${s.secretKey}`]);
+  const mc = new Client({ endPoint: s.host, port: s.port, useSSL: false, accessKey: s.accessKey, secretKey: s.secretKey, region: 'us-east-1', pathStyle: true });
+  if (!(await mc.bucketExists(BUCKET))) await mc.makeBucket(BUCKET).catch(() => undefined);
+}
+
+export function controllerEnv(namespace: string): NodeJS.ProcessEnv {
+  const s = clusterState().s3;
+  return {
+    PIPEWRIGHT_NAMESPACES: namespace,
+    PIPEWRIGHT_IMAGE: 'pipewright:dev',
+    PIPEWRIGHT_S3_ENDPOINT: s.host,
+    PIPEWRIGHT_S3_PORT: String(s.port),
+    PIPEWRIGHT_S3_BUCKET: BUCKET,
+    PIPEWRIGHT_S3_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: s.accessKey,
+    AWS_SECRET_ACCESS_KEY: s.secretKey,
+    PIPEWRIGHT_RESYNC_SECONDS: '30',
+  };
+}
+
+export async function startTestController(namespace: string, extra: NodeJS.ProcessEnv = {}): Promise<ControllerHandle> {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(clusterState().kubeconfig);
+  const env = { ...controllerEnv(namespace), ...extra };
+  return startController(kc, configFromEnv(env), pino({ level: process.env.LOG_LEVEL ?? 'warn' }), env);
+}
+
+export async function getRun(namespace: string, name: string): Promise<PipelineRunObject> {
+  return JSON.parse(await kubectlOk(['get', 'pipelinerun', name, '-n', namespace, '-o', 'json'])) as PipelineRunObject;
+}
+
+export async function waitForRun(namespace: string, name: string, timeoutMs = 180_000): Promise<PipelineRunObject> {
+  let run: PipelineRunObject | undefined;
+  await waitUntil(`PipelineRun ${name} to finish (last phase ${run?.status?.phase}, ${run?.status?.message ?? ''})`, async () => {
+    const r = await kubectl(['get', 'pipelinerun', name, '-n', namespace, '-o', 'json']);
+    if (r.code !== 0) return false;
+    run = JSON.parse(r.stdout) as PipelineRunObject;
+    return ['Succeeded', 'Failed', 'Error', 'Cancelled'].includes(run.status?.phase ?? '');
+  }, timeoutMs, 500);
+  return run!;
+}
