@@ -3,8 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
-import { registerControllerCommand } from './commands/controller.js';
-import { registerPodCommand } from './commands/pod.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerValidateCommand } from './commands/validate.js';
 
@@ -19,7 +17,7 @@ function version(): string {
   }
 }
 
-export function buildProgram(): Command {
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command()
     .name('pipewright')
     .description('Run Kubeflow Pipelines v2 pipelines locally or on Kubernetes')
@@ -28,8 +26,10 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run pipewright help for usage)');
   registerRunCommand(program);
   registerValidateCommand(program);
-  registerPodCommand(program);
-  registerControllerCommand(program);
+  // Cluster-side commands pull in the Kubernetes and S3 clients (seconds on a busy machine): load them only when used.
+  if (argv[2] === 'controller') (await import('./commands/controller.js')).registerControllerCommand(program);
+  if (argv[2] === 'pod') (await import('./commands/pod.js')).registerPodCommand(program);
+  program.addHelpText('after', '\nIn a cluster: pipewright controller (the operator), pipewright pod inputs|outputs (inside task pods).');
   return program;
 }
 
@@ -50,7 +50,7 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream, env: No
 
 export async function main(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     return reportError(err, process.stderr);

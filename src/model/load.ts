@@ -4,7 +4,8 @@ import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
 import { compileKfpPipeline } from '../local/python-env.js';
 import { PipelineError, diagnostic } from './diagnostics.js';
-import { parseKfpIr, parseYamlDocuments } from './kfp-ir.js';
+import { parseKfpIr } from './kfp-ir.js';
+import { parseAllDocuments } from 'yaml';
 import { NATIVE_API_VERSION, looksLikeNative, parseNativeSpec } from './native.js';
 import { validatePipeline } from './validate.js';
 import { describe, isObject } from './yaml-reader.js';
@@ -57,11 +58,30 @@ async function compilePython(file: string, opts: LoadOptions): Promise<string> {
 
 /** Text of a pipeline file (for the controller: no file I/O); validated. */
 export function parsePipelineText(text: string, file?: string): Pipeline {
-  const docs = parseYamlDocuments(text, file);
-  const first = docs[0];
+  const first = firstDocument(text, file);
   if (looksLikeNative(first)) return checked(parseNativeSpec(text, file), file);
   if (isObject(first) && KFP_KEYS.some((k) => k in first)) return checked(parseKfpIr(text, file), file);
   throw new PipelineError([diagnostic('NOT_A_PIPELINE', { file }, `this is not a pipeline: the file ${looksLike(first)}`, `pass ${EXPECTED}`)]);
+}
+
+/** The first YAML document; syntax errors reported with line and column (one line per error). */
+function firstDocument(text: string, file?: string): unknown {
+  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const problems = list.flatMap((d) => d.errors).map((e) => {
+    const { line, col } = position(text, e.pos[0]);
+    const what = e.message.split('\n')[0] ?? e.message;
+    return diagnostic('YAML_SYNTAX', { file, path: `line ${line}, column ${col}` }, `invalid YAML: ${what}`, 'fix the YAML at that line (indentation with spaces, closing quotes and brackets, a space after each colon)');
+  });
+  if (problems.length > 0) throw new PipelineError(problems);
+  const doc = list[0];
+  return doc ? (doc.toJS({ maxAliasCount: 100 }) as unknown) : undefined;
+}
+
+function position(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return { line, col: offset - before.lastIndexOf('\n') };
 }
 
 function checked(p: Pipeline, file?: string): Pipeline {

@@ -57,7 +57,11 @@ function checkDagCycles(ctx: Ctx, scope: DagScope): void {
   // Edges point downstream so the cycle reads in run order: a -> b means b needs a.
   const downstream = new Map<string, string[]>();
   for (const t of Object.values(tasks)) for (const u of upstream(t)) downstream.set(u, [...(downstream.get(u) ?? []), t.name]);
+  // One line per tangle: cycles sharing a task are one problem to the person fixing it.
+  const covered = new Set<string>();
   for (const cycle of findCycles(Object.keys(tasks), (n) => downstream.get(n) ?? [])) {
+    if (cycle.some((t) => covered.has(t))) continue;
+    cycle.forEach((t) => covered.add(t));
     const first = cycle[0]!;
     const text = cycle.join(' -> ');
     const pairs = cycle.slice(1).map((t, i) => `${t} needs ${cycle[i]}`).join(', ');
@@ -76,7 +80,7 @@ function checkTaskRefs(ctx: Ctx, scope: DagScope, task: Task): void {
   });
   const component = ctx.p.components[task.component];
   if (!component) {
-    report(ctx, 'UNKNOWN_COMPONENT', child(tp, 'componentRef.name'), task.name, `task "${task.name}" uses unknown component "${task.component}"`,
+    report(ctx, 'UNKNOWN_COMPONENT', `${tp}.componentRef.name`, task.name, `task "${task.name}" uses unknown component "${task.component}"`,
       suggestFix(task.component, Object.keys(ctx.p.components), 'component'));
   }
   const sibling = (name: string, path: string): Component | undefined => {

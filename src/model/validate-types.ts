@@ -64,6 +64,7 @@ function checkBindings(ctx: Ctx, scope: DagScope, task: Task, component: Compone
   for (const [k, b] of Object.entries(task.inputs.parameters)) {
     const def = component.inputs.parameters[k];
     if (!def) continue; // hidden inputs (pipelinechannel--…) feed placeholders in constants
+    if (task.loop?.items.kind === 'parameter' && task.loop.items.input === k) continue; // the loop pass reports non-lists
     const path = child(child(child(tp, 'inputs'), 'parameters'), k);
     if (b.kind === 'constant') {
       const problem = valueProblem(b.value, def.type, def.literals, label);
