@@ -9,6 +9,9 @@ source "$here/versions.env"
 cache="${PIPEWRIGHT_CACHE:-$HOME/.cache/pipewright}"
 export GOFLAGS="${GOFLAGS:--p=2} -buildvcs=false" GOTOOLCHAIN=local CGO_ENABLED=0
 mkdir -p "$cache/bin"
+# One build at a time per machine: parallel test runs share the cache.
+exec 9>"$cache/build.lock"
+flock 9
 
 log() { printf '[build %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
 timed() { # timed NAME CMD...: runs CMD, prints how long it took

@@ -91,7 +91,8 @@ export function commands(cfg: ClusterConfig, certs: Certs): Record<string, Comma
     },
     s3: {
       name: 's3', bin: join(cfg.binDir.versitygw, 'versitygw'),
-      args: ['--port', `127.0.0.1:${ports.s3}`, 'posix', '--nometa', join(dir, 's3')],
+      // Object metadata in a sidecar directory: works whether or not the filesystem has user xattrs.
+      args: ['--port', `127.0.0.1:${ports.s3}`, 'posix', '--sidecar', join(dir, 's3-meta'), join(dir, 's3-data')],
       env: { ROOT_ACCESS_KEY: cfg.s3.accessKey, ROOT_SECRET_KEY: cfg.s3.secretKey },
     },
     'node-agent': {
@@ -139,8 +140,8 @@ export async function up(cfg: ClusterConfig, opts: UpOptions = {}): Promise<Clus
     if (!existsSync(bin)) throw new Error(`${name} binaries missing at ${bin}: run bash test/cluster/build.sh`);
   }
   // A fresh store and node each time; certificates are kept (they only cost time).
-  for (const d of ['etcd', 'node', 's3', 'logs']) rmSync(join(cfg.dir, d), { recursive: true, force: true });
-  mkdirSync(join(cfg.dir, 's3'), { recursive: true });
+  for (const d of ['etcd', 'node', 's3-data', 's3-meta', 'logs']) rmSync(join(cfg.dir, d), { recursive: true, force: true });
+  for (const d of ['s3-data', 's3-meta']) mkdirSync(join(cfg.dir, d), { recursive: true });
   const certs = ensureCerts(join(cfg.dir, 'pki'), [
     { name: 'admin', cn: 'pipewright-admin', org: 'system:masters' },
     { name: 'controller-manager', cn: 'system:kube-controller-manager' },

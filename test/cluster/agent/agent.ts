@@ -94,7 +94,7 @@ export class Agent implements LogSource {
               if (ev.type === 'BOOKMARK') return;
               if (ev.type === 'DELETED') this.gone(ev.object.metadata!.uid!);
               else this.observe(ev.object);
-            }, 60_000, this.stopped.signal);
+            }, 90_000, this.stopped.signal);
         }
       } catch (e) {
         if (this.stopped.signal.aborted) return;

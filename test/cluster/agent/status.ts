@@ -27,10 +27,8 @@ function toStatus(c: ContainerRecord): V1ContainerStatus {
 }
 
 function cond(type: string, ok: boolean, reason?: string, message?: string): V1PodCondition {
-  const c: V1PodCondition = { type, status: ok ? 'True' : 'False' };
-  if (reason) c.reason = reason;
-  if (message) c.message = message;
-  return c;
+  // null, not absent: status is written as a strategic merge patch, where null removes an earlier value.
+  return { type, status: ok ? 'True' : 'False', reason: reason ?? null, message: message ?? null } as unknown as V1PodCondition;
 }
 
 /** Conditions are stamped with lastTransitionTime only when their status changes (kept from the previous one). */

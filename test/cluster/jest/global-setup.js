@@ -2,13 +2,31 @@
 // tells the tests where it is (PIPEWRIGHT_TEST_CLUSTER_STATE: the state file with kubeconfig, S3 and pids).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { testClusterEnv } from './env.js';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 
-export default function globalSetup() {
+/**
+ * Task pods with python images run in the venv the local runner uses for the training example (kfp, pandas,
+ * scikit-learn), so compiled lightweight components find their packages installed. Needs `npm run build`.
+ */
+async function pythonImageMap() {
+  const repo = fileURLToPath(new URL('../../..', import.meta.url));
+  const dist = (p) => import(pathToFileURL(join(repo, 'dist', p)).href);
+  const { ensurePythonEnv, lightweightComponentPackages } = await dist('local/python-env.js');
+  const { parseKfpIr } = await dist('model/kfp-ir.js');
+  const { pino } = await import('pino');
+  const example = parseKfpIr(readFileSync(join(repo, 'examples/training/pipeline.yaml'), 'utf8'));
+  const command = Object.values(example.executors).find((e) => e.kind === 'container').command;
+  const py = await ensurePythonEnv(lightweightComponentPackages(command) ?? [], { logger: pino({ level: 'warn' }) });
+  return JSON.stringify([{ pattern: 'python:*', pathPrepend: [py.binDir], env: { PYTHONUNBUFFERED: '1' } }]);
+}
+
+export default async function globalSetup() {
   const env = { ...process.env, ...testClusterEnv };
+  env.PW_AGENT_IMAGE_MAP ??= await pythonImageMap();
   const t0 = Date.now();
   execFileSync('bash', [join(here, 'build.sh')], { stdio: ['ignore', 'inherit', 'inherit'], env });
   execFileSync('bash', [join(here, 'run.sh'), 'up'], { stdio: ['ignore', 'inherit', 'inherit'], env });

@@ -1,4 +1,5 @@
-// Jest globalTeardown of the `cluster` project: stops every cluster process, whatever the tests did.
+// Jest globalTeardown of the `cluster` project: stops every cluster process, whatever the tests did, then checks
+// that nothing started from the cluster's directory is left (and fails the run if something was).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +7,17 @@ import { testClusterEnv } from './env.js';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 
+function leftovers(dir) {
+  const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return ps.split('\n').filter((l) => l.includes(dir) && !l.includes('ps -eo'))
+    .map((l) => ({ pid: Number(l.trim().split(/\s+/)[0]), line: l.trim() }));
+}
+
 export default function globalTeardown() {
   if (process.env.PIPEWRIGHT_KEEP_TEST_CLUSTER === '1') return; // for debugging a failed run
-  execFileSync('bash', [join(here, 'run.sh'), 'down'], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...testClusterEnv } });
+  const env = { ...process.env, ...testClusterEnv };
+  execFileSync('bash', [join(here, 'run.sh'), 'down'], { stdio: ['ignore', 'inherit', 'inherit'], env });
+  const left = leftovers(testClusterEnv.PIPEWRIGHT_CLUSTER_DIR);
+  for (const p of left) { try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ } }
+  if (left.length) throw new Error(`processes left behind by the test cluster:\n${left.map((p) => p.line).join('\n')}`);
 }
