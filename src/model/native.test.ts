@@ -118,7 +118,7 @@ describe('nativePath', () => {
     ['root.dag.tasks.a.dependentTasks[0]', 'spec.tasks[a].dependsOn[0]'],
     ['components.comp-a--loop.dag.tasks.a.inputs.parameters.item', 'spec.tasks[a].inputs.parameters[item]'],
     ['deploymentSpec.executors.exec-a.container.args[2]', 'spec.tasks[a].args[2]'],
-    ['components.comp-a.inputDefinitions.parameters.n.defaultValue', 'spec.tasks[a].inputs.parameters[n].defaultValue'],
+    ['components.comp-a.inputDefinitions.parameters.n.defaultValue', 'spec.tasks[a].inputs.parameters[n].default'],
     ['root.inputDefinitions.parameters.lr', 'spec.params[lr]'],
   ])('%s → %s', (ir, native) => expect(nativePath(ir)).toBe(native));
 });
