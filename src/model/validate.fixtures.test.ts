@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatDiagnostic } from './diagnostics.js';
 import { parseKfpIr } from './kfp-ir.js';
+import { parseNativeSpec } from './native.js';
 import { validatePipeline } from './validate.js';
 
 const dir = path.resolve('test/fixtures/ir');
@@ -15,6 +16,15 @@ describe('validatePipeline on compiled fixtures', () => {
   it('has fixtures', () => expect(files.length).toBeGreaterThan(0));
   it.each(files.map((f) => [path.relative(process.cwd(), f)]))('%s validates cleanly', (f) => {
     const p = parseKfpIr(fs.readFileSync(f, 'utf8'), f);
+    expect(validatePipeline(p, f).map(formatDiagnostic)).toEqual([]);
+  });
+});
+
+describe('validatePipeline on native examples', () => {
+  const native = path.resolve('examples/native');
+  const examples = fs.existsSync(native) ? fs.readdirSync(native).filter((f) => f.endsWith('.yaml')).map((f) => path.join(native, f)) : [];
+  it.each(examples.map((f) => [path.relative(process.cwd(), f)]))('%s validates cleanly', (f) => {
+    const p = parseNativeSpec(fs.readFileSync(f, 'utf8'), f);
     expect(validatePipeline(p, f).map(formatDiagnostic)).toEqual([]);
   });
 });
