@@ -50,8 +50,7 @@ interface Timed {
   stdout: string;
 }
 
-async function timed(label: string, file: string, args: string[], env: NodeJS.ProcessEnv, logDir: string, n: number): Promise<Timed> {
-  const logFile = path.join(logDir, `${label}-${n}.log`);
+async function timed(logFile: string, file: string, args: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
   const log = await fs.open(logFile, 'w');
   const t0 = process.hrtime.bigint();
   let stdout = '';
@@ -105,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
   const pw: number[] = [];
   const kl: number[] = [];
   for (let i = 1; i <= repeat; i++) {
-    const a = await timed('pipewright', process.execPath, ['bin/pipewright.js', 'run', ir, '--output', 'json', '--no-logs', '--artifact-root', path.join(work, `pw-${i}`)], process.env, work, i);
+    const a = await timed(path.join(work, `pipewright-${i}.log`), process.execPath, ['bin/pipewright.js', 'run', ir, '--output', 'json', '--no-logs', '--artifact-root', path.join(work, `pw-${i}`)], process.env);
     const phase = (() => {
       try {
         return (JSON.parse(a.stdout) as { phase?: string }).phase;
@@ -117,7 +116,7 @@ async function main(argv: string[]): Promise<number> {
     pw.push(a.seconds);
     logger.info({ run: i, seconds: a.seconds.toFixed(2) }, 'pipewright');
 
-    const b = await timed('kfp-local', env.python, ['-c', KFP_LOCAL_SCRIPT, py, path.join(work, `kl-${i}`)], pyEnv, work, i);
+    const b = await timed(path.join(work, `kfp-local-${i}.log`), env.python, ['-c', KFP_LOCAL_SCRIPT, py, path.join(work, `kl-${i}`)], pyEnv);
     if (b.code !== 0) throw new Error(`kfp.local run failed (exit ${b.code}); log: ${b.logFile}`);
     kl.push(b.seconds);
     logger.info({ run: i, seconds: b.seconds.toFixed(2) }, 'kfp.local');

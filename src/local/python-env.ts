@@ -410,6 +410,11 @@ export async function ensurePythonEnv(packages: string[], opts: EnsurePythonEnvO
     }
     try {
       if (await exists(path.join(finalDir, MARKER_FILE))) return envAt(finalDir);
+      // A directory without the marker was not made by a finished build (copied, hand-edited): replace it.
+      if (await exists(finalDir)) {
+        opts.logger.warn({ env: key, dir: finalDir }, 'replacing an incomplete Python env directory');
+        await fs.rm(finalDir, { recursive: true, force: true });
+      }
       await build({ basePython, version, specs, key, venvsDir, finalDir, opts });
       return envAt(finalDir);
     } finally {

@@ -120,6 +120,43 @@ function parseKey(key: string): { task: string; iteration?: number } {
   return { task: segments[segments.length - 1]!, ...(iter ? { iteration: Number(iter[1]) } : {}) };
 }
 
+type RunTask = RunOutput['tasks'][string];
+
+function checkParameters(label: string, exp: TaskExpectation, got: RunTask): string[] {
+  const problems: string[] = [];
+  const params = got.outputs?.parameters ?? {};
+  for (const [name, want] of Object.entries(exp.parameters ?? {})) {
+    if (!(name in params)) problems.push(`${label}: output parameter ${name} missing (have: ${Object.keys(params).join(', ')})`);
+    else if (!equalJson(want, params[name], false)) problems.push(`${label}: output parameter ${name}: want ${show(want)}, got ${show(params[name])}`);
+  }
+  return problems;
+}
+
+async function checkArtifacts(label: string, exp: TaskExpectation, got: RunTask, readArtifact: (uri: string) => Promise<string | undefined>): Promise<string[]> {
+  const problems: string[] = [];
+  const arts = got.outputs?.artifacts ?? {};
+  for (const [name, want] of Object.entries(exp.artifacts ?? {})) {
+    const a = arts[name]?.[0];
+    if (!a) {
+      problems.push(`${label}: output artifact ${name} missing (have: ${Object.keys(arts).join(', ')})`);
+      continue;
+    }
+    if (want.metadata && !equalJson(want.metadata, a.metadata ?? {}, true)) {
+      problems.push(`${label}: artifact ${name} metadata: want (subset) ${show(want.metadata)}, got ${show(a.metadata)}`);
+    }
+    if (want.contents !== undefined) {
+      let text: string | undefined;
+      try {
+        text = await readArtifact(a.uri);
+      } catch (e) {
+        text = `<${(e as Error).message}>`;
+      }
+      if (text !== want.contents) problems.push(`${label}: artifact ${name} contents at ${a.uri}: want ${show(want.contents)}, got ${show(text)}`);
+    }
+  }
+  return problems;
+}
+
 /**
  * Compares a run's output with a case; returns human-readable mismatches (empty = as expected).
  */
@@ -151,31 +188,7 @@ export async function checkRun(
         problems.push(`${label}: exit code: want ${exp.exitCode}, got exitCode=${got.exitCode} message=${show(text.trim())}`);
       }
     }
-    const params = got.outputs?.parameters ?? {};
-    for (const [name, want] of Object.entries(exp.parameters ?? {})) {
-      if (!(name in params)) problems.push(`${label}: output parameter ${name} missing (have: ${Object.keys(params).join(', ')})`);
-      else if (!equalJson(want, params[name], false)) problems.push(`${label}: output parameter ${name}: want ${show(want)}, got ${show(params[name])}`);
-    }
-    const arts = got.outputs?.artifacts ?? {};
-    for (const [name, want] of Object.entries(exp.artifacts ?? {})) {
-      const a = arts[name]?.[0];
-      if (!a) {
-        problems.push(`${label}: output artifact ${name} missing (have: ${Object.keys(arts).join(', ')})`);
-        continue;
-      }
-      if (want.metadata && !equalJson(want.metadata, a.metadata ?? {}, true)) {
-        problems.push(`${label}: artifact ${name} metadata: want (subset) ${show(want.metadata)}, got ${show(a.metadata)}`);
-      }
-      if (want.contents !== undefined) {
-        let text: string | undefined;
-        try {
-          text = await readArtifact(a.uri);
-        } catch (e) {
-          text = `<${(e as Error).message}>`;
-        }
-        if (text !== want.contents) problems.push(`${label}: artifact ${name} contents at ${a.uri}: want ${show(want.contents)}, got ${show(text)}`);
-      }
-    }
+    problems.push(...checkParameters(label, exp, got), ...(await checkArtifacts(label, exp, got, readArtifact)));
   };
   for (const [task, exp] of Object.entries(c.tasks)) {
     const found = byTask.get(task) ?? [];
