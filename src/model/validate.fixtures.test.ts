@@ -28,3 +28,13 @@ describe('validatePipeline on native examples', () => {
     expect(validatePipeline(p, f).map(formatDiagnostic)).toEqual([]);
   });
 });
+
+describe('docs/native-spec.md', () => {
+  it('its full example parses and validates cleanly', () => {
+    const doc = fs.readFileSync(path.resolve('docs/native-spec.md'), 'utf8');
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const p = parseNativeSpec(yaml, 'docs/native-spec.md');
+    expect(validatePipeline(p).map(formatDiagnostic)).toEqual([]);
+    expect(Object.keys(p.executors)).toEqual(['exec-produce', 'exec-consume', 'exec-shard', 'exec-fetch']);
+  });
+});
