@@ -1,0 +1,106 @@
+// What cluster tests use: the running test cluster (started by jest globalSetup), the real kubectl, a namespace
+// per test file, waiting on pods, and stopping/starting kube-apiserver.
+import { execFile, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { V1Pod } from '@kubernetes/client-node';
+import type { ClusterState } from '../../cluster/config.js';
+import { start, stop } from '../../cluster/processes.js';
+
+export function clusterState(): ClusterState {
+  const file = process.env.PIPEWRIGHT_TEST_CLUSTER_STATE;
+  if (!file) throw new Error('PIPEWRIGHT_TEST_CLUSTER_STATE unset: run through the jest `cluster` project');
+  return JSON.parse(readFileSync(file, 'utf8')) as ClusterState;
+}
+
+export interface Run { code: number; stdout: string; stderr: string }
+
+/** The real kubectl against the test cluster. */
+export function kubectl(args: string[], input?: string, timeoutMs = 60_000): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: clusterState().kubeconfig },
+      timeout: timeoutMs, maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+    if (input !== undefined) child.stdin!.end(input);
+  });
+}
+
+/** kubectl that must succeed; returns stdout. */
+export async function kubectlOk(args: string[], input?: string): Promise<string> {
+  const r = await kubectl(args, input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return r.stdout;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A fresh namespace for one test file; deleted (without waiting) by the returned function. */
+export async function createNamespace(prefix: string): Promise<{ name: string; remove: () => Promise<void> }> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await kubectlOk(['create', 'namespace', name]);
+  // The ServiceAccount admission plugin rejects pods until the controller has made the default account.
+  await waitUntil(`default ServiceAccount in ${name}`, async () =>
+    (await kubectl(['get', 'serviceaccount', 'default', '-n', name])).code === 0, 30_000);
+  return { name, remove: async () => { await kubectl(['delete', 'namespace', name, '--wait=false']); } };
+}
+
+export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, everyMs = 250): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export async function getPod(ns: string, name: string): Promise<V1Pod | undefined> {
+  const r = await kubectl(['get', 'pod', name, '-n', ns, '-o', 'json']);
+  return r.code === 0 ? (JSON.parse(r.stdout) as V1Pod) : undefined;
+}
+
+/** Waits until the pod's phase is one of phases; returns the pod. */
+export async function waitForPhase(ns: string, name: string, phases: string[], timeoutMs = 60_000): Promise<V1Pod> {
+  let pod: V1Pod | undefined;
+  await waitUntil(`pod ${ns}/${name} in ${phases.join('|')} (last: ${pod?.status?.phase})`, async () => {
+    pod = await getPod(ns, name);
+    return phases.includes(pod?.status?.phase ?? '');
+  }, timeoutMs, 300);
+  return pod!;
+}
+
+function apiserverReady(s: ClusterState): Promise<boolean> {
+  return new Promise((resolve) => {
+    const pki = join(s.dir, 'pki');
+    const req = request(`${s.apiserverUrl}/readyz`, {
+      ca: readFileSync(join(pki, 'ca.crt')), cert: readFileSync(join(pki, 'admin.crt')), key: readFileSync(join(pki, 'admin.key')),
+      timeout: 2000,
+    }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+/** Stops kube-apiserver (SIGTERM, then SIGKILL) and records that it is down. */
+export async function stopApiserver(): Promise<void> {
+  const s = clusterState();
+  await stop(s.pids['kube-apiserver']!, 10_000, 'kube-apiserver');
+}
+
+/** Starts kube-apiserver again with its original command line and waits until it is ready. */
+export async function startApiserver(): Promise<void> {
+  const file = process.env.PIPEWRIGHT_TEST_CLUSTER_STATE!;
+  const s = clusterState();
+  s.pids['kube-apiserver'] = start(s.dir, s.commands['kube-apiserver']!);
+  writeFileSync(file, `${JSON.stringify(s, null, 2)}\n`); // so teardown stops the new process
+  await waitUntil('kube-apiserver ready', () => apiserverReady(s), 60_000, 200);
+}
+
+/** Processes whose command line mentions the given text (to check nothing is left running). */
+export function processesMatching(text: string): string[] {
+  const r = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter((l) => l.includes(text) && !l.includes('ps -eo'));
+}
