@@ -1,6 +1,6 @@
 // One native task → a Task, its own component `comp-<task>` and executor `exec-<task>`.
 import { channelName, mapCommandString, parseRef, wholeRef, type NativeRef } from './native-refs.js';
-import { checkKeys, namedEntries, readArtifactType, readDuration, readParameterType, typeOfValue } from './native-types.js';
+import { checkKeys, namedEntries, readArtifactType, readParameterType, typeOfValue } from './native-types.js';
 import type { Reader } from './yaml-reader.js';
 import { child, isObject } from './yaml-reader.js';
 import type {

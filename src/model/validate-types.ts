@@ -88,6 +88,11 @@ function checkBindings(ctx: Ctx, scope: DagScope, task: Task, component: Compone
         `make the types agree: declare "${k}" as ${label(from.type)} or make the source produce ${label(def.type)}`);
     }
   }
+  checkArtifactBindings(ctx, scope, task, component, loopItems);
+}
+
+function checkArtifactBindings(ctx: Ctx, scope: DagScope, task: Task, component: Component, loopItems: Set<string>): void {
+  const tp = taskPath(scope, task.name);
   for (const [k, b] of Object.entries(task.inputs.artifacts)) {
     const def = component.inputs.artifacts[k];
     if (!def) continue;
