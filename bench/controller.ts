@@ -1,0 +1,434 @@
+/**
+ * Benchmark: the Pipewright controller on the test cluster (real kube-apiserver, etcd, kube-scheduler,
+ * kube-controller-manager, our node agent, versitygw), with every task pod in the agent's simulate mode
+ * (`pipewright.io/simulate: "true"` via the run's spec.podDefaults.annotations): each pod "runs" for
+ * --duration-ms (default 50) and exits 0, and no process is started. Three scenarios, native-spec PipelineRuns:
+ *
+ *   chain       one run, 100 tasks t1 → t2 → … → t100
+ *   fanout      one run, a root task then 1,000 independent tasks that each depend on the root (1,001 pods)
+ *   concurrent  50 runs submitted at once, each a chain of 10 tasks (500 pods)
+ *
+ * Each scenario gets a fresh namespace and a fresh controller, started in this process with
+ * startController(…, hooks: { onReconciled }). Printed per scenario:
+ *   step transition p50/p99  upstream pod's completion visible (first pod watch event with phase Succeeded) →
+ *                            downstream pod's creation visible (first watch event of that pod), both seen by a pod
+ *                            watch in this process; one sample per (task, its last-finishing upstream)
+ *   total                    first PipelineRun created → last run Succeeded (run watch)
+ *   pods/s                   pods created / (last pod's first watch event − first run created)
+ *   reconciles, p50/p99      count and duration of reconcile() calls (the onReconciled hook)
+ *   status writes            MODIFIED events of the PipelineRuns (each is one status write by the controller)
+ *   peak RSS                 process RSS sampled every 100 ms: the controller AND this benchmark (same process)
+ *   largest status           largest JSON of a run's .status seen on the run watch, in bytes
+ *
+ * Timestamps are taken in the one Node.js event loop that also runs the controller, so a busy controller
+ * delays them too (that is part of what is measured). The machine's other load is not controlled.
+ *
+ * Run:  npm run build && npm run bench:controller [-- --scenarios chain,fanout,concurrent --duration-ms 50
+ *                                                     --timeout-min 25 --workers 4]
+ *   Needs the cluster binaries (bash test/cluster/build.sh, as for npm run cluster:up). Starts its own cluster in
+ *   ~/.cache/pipewright/cluster-bench on ports 46400-46406 (PIPEWRIGHT_CLUSTER_DIR / PIPEWRIGHT_CLUSTER_PORT_BASE
+ *   override), with node agent capacity for thousands of pods, and stops it at the end, on failure, on Ctrl-C
+ *   and when the global timeout (--timeout-min, default 25) expires. Exit code 0 only if every run succeeded.
+ */
+import { spawn, execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as k8s from '@kubernetes/client-node';
+import { Client as MinioClient } from 'minio';
+import { pino } from 'pino';
+import { configFromEnv } from '../src/controller/config.js';
+import { startController, type ControllerHandle } from '../src/controller/main.js';
+import { ANNOTATION_NODE, LABEL_MANAGED_BY } from '../src/controller/names.js';
+import type { PipelineRunObject } from '../src/controller/types.js';
+import type { JsonObject } from '../src/model/types.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+// Compiled to dist/bench-build/bench/, sources in bench/.
+const repo = [path.resolve(here, '..'), path.resolve(here, '../../..')].find((d) => {
+  try {
+    return (JSON.parse(readFileSync(path.join(d, 'package.json'), 'utf8')) as { name?: string }).name === 'pipewright';
+  } catch {
+    return false;
+  }
+})!;
+
+// ---- options ---------------------------------------------------------------------------------------------------
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+const SCENARIOS = arg('scenarios', 'chain,fanout,concurrent').split(',').map((s) => s.trim()).filter(Boolean);
+const DURATION_MS = Number(arg('duration-ms', '50'));
+const TIMEOUT_MS = Number(arg('timeout-min', '25')) * 60_000;
+const WORKERS = arg('workers', process.env.PIPEWRIGHT_WORKERS ?? '4');
+const CLUSTER_DIR = process.env.PIPEWRIGHT_CLUSTER_DIR ?? path.join(homedir(), '.cache/pipewright/cluster-bench');
+const PORT_BASE = process.env.PIPEWRIGHT_CLUSTER_PORT_BASE ?? '46400';
+const BUCKET = 'pipewright';
+
+const clusterEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  PIPEWRIGHT_CLUSTER_DIR: CLUSTER_DIR,
+  PIPEWRIGHT_CLUSTER_PORT_BASE: PORT_BASE,
+  // The node agent inherits this environment (control-plane.ts spreads process.env under its own settings).
+  // Task pods request 50m CPU / 64Mi for the outputs container: 1,000 at once need 50 CPUs and 64Gi.
+  PW_AGENT_PODS: '5000',
+  PW_AGENT_CPU: '1000',
+  PW_AGENT_MEMORY: '4000Gi',
+  PW_AGENT_LOG_LEVEL: 'warn',
+};
+
+const log = (m: string): void => {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${m}\n`);
+};
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---- cluster ---------------------------------------------------------------------------------------------------
+
+function runCluster(cmd: 'up' | 'down'): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [path.join(repo, 'test/cluster/run.sh'), cmd], { cwd: repo, env: clusterEnv, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`test/cluster/run.sh ${cmd} exited with ${code}`))));
+  });
+}
+
+interface ClusterState {
+  kubeconfig: string;
+  s3: { host: string; port: number; accessKey: string; secretKey: string };
+}
+
+function kubectl(kubeconfig: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('kubectl', args, { cwd: repo, env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr || err.message}`)) : resolve(stdout),
+    );
+  });
+}
+
+async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, everyMs = 200): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+// ---- pipelines -------------------------------------------------------------------------------------------------
+
+interface RunPlan {
+  name: string;
+  /** task → the tasks it depends on */
+  upstream: Map<string, string[]>;
+  body: PipelineRunObject;
+}
+
+const task = (name: string, dependsOn: string[]): JsonObject => ({
+  name,
+  image: 'busybox:1.36',
+  command: ['true'],
+  ...(dependsOn.length ? { dependsOn } : {}),
+});
+
+function runOf(name: string, tasks: { name: string; dependsOn: string[] }[]): RunPlan {
+  return {
+    name,
+    upstream: new Map(tasks.map((t) => [t.name, t.dependsOn])),
+    body: {
+      apiVersion: 'pipewright.dev/v1alpha1',
+      kind: 'PipelineRun',
+      metadata: { name },
+      spec: {
+        pipelineSpec: { tasks: tasks.map((t) => task(t.name, t.dependsOn)) },
+        podDefaults: {
+          annotations: {
+            'pipewright.io/simulate': 'true',
+            'pipewright.io/simulate-duration-ms': String(DURATION_MS),
+            'pipewright.io/simulate-exit-code': '0',
+          },
+        },
+      },
+    },
+  };
+}
+
+const chain = (name: string, n: number): RunPlan =>
+  runOf(name, Array.from({ length: n }, (_, i) => ({ name: `t${i + 1}`, dependsOn: i ? [`t${i}`] : [] })));
+
+const fanout = (name: string, n: number): RunPlan =>
+  runOf(name, [{ name: 'root', dependsOn: [] }, ...Array.from({ length: n }, (_, i) => ({ name: `leaf${i + 1}`, dependsOn: ['root'] }))]);
+
+const SCENARIO_RUNS: Record<string, { title: string; runs: () => RunPlan[] }> = {
+  chain: { title: '100-task chain (1 run)', runs: () => [chain('chain', 100)] },
+  fanout: { title: '1,000-task fan-out (root + 1,000 leaves, 1 run)', runs: () => [fanout('fanout', 1000)] },
+  concurrent: { title: '50 concurrent 10-task chains', runs: () => Array.from({ length: 50 }, (_, i) => chain(`c${String(i + 1).padStart(2, '0')}`, 10)) },
+};
+
+// ---- measurement ------------------------------------------------------------------------------------------------
+
+function pct(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+interface PodTimes { created: number; succeeded?: number; failed?: number }
+
+interface Result {
+  scenario: string;
+  title: string;
+  ok: boolean;
+  note: string;
+  runs: number;
+  pods: number;
+  transitions: number[];
+  totalMs: number;
+  podsPerSec: number;
+  reconciles: number[];
+  statusWrites: number;
+  peakRssMb: number;
+  maxStatusBytes: number;
+}
+
+/** A watch that records first-seen times; restarted (without a resourceVersion) if the server ends it early. */
+function watchAll<T extends k8s.KubernetesObject>(kc: k8s.KubeConfig, apiPath: string, query: Record<string, string>, onEvent: (type: string, obj: T) => void): { stop: () => void; ready: Promise<void> } {
+  const w = new k8s.Watch(kc);
+  let stopped = false;
+  let ctl: AbortController | undefined;
+  const begin = async (): Promise<void> => {
+    ctl = await w.watch(apiPath, { ...query, allowWatchBookmarks: true }, (type, obj: T) => onEvent(type, obj), (err: unknown) => {
+      if (stopped) return;
+      log(`watch ${apiPath} ended (${err ? String(err) : 'closed'}); restarting`);
+      void sleep(200).then(() => (stopped ? undefined : begin().catch((e: unknown) => log(`watch restart failed: ${String(e)}`))));
+    });
+  };
+  return {
+    ready: begin(),
+    stop: () => {
+      stopped = true;
+      ctl?.abort();
+    },
+  };
+}
+
+let activeController: ControllerHandle | undefined;
+
+async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: string, deadline: number): Promise<Result> {
+  const def = SCENARIO_RUNS[scenario];
+  if (!def) throw new Error(`unknown scenario ${scenario} (chain, fanout, concurrent)`);
+  const plans = def.runs();
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+
+  // A namespace with the S3 Secret the task pods' I/O containers name, and the bucket.
+  const ns = `bench-${scenario}-${Date.now().toString(36)}`;
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  await waitUntil(`default ServiceAccount in ${ns}`, async () => Boolean(await core.readNamespacedServiceAccount({ namespace: ns, name: 'default' })), 30_000);
+  await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'pipewright-s3' }, stringData: { accesskey: state.s3.accessKey, secretkey: state.s3.secretKey } } });
+
+  const pods = new Map<string, PodTimes & { run: string; node: string }>();
+  const runDone = new Map<string, { at: number; phase: string; message?: string }>();
+  let statusWrites = 0;
+  let maxStatusBytes = 0;
+  const podWatch = watchAll<k8s.V1Pod>(kc, `/api/v1/namespaces/${ns}/pods`, { labelSelector: `${LABEL_MANAGED_BY}=pipewright` }, (type, pod) => {
+    const now = performance.now();
+    const name = pod.metadata?.name;
+    if (!name || type === 'BOOKMARK' || type === 'DELETED') return;
+    let p = pods.get(name);
+    if (!p) {
+      const run = pod.metadata?.ownerReferences?.find((o) => o.kind === 'PipelineRun')?.name ?? '';
+      p = { created: now, run, node: pod.metadata?.annotations?.[ANNOTATION_NODE] ?? '' };
+      pods.set(name, p);
+    }
+    if (pod.status?.phase === 'Succeeded') p.succeeded ??= now;
+    if (pod.status?.phase === 'Failed') p.failed ??= now;
+  });
+  const runWatch = watchAll<PipelineRunObject>(kc, `/apis/pipewright.dev/v1alpha1/namespaces/${ns}/pipelineruns`, {}, (type, run) => {
+    const now = performance.now();
+    if (type === 'BOOKMARK' || !run.metadata?.name) return;
+    if (type === 'MODIFIED') statusWrites++;
+    if (run.status) maxStatusBytes = Math.max(maxStatusBytes, Buffer.byteLength(JSON.stringify(run.status)));
+    const phase = run.status?.phase;
+    if (phase && ['Succeeded', 'Failed', 'Error', 'Cancelled'].includes(phase) && !runDone.has(run.metadata.name)) {
+      runDone.set(run.metadata.name, { at: now, phase, ...(run.status?.message ? { message: run.status.message } : {}) });
+    }
+  });
+  await Promise.all([podWatch.ready, runWatch.ready]);
+
+  const reconciles: number[] = [];
+  const env: NodeJS.ProcessEnv = {
+    PIPEWRIGHT_NAMESPACES: ns,
+    PIPEWRIGHT_WORKERS: WORKERS,
+    PIPEWRIGHT_IMAGE: 'pipewright:dev',
+    PIPEWRIGHT_S3_ENDPOINT: state.s3.host,
+    PIPEWRIGHT_S3_PORT: String(state.s3.port),
+    PIPEWRIGHT_S3_BUCKET: BUCKET,
+    PIPEWRIGHT_S3_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: state.s3.accessKey,
+    AWS_SECRET_ACCESS_KEY: state.s3.secretKey,
+  };
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  activeController = await startController(kc, configFromEnv(env), logger, env, { onReconciled: (ms) => reconciles.push(ms) });
+
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 100);
+
+  const expectedPods = plans.reduce((n, p) => n + p.upstream.size, 0);
+  log(`${scenario}: ${plans.length} run(s), ${expectedPods} task pods, namespace ${ns}`);
+  const t0 = performance.now();
+  await Promise.all(plans.map((p) => custom.createNamespacedCustomObject({ group: 'pipewright.dev', version: 'v1alpha1', namespace: ns, plural: 'pipelineruns', body: p.body })));
+  let note = '';
+  let lastReport = Date.now();
+  while (runDone.size < plans.length) {
+    if (Date.now() > deadline) {
+      note = `timed out with ${runDone.size}/${plans.length} runs finished, ${pods.size}/${expectedPods} pods created`;
+      break;
+    }
+    if (Date.now() - lastReport > 10_000) {
+      lastReport = Date.now();
+      const succeeded = [...pods.values()].filter((p) => p.succeeded).length;
+      log(`${scenario}: ${((performance.now() - t0) / 1000).toFixed(0)}s, runs finished ${runDone.size}/${plans.length}, pods created ${pods.size}, succeeded ${succeeded}, reconciles ${reconciles.length}`);
+    }
+    await sleep(50);
+  }
+  const tEnd = Math.max(...[...runDone.values()].map((d) => d.at), t0);
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  await activeController.stop();
+  activeController = undefined;
+  podWatch.stop();
+  runWatch.stop();
+
+  // Step transitions: each pod against its last-finishing upstream pod of the same run.
+  const byTask = new Map<string, PodTimes>();
+  for (const p of pods.values()) byTask.set(`${p.run}/${p.node}`, p);
+  const transitions: number[] = [];
+  for (const plan of plans) {
+    for (const [t, ups] of plan.upstream) {
+      const down = byTask.get(`${plan.name}/${t}`);
+      if (!down || ups.length === 0) continue;
+      const upTimes = ups.map((u) => byTask.get(`${plan.name}/${u}`)?.succeeded);
+      if (upTimes.some((x) => x === undefined)) continue;
+      transitions.push(down.created - Math.max(...(upTimes as number[])));
+    }
+  }
+  transitions.sort((a, b) => a - b);
+  reconciles.sort((a, b) => a - b);
+  const bad = [...runDone.entries()].filter(([, d]) => d.phase !== 'Succeeded');
+  if (bad.length) note = [note, `${bad.length} run(s) did not succeed, e.g. ${bad[0]![0]}: ${bad[0]![1].phase} ${bad[0]![1].message ?? ''}`].filter(Boolean).join('; ');
+  const lastCreated = Math.max(...[...pods.values()].map((p) => p.created), t0);
+  return {
+    scenario,
+    title: def.title,
+    ok: runDone.size === plans.length && bad.length === 0 && pods.size === expectedPods,
+    note,
+    runs: plans.length,
+    pods: pods.size,
+    transitions,
+    totalMs: tEnd - t0,
+    podsPerSec: pods.size / Math.max(0.001, (lastCreated - t0) / 1000),
+    reconciles,
+    statusWrites,
+    peakRssMb: peakRss / 2 ** 20,
+    maxStatusBytes,
+  };
+}
+
+// ---- report ------------------------------------------------------------------------------------------------------
+
+const ms = (x: number): string => (Number.isNaN(x) ? 'n/a' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`);
+
+function rows(r: Result): [string, string][] {
+  return [
+    ['runs / pods', `${r.runs} / ${r.pods}`],
+    ['step transition p50', ms(pct(r.transitions, 50))],
+    ['step transition p99', `${ms(pct(r.transitions, 99))} (${r.transitions.length} samples)`],
+    ['total', ms(r.totalMs)],
+    ['pods created per second', r.podsPerSec.toFixed(1)],
+    ['reconciles', String(r.reconciles.length)],
+    ['reconcile p50', ms(pct(r.reconciles, 50))],
+    ['reconcile p99', ms(pct(r.reconciles, 99))],
+    ['status writes', String(r.statusWrites)],
+    ['peak RSS (controller + bench)', `${r.peakRssMb.toFixed(0)} MiB`],
+    ['largest status', `${r.maxStatusBytes.toLocaleString('en-US')} bytes`],
+  ];
+}
+
+function printTable(r: Result): void {
+  const body = rows(r);
+  const w = Math.max(...body.map(([k]) => k.length));
+  const out = [`\n${r.title}${r.ok ? '' : `  [NOT OK: ${r.note || 'incomplete'}]`}`, ...body.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`)];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function printSummary(results: Result[]): void {
+  if (results.length < 2) return;
+  const header = ['metric', ...results.map((r) => r.scenario)];
+  const table = rows(results[0]!).map(([k], i) => [k, ...results.map((r) => rows(r)[i]![1])]);
+  const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...table.map((row) => `| ${row.join(' | ')} |`)];
+  process.stdout.write(`\nSummary (simulated task duration ${DURATION_MS} ms, ${WORKERS} reconcile workers)\n${lines.join('\n')}\n`);
+}
+
+// ---- main ----------------------------------------------------------------------------------------------------------
+
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    await activeController?.stop().catch(() => undefined);
+    log(`stopping the bench cluster (${CLUSTER_DIR})`);
+    await runCluster('down').catch((e: unknown) => log(`cluster down failed: ${String(e)}`));
+  })();
+  return cleaning;
+}
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const deadline = started + TIMEOUT_MS;
+  log(`starting the bench cluster in ${CLUSTER_DIR} (ports ${PORT_BASE}+)`);
+  await runCluster('up');
+  const state = JSON.parse(readFileSync(path.join(CLUSTER_DIR, 'state.json'), 'utf8')) as ClusterState;
+  await kubectl(state.kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', path.join(repo, 'crds/')]);
+  await kubectl(state.kubeconfig, ['wait', '--for=condition=established', '--timeout=60s', 'crd/pipelineruns.pipewright.dev', 'crd/pipelines.pipewright.dev']);
+  const mc = new MinioClient({ endPoint: state.s3.host, port: state.s3.port, useSSL: false, accessKey: state.s3.accessKey, secretKey: state.s3.secretKey, region: 'us-east-1', pathStyle: true });
+  if (!(await mc.bucketExists(BUCKET))) await mc.makeBucket(BUCKET);
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(state.kubeconfig);
+
+  const results: Result[] = [];
+  for (const s of SCENARIOS) {
+    // Each scenario gets at most an even share of what is left, keeping time to stop the cluster.
+    const left = deadline - Date.now() - 60_000;
+    const share = left / (SCENARIOS.length - results.length);
+    if (share < 10_000) {
+      log(`skipping ${s}: global timeout near`);
+      continue;
+    }
+    const r = await runScenario(kc, state, s, Date.now() + share);
+    printTable(r);
+    results.push(r);
+  }
+  printSummary(results);
+  return results.length === SCENARIOS.length && results.every((r) => r.ok) ? 0 : 1;
+}
+
+let exiting = false;
+const exitAfterCleanup = (code: number, why?: string): void => {
+  if (exiting) return;
+  exiting = true;
+  if (why) log(why);
+  setTimeout(() => process.exit(code), 120_000).unref(); // even if stopping the cluster hangs
+  void cleanup().finally(() => process.exit(code));
+};
+process.on('SIGINT', () => exitAfterCleanup(130, 'interrupted'));
+process.on('SIGTERM', () => exitAfterCleanup(143, 'terminated'));
+// The global bound: stop whatever runs, stop the cluster, exit.
+setTimeout(() => exitAfterCleanup(124, `global timeout of ${TIMEOUT_MS / 60_000} min reached`), TIMEOUT_MS).unref();
+
+main().then(
+  (code) => exitAfterCleanup(code),
+  (err: unknown) => exitAfterCleanup(1, `benchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+);
