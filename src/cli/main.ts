@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
+import { registerCompileCommand } from './commands/compile.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerValidateCommand } from './commands/validate.js';
 
@@ -26,6 +27,7 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
     .showHelpAfterError('(run pipewright help for usage)');
   registerRunCommand(program);
   registerValidateCommand(program);
+  registerCompileCommand(program);
   // Cluster-side commands pull in the Kubernetes and S3 clients (seconds on a busy machine): load them only when used.
   if (argv[2] === 'controller') (await import('./commands/controller.js')).registerControllerCommand(program);
   if (argv[2] === 'pod') (await import('./commands/pod.js')).registerPodCommand(program);
