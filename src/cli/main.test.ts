@@ -1,0 +1,30 @@
+import { describe, expect, it } from '@jest/globals';
+import { PassThrough } from 'node:stream';
+import { PipelineError, diagnostic } from '../model/diagnostics.js';
+import { reportError } from './main.js';
+
+function capture(err: unknown, env: NodeJS.ProcessEnv = {}): { code: number; text: string } {
+  const out = new PassThrough();
+  let text = '';
+  out.on('data', (b: Buffer) => (text += b.toString()));
+  const code = reportError(err, out, env);
+  return { code, text };
+}
+
+describe('reportError', () => {
+  it('prints each diagnostic on one line and exits 2', () => {
+    const err = new PipelineError([
+      diagnostic('A', { file: 'p.yaml', path: 'spec.tasks[a]' }, 'first\nproblem', 'do this'),
+      diagnostic('B', { file: 'p.yaml', task: 'b' }, 'second', 'do that'),
+    ]);
+    expect(capture(err)).toEqual({ code: 2, text: 'p.yaml: spec.tasks[a]: first problem (fix: do this)\np.yaml: task b: second (fix: do that)\n' });
+  });
+
+  it('prints other errors as one line, exit 1, stack only with PIPEWRIGHT_DEBUG=1', () => {
+    const err = new Error('disk full');
+    expect(capture(err)).toEqual({ code: 1, text: 'pipewright: disk full\n' });
+    const debug = capture(err, { PIPEWRIGHT_DEBUG: '1' });
+    expect(debug.code).toBe(1);
+    expect(debug.text).toMatch(/^pipewright: disk full\nError: disk full\n\s+at /);
+  });
+});
