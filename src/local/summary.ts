@@ -80,10 +80,11 @@ function metricsLine(meta: JsonObject): string {
 export function formatSummary(result: LocalRunResult, finishedAt: Date = new Date()): string {
   const s = summarize(result, finishedAt);
   const lines: string[] = [];
-  const width = Math.min(40, Math.max(10, ...Object.values(result.nodes).map((n) => n.displayName.length + 2 * depth(n.id))));
-  for (const n of Object.values(result.nodes)) {
+  const ordered = treeOrder(result.nodes);
+  const width = Math.min(40, Math.max(10, ...ordered.map(({ node, depth }) => node.displayName.length + 2 * depth)));
+  for (const { node: n, depth } of ordered) {
     const t = s.tasks[n.id]!;
-    const indent = '  '.repeat(depth(n.id));
+    const indent = '  '.repeat(depth);
     const name = `${indent}${n.kind === 'iteration' ? n.task : n.displayName}`.padEnd(width);
     const time = t.durationSeconds !== undefined ? `${t.durationSeconds.toFixed(1)}s` : '';
     const retries = (t.attempts ?? 1) > 1 ? ` (${t.attempts} attempts)` : '';
@@ -105,6 +106,21 @@ export function formatSummary(result: LocalRunResult, finishedAt: Date = new Dat
   return [head, ...lines, `Outputs and logs: ${s.runDir}`].join('\n');
 }
 
-function depth(id: string): number {
-  return id.split('/').length - 1;
+/** Parents before their children, siblings in the engine's order. */
+export function treeOrder(nodes: Record<string, NodeView>): { node: NodeView; depth: number }[] {
+  const children = new Map<string | undefined, NodeView[]>();
+  for (const n of Object.values(nodes)) {
+    const parent = n.parent !== undefined && nodes[n.parent] ? n.parent : undefined;
+    children.set(parent, [...(children.get(parent) ?? []), n]);
+  }
+  const out: { node: NodeView; depth: number }[] = [];
+  const walk = (id: string | undefined, depth: number): void => {
+    for (const c of children.get(id) ?? []) {
+      out.push({ node: c, depth });
+      walk(c.id, depth + 1);
+    }
+  };
+  walk(undefined, 0);
+  return out;
 }
+
