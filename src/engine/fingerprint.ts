@@ -1,19 +1,23 @@
 // Cache fingerprint with KFP's ingredients: the component's executor (image, unsubstituted command and args),
 // resolved input parameters, input artifact URIs, and output specs (names and types, not URIs).
+// Scoped like KFP's cache lookup (which filters by pipeline name and namespace): the pipeline name and the
+// run's namespace are part of every key, so equal components in different pipelines never share an entry.
 import { createHash } from 'node:crypto';
 import type { Component, Pipeline, Task } from '../model/types.js';
 import type { ResolvedInputs } from './state.js';
 
-export function cacheFingerprint(pipeline: Pipeline, comp: Component, task: Task, inputs: ResolvedInputs): string {
+export function cacheFingerprint(pipeline: Pipeline, comp: Component, task: Task, inputs: ResolvedInputs, namespace = ''): string {
   const hash = createHash('sha256');
   if (task.caching.key) {
-    hash.update(`${comp.name}\0${task.caching.key}`);
+    hash.update(`${namespace}\0${pipeline.name}\0${comp.name}\0${task.caching.key}`);
     return hash.digest('hex');
   }
   const label = comp.implementation.kind === 'executor' ? comp.implementation.executor : '';
   const executor = pipeline.executors[label];
   const platform = pipeline.platform.executors[label];
   const key = {
+    namespace,
+    pipeline: pipeline.name,
     executor: executor ?? null,
     platform: platform ?? null,
     inputParameters: sortKeys(inputs.parameters),

@@ -312,7 +312,7 @@ class Planner {
     };
     if (task.timeoutSeconds) req.timeoutSeconds = task.timeoutSeconds;
     if (task.caching.enabled && this.input.enableCaching !== false) {
-      req.cacheFingerprint = cacheFingerprint(this.input.pipeline, comp, task, inputs);
+      req.cacheFingerprint = cacheFingerprint(this.input.pipeline, comp, task, inputs, run.namespace);
     }
     this.launch.push(req);
   }

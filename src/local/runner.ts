@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
+import { LocalCacheIndex, type CacheIndex } from '../artifacts/cache-index.js';
 import { checkSegment } from '../artifacts/keys.js';
 import { plan as defaultPlan } from '../engine/plan.js';
 import type { ExecutionFact, LaunchRequest, PlanInput, PlanResult, RunContext, RunPhase } from '../engine/state.js';
@@ -31,6 +32,10 @@ export interface RunLocalOptions {
   cacheDir?: string;
   python?: string;
   killGraceMs?: number;
+  /** Run-level caching switch (`--no-cache` sets false); tasks opt out with set_caching_options(False). Default true. */
+  enableCaching?: boolean;
+  /** Where cached outputs are found and recorded; default `<artifact root>/.cache` (LocalCacheIndex). */
+  cacheIndex?: CacheIndex;
   /** Test seams. */
   plan?: (input: PlanInput) => PlanResult;
   pythonEnv?: (packages: string[], onProgress: (line: string) => void) => Promise<PythonEnv>;
@@ -84,6 +89,8 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
     ((packages: string[], onProgress: (line: string) => void) =>
       ensurePythonEnv(packages, { cacheDir: opts.cacheDir, python: opts.python, logger, onProgress }));
 
+  const enableCaching = opts.enableCaching ?? true;
+  const cache = opts.cacheIndex ?? new LocalCacheIndex(artifactRoot);
   const facts: Record<string, ExecutionFact> = {};
   const inflight = new Map<string, InFlight>();
   const queue = new PQueue({ concurrency: parallelism });
@@ -103,7 +110,8 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
     inflight.set(req.nodeId, { attempt: req.attempt, controller });
     facts[req.nodeId] = { attempt: req.attempt, phase: 'Pending' };
     void queue.add(async () => {
-      const fact = await runContainerTask(req, {
+      const hit = await cachedFact(req, cache, logger);
+      const fact = hit ?? await runContainerTask(req, {
         pipeline,
         run,
         runDir,
@@ -118,6 +126,10 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
           poke();
         },
       }).catch((e: unknown): ExecutionFact => ({ attempt: req.attempt, phase: 'Error', message: `runner: ${(e as Error).message}`, finishedAt: new Date().toISOString() }));
+      if (!hit && fact.phase === 'Succeeded' && fact.outputs && req.cacheFingerprint) {
+        const meta = { pipeline: pipeline.name, run: runName, nodeId: req.nodeId, component: req.componentName, createdAt: new Date().toISOString() };
+        await cache.record(req.cacheFingerprint, fact.outputs, meta).catch((e: unknown) => logger.warn({ task: req.nodeId, err: (e as Error).message }, 'cannot record the task in the cache'));
+      }
       facts[req.nodeId] = fact;
       inflight.delete(req.nodeId);
       const duration = fact.startedAt && fact.finishedAt ? (Date.parse(fact.finishedAt) - Date.parse(fact.startedAt)) / 1000 : 0;
@@ -133,7 +145,7 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
       dirty = false;
       const cancelRequested = opts.signal?.aborted ?? false;
       const args = opts.arguments ?? {};
-      const input: PlanInput = { pipeline, arguments: args, facts: { ...facts }, run, now: new Date().toISOString(), cancelRequested, parallelism, enableCaching: false };
+      const input: PlanInput = { pipeline, arguments: args, facts: { ...facts }, run, now: new Date().toISOString(), cancelRequested, parallelism, enableCaching };
       const result = plan(input);
       reportNodes(result, reported, emit);
       for (const s of result.stop) {
@@ -155,6 +167,20 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
     }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** A Cached fact when the index holds this task's fingerprint (and its artifacts still exist). */
+async function cachedFact(req: LaunchRequest, cache: CacheIndex, logger: Logger): Promise<ExecutionFact | undefined> {
+  if (!req.cacheFingerprint) return undefined;
+  const at = new Date().toISOString();
+  try {
+    const outputs = await cache.lookup(req.cacheFingerprint);
+    if (!outputs) return undefined;
+    return { attempt: req.attempt, phase: 'Cached', startedAt: at, finishedAt: new Date().toISOString(), outputs, message: `cached (${req.cacheFingerprint.slice(0, 12)})` };
+  } catch (e) {
+    logger.warn({ task: req.nodeId, err: (e as Error).message }, 'cache lookup failed; running the task');
+    return undefined;
   }
 }
 

@@ -92,7 +92,25 @@ function readPipelineSpec(spec: JsonObject, rest: unknown[], r: Reader): Pipelin
     platform: readPlatform(r, rest),
   };
   r.throwIfAny();
+  applyPlatformTimeouts(pipeline);
   return pipeline;
+}
+
+/**
+ * kfp-kubernetes' set_timeout writes `activeDeadlineSeconds` into the executor's platform config; it is the
+ * SDK's only way to give a task a timeout, so it becomes the task's timeoutSeconds (enforced by the engine
+ * in every mode; the cluster pod also gets it as activeDeadlineSeconds).
+ */
+function applyPlatformTimeouts(p: Pipeline): void {
+  const dags = [p.root, ...Object.values(p.components)].flatMap((c) => (c.implementation.kind === 'dag' ? [c.implementation.dag] : []));
+  for (const dag of dags) {
+    for (const task of Object.values(dag.tasks)) {
+      const impl = p.components[task.component]?.implementation;
+      if (task.timeoutSeconds !== undefined || impl?.kind !== 'executor') continue;
+      const seconds = Number(p.platform.executors[impl.executor]?.activeDeadlineSeconds);
+      if (Number.isFinite(seconds) && seconds > 0) task.timeoutSeconds = seconds;
+    }
+  }
 }
 
 function readComponent(r: Reader, name: string, raw: unknown, path: string): Component {

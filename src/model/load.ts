@@ -2,7 +2,7 @@
 // parse, validate, and throw every problem at once as a PipelineError.
 import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
-import { compileKfpPipeline } from '../local/python-env.js';
+import { compileKfpPipeline, KFP_SDK_VERSION } from '../local/python-env.js';
 import { PipelineError, diagnostic } from './diagnostics.js';
 import { parseKfpIr } from './kfp-ir.js';
 import { parseAllDocuments } from 'yaml';
@@ -39,13 +39,23 @@ export async function loadPipeline(file: string, opts: LoadOptions): Promise<Pip
   return parsePipelineText(text, file);
 }
 
+const USES_KFP_KUBERNETES = /^\s*(?:from\s+kfp\s+import\s+(?:[\w\s,()]*\b)?kubernetes\b|from\s+kfp\.kubernetes\b|import\s+kfp\.kubernetes\b)/m;
+
+/** kfp-kubernetes (same version as the SDK) when the file imports it; it is only needed to compile. */
+export async function compilePackagesFor(file: string, given: string[] = []): Promise<string[]> {
+  const text = await fs.readFile(file, 'utf8').catch(() => '');
+  const wanted = USES_KFP_KUBERNETES.test(text) && !given.some((p) => /^kfp[-_]kubernetes\b/i.test(p));
+  return wanted ? [...given, `kfp-kubernetes==${KFP_SDK_VERSION}`] : given;
+}
+
 async function compilePython(file: string, opts: LoadOptions): Promise<string> {
   try {
+    const packages = await compilePackagesFor(file, opts.packages);
     return await compileKfpPipeline(file, {
       logger: opts.logger,
       ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       ...(opts.pipelineFunc ? { pipelineFunc: opts.pipelineFunc } : {}),
-      ...(opts.packages ? { packages: opts.packages } : {}),
+      ...(packages.length ? { packages } : {}),
     });
   } catch (e) {
     // Problems in the user's file (not the Python environment) are pipeline errors: exit 2, one line.

@@ -23,6 +23,8 @@ export interface RunCommandOptions {
   runName?: string;
   logs: boolean;
   pipelineFunc?: string;
+  /** false with --no-cache: every task runs, nothing is looked up or recorded. */
+  cache?: boolean;
 }
 
 export interface RunIo {
@@ -101,6 +103,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: RunI
       logger: io.logger,
       onEvent: progress.onEvent,
       signal: abort.signal,
+      enableCaching: opts.cache !== false,
     });
   } finally {
     signals.off('SIGINT', onSigint);
@@ -124,6 +127,7 @@ export function registerRunCommand(program: Command): void {
     .option('--artifact-root <dir>', 'where outputs are written (default ~/.pipewright/artifacts)')
     .option('--run-name <name>', 'run name (default <pipeline>-<time>-<id>)')
     .option('--pipeline-func <name>', 'for a .py file defining several pipelines: the one to run')
+    .option('--no-cache', 'run every task even when its cached outputs could be reused (caching is on by default)')
     .option('--logs', 'stream task output to the terminal (always kept in <run dir>/.logs)', false)
     .action(async (file: string, o: RunCommandOptions & { param: string[] }) => {
       if (o.output !== 'text' && o.output !== 'json') {
