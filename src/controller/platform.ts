@@ -13,7 +13,11 @@ function list(v: JsonValue | undefined): JsonObject[] {
   return Array.isArray(v) ? v.map(obj) : [];
 }
 
-/** {runtimeValue: {constant}} | {componentInputParameter: name} | a plain legacy name field. */
+/**
+ * {runtimeValue: {constant}} | {componentInputParameter: name} | {taskOutputParameter: {producerTask, outputParameterKey}}
+ * | a plain legacy name field. `params`: the launch's platformParameters (enclosing-DAG inputs by name, sibling
+ * outputs as `<task>.<output>`) over the task's own input parameters.
+ */
 export function resolveName(entry: JsonObject, paramField: string, legacyField: string, params: Params): string | undefined {
   const p = obj(entry[paramField]);
   const constant = obj(p.runtimeValue).constant;
@@ -21,6 +25,11 @@ export function resolveName(entry: JsonObject, paramField: string, legacyField: 
   const input = p.componentInputParameter;
   if (typeof input === 'string') {
     const v = params[input];
+    return typeof v === 'string' ? v : undefined;
+  }
+  const tp = obj(p.taskOutputParameter);
+  if (typeof tp.producerTask === 'string' && typeof tp.outputParameterKey === 'string') {
+    const v = params[`${tp.producerTask}.${tp.outputParameterKey}`];
     return typeof v === 'string' ? v : undefined;
   }
   const legacy = entry[legacyField];

@@ -150,6 +150,6 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
   if (Object.keys(selector).length) spec.nodeSelector = selector;
   if (defaults.tolerations?.length) spec.tolerations = defaults.tolerations as V1Toleration[];
   if (defaults.imagePullSecrets?.length) spec.imagePullSecrets = defaults.imagePullSecrets;
-  if (input.platform) applyPlatformConfig(pod, main, input.platform, launch.inputs.parameters);
+  if (input.platform) applyPlatformConfig(pod, main, input.platform, { ...launch.inputs.parameters, ...launch.platformParameters });
   return pod;
 }

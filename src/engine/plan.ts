@@ -206,7 +206,7 @@ class Planner {
       case 'importer':
         return this.evalImporter(shown, comp, inputs);
       case 'container':
-        return this.evalExecutable(shown, task, comp, inputs, hold);
+        return this.evalExecutable(shown, task, comp, inputs, hold, this.platformParameters(comp, scope, sibling));
       case 'loop':
         return this.evalLoop(shown, task, comp, inputs, hold);
       default: {
@@ -259,11 +259,33 @@ class Planner {
     return this.record({ ...base, kind: 'importer', phase: 'Succeeded', outputs }, true);
   }
 
-  private evalExecutable(base: Omit<NodeView, 'kind' | 'phase'>, task: Task, comp: Component, inputs: ResolvedInputs, hold: boolean): Eval {
+  /** See LaunchRequest.platformParameters. */
+  private platformParameters(comp: Component, scope: ResolvedInputs, sibling: (n: string) => Eval | undefined): Record<string, JsonValue> | undefined {
+    const label = comp.implementation.kind === 'executor' ? comp.implementation.executor : '';
+    const cfg = this.input.pipeline.platform.executors[label];
+    if (!cfg) return undefined;
+    const out: Record<string, JsonValue> = {};
+    const walk = (v: JsonValue): void => {
+      if (Array.isArray(v)) return v.forEach(walk);
+      if (!v || typeof v !== 'object') return;
+      const input = v.componentInputParameter;
+      if (typeof input === 'string' && scope.parameters[input] !== undefined) out[input] = scope.parameters[input];
+      const tp = v.taskOutputParameter;
+      if (tp && typeof tp === 'object' && !Array.isArray(tp) && typeof tp.producerTask === 'string' && typeof tp.outputParameterKey === 'string') {
+        const value = sibling(tp.producerTask)?.outputs?.parameters[tp.outputParameterKey];
+        if (value !== undefined) out[`${tp.producerTask}.${tp.outputParameterKey}`] = value;
+      }
+      Object.values(v).forEach(walk);
+    };
+    walk(cfg);
+    return Object.keys(out).length ? out : undefined;
+  }
+
+  private evalExecutable(base: Omit<NodeView, 'kind' | 'phase'>, task: Task, comp: Component, inputs: ResolvedInputs, hold: boolean, platformParameters?: Record<string, JsonValue>): Eval {
     const fact: ExecutionFact | undefined = this.input.facts[base.id];
     const view: NodeView = { ...base, kind: 'container', phase: 'Pending' };
     if (!fact) {
-      if (!hold) this.tryLaunch(view, task, comp, inputs, 1);
+      if (!hold) this.tryLaunch(view, task, comp, inputs, 1, platformParameters);
       return this.record(view, this.launch.some((l) => l.nodeId === base.id));
     }
     Object.assign(view, stripUndefined({ attempt: fact.attempt, startedAt: fact.startedAt, finishedAt: fact.finishedAt, message: fact.message }));
@@ -283,7 +305,7 @@ class Planner {
       const delay = Math.min(retry.backoffSeconds * retry.backoffFactor ** (fact.attempt - 1), retry.maxBackoffSeconds);
       const due = Date.parse(fact.finishedAt ?? this.input.now) + delay * 1000;
       view.message = `attempt ${fact.attempt} ${fact.phase === 'Error' ? 'errored' : 'failed'} (${fact.message ?? 'no message'}); retrying`;
-      if (due <= this.now && !hold) this.tryLaunch(view, task, comp, inputs, fact.attempt + 1);
+      if (due <= this.now && !hold) this.tryLaunch(view, task, comp, inputs, fact.attempt + 1, platformParameters);
       else this.wakeAt = Math.min(this.wakeAt ?? Infinity, due);
       return this.record(view, true);
     }
@@ -291,7 +313,7 @@ class Planner {
     return this.record(view, true);
   }
 
-  private tryLaunch(view: NodeView, task: Task, comp: Component, inputs: ResolvedInputs, attempt: number): void {
+  private tryLaunch(view: NodeView, task: Task, comp: Component, inputs: ResolvedInputs, attempt: number, platformParameters?: Record<string, JsonValue>): void {
     if (this.budget <= 0 || comp.implementation.kind !== 'executor') return;
     this.budget--;
     const { run } = this.input;
@@ -311,6 +333,7 @@ class Planner {
       taskRoot: taskRootUri(run, view.id),
     };
     if (task.timeoutSeconds) req.timeoutSeconds = task.timeoutSeconds;
+    if (platformParameters) req.platformParameters = platformParameters;
     if (task.caching.enabled && this.input.enableCaching !== false) {
       req.cacheFingerprint = cacheFingerprint(this.input.pipeline, comp, task, inputs, run.namespace);
     }

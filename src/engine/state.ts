@@ -135,6 +135,12 @@ export interface LaunchRequest {
   };
   /** Per-attempt output directory URI; executor_output.json lives here. */
   taskRoot: string;
+  /**
+   * Values the task's kfp-kubernetes config names (a secret or PVC name from a parameter): inputs of the
+   * enclosing DAG by name (componentInputParameter), sibling outputs as `<task>.<output>`
+   * (taskOutputParameter). Absent when the config names none.
+   */
+  platformParameters?: Record<string, JsonValue>;
   /** sha256 fingerprint of component + resolved inputs when caching is on for this task. */
   cacheFingerprint?: string;
   timeoutSeconds?: number;

@@ -7,7 +7,10 @@
 # pipewright itself builds (~/.cache/pipewright/venvs/<key>, PIPEWRIGHT_CACHE overrides) if it
 # exists, else a venv of its own under <cache>/toolchain/kfp-<version>. KFP_PYTHON=/path/python
 # forces an interpreter (it must have that kfp version).
-# Usage: bash test/pipelines/compile-all.sh [name.py ...]
+#   test/pipelines/compat/<name>.py           -> test/fixtures/ir/compat/<name>.yaml (with kfp-kubernetes)
+# The compat pipelines import kfp.kubernetes, so they compile with the toolchain venv
+# (<cache>/toolchain/kfp-<version>), which gets kfp-kubernetes==<version> installed if it lacks it.
+# Usage: bash test/pipelines/compile-all.sh [name.py | compat/name.py ...]
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$repo"
@@ -38,8 +41,24 @@ fi
 actual=$("$py" -c 'import kfp; print(kfp.__version__)')
 [ "$actual" = "$version" ] || { echo "compile-all: $py has kfp $actual, want $version" >&2; exit 1; }
 
-compile() { # <file.py> <out.yaml>
-  PYTHONDONTWRITEBYTECODE=1 "$py" - "$1" "$2" <<'PY'
+# The toolchain interpreter with kfp-kubernetes, for the compat pipelines.
+toolchain_py() {
+  local tool="$cache/toolchain/kfp-$version"
+  if [ ! -x "$tool/bin/python" ]; then
+    echo "compile-all: creating $tool" >&2
+    rm -rf "$tool.tmp" && python3 -m venv "$tool.tmp"
+    "$tool.tmp/bin/python" -m pip install --quiet --disable-pip-version-check "kfp==$version"
+    mv "$tool.tmp" "$tool"
+  fi
+  if ! "$tool/bin/python" -c 'import kfp.kubernetes' 2>/dev/null; then
+    echo "compile-all: installing kfp-kubernetes==$version into $tool" >&2
+    "$tool/bin/python" -m pip install --quiet --disable-pip-version-check "kfp==$version" "kfp-kubernetes==$version"
+  fi
+  echo "$tool/bin/python"
+}
+
+compile() { # <file.py> <out.yaml> [python]
+  PYTHONDONTWRITEBYTECODE=1 "${3:-$py}" - "$1" "$2" <<'PY'
 import importlib.util, sys, warnings
 warnings.simplefilter("ignore", FutureWarning)
 from kfp import compiler
@@ -62,9 +81,21 @@ PY
   echo "compiled $1 -> $2"
 }
 
+compile_compat() { # <name>
+  mkdir -p test/fixtures/ir/compat
+  compile "test/pipelines/compat/$1.py" "test/fixtures/ir/compat/$1.yaml" "$kpy"
+}
+
 mkdir -p test/fixtures/ir
+kpy=""
 if [ $# -gt 0 ]; then
-  for f in "$@"; do n=$(basename "$f" .py); compile "test/pipelines/$n.py" "test/fixtures/ir/$n.yaml"; done
+  for f in "$@"; do
+    n=$(basename "$f" .py)
+    case "$f" in
+      compat/*|*/compat/*) kpy=${kpy:-$(toolchain_py)}; compile_compat "$n" ;;
+      *) compile "test/pipelines/$n.py" "test/fixtures/ir/$n.yaml" ;;
+    esac
+  done
   exit 0
 fi
 for f in test/pipelines/*.py; do
@@ -72,6 +103,8 @@ for f in test/pipelines/*.py; do
   n=$(basename "$f" .py)
   compile "$f" "test/fixtures/ir/$n.yaml"
 done
+kpy=$(toolchain_py)
+for f in test/pipelines/compat/*.py; do compile_compat "$(basename "$f" .py)"; done
 compile test/fixtures/commands/install_variants.py test/fixtures/commands/install_variants.yaml
 compile examples/training/pipeline.py examples/training/pipeline.yaml
 cp examples/training/pipeline.yaml test/fixtures/ir/training_example.yaml   # same IR, for the fixture-driven tests

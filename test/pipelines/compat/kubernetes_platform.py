@@ -1,0 +1,31 @@
+"""kfp-kubernetes platform settings on one task: secrets and config maps as env and as volumes, a PVC,
+node selector, toleration, node affinity, image pull secrets, pod labels and annotations, an empty dir,
+image pull policy, and an active deadline. Locally the task runs as usual (the settings shape the
+cluster pod; test/unit asserts the pod buildTaskPod makes from this IR)."""
+from kfp import dsl, kubernetes
+
+IMAGE = "python:3.11"
+
+
+@dsl.component(base_image=IMAGE)
+def configured(x: int) -> int:
+    return x + 1
+
+
+@dsl.pipeline(name="compat-kubernetes-platform")
+def kubernetes_platform(pvc_name: str = "compat-pvc", x: int = 1):
+    t = configured(x=x)
+    kubernetes.use_secret_as_env(t, secret_name="compat-secret", secret_key_to_env={"password": "SECRET_PASSWORD"})
+    kubernetes.use_secret_as_volume(t, secret_name="compat-secret", mount_path="/mnt/secret")
+    kubernetes.use_config_map_as_env(t, config_map_name="compat-config", config_map_key_to_env={"mode": "CONFIG_MODE"})
+    kubernetes.use_config_map_as_volume(t, config_map_name="compat-config", mount_path="/mnt/config")
+    kubernetes.mount_pvc(t, pvc_name=pvc_name, mount_path="/mnt/data")
+    kubernetes.add_node_selector(t, label_key="disktype", label_value="ssd")
+    kubernetes.add_toleration(t, key="dedicated", operator="Equal", value="pipelines", effect="NoSchedule")
+    kubernetes.add_node_affinity(t, match_expressions=[{"key": "zone", "operator": "In", "values": ["a", "b"]}], weight=50)
+    kubernetes.set_image_pull_secrets(t, ["compat-registry"])
+    kubernetes.add_pod_label(t, "compat/label", "yes")
+    kubernetes.add_pod_annotation(t, "compat/annotation", "noted")
+    kubernetes.empty_dir_mount(t, volume_name="scratch", mount_path="/scratch", medium="Memory", size_limit="64Mi")
+    kubernetes.set_image_pull_policy(t, "IfNotPresent")
+    kubernetes.set_timeout(t, 120)

@@ -1,0 +1,92 @@
+// The cluster half of the compat pipelines' task settings, without a cluster: the compiled IR (kfp SDK +
+// kfp-kubernetes) parsed by the front end, planned by the engine, and turned into a pod by buildTaskPod.
+import { readFileSync } from 'node:fs';
+import type { V1Pod } from '@kubernetes/client-node';
+import { configFromEnv } from '../../src/controller/config.js';
+import { buildTaskPod } from '../../src/controller/pod-spec.js';
+import { plan } from '../../src/engine/plan.js';
+import { RUN } from '../../src/engine/testing/builders.js';
+import { parseKfpIr } from '../../src/model/kfp-ir.js';
+
+const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local', PIPEWRIGHT_S3_PORT: '9000' });
+const run = { ...RUN, pipelineRoot: 'minio://pipewright/v2/artifacts' };
+
+function pods(fixture: string, args: Record<string, string | number> = {}): Record<string, V1Pod> {
+  const pipeline = parseKfpIr(readFileSync(`test/fixtures/ir/compat/${fixture}.yaml`, 'utf8'));
+  const out: Record<string, V1Pod> = {};
+  for (const launch of plan({ pipeline, arguments: args, facts: {}, run, now: '2026-01-01T00:00:00Z' }).launch) {
+    const executor = pipeline.executors[launch.executorLabel];
+    if (executor?.kind !== 'container') continue;
+    const platform = pipeline.platform.executors[launch.executorLabel];
+    out[launch.nodeId] = buildTaskPod({ run, launch, component: pipeline.components[launch.componentName]!, executor, config, ...(platform ? { platform } : {}) });
+  }
+  return out;
+}
+
+const main = (pod: V1Pod) => pod.spec!.initContainers!.find((c) => c.name === 'main')!;
+
+describe('compat kubernetes_platform.py: kfp-kubernetes settings on the task pod', () => {
+  const pipeline = parseKfpIr(readFileSync('test/fixtures/ir/compat/kubernetes_platform.yaml', 'utf8'));
+  const pod = pods('kubernetes_platform', { pvc_name: 'given-pvc' }).configured!;
+  const c = main(pod);
+
+  it('parses the platform document and maps set_timeout to the task timeout', () => {
+    expect(Object.keys(pipeline.platform.executors)).toEqual(['exec-configured']);
+    const task = (pipeline.root.implementation as { dag: { tasks: Record<string, { timeoutSeconds?: number }> } }).dag.tasks.configured!;
+    expect(task.timeoutSeconds).toBe(120);
+    expect(pod.spec!.activeDeadlineSeconds).toBe(120);
+  });
+
+  it('puts secrets and config maps into env and volumes', () => {
+    expect(c.env).toEqual(expect.arrayContaining([
+      { name: 'SECRET_PASSWORD', valueFrom: { secretKeyRef: { name: 'compat-secret', key: 'password', optional: false } } },
+      { name: 'CONFIG_MODE', valueFrom: { configMapKeyRef: { name: 'compat-config', key: 'mode', optional: false } } },
+    ]));
+    const vols = pod.spec!.volumes!;
+    const secretVol = vols.find((v) => v.secret?.secretName === 'compat-secret');
+    const cmVol = vols.find((v) => v.configMap?.name === 'compat-config');
+    expect(c.volumeMounts).toEqual(expect.arrayContaining([
+      { name: secretVol!.name, mountPath: '/mnt/secret', readOnly: true },
+      { name: cmVol!.name, mountPath: '/mnt/config', readOnly: true },
+    ]));
+  });
+
+  it('mounts the PVC named by a pipeline parameter and an empty dir', () => {
+    const pvc = pod.spec!.volumes!.find((v) => v.persistentVolumeClaim);
+    expect(pvc?.persistentVolumeClaim?.claimName).toBe('given-pvc');
+    expect(c.volumeMounts).toEqual(expect.arrayContaining([expect.objectContaining({ name: pvc!.name, mountPath: '/mnt/data' })]));
+    expect(pod.spec!.volumes).toEqual(expect.arrayContaining([{ name: 'scratch', emptyDir: { medium: 'Memory', sizeLimit: '64Mi' } }]));
+    expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'scratch', mountPath: '/scratch' }]));
+  });
+
+  it('schedules with node selector, toleration and node affinity', () => {
+    expect(pod.spec!.nodeSelector).toEqual({ disktype: 'ssd' });
+    expect(pod.spec!.tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'pipelines', effect: 'NoSchedule' }]);
+    expect(pod.spec!.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { weight: 50, preference: { matchExpressions: [{ key: 'zone', operator: 'In', values: ['a', 'b'] }] } },
+    ]);
+  });
+
+  it('sets image pull secrets and policy, pod labels and annotations', () => {
+    expect(pod.spec!.imagePullSecrets).toEqual([{ name: 'compat-registry' }]);
+    expect(c.imagePullPolicy).toBe('IfNotPresent');
+    expect(pod.metadata!.labels).toMatchObject({ 'compat/label': 'yes' });
+    expect(pod.metadata!.annotations).toMatchObject({ 'compat/annotation': 'noted' });
+  });
+});
+
+describe('compat task_settings.py: resources, accelerator, env and display name on the task pod', () => {
+  const all = pods('task_settings');
+
+  it('maps cpu/memory requests and limits', () => {
+    expect(main(all['read-env']!).resources).toEqual({ requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } });
+  });
+
+  it('maps the accelerator type and limit to an extended resource limit', () => {
+    expect(main(all['read-env-2']!).resources?.limits).toEqual({ 'nvidia.com/gpu': '1' });
+  });
+
+  it('passes set_env_variable into the container env', () => {
+    expect(main(all['read-env']!).env).toEqual(expect.arrayContaining([{ name: 'COMPAT_GREETING', value: 'hello from env' }]));
+  });
+});
