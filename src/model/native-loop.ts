@@ -7,7 +7,7 @@ import type { Reader } from './yaml-reader.js';
 import { child } from './yaml-reader.js';
 import type { ArtifactBinding, Component, IoDefinitions, LoopSpec, ParameterBinding, ParameterType, Task } from './types.js';
 
-export function wrapLoop(r: Reader, scope: NativeScope, inner: Task, comp: Component, raw: unknown, path: string): { task: Task; component: Component } {
+export function wrapLoop({ r, scope }: { r: Reader; scope: NativeScope }, inner: Task, comp: Component, raw: unknown, path: string): { task: Task; component: Component } {
   const o = r.object(raw, path);
   checkKeys(r, o, path, ['items', 'from', 'as', 'type', 'parallelism']);
   const outer: Task = {
@@ -46,7 +46,7 @@ export function wrapLoop(r: Reader, scope: NativeScope, inner: Task, comp: Compo
     artifacts[k] = { kind: 'input', name: chan };
   }
 
-  const loop = readItems(r, scope, outer, io, o, path, inner.name);
+  const loop = readItems({ r, scope }, outer, io, o, path);
   const as = r.string(o.as, child(path, 'as')) ?? 'item';
   if (as in comp.inputs.parameters) {
     r.error(child(path, 'as'), `loop item "${as}" is also declared under inputs.parameters`, `remove the input "${as}" (the loop provides it) or choose another name with loop.as`, 'DUPLICATE_NAME');
@@ -70,7 +70,8 @@ export function wrapLoop(r: Reader, scope: NativeScope, inner: Task, comp: Compo
   return { task: outer, component };
 }
 
-function readItems(r: Reader, scope: NativeScope, outer: Task, io: IoDefinitions, o: Record<string, unknown>, path: string, name: string): LoopSpec | undefined {
+function readItems({ r, scope }: { r: Reader; scope: NativeScope }, outer: Task, io: IoDefinitions, o: Record<string, unknown>, path: string): LoopSpec | undefined {
+  const name = outer.name;
   let loop: LoopSpec | undefined;
   if ((o.items === undefined) === (o.from === undefined)) {
     r.error(path, 'a loop needs exactly one of items (a list) or from (params.NAME or tasks.TASK.outputs.parameters.NAME)', 'set loop.items or loop.from', 'INVALID_LOOP');

@@ -70,7 +70,7 @@ export function readNativeSpec(r: Reader, raw: unknown, path: string, name: stri
     scope.outputs.set(e.name, out.declared);
   }
   for (const e of entries) {
-    const built = readTask(r, scope, e.name, e.o, e.path, outputs.get(e.name)!);
+    const built = readTask({ r, scope }, e, outputs.get(e.name)!);
     for (const c of built.components) components[c.name] = c;
     executors[`exec-${e.name}`] = built.executor;
     tasks[e.name] = built.task;
@@ -104,7 +104,8 @@ function readParams(r: Reader, raw: unknown, path: string): Record<string, Param
   return params;
 }
 
-function readTask(r: Reader, scope: NativeScope, name: string, t: JsonObject, path: string, outputs: IoDefinitions): { task: Task; components: Component[]; executor: Executor } {
+function readTask({ r, scope }: { r: Reader; scope: NativeScope }, entry: { name: string; o: JsonObject; path: string }, outputs: IoDefinitions): { task: Task; components: Component[]; executor: Executor } {
+  const { name, o: t, path } = entry;
   checkKeys(r, t, path, TASK_FIELDS);
   const b = new TaskBuilder(scope);
   const inputs = r.object(t.inputs, child(path, 'inputs'));
@@ -134,7 +135,7 @@ function readTask(r: Reader, scope: NativeScope, name: string, t: JsonObject, pa
   if (timeout !== undefined) task.timeoutSeconds = timeout;
   const component: Component = { name: task.component, inputs: b.inputs, outputs, implementation: { kind: 'executor', executor: `exec-${name}` } };
   if (t.loop === undefined) return { task, components: [component], executor };
-  const wrapped = wrapLoop(r, scope, task, component, t.loop, child(path, 'loop'));
+  const wrapped = wrapLoop({ r, scope }, task, component, t.loop, child(path, 'loop'));
   return { task: wrapped.task, components: [component, wrapped.component], executor };
 }
 

@@ -21,7 +21,7 @@ export function checkConditions(ctx: Ctx): void {
       if (!task.condition) continue;
       const path = child(child(taskPath(scope, task.name), 'triggerPolicy'), 'condition');
       const problem = conditionProblem(task, ctx.p.components[task.component]);
-      if (problem) report(ctx, problem.code, path, task.name, `condition of task "${task.name}" ${problem.message}`, problem.fix);
+      if (problem) report(ctx, { code: problem.code, path: path, task: task.name }, `condition of task "${task.name}" ${problem.message}`, problem.fix);
     }
   }
 }

@@ -19,9 +19,10 @@ export interface DagScope {
   dag: Dag;
 }
 
-export function report(ctx: Ctx, code: string, irPath: string, task: string | undefined, message: string, fix: string): void {
-  const path = ctx.p.source === 'native' ? nativePath(irPath) : irPath;
-  ctx.out.push(diagnostic(code, { file: ctx.file, path, ...(task ? { task } : {}) }, message, fix));
+/** `at.path` is IR-shaped; native pipelines get it translated to their own YAML path. */
+export function report(ctx: Ctx, at: { code: string; path: string; task?: string }, message: string, fix: string): void {
+  const path = ctx.p.source === 'native' ? nativePath(at.path) : at.path;
+  ctx.out.push(diagnostic(at.code, { file: ctx.file, path, ...(at.task ? { task: at.task } : {}) }, message, fix));
 }
 
 export function typeLabel(ctx: Ctx, t: ParameterType): string {

@@ -65,8 +65,7 @@ function checkDagCycles(ctx: Ctx, scope: DagScope): void {
     const first = cycle[0]!;
     const text = cycle.join(' -> ');
     const pairs = cycle.slice(1).map((t, i) => `${t} needs ${cycle[i]}`).join(', ');
-    report(ctx, 'CYCLE', child(taskPath(scope, cycle[1] ?? first), 'dependentTasks'), cycle[1] ?? first, `tasks form a cycle: ${text}`,
-      `break the cycle by removing one of these dependencies (${pairs}); a task can only depend on tasks that run before it`);
+    report(ctx, { code: 'CYCLE', path: child(taskPath(scope, cycle[1] ?? first), 'dependentTasks'), task: cycle[1] ?? first }, `tasks form a cycle: ${text}`, `break the cycle by removing one of these dependencies (${pairs}); a task can only depend on tasks that run before it`);
   }
 }
 
@@ -76,17 +75,16 @@ function checkTaskRefs(ctx: Ctx, scope: DagScope, task: Task): void {
   const bound = new Set(boundTasks(task));
   task.dependsOn.forEach((d, i) => {
     if (scope.dag.tasks[d] || bound.has(d)) return; // unknown bound tasks are reported at the binding
-    report(ctx, 'UNKNOWN_TASK', `${child(tp, 'dependentTasks')}[${i}]`, task.name, `task "${task.name}" depends on unknown task "${d}"`, suggestFix(d, siblings, 'task'));
+    report(ctx, { code: 'UNKNOWN_TASK', path: `${child(tp, 'dependentTasks')}[${i}]`, task: task.name }, `task "${task.name}" depends on unknown task "${d}"`, suggestFix(d, siblings, 'task'));
   });
   const component = ctx.p.components[task.component];
   if (!component) {
-    report(ctx, 'UNKNOWN_COMPONENT', `${tp}.componentRef.name`, task.name, `task "${task.name}" uses unknown component "${task.component}"`,
-      suggestFix(task.component, Object.keys(ctx.p.components), 'component'));
+    report(ctx, { code: 'UNKNOWN_COMPONENT', path: `${tp}.componentRef.name`, task: task.name }, `task "${task.name}" uses unknown component "${task.component}"`, suggestFix(task.component, Object.keys(ctx.p.components), 'component'));
   }
   const sibling = (name: string, path: string): Component | undefined => {
     const t = scope.dag.tasks[name];
     if (!t) {
-      report(ctx, 'UNKNOWN_TASK', path, task.name, `task "${task.name}" takes a value from unknown task "${name}"`, suggestFix(name, siblings, 'task'));
+      report(ctx, { code: 'UNKNOWN_TASK', path: path, task: task.name }, `task "${task.name}" takes a value from unknown task "${name}"`, suggestFix(name, siblings, 'task'));
       return undefined;
     }
     return ctx.p.components[t.component];
@@ -96,26 +94,22 @@ function checkTaskRefs(ctx: Ctx, scope: DagScope, task: Task): void {
     if (b.kind === 'input' && !scope.owner.inputs.parameters[b.name]) {
       const names = Object.keys(scope.owner.inputs.parameters);
       const what = scope.owner.name === 'root' ? 'pipeline parameter' : `input of ${ownerLabel(scope.owner)}`;
-      report(ctx, 'UNKNOWN_INPUT', path, task.name, `input "${k}" of task "${task.name}" reads ${what} "${b.name}", which does not exist`,
-        scope.owner.name === 'root' ? `${suggestFix(b.name, names, 'parameter')} (or declare it under the pipeline's parameters)` : suggestFix(b.name, names, 'input'));
+      report(ctx, { code: 'UNKNOWN_INPUT', path: path, task: task.name }, `input "${k}" of task "${task.name}" reads ${what} "${b.name}", which does not exist`, scope.owner.name === 'root' ? `${suggestFix(b.name, names, 'parameter')} (or declare it under the pipeline's parameters)` : suggestFix(b.name, names, 'input'));
     } else if (b.kind === 'task' || b.kind === 'finalStatus') {
       const producer = sibling(b.task, path);
       if (b.kind === 'task' && producer && !producer.outputs.parameters[b.output]) {
-        report(ctx, 'UNKNOWN_OUTPUT', path, task.name, `input "${k}" of task "${task.name}" reads output parameter "${b.output}" of task "${b.task}", which has no such output`,
-          suggestFix(b.output, Object.keys(producer.outputs.parameters), 'output parameter'));
+        report(ctx, { code: 'UNKNOWN_OUTPUT', path: path, task: task.name }, `input "${k}" of task "${task.name}" reads output parameter "${b.output}" of task "${b.task}", which has no such output`, suggestFix(b.output, Object.keys(producer.outputs.parameters), 'output parameter'));
       }
     }
   }
   for (const [k, b] of Object.entries(task.inputs.artifacts)) {
     const path = child(child(child(tp, 'inputs'), 'artifacts'), k);
     if (b.kind === 'input' && !scope.owner.inputs.artifacts[b.name]) {
-      report(ctx, 'UNKNOWN_INPUT', path, task.name, `artifact "${k}" of task "${task.name}" reads input artifact "${b.name}" of ${ownerLabel(scope.owner)}, which does not exist`,
-        suggestFix(b.name, Object.keys(scope.owner.inputs.artifacts), 'input artifact'));
+      report(ctx, { code: 'UNKNOWN_INPUT', path: path, task: task.name }, `artifact "${k}" of task "${task.name}" reads input artifact "${b.name}" of ${ownerLabel(scope.owner)}, which does not exist`, suggestFix(b.name, Object.keys(scope.owner.inputs.artifacts), 'input artifact'));
     } else if (b.kind === 'task') {
       const producer = sibling(b.task, path);
       if (producer && !producer.outputs.artifacts[b.output]) {
-        report(ctx, 'UNKNOWN_OUTPUT', path, task.name, `artifact "${k}" of task "${task.name}" reads output artifact "${b.output}" of task "${b.task}", which has no such output`,
-          suggestFix(b.output, Object.keys(producer.outputs.artifacts), 'output artifact'));
+        report(ctx, { code: 'UNKNOWN_OUTPUT', path: path, task: task.name }, `artifact "${k}" of task "${task.name}" reads output artifact "${b.output}" of task "${b.task}", which has no such output`, suggestFix(b.output, Object.keys(producer.outputs.artifacts), 'output artifact'));
       }
     }
   }
@@ -128,13 +122,12 @@ function checkDagOutputs(ctx: Ctx, scope: DagScope): void {
       for (const s of selectors) {
         const t = scope.dag.tasks[s.task];
         if (!t) {
-          report(ctx, 'UNKNOWN_TASK', path, undefined, `output "${name}" of ${ownerLabel(scope.owner)} comes from unknown task "${s.task}"`, suggestFix(s.task, Object.keys(scope.dag.tasks), 'task'));
+          report(ctx, { code: 'UNKNOWN_TASK', path: path }, `output "${name}" of ${ownerLabel(scope.owner)} comes from unknown task "${s.task}"`, suggestFix(s.task, Object.keys(scope.dag.tasks), 'task'));
           continue;
         }
         const outputs = ctx.p.components[t.component]?.outputs[kind];
         if (outputs && !outputs[s.output]) {
-          report(ctx, 'UNKNOWN_OUTPUT', path, undefined, `output "${name}" of ${ownerLabel(scope.owner)} reads "${s.output}" of task "${s.task}", which has no such output`,
-            suggestFix(s.output, Object.keys(outputs), 'output'));
+          report(ctx, { code: 'UNKNOWN_OUTPUT', path: path }, `output "${name}" of ${ownerLabel(scope.owner)} reads "${s.output}" of task "${s.task}", which has no such output`, suggestFix(s.output, Object.keys(outputs), 'output'));
         }
       }
     }
@@ -145,8 +138,7 @@ function checkExecutors(ctx: Ctx): void {
   for (const [name, c] of Object.entries(ctx.p.components)) {
     if (c.implementation.kind !== 'executor' || ctx.p.executors[c.implementation.executor]) continue;
     const label = c.implementation.executor;
-    report(ctx, 'UNKNOWN_EXECUTOR', child(child('components', name), 'executorLabel'), undefined,
-      `component ${name} names executor "${label}", which deploymentSpec.executors does not define`, suggestFix(label, Object.keys(ctx.p.executors), 'executor'));
+    report(ctx, { code: 'UNKNOWN_EXECUTOR', path: child(child('components', name), 'executorLabel') }, `component ${name} names executor "${label}", which deploymentSpec.executors does not define`, suggestFix(label, Object.keys(ctx.p.executors), 'executor'));
   }
 }
 
@@ -157,7 +149,6 @@ function checkComponentRecursion(ctx: Ctx): void {
     return c?.implementation.kind === 'dag' ? Object.values(c.implementation.dag.tasks).map((t) => t.component) : [];
   };
   for (const cycle of findCycles(Object.keys(ctx.p.components), children)) {
-    report(ctx, 'CYCLE', child(child('components', cycle[0]!), 'dag'), undefined, `component ${cycle[0]} contains itself: ${cycle.join(' -> ')}`,
-      'a DAG component cannot use itself, directly or through others; remove the task that closes the loop');
+    report(ctx, { code: 'CYCLE', path: child(child('components', cycle[0]!), 'dag') }, `component ${cycle[0]} contains itself: ${cycle.join(' -> ')}`, 'a DAG component cannot use itself, directly or through others; remove the task that closes the loop');
   }
 }

@@ -12,25 +12,25 @@ export function checkLoops(ctx: Ctx): void {
       const path = child(tp, loop.items.kind === 'artifacts' ? 'artifactIterator' : 'parameterIterator');
       const fixList = ctx.p.source === 'native' ? 'loop over a list: loop.items: [a, b] or loop.from a list parameter' : 'pass a list (or a List[...] parameter) to dsl.ParallelFor';
       if (loop.items.kind === 'raw') {
-        if (!Array.isArray(loop.items.items)) report(ctx, 'LOOP_ITEMS_NOT_LIST', path, task.name, `loop of task "${task.name}" iterates over ${describe(loop.items.items)}, not a list`, fixList);
+        if (!Array.isArray(loop.items.items)) report(ctx, { code: 'LOOP_ITEMS_NOT_LIST', path: path, task: task.name }, `loop of task "${task.name}" iterates over ${describe(loop.items.items)}, not a list`, fixList);
         continue;
       }
       if (loop.items.kind === 'artifacts') {
         if (!(loop.items.input in task.inputs.artifacts)) {
-          report(ctx, 'UNKNOWN_INPUT', path, task.name, `loop of task "${task.name}" iterates over artifact input "${loop.items.input}", which the task does not bind`, `bind inputs.artifacts.${loop.items.input} on the task`);
+          report(ctx, { code: 'UNKNOWN_INPUT', path: path, task: task.name }, `loop of task "${task.name}" iterates over artifact input "${loop.items.input}", which the task does not bind`, `bind inputs.artifacts.${loop.items.input} on the task`);
         }
         continue;
       }
       const input = loop.items.input;
       const b = task.inputs.parameters[input];
       if (!b) {
-        report(ctx, 'UNKNOWN_INPUT', path, task.name, `loop of task "${task.name}" iterates over input "${input}", which the task does not bind`, `bind inputs.parameters.${input} on the task`);
+        report(ctx, { code: 'UNKNOWN_INPUT', path: path, task: task.name }, `loop of task "${task.name}" iterates over input "${input}", which the task does not bind`, `bind inputs.parameters.${input} on the task`);
         continue;
       }
       let type: ParameterType | undefined;
       let source = '';
       if (b.kind === 'constant') {
-        if (!isListValue(b.value)) report(ctx, 'LOOP_ITEMS_NOT_LIST', path, task.name, `loop of task "${task.name}" iterates over ${describe(b.value)}, not a list`, fixList);
+        if (!isListValue(b.value)) report(ctx, { code: 'LOOP_ITEMS_NOT_LIST', path: path, task: task.name }, `loop of task "${task.name}" iterates over ${describe(b.value)}, not a list`, fixList);
         continue;
       } else if (b.kind === 'input' && !b.selector) {
         type = scope.owner.inputs.parameters[b.name]?.type;
@@ -42,8 +42,7 @@ export function checkLoops(ctx: Ctx): void {
       }
       // STRING may hold a JSON list (KFP passes lists between DAG levels that way).
       if (type && type !== 'LIST' && type !== 'STRING') {
-        report(ctx, 'LOOP_ITEMS_NOT_LIST', path, task.name, `loop of task "${task.name}" iterates over ${source}, which is ${typeLabel(ctx, type)}, not a list`,
-          `${fixList}; declare the source as ${typeLabel(ctx, 'LIST')}`);
+        report(ctx, { code: 'LOOP_ITEMS_NOT_LIST', path: path, task: task.name }, `loop of task "${task.name}" iterates over ${source}, which is ${typeLabel(ctx, type)}, not a list`, `${fixList}; declare the source as ${typeLabel(ctx, 'LIST')}`);
       }
     }
   }

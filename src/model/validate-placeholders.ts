@@ -55,7 +55,7 @@ function checkItem(site: Site, item: CommandItem): void {
   if ('concat' in item) return item.concat.forEach((x) => checkItem(site, x));
   const c = site.component;
   if (c && !(item.ifPresent.input in c.inputs.parameters) && !(item.ifPresent.input in c.inputs.artifacts)) {
-    report(site.ctx, 'UNKNOWN_PLACEHOLDER', site.path, site.task, `IfPresent names input "${item.ifPresent.input}", which ${c.name} does not declare`,
+    report(site.ctx, { code: 'UNKNOWN_PLACEHOLDER', path: site.path, task: site.task }, `IfPresent names input "${item.ifPresent.input}", which ${c.name} does not declare`,
       suggestFix(item.ifPresent.input, [...Object.keys(c.inputs.parameters), ...Object.keys(c.inputs.artifacts)], 'input'));
   }
   item.ifPresent.then.forEach((x) => checkItem(site, x));
@@ -74,17 +74,17 @@ function checkString(site: Site, s: string): void {
   const native = ctx.p.source === 'native';
   if (native) {
     for (const text of unmappedPlaceholders(s)) {
-      report(ctx, 'UNKNOWN_PLACEHOLDER', site.path, site.task, `unknown placeholder ${text}`, `use one of ${NATIVE_PLACEHOLDER_FORMS.join(', ')}`);
+      report(ctx, { code: 'UNKNOWN_PLACEHOLDER', path: site.path, task: site.task }, `unknown placeholder ${text}`, `use one of ${NATIVE_PLACEHOLDER_FORMS.join(', ')}`);
     }
   }
   for (const text of listPlaceholders([s])) {
     const p = parsePlaceholder(text.slice(3, -2));
     if (!p) {
-      report(ctx, 'UNKNOWN_PLACEHOLDER', site.path, site.task, `unknown placeholder ${text}`, `use one of ${native ? NATIVE_PLACEHOLDER_FORMS.join(', ') : KFP_FORMS}`);
+      report(ctx, { code: 'UNKNOWN_PLACEHOLDER', path: site.path, task: site.task }, `unknown placeholder ${text}`, `use one of ${native ? NATIVE_PLACEHOLDER_FORMS.join(', ') : KFP_FORMS}`);
       continue;
     }
     const problem = nameProblem(site, p);
-    if (problem) report(ctx, 'UNKNOWN_PLACEHOLDER', site.path, site.task, `placeholder ${shown(ctx, p, text)} ${problem.message}`, problem.fix);
+    if (problem) report(ctx, { code: 'UNKNOWN_PLACEHOLDER', path: site.path, task: site.task }, `placeholder ${shown(ctx, p, text)} ${problem.message}`, problem.fix);
   }
 }
 

@@ -53,8 +53,7 @@ function checkDefaults(ctx: Ctx, c: Component, path: string): void {
     const problem = valueProblem(def.default, def.type, def.literals, (t) => typeLabel(ctx, t));
     if (!problem) continue;
     const where = `${child(child(child(path, 'inputDefinitions'), 'parameters'), name)}.defaultValue`;
-    report(ctx, 'INVALID_DEFAULT', where, undefined, `default of parameter "${name}" of ${ownerLabel(c)} ${problem}`,
-      `change the default to ${typeLabel(ctx, def.type)} or change the parameter's type`);
+    report(ctx, { code: 'INVALID_DEFAULT', path: where }, `default of parameter "${name}" of ${ownerLabel(c)} ${problem}`, `change the default to ${typeLabel(ctx, def.type)} or change the parameter's type`);
   }
 }
 
@@ -68,7 +67,7 @@ function checkBindings(ctx: Ctx, scope: DagScope, task: Task, component: Compone
     const path = child(child(child(tp, 'inputs'), 'parameters'), k);
     if (b.kind === 'constant') {
       const problem = valueProblem(b.value, def.type, def.literals, label);
-      if (problem) report(ctx, 'TYPE_MISMATCH', path, task.name, `input "${k}" of task "${task.name}" ${problem}`, `pass ${label(def.type)} here, or change the input's type`);
+      if (problem) report(ctx, { code: 'TYPE_MISMATCH', path: path, task: task.name }, `input "${k}" of task "${task.name}" ${problem}`, `pass ${label(def.type)} here, or change the input's type`);
       continue;
     }
     if (b.kind === 'finalStatus' || ('selector' in b && b.selector)) continue; // selectors pick inside a value: type unknown
@@ -84,8 +83,7 @@ function checkBindings(ctx: Ctx, scope: DagScope, task: Task, component: Compone
       source = `output "${b.output}" of task "${b.task}"`;
     }
     if (from && !parameterTypesCompatible(from.type, def.type)) {
-      report(ctx, 'TYPE_MISMATCH', path, task.name, `input "${k}" of task "${task.name}" is ${label(def.type)} but ${source} is ${label(from.type)}`,
-        `make the types agree: declare "${k}" as ${label(from.type)} or make the source produce ${label(def.type)}`);
+      report(ctx, { code: 'TYPE_MISMATCH', path: path, task: task.name }, `input "${k}" of task "${task.name}" is ${label(def.type)} but ${source} is ${label(from.type)}`, `make the types agree: declare "${k}" as ${label(from.type)} or make the source produce ${label(def.type)}`);
     }
   }
   checkArtifactBindings(ctx, scope, task, component, loopItems);
@@ -108,9 +106,7 @@ function checkArtifactBindings(ctx: Ctx, scope: DagScope, task: Task, component:
       source = `output artifact "${b.output}" of task "${b.task}"`;
     }
     if (from && !artifactTypesCompatible(from, def.type)) {
-      report(ctx, 'TYPE_MISMATCH', child(child(child(tp, 'inputs'), 'artifacts'), k), task.name,
-        `artifact "${k}" of task "${task.name}" expects ${def.type.schemaTitle} but ${source} is ${from.schemaTitle}`,
-        `make the artifact types agree (or declare the input as ${ANY_ARTIFACT}, which accepts any artifact)`);
+      report(ctx, { code: 'TYPE_MISMATCH', path: child(child(child(tp, 'inputs'), 'artifacts'), k), task: task.name }, `artifact "${k}" of task "${task.name}" expects ${def.type.schemaTitle} but ${source} is ${from.schemaTitle}`, `make the artifact types agree (or declare the input as ${ANY_ARTIFACT}, which accepts any artifact)`);
     }
   }
 }
@@ -120,15 +116,11 @@ function checkRequired(ctx: Ctx, scope: DagScope, task: Task, component: Compone
   const native = ctx.p.source === 'native';
   for (const [name, def] of Object.entries(component.inputs.parameters)) {
     if (def.optional || def.default !== undefined || name in task.inputs.parameters || task.loop?.itemInput === name || def.type === 'TASK_CONFIG') continue;
-    report(ctx, 'MISSING_ARGUMENT', child(child(child(tp, 'inputs'), 'parameters'), name), task.name,
-      `task "${task.name}" does not set required input "${name}" (${typeLabel(ctx, def.type)})`,
-      native ? `give "${name}" a value or from (params.NAME or tasks.TASK.outputs.parameters.NAME), or a default`
+    report(ctx, { code: 'MISSING_ARGUMENT', path: child(child(child(tp, 'inputs'), 'parameters'), name), task: task.name }, `task "${task.name}" does not set required input "${name}" (${typeLabel(ctx, def.type)})`, native ? `give "${name}" a value or from (params.NAME or tasks.TASK.outputs.parameters.NAME), or a default`
         : `bind inputs.parameters.${name} on the task, or give the component input a default`);
   }
   for (const [name, def] of Object.entries(component.inputs.artifacts)) {
     if (def.optional || name in task.inputs.artifacts || task.loop?.itemInput === name) continue;
-    report(ctx, 'MISSING_ARGUMENT', child(child(child(tp, 'inputs'), 'artifacts'), name), task.name,
-      `task "${task.name}" does not set required input artifact "${name}" (${def.type.schemaTitle})`,
-      native ? `give "${name}" a from: tasks.TASK.outputs.artifacts.NAME, or mark it optional: true` : `bind inputs.artifacts.${name} on the task, or mark the component input optional`);
+    report(ctx, { code: 'MISSING_ARGUMENT', path: child(child(child(tp, 'inputs'), 'artifacts'), name), task: task.name }, `task "${task.name}" does not set required input artifact "${name}" (${def.type.schemaTitle})`, native ? `give "${name}" a from: tasks.TASK.outputs.artifacts.NAME, or mark it optional: true` : `bind inputs.artifacts.${name} on the task, or mark the component input optional`);
   }
 }
