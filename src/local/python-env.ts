@@ -24,6 +24,9 @@ import type { Logger } from 'pino';
 /** The kfp SDK installed into every env (and used to compile `.py` pipelines). */
 export const KFP_SDK_VERSION = '2.17.3';
 
+/** Added to the compile env when a pipeline file imports kfp.kubernetes (released in lockstep with kfp). */
+export const KFP_KUBERNETES_PACKAGE = `kfp-kubernetes==${KFP_SDK_VERSION}`;
+
 /** Bumped when the layout or build steps of a cached venv change (part of the key). */
 const ENV_FORMAT = 'pipewright-venv-1';
 const MARKER_FILE = 'pipewright-env.json';
@@ -618,7 +621,21 @@ except BaseException as e:
 export async function compileKfpPipeline(pyFile: string, opts: CompileKfpPipelineOptions): Promise<string> {
   const file = path.resolve(pyFile);
   if (!(await exists(file))) throw new PythonEnvError(`cannot compile ${pyFile}: no such file`);
-  const env = await ensurePythonEnv(opts.packages ?? [], opts);
+  const packages = opts.packages ?? [];
+  try {
+    return await compileIn(pyFile, file, packages, opts);
+  } catch (e) {
+    // Pipelines using kfp-kubernetes (secrets, PVCs, node selectors) need it at compile time:
+    // retry once in an env that has it rather than making every user pass it.
+    const wantsK8s = e instanceof PythonEnvError && /No module named 'kfp\.kubernetes'|cannot import name 'kubernetes' from 'kfp'/.test(e.message);
+    if (!wantsK8s || packages.some((p) => requirementName(p) === 'kfp-kubernetes')) throw e;
+    opts.logger.info({ file: pyFile }, `the pipeline imports kfp.kubernetes; compiling with ${KFP_KUBERNETES_PACKAGE}`);
+    return compileIn(pyFile, file, [...packages, KFP_KUBERNETES_PACKAGE], opts);
+  }
+}
+
+async function compileIn(pyFile: string, file: string, packages: string[], opts: CompileKfpPipelineOptions): Promise<string> {
+  const env = await ensurePythonEnv(packages, opts);
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'pipewright-compile-'));
   try {
     const out = path.join(scratch, 'pipeline.yaml');

@@ -125,6 +125,15 @@ describe('compileKfpPipeline', () => {
       expect((err as Error).message).not.toMatch(/Traceback/);
     });
 
+    test('a file importing kfp.kubernetes compiles (kfp-kubernetes added), with its platform spec', async () => {
+      const file = path.join(dir, 'k8s.py');
+      await fs.writeFile(file, header + 'from kfp import kubernetes\n\n@dsl.pipeline\ndef p():\n    t = hello(name="x")\n    kubernetes.use_secret_as_env(t, secret_name="s", secret_key_to_env={"k": "K"})\n');
+      const text = await compileKfpPipeline(file, { logger });
+      const docs = text.split(/^---$/m);
+      expect(docs).toHaveLength(2);
+      expect(docs[1]).toContain('secretAsEnv');
+    });
+
     test('--pipeline-func picks one of several', async () => {
       const file = path.join(dir, 'pick.py');
       await fs.writeFile(file, header + '@dsl.pipeline(name="first")\ndef a():\n    hello(name="a")\n\n@dsl.pipeline(name="second")\ndef b():\n    hello(name="b")\n');
