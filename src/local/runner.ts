@@ -66,10 +66,15 @@ interface InFlight {
   controller: AbortController;
 }
 
-export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promise<LocalRunResult> {
-  const plan = opts.plan ?? defaultPlan;
-  const emit = (e: RunEvent): void => opts.onEvent?.(e);
-  const parallelism = opts.parallelism && opts.parallelism > 0 ? opts.parallelism : Math.max(1, os.availableParallelism());
+interface RunSetup {
+  run: RunContext;
+  runDir: string;
+  artifactRoot: string;
+  parallelism: number;
+  logger: Logger;
+}
+
+async function setUp(pipeline: Pipeline, opts: RunLocalOptions): Promise<RunSetup> {
   const created = new Date();
   const runName = checkSegment(opts.runName ?? defaultRunName(pipeline, created), 'run name');
   const artifactRoot = path.resolve(opts.artifactRoot ?? defaultArtifactRoot());
@@ -83,7 +88,22 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
   };
   const runDir = path.join(artifactRoot, LOCAL_NAMESPACE, runName);
   await mkdir(runDir, { recursive: true });
-  const logger = opts.logger.child({ run: runName });
+  const parallelism = opts.parallelism && opts.parallelism > 0 ? opts.parallelism : Math.max(1, os.availableParallelism());
+  return { run, runDir, artifactRoot, parallelism, logger: opts.logger.child({ run: runName }) };
+}
+
+function finishedEvent(req: LaunchRequest, fact: ExecutionFact): RunEvent {
+  const duration = fact.startedAt && fact.finishedAt ? (Date.parse(fact.finishedAt) - Date.parse(fact.startedAt)) / 1000 : 0;
+  const e: RunEvent = { type: 'task-finished', nodeId: req.nodeId, displayName: req.displayName, attempt: req.attempt, phase: fact.phase, durationSeconds: duration };
+  if (fact.message) e.message = fact.message;
+  return e;
+}
+
+export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promise<LocalRunResult> {
+  const plan = opts.plan ?? defaultPlan;
+  const emit = (e: RunEvent): void => opts.onEvent?.(e);
+  const { run, runDir, artifactRoot, parallelism, logger } = await setUp(pipeline, opts);
+  const runName = run.name;
   const pythonEnv =
     opts.pythonEnv ??
     ((packages: string[], onProgress: (line: string) => void) =>
@@ -132,10 +152,7 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
       }
       facts[req.nodeId] = fact;
       inflight.delete(req.nodeId);
-      const duration = fact.startedAt && fact.finishedAt ? (Date.parse(fact.finishedAt) - Date.parse(fact.startedAt)) / 1000 : 0;
-      const finished: RunEvent = { type: 'task-finished', nodeId: req.nodeId, displayName: req.displayName, attempt: req.attempt, phase: fact.phase, durationSeconds: duration };
-      if (fact.message) finished.message = fact.message;
-      emit(finished);
+      emit(finishedEvent(req, fact));
       poke();
     });
   };
