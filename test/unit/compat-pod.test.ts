@@ -67,6 +67,10 @@ describe('compat kubernetes_platform.py: kfp-kubernetes settings on the task pod
     ]);
   });
 
+  it('passes a field path as env', () => {
+    expect(c.env).toEqual(expect.arrayContaining([{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }]));
+  });
+
   it('sets image pull secrets and policy, pod labels and annotations', () => {
     expect(pod.spec!.imagePullSecrets).toEqual([{ name: 'compat-registry' }]);
     expect(c.imagePullPolicy).toBe('IfNotPresent');

@@ -1,6 +1,6 @@
 """kfp-kubernetes platform settings on one task: secrets and config maps as env and as volumes, a PVC,
 node selector, toleration, node affinity, image pull secrets, pod labels and annotations, an empty dir,
-image pull policy, and an active deadline. Locally the task runs as usual (the settings shape the
+image pull policy, a field path as env, and an active deadline. Locally the task runs as usual (the settings shape the
 cluster pod; test/unit asserts the pod buildTaskPod makes from this IR)."""
 from kfp import dsl, kubernetes
 
@@ -28,4 +28,5 @@ def kubernetes_platform(pvc_name: str = "compat-pvc", x: int = 1):
     kubernetes.add_pod_annotation(t, "compat/annotation", "noted")
     kubernetes.empty_dir_mount(t, volume_name="scratch", mount_path="/scratch", medium="Memory", size_limit="64Mi")
     kubernetes.set_image_pull_policy(t, "IfNotPresent")
+    kubernetes.use_field_path_as_env(t, env_name="POD_NAME", field_path="metadata.name")
     kubernetes.set_timeout(t, 120)

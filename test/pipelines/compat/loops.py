@@ -1,5 +1,6 @@
 """dsl.ParallelFor over a literal list (parallelism=1), a pipeline parameter (parallelism=2), an upstream
-task's output and a literal list of dicts (item fields), each fanned in with dsl.Collected."""
+task's output and a literal list of dicts (item fields), each fanned in with dsl.Collected; nested loops
+with a fan-in inside the outer loop and one after it."""
 from typing import List
 
 from kfp import dsl
@@ -56,3 +57,9 @@ def loops(words: List[str] = ["ab", "cd", "ef"], n: int = 3):
     with dsl.ParallelFor([{"a": 1, "b": 2}, {"a": 30, "b": 40}]) as pair:
         summed = add(a=pair.a, b=pair.b)
     total(values=dsl.Collected(summed.output))
+
+    with dsl.ParallelFor([1, 2]) as outer:
+        with dsl.ParallelFor([10, 20]) as inner:
+            nested_sum = add(a=outer, b=inner)
+        inner_total = total(values=dsl.Collected(nested_sum.output))
+    total(values=dsl.Collected(inner_total.output))
