@@ -15,6 +15,11 @@ export default {
     // The local runner against the real kfp SDK and executor (Python venvs under ~/.cache/pipewright).
     { ...common, displayName: 'local', testMatch: ['<rootDir>/test/integration/local/**/*.test.ts'] },
     // Everything that needs the real kube-apiserver, node agent and S3 server (test/cluster).
-    { ...common, displayName: 'cluster', testMatch: ['<rootDir>/test/integration/cluster/**/*.test.ts'] },
+    // One cluster for the whole run (globalSetup/globalTeardown); each test file makes its own namespace.
+    {
+      ...common, displayName: 'cluster', testMatch: ['<rootDir>/test/integration/cluster/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/cluster/jest/global-setup.js',
+      globalTeardown: '<rootDir>/test/cluster/jest/global-teardown.js',
+    },
   ],
 };

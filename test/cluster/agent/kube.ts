@@ -36,7 +36,9 @@ export class Kube {
   async req<T>(method: string, path: string, body?: unknown, contentType = 'application/json',
     allow404 = false): Promise<T | undefined> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const headers: Record<string, string> = payload === undefined ? {} : { 'content-type': contentType };
+    // An explicit length: Node does not chunk DELETE bodies, and an unframed body would poison the kept-alive socket.
+    const headers: Record<string, string> = payload === undefined ? {}
+      : { 'content-type': contentType, 'content-length': String(Buffer.byteLength(payload)) };
     return new Promise<T | undefined>((resolve, reject) => {
       const r = request(this.options(method, path, headers, 30_000), (res) => {
         const chunks: Buffer[] = [];
