@@ -40,7 +40,7 @@ export function createProgress(opts: ProgressOptions): ProgressReporter {
     if (running.size === 0) return;
     const t = now();
     const parts = [...running.values()].map((r) => `${r.name} ${fmtSeconds((t - r.since) / 1000)}`);
-    const width = (opts.out.columns ?? 100) - 1;
+    const width = (opts.out.columns || 100) - 1;
     let line = `… ${finished} done, running: ${parts.join(', ')}`;
     if (line.length > width) line = `${line.slice(0, width - 1)}…`;
     status = line;

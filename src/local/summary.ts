@@ -89,7 +89,7 @@ export function formatSummary(result: LocalRunResult, finishedAt: Date = new Dat
     const time = t.durationSeconds !== undefined ? `${t.durationSeconds.toFixed(1)}s` : '';
     const retries = (t.attempts ?? 1) > 1 ? ` (${t.attempts} attempts)` : '';
     const msg = n.phase !== 'Succeeded' && t.message ? t.message.split('\n') : [];
-    lines.push(`${MARK[n.phase] ?? ' '} ${name} ${n.phase.padEnd(9)} ${time.padStart(7)}${retries}${msg[0] ? `  ${msg[0]}` : ''}`);
+    lines.push(`${MARK[n.phase] ?? ' '} ${name} ${n.phase.padEnd(9)} ${time.padStart(7)}${retries}${msg[0] ? `  ${msg[0]}` : ''}`.trimEnd());
     const pad = `${indent}    `;
     // The stderr tail of a failure, where the cause usually is.
     for (const l of msg.slice(1).slice(-10)) lines.push(`${pad}| ${l}`);
