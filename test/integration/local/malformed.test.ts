@@ -49,7 +49,7 @@ interface Outcome {
 
 function cli(args: string[]): Promise<Outcome> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/pipewright.js', ...args], { cwd: repo, timeout: 120_000, env: { ...process.env, PIPEWRIGHT_DEBUG: '' } }, (err, stdout, stderr) => {
+    execFile(process.execPath, ['bin/pipewright.js', ...args], { cwd: repo, timeout: 300_000, env: { ...process.env, PIPEWRIGHT_DEBUG: '' } }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -94,7 +94,8 @@ describe('malformed pipelines', () => {
       expect(lines.filter((l) => /^\s+at /.test(l))).toEqual([]);
       const prefix = `test/malformed/${file}: `;
       const expected = CASES[file] ?? [];
-      expect({ code: r.code, lines: lines.length }).toEqual({ code: 2, lines: expected.length });
+      // stderr in the comparison so a failure shows what the CLI printed.
+      expect({ code: r.code, lines: lines.length, stderr: r.stderr }).toEqual({ code: 2, lines: expected.length, stderr: expect.any(String) });
       lines.forEach((line, i) => {
         expect(line.startsWith(prefix)).toBe(true);
         expect(line.slice(prefix.length)).toMatch(expected[i]!);
