@@ -40,6 +40,8 @@ class Planner {
   private wakeAt: number | undefined;
   private budget: number;
   private readonly startedPrefixes = new Set<string>();
+  /** LaunchRequest.platformParameters per executable node, computed where the DAG scope is known. */
+  private readonly platformParams = new Map<string, Record<string, JsonValue> | undefined>();
   private readonly now: number;
 
   constructor(private readonly input: PlanInput) {
@@ -206,7 +208,8 @@ class Planner {
       case 'importer':
         return this.evalImporter(shown, comp, inputs);
       case 'container':
-        return this.evalExecutable(shown, task, comp, inputs, hold, this.platformParameters(comp, scope, sibling));
+        this.platformParams.set(id, this.platformParameters(comp, scope, sibling));
+        return this.evalExecutable(shown, task, comp, inputs, hold);
       case 'loop':
         return this.evalLoop(shown, task, comp, inputs, hold);
       default: {
@@ -281,11 +284,11 @@ class Planner {
     return Object.keys(out).length ? out : undefined;
   }
 
-  private evalExecutable(base: Omit<NodeView, 'kind' | 'phase'>, task: Task, comp: Component, inputs: ResolvedInputs, hold: boolean, platformParameters?: Record<string, JsonValue>): Eval {
+  private evalExecutable(base: Omit<NodeView, 'kind' | 'phase'>, task: Task, comp: Component, inputs: ResolvedInputs, hold: boolean): Eval {
     const fact: ExecutionFact | undefined = this.input.facts[base.id];
     const view: NodeView = { ...base, kind: 'container', phase: 'Pending' };
     if (!fact) {
-      if (!hold) this.tryLaunch(view, task, comp, inputs, 1, platformParameters);
+      if (!hold) this.tryLaunch(view, task, comp, inputs, 1);
       return this.record(view, this.launch.some((l) => l.nodeId === base.id));
     }
     Object.assign(view, stripUndefined({ attempt: fact.attempt, startedAt: fact.startedAt, finishedAt: fact.finishedAt, message: fact.message }));
@@ -305,7 +308,7 @@ class Planner {
       const delay = Math.min(retry.backoffSeconds * retry.backoffFactor ** (fact.attempt - 1), retry.maxBackoffSeconds);
       const due = Date.parse(fact.finishedAt ?? this.input.now) + delay * 1000;
       view.message = `attempt ${fact.attempt} ${fact.phase === 'Error' ? 'errored' : 'failed'} (${fact.message ?? 'no message'}); retrying`;
-      if (due <= this.now && !hold) this.tryLaunch(view, task, comp, inputs, fact.attempt + 1, platformParameters);
+      if (due <= this.now && !hold) this.tryLaunch(view, task, comp, inputs, fact.attempt + 1);
       else this.wakeAt = Math.min(this.wakeAt ?? Infinity, due);
       return this.record(view, true);
     }
@@ -313,7 +316,7 @@ class Planner {
     return this.record(view, true);
   }
 
-  private tryLaunch(view: NodeView, task: Task, comp: Component, inputs: ResolvedInputs, attempt: number, platformParameters?: Record<string, JsonValue>): void {
+  private tryLaunch(view: NodeView, task: Task, comp: Component, inputs: ResolvedInputs, attempt: number): void {
     if (this.budget <= 0 || comp.implementation.kind !== 'executor') return;
     this.budget--;
     const { run } = this.input;
@@ -333,6 +336,7 @@ class Planner {
       taskRoot: taskRootUri(run, view.id),
     };
     if (task.timeoutSeconds) req.timeoutSeconds = task.timeoutSeconds;
+    const platformParameters = this.platformParams.get(view.id);
     if (platformParameters) req.platformParameters = platformParameters;
     if (task.caching.enabled && this.input.enableCaching !== false) {
       req.cacheFingerprint = cacheFingerprint(this.input.pipeline, comp, task, inputs, run.namespace);
