@@ -100,4 +100,9 @@ for c in kube-apiserver kube-controller-manager kube-scheduler; do
     timed "$c $K8S_VERSION" build_k8s "$c"
   fi
 done
+# kubectl comes with the machine; where it does not, the same Kubernetes version is built (tests use the real one).
+if ! command -v kubectl >/dev/null && [[ ! -x "$cache/bin/k8s-$K8S_VERSION/kubectl" ]]; then
+  timed "k8s wrapper module $K8S_VERSION" k8s_wrapper
+  GOFLAGS="$GOFLAGS -mod=mod" timed "kubectl $K8S_VERSION" build_k8s kubectl
+fi
 log "all binaries ready under $cache/bin ($((SECONDS - t_all))s)"

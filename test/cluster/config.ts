@@ -24,6 +24,8 @@ export interface ClusterConfig {
 /** Written by `up` to <dir>/state.json; tests and `down` read it. */
 export interface ClusterState {
   kubeconfig: string;
+  /** The kubectl to use: the machine's, else the one build.sh made. */
+  kubectl: string;
   apiserverUrl: string;
   s3: { endpoint: string; host: string; port: number; accessKey: string; secretKey: string };
   pids: Record<string, number>;

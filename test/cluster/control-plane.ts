@@ -107,6 +107,11 @@ export function commands(cfg: ClusterConfig, certs: Certs): Record<string, Comma
   };
 }
 
+function findKubectl(cfg: ClusterConfig): string {
+  for (const d of (process.env.PATH ?? '').split(':')) if (d && existsSync(join(d, 'kubectl'))) return join(d, 'kubectl');
+  return join(cfg.binDir.k8s, 'kubectl');
+}
+
 export function readState(dir: string): ClusterState | undefined {
   const f = stateFile(dir);
   return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as ClusterState) : undefined;
@@ -159,7 +164,7 @@ export async function up(cfg: ClusterConfig, opts: UpOptions = {}): Promise<Clus
   const agent = cmds['node-agent']!;
   agent.env = { ...agent.env, ...opts.agentEnv };
   const state: ClusterState = {
-    kubeconfig: join(cfg.dir, 'admin.kubeconfig'), apiserverUrl: server, dir: cfg.dir, nodeName: cfg.nodeName,
+    kubeconfig: join(cfg.dir, 'admin.kubeconfig'), apiserverUrl: server, kubectl: findKubectl(cfg), dir: cfg.dir, nodeName: cfg.nodeName,
     s3: {
       endpoint: `http://127.0.0.1:${cfg.ports.s3}`, host: '127.0.0.1', port: cfg.ports.s3,
       accessKey: cfg.s3.accessKey, secretKey: cfg.s3.secretKey,

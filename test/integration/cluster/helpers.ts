@@ -20,7 +20,8 @@ export interface Run { code: number; stdout: string; stderr: string }
 /** The real kubectl against the test cluster. */
 export function kubectl(args: string[], input?: string, timeoutMs = 60_000): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: clusterState().kubeconfig },
+    const s = clusterState();
+    const child = execFile(s.kubectl ?? 'kubectl', args, { env: { ...process.env, KUBECONFIG: s.kubeconfig },
       timeout: timeoutMs, maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });

@@ -1,0 +1,75 @@
+// Pure parts of the test cluster's node agent: $(VAR) expansion, field paths, image rules, simulate settings,
+// kubelet-style status and the sandbox layout.
+import { describe, expect, it } from '@jest/globals';
+import type { V1Pod } from '@kubernetes/client-node';
+import { expand, fieldPath } from '../../cluster/agent/env.js';
+import { loadImageMap } from '../../cluster/agent/image-map.js';
+import { simulationFor } from '../../cluster/agent/agent.js';
+import { podStatus, terminated, waiting } from '../../cluster/agent/status.js';
+import { bwrapArgs } from '../../cluster/agent/sandbox.js';
+
+const pod: V1Pod = {
+  metadata: { name: 'p', namespace: 'ns', uid: 'u1', labels: { b: '2', a: '1' }, annotations: { note: 'x' } },
+  spec: { nodeName: 'n', containers: [{ name: 'c' }] },
+};
+
+describe('env', () => {
+  it('expands $(VAR), keeps unknown references and unescapes $$', () => {
+    expect(expand('$(A)-$(B)-$$(A)-$(C', { A: 'x', B: 'y' })).toBe('x-y-$(A)-$(C');
+  });
+  it('resolves field paths as the downward API does', () => {
+    expect(fieldPath(pod, 'metadata.name')).toBe('p');
+    expect(fieldPath(pod, "metadata.labels['b']")).toBe('2');
+    expect(fieldPath(pod, 'metadata.labels')).toBe('a="1"\nb="2"');
+    expect(() => fieldPath(pod, 'spec.nope')).toThrow(/unsupported/);
+  });
+});
+
+describe('image map', () => {
+  it('tries custom rules first, then the defaults, by glob', () => {
+    const map = loadImageMap('[{"pattern":"ghcr.io/acme/*","pathPrepend":["/opt/acme"]}]',
+      [{ pattern: 'python:*', pathPrepend: ['/py'] }, { pattern: '*' }]);
+    expect(map('ghcr.io/acme/tool:1').pathPrepend).toEqual(['/opt/acme']);
+    expect(map('python:3.11').pathPrepend).toEqual(['/py']);
+    expect(map('busybox').pattern).toBe('*');
+  });
+});
+
+describe('simulate mode', () => {
+  const o = { nodeName: 'n', simulateAll: false, simulateDefaults: { delayMs: 1000, exitCode: 0 }, relistMs: 1, events: false, caPem: '' };
+  it('applies to labelled or annotated pods with their own delay and exit code', () => {
+    expect(simulationFor(pod, o)).toBeUndefined();
+    const sim = { ...pod, metadata: { ...pod.metadata, labels: { 'pipewright.io/simulate': 'true' },
+      annotations: { 'pipewright.io/simulate-exit-code': '3' } } };
+    expect(simulationFor(sim, o)).toEqual({ delayMs: 1000, exitCode: 3 });
+    expect(simulationFor(pod, { ...o, simulateAll: true })).toEqual({ delayMs: 1000, exitCode: 0 });
+  });
+});
+
+describe('pod status', () => {
+  const t = new Date('2026-01-01T00:00:00Z');
+  const rec = (state: object) => ({ name: 'c', image: 'i', init: false, sidecar: false, restartCount: 0, state, lastState: {}, started: false });
+  it('reports a completed pod as a kubelet does', () => {
+    const s = podStatus({ phase: 'Succeeded', startTime: t, initialized: true, readyToStart: true,
+      containers: [rec(terminated(0, t, t, 'id'))] }, undefined);
+    const ready = s.conditions!.find((c) => c.type === 'Ready')!;
+    expect(ready).toMatchObject({ status: 'False', reason: 'PodCompleted', message: null });
+    expect(s.containerStatuses![0]!.state!.terminated).toMatchObject({ exitCode: 0, reason: 'Completed', startedAt: '2026-01-01T00:00:00Z' });
+  });
+  it('names unready containers while running', () => {
+    const s = podStatus({ phase: 'Pending', startTime: t, initialized: true, readyToStart: true,
+      containers: [rec(waiting('ContainerCreating'))] }, undefined);
+    expect(s.conditions!.find((c) => c.type === 'ContainersReady')).toMatchObject({
+      status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [c]' });
+  });
+});
+
+describe('sandbox', () => {
+  it('binds the host read-only and builds missing mount points inside the sandbox only', () => {
+    const args = bwrapArgs([{ host: '/tmp/x', path: '/no-such-top/dir', readOnly: false }], undefined).join(' ');
+    expect(args).toContain('--ro-bind /usr /usr');
+    expect(args).toContain('--bind /tmp/x /no-such-top/dir');
+    expect(args).toContain('--tmpfs /tmp');
+    expect(args).not.toContain('--bind / ');
+  });
+});
