@@ -1,0 +1,59 @@
+// The KFP-compatibility pipelines (test/pipelines/compat, compiled by the real kfp SDK with kfp-kubernetes)
+// through the local runner and the real kfp executor; expectations in test/pipelines/compat/expectations.json.
+// Cases run in file order: a case with `rerunOf` reuses that case's artifact root (and so its cache index).
+import { describe, expect, it } from '@jest/globals';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { parseKfpIr } from '../../../src/model/kfp-ir.js';
+import type { JsonValue } from '../../../src/model/types.js';
+import { runLocal, type LocalRunResult } from '../../../src/local/runner.js';
+import { summarize } from '../../../src/local/summary.js';
+import { checkCompatRun, loadCompatCases, type CompatCase, type CompatRunOutput } from '../../pipelines/compat/expectations.js';
+import { quietLogger, repo } from './helpers.js';
+
+const cases = await loadCompatCases();
+const roots = new Map<string, string>();
+const summaries = new Map<string, CompatRunOutput>();
+
+/** The --output json summary plus what the compat checks read from the engine's nodes. */
+function compatSummary(result: LocalRunResult): CompatRunOutput {
+  const s = summarize(result) as unknown as CompatRunOutput;
+  for (const n of Object.values(result.nodes)) {
+    const t = s.tasks[n.id];
+    if (!t) continue;
+    t.displayName = n.displayName;
+    if (n.startedAt) t.startedAt = n.startedAt;
+    if (n.finishedAt) t.finishedAt = n.finishedAt;
+  }
+  return s;
+}
+
+async function runCase(c: CompatCase): Promise<{ result: LocalRunResult; summary: CompatRunOutput }> {
+  const root = c.rerunOf ? roots.get(c.rerunOf) : await mkdtemp(path.join(os.tmpdir(), 'pipewright-compat-'));
+  if (!root) throw new Error(`${c.name}: rerunOf ${c.rerunOf} has not run (cases run in file order)`);
+  roots.set(c.name, root);
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'pipewright-compat-files-'));
+  const args: Record<string, JsonValue> = { ...(c.args ?? {}) };
+  for (const [arg, contents] of Object.entries(c.tempFiles ?? {})) {
+    const file = path.join(scratch, `${arg}.txt`);
+    await writeFile(file, contents);
+    args[arg] = file;
+  }
+  for (const arg of c.tempPaths ?? []) args[arg] = path.join(scratch, arg);
+  const file = path.join(repo, c.ir);
+  const pipeline = parseKfpIr(await readFile(file, 'utf8'), file);
+  const result = await runLocal(pipeline, { arguments: args, artifactRoot: root, logger: quietLogger, enableCaching: c.noCache !== true });
+  return { result, summary: compatSummary(result) };
+}
+
+describe('KFP compatibility pipelines through the local runner', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const { result, summary } = await runCase(c);
+    summaries.set(c.name, summary);
+    const problems = await checkCompatRun(c, summary, summaries);
+    expect(problems).toEqual([]);
+    if (c.phase === 'Failed') expect(result.message).toBeTruthy();
+  }, 600_000);
+});
