@@ -6,7 +6,8 @@
  * on this machine, in one invocation, and prints both wall-clock times and their ratio.
  *
  * What is measured: wall time of each whole process (interpreter/runtime start, pipeline load,
- * all four tasks, artifact writes), after a warm-up that is not timed: the Python env with
+ * all four tasks, artifact writes; pipewright with --no-cache, kfp.local without caching, its
+ * default), after a warm-up that is not timed: the Python env with
  * pandas + scikit-learn + kfp (pipewright's cached venv for those components) is built if
  * missing, and both runners use that same venv (kfp.local gets the `docker` module, which it
  * imports even for the SubprocessRunner, from a --target dir on PYTHONPATH). kfp.local still runs
@@ -104,7 +105,7 @@ async function main(argv: string[]): Promise<number> {
   const pw: number[] = [];
   const kl: number[] = [];
   for (let i = 1; i <= repeat; i++) {
-    const a = await timed(path.join(work, `pipewright-${i}.log`), process.execPath, ['bin/pipewright.js', 'run', ir, '--output', 'json', '--no-logs', '--artifact-root', path.join(work, `pw-${i}`)], process.env);
+    const a = await timed(path.join(work, `pipewright-${i}.log`), process.execPath, ['bin/pipewright.js', 'run', ir, '--output', 'json', '--no-cache', '--artifact-root', path.join(work, `pw-${i}`)], process.env);
     const phase = (() => {
       try {
         return (JSON.parse(a.stdout) as { phase?: string }).phase;
