@@ -33,7 +33,8 @@ function readFrom(file: string, offset: number): { text: string; next: number } 
 async function serve(res: ServerResponse, src: LogSource, ns: string, pod: string, c: string, previous: boolean, q: Query): Promise<void> {
   const file = src.logFile(ns, pod, c, previous);
   if (file === 'no-pod' || file === undefined) {
-    res.writeHead(404, { 'content-type': 'text/plain' });
+    // The kubelet answers a missing previous container with 400, which kubectl shows as BadRequest.
+    res.writeHead(file === 'no-pod' ? 404 : 400, { 'content-type': 'text/plain' });
     res.end(file === 'no-pod' ? `pod ${ns}/${pod} not found on this node` : `previous terminated container "${c}" in pod "${pod}" not found`);
     return;
   }

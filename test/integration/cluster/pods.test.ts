@@ -31,6 +31,11 @@ describe('pods on the node agent', () => {
     expect(p.status?.phase).toBe('Succeeded');
     expect((await kubectlOk(['logs', '-n', ns, 'share', '-c', 'writer'])).trim()).toBe('writer wrote the file');
     expect((await kubectlOk(['logs', '-n', ns, 'share', '-c', 'reader'])).trim()).toBe('reader got: shared-bytes-42');
+    expect((await kubectlOk(['logs', '-n', ns, 'share', '-c', 'reader', '--tail=1', '--timestamps'])).trim())
+      .toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z reader got: shared-bytes-42$/);
+    const previous = await kubectl(['logs', '-n', ns, 'share', '-c', 'writer', '--previous']);
+    expect(previous.code).not.toBe(0);
+    expect(previous.stderr).toMatch(/previous terminated container "writer" in pod "share" not found/);
     const writer = p.status!.containerStatuses!.find((c) => c.name === 'writer')!;
     expect(writer.state?.terminated).toMatchObject({ exitCode: 0, reason: 'Completed', message: 'writer done' });
     expect(writer.state?.terminated?.startedAt).toBeTruthy();
