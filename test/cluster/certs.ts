@@ -58,7 +58,9 @@ export function ensureCerts(dir: string, clients: Identity[], nodeName: string):
   };
 }
 
-export function writeKubeconfig(file: string, server: string, ca: string, user: string, cert: string, key: string): void {
+export interface KubeconfigFields { server: string; ca: string; user: string; cert: string; key: string }
+
+export function writeKubeconfig(file: string, { server, ca, user, cert, key }: KubeconfigFields): void {
   writeFileSync(file, [
     'apiVersion: v1', 'kind: Config',
     'clusters:', '- name: pipewright-test', '  cluster:', `    server: ${server}`, `    certificate-authority: ${ca}`,

@@ -157,7 +157,7 @@ export async function up(cfg: ClusterConfig, opts: UpOptions = {}): Promise<Clus
   const server = `https://127.0.0.1:${cfg.ports.apiserver}`;
   for (const n of ['admin', 'controller-manager', 'scheduler', 'node']) {
     const c = certs.client(n);
-    writeKubeconfig(join(cfg.dir, `${n}.kubeconfig`), server, certs.ca, n, c.cert, c.key);
+    writeKubeconfig(join(cfg.dir, `${n}.kubeconfig`), { server, ca: certs.ca, user: n, cert: c.cert, key: c.key });
   }
   log(`certificates ready (${since()})`);
   const cmds = commands(cfg, certs);

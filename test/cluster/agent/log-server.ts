@@ -30,7 +30,9 @@ function readFrom(file: string, offset: number): { text: string; next: number } 
   return { text: buf.subarray(0, end).toString('utf8'), next: offset + end };
 }
 
-async function serve(res: ServerResponse, src: LogSource, ns: string, pod: string, c: string, previous: boolean, q: Query): Promise<void> {
+interface Target { ns: string; pod: string; c: string; previous: boolean }
+
+async function serve(res: ServerResponse, src: LogSource, { ns, pod, c, previous }: Target, q: Query): Promise<void> {
   const file = src.logFile(ns, pod, c, previous);
   if (file === 'no-pod' || file === undefined) {
     // The kubelet answers a missing previous container with 400, which kubectl shows as BadRequest.
@@ -71,7 +73,7 @@ export function startLogServer(port: number, tls: { cert: Buffer; key: Buffer; c
     const bool = (k: string): boolean => ['true', '1'].includes(url.searchParams.get(k) ?? '');
     const q: Query = { follow: bool('follow'), timestamps: bool('timestamps'), tailLines: num('tailLines'),
       limitBytes: num('limitBytes'), sinceSeconds: num('sinceSeconds') };
-    serve(res, src, decodeURIComponent(m[1]!), decodeURIComponent(m[2]!), decodeURIComponent(m[3]!), bool('previous'), q)
+    serve(res, src, { ns: decodeURIComponent(m[1]!), pod: decodeURIComponent(m[2]!), c: decodeURIComponent(m[3]!), previous: bool('previous') }, q)
       .catch(() => res.destroy());
   });
   return new Promise((resolve, reject) => {

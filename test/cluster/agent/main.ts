@@ -63,7 +63,7 @@ async function main(): Promise<void> {
   }, agent);
   const heartbeat = new NodeHeartbeat(kube, {
     name: nodeName, kubeletPort: port, kubeletVersion: readVersions(repo).k8s,
-    capacity: { cpu: env.PW_AGENT_CPU ?? '4', memory: env.PW_AGENT_MEMORY ?? '8Gi', pods: env.PW_AGENT_PODS ?? '2000',
+    capacity: { cpu: env.PW_AGENT_CPU ?? '4', memory: env.PW_AGENT_MEMORY ?? '8Gi', pods: env.PW_AGENT_PODS ?? '5000',
       'ephemeral-storage': '50Gi' },
   }, log);
   await heartbeat.register();

@@ -153,7 +153,7 @@ export class PodWorker {
     const end = new Date();
     for (const r of this.facts.containers) {
       const code = this.stopped ? 137 : r.init ? 0 : sim.exitCode;
-      r.state = terminated(code, started, end, `simulated://${this.uid}/${r.name}`);
+      r.state = terminated(code, started, end, { containerID: `simulated://${this.uid}/${r.name}` });
     }
   }
 
@@ -276,7 +276,8 @@ export class PodWorker {
     this.procs.delete(c.name);
     const finishedAt = new Date();
     const message = exit.startError ?? this.terminationMessage(c, termFile, logFile, exit.exitCode);
-    r.state = terminated(exit.exitCode, proc.startedAt, finishedAt, id, message, exit.startError ? 'StartError' : undefined);
+    r.state = terminated(exit.exitCode, proc.startedAt, finishedAt,
+      { containerID: id, message, reason: exit.startError ? 'StartError' : undefined });
     this.publish();
     return exit;
   }

@@ -68,8 +68,10 @@ export function podStatus(f: PodFacts, previous: V1PodStatus | undefined): V1Pod
 export const waiting = (reason: string, message?: string): V1ContainerState =>
   ({ waiting: message ? { reason, message } : { reason } });
 export const runningSince = (d: Date): V1ContainerState => ({ running: { startedAt: iso(d) as unknown as Date } });
-export function terminated(exitCode: number, startedAt: Date, finishedAt: Date, containerID: string | undefined,
-  message?: string, reason?: string): V1ContainerState {
+export interface TerminatedExtra { containerID?: string; message?: string; reason?: string }
+
+export function terminated(exitCode: number, startedAt: Date, finishedAt: Date,
+  { containerID, message, reason }: TerminatedExtra = {}): V1ContainerState {
   const t: Record<string, unknown> = {
     exitCode, reason: reason ?? (exitCode === 0 ? 'Completed' : 'Error'),
     startedAt: iso(startedAt), finishedAt: iso(finishedAt),

@@ -51,7 +51,7 @@ describe('pod status', () => {
   const rec = (state: object) => ({ name: 'c', image: 'i', init: false, sidecar: false, restartCount: 0, state, lastState: {}, started: false });
   it('reports a completed pod as a kubelet does', () => {
     const s = podStatus({ phase: 'Succeeded', startTime: t, initialized: true, readyToStart: true,
-      containers: [rec(terminated(0, t, t, 'id'))] }, undefined);
+      containers: [rec(terminated(0, t, t, { containerID: 'id' }))] }, undefined);
     const ready = s.conditions!.find((c) => c.type === 'Ready')!;
     expect(ready).toMatchObject({ status: 'False', reason: 'PodCompleted', message: null });
     expect(s.containerStatuses![0]!.state!.terminated).toMatchObject({ exitCode: 0, reason: 'Completed', startedAt: '2026-01-01T00:00:00Z' });
