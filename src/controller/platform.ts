@@ -36,6 +36,25 @@ export function resolveName(entry: JsonObject, paramField: string, legacyField: 
   return typeof legacy === 'string' ? legacy : undefined;
 }
 
+/** The value an InputParameterSpec names (constant, enclosing-DAG input, sibling output); undefined when unset. */
+export function resolveValue(spec: JsonValue | undefined, params: Params): JsonValue | undefined {
+  const p = obj(spec);
+  if (p.runtimeValue !== undefined) return obj(p.runtimeValue).constant ?? undefined;
+  let v: JsonValue | undefined;
+  if (typeof p.componentInputParameter === 'string') v = params[p.componentInputParameter];
+  const tp = obj(p.taskOutputParameter);
+  if (typeof tp.producerTask === 'string' && typeof tp.outputParameterKey === 'string') v = params[`${tp.producerTask}.${tp.outputParameterKey}`];
+  // STRUCT/LIST inputs may arrive as JSON text.
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v) as JsonValue;
+    } catch {
+      return undefined;
+    }
+  }
+  return v ?? undefined;
+}
+
 function volumeName(prefix: string, name: string, i: number): string {
   return `${prefix}-${i}-${name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-$/, '');
 }
@@ -90,7 +109,16 @@ export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObje
 
   const labels = obj(obj(cfg.nodeSelector).labels);
   if (Object.keys(labels).length) spec.nodeSelector = { ...spec.nodeSelector, ...(labels as Record<string, string>) };
-  const tolerations = list(cfg.tolerations).map((t) => {
+  // add_node_selector_json: a {label: value} struct from a parameter; takes precedence over labels.
+  const selectorJson = obj(resolveValue(obj(cfg.nodeSelector).nodeSelectorJson, params));
+  if (Object.keys(selectorJson).length) spec.nodeSelector = { ...spec.nodeSelector, ...(Object.fromEntries(Object.entries(selectorJson).map(([k, v]) => [k, String(v)])) as Record<string, string>) };
+  // add_toleration_json: one Toleration object or a list of them, from a parameter.
+  const tolerationJson = list(cfg.tolerations).flatMap((t) => {
+    if (t.tolerationJson === undefined) return [];
+    const v = resolveValue(t.tolerationJson, params);
+    return (Array.isArray(v) ? v : v ? [v] : []).map(obj) as V1Toleration[];
+  });
+  const tolerations = list(cfg.tolerations).filter((t) => t.tolerationJson === undefined).map((t) => {
     const tol: V1Toleration = {};
     if (t.key !== undefined) tol.key = String(t.key);
     if (t.operator !== undefined) tol.operator = String(t.operator);
@@ -99,7 +127,7 @@ export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObje
     if (t.tolerationSeconds !== undefined) tol.tolerationSeconds = Number(t.tolerationSeconds);
     return tol;
   });
-  if (tolerations.length) spec.tolerations = [...(spec.tolerations ?? []), ...tolerations];
+  if (tolerations.length || tolerationJson.length) spec.tolerations = [...(spec.tolerations ?? []), ...tolerations, ...tolerationJson];
   const pullSecrets = list(cfg.imagePullSecret)
     .map((e) => resolveName(e, 'secretNameParameter', 'secretName', params))
     .filter((n): n is string => !!n)
@@ -111,10 +139,20 @@ export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObje
   md.labels = { ...(obj(meta.labels) as Record<string, string>), ...md.labels };
   md.annotations = { ...(obj(meta.annotations) as Record<string, string>), ...md.annotations };
   if (cfg.activeDeadlineSeconds !== undefined) spec.activeDeadlineSeconds = Number(cfg.activeDeadlineSeconds);
-  const affinity = list(cfg.nodeAffinity);
-  if (affinity.length) {
-    const required = affinity.filter((a) => a.weight === undefined).map((a) => ({ matchExpressions: list(a.matchExpressions) as never[] }));
-    const preferred = affinity.filter((a) => a.weight !== undefined).map((a) => ({ weight: Number(a.weight), preference: { matchExpressions: list(a.matchExpressions) as never[] } }));
+  const affinity = list(cfg.nodeAffinity).filter((a) => a.nodeAffinityJson === undefined);
+  // add_node_affinity_json: a whole Kubernetes NodeAffinity from a parameter; its terms join the others.
+  const affinityJson = list(cfg.nodeAffinity)
+    .filter((a) => a.nodeAffinityJson !== undefined)
+    .map((a) => obj(resolveValue(a.nodeAffinityJson, params)));
+  if (affinity.length || affinityJson.some((a) => Object.keys(a).length)) {
+    const required = [
+      ...affinity.filter((a) => a.weight === undefined).map((a) => ({ matchExpressions: list(a.matchExpressions) as never[] })),
+      ...affinityJson.flatMap((a) => list(obj(a.requiredDuringSchedulingIgnoredDuringExecution).nodeSelectorTerms) as never[]),
+    ];
+    const preferred = [
+      ...affinity.filter((a) => a.weight !== undefined).map((a) => ({ weight: Number(a.weight), preference: { matchExpressions: list(a.matchExpressions) as never[] } })),
+      ...affinityJson.flatMap((a) => list(a.preferredDuringSchedulingIgnoredDuringExecution) as never[]),
+    ];
     spec.affinity = {
       nodeAffinity: {
         ...(required.length ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: required } } : {}),

@@ -418,11 +418,18 @@ function coerceItem(item: JsonValue, comp: Component, itemInput: string): JsonVa
   return def ? (coerceParameter(item, def.type) ?? item) : item;
 }
 
-/** dsl.Collected: a list of each iteration's value, in iteration order; artifacts flattened into one list. */
+/**
+ * dsl.Collected: a list of each iteration's value, in iteration order; artifacts flattened into one list.
+ * Iterations that produced no value (the producer sat in a branch that did not run) contribute nothing, as
+ * in KFP, rather than a null the consumer's List[int] would choke on.
+ */
 function collectIterations(comp: Component, iterations: Eval[]): NodeOutputs {
   const out = EMPTY_OUTPUTS();
   for (const name of Object.keys(comp.outputs.parameters)) {
-    out.parameters[name] = iterations.map((r) => r.outputs?.parameters[name] ?? null);
+    out.parameters[name] = iterations.flatMap((r) => {
+      const v = r.outputs?.parameters[name];
+      return v === undefined ? [] : [v];
+    });
   }
   for (const name of Object.keys(comp.outputs.artifacts)) {
     out.artifacts[name] = iterations.flatMap((r) => r.outputs?.artifacts[name] ?? []);

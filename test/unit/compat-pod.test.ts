@@ -7,11 +7,12 @@ import { buildTaskPod } from '../../src/controller/pod-spec.js';
 import { plan } from '../../src/engine/plan.js';
 import { RUN } from '../../src/engine/testing/builders.js';
 import { parseKfpIr } from '../../src/model/kfp-ir.js';
+import type { JsonValue } from '../../src/model/types.js';
 
 const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local', PIPEWRIGHT_S3_PORT: '9000' });
 const run = { ...RUN, pipelineRoot: 'minio://pipewright/v2/artifacts' };
 
-function pods(fixture: string, args: Record<string, string | number> = {}): Record<string, V1Pod> {
+function pods(fixture: string, args: Record<string, JsonValue> = {}): Record<string, V1Pod> {
   const pipeline = parseKfpIr(readFileSync(`test/fixtures/ir/compat/${fixture}.yaml`, 'utf8'));
   const out: Record<string, V1Pod> = {};
   for (const launch of plan({ pipeline, arguments: args, facts: {}, run, now: '2026-01-01T00:00:00Z' }).launch) {
@@ -31,7 +32,7 @@ describe('compat kubernetes_platform.py: kfp-kubernetes settings on the task pod
   const c = main(pod);
 
   it('parses the platform document and maps set_timeout to the task timeout', () => {
-    expect(Object.keys(pipeline.platform.executors)).toEqual(['exec-configured']);
+    expect(Object.keys(pipeline.platform.executors).sort()).toEqual(['exec-configured', 'exec-configured-2']);
     const task = (pipeline.root.implementation as { dag: { tasks: Record<string, { timeoutSeconds?: number }> } }).dag.tasks.configured!;
     expect(task.timeoutSeconds).toBe(120);
     expect(pod.spec!.activeDeadlineSeconds).toBe(120);
@@ -79,6 +80,23 @@ describe('compat kubernetes_platform.py: kfp-kubernetes settings on the task pod
   });
 });
 
+describe('compat kubernetes_platform.py: node selector, tolerations and affinity as JSON parameters', () => {
+  it('applies the pipeline parameters\' defaults', () => {
+    const spec = pods('kubernetes_platform')['configured-2']!.spec!;
+    expect(spec.nodeSelector).toEqual({ pool: 'batch' });
+    expect(spec.tolerations).toEqual([{ key: 'spot', operator: 'Exists', effect: 'NoSchedule' }]);
+    expect(spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
+      { matchExpressions: [{ key: 'arch', operator: 'In', values: ['amd64'] }] },
+    ]);
+  });
+
+  it('applies values given as run arguments, JSON text included', () => {
+    const spec = pods('kubernetes_platform', { selector: '{"pool": "gpu"}', tolerations: '[{"key": "one", "operator": "Exists"}]' })['configured-2']!.spec!;
+    expect(spec.nodeSelector).toEqual({ pool: 'gpu' });
+    expect(spec.tolerations).toEqual([{ key: 'one', operator: 'Exists' }]);
+  });
+});
+
 describe('compat task_settings.py: resources, accelerator, env and display name on the task pod', () => {
   const all = pods('task_settings');
 
@@ -88,6 +106,11 @@ describe('compat task_settings.py: resources, accelerator, env and display name 
 
   it('maps the accelerator type and limit to an extended resource limit', () => {
     expect(main(all['read-env-2']!).resources?.limits).toEqual({ 'nvidia.com/gpu': '1' });
+  });
+
+  it('resolves set_container_image from a pipeline parameter', () => {
+    expect(main(all['read-env-3']!).image).toBe('python:3.11');
+    expect(main(pods('task_settings', { image: 'registry.local/tools:1' })['read-env-3']!).image).toBe('registry.local/tools:1');
   });
 
   it('passes set_env_variable into the container env', () => {

@@ -1,5 +1,8 @@
 """dsl.If/Elif/Else on a task output with dsl.OneOf of parameters, dsl.Condition on a bool parameter,
-and dsl.If/Else on an int parameter with dsl.OneOf of artifacts."""
+dsl.If/Else on an int parameter with dsl.OneOf of artifacts, and a dsl.If inside a ParallelFor whose
+outputs are collected (only the iterations whose branch ran contribute)."""
+from typing import List
+
 from kfp import dsl
 from kfp.dsl import Artifact, Input, Output
 
@@ -28,6 +31,16 @@ def read_note(note: Input[Artifact]) -> str:
         return f.read()
 
 
+@dsl.component(base_image=IMAGE)
+def triple(x: int) -> int:
+    return 3 * x
+
+
+@dsl.component(base_image=IMAGE)
+def list_sum(values: List[int]) -> str:
+    return f"{len(values)}:{int(sum(values))}"
+
+
 @dsl.pipeline(name="compat-conditions")
 def conditions(n: int = 50, flag: bool = True):
     size = classify(n=n)
@@ -47,3 +60,8 @@ def conditions(n: int = 50, flag: bool = True):
     with dsl.Else():
         little = make_note(text="ten or less")
     read_note(note=dsl.OneOf(big.outputs["note"], little.outputs["note"]))
+
+    with dsl.ParallelFor([10, 60, 200]) as item:
+        with dsl.If(item > n):
+            t = triple(x=item)
+    list_sum(values=dsl.Collected(t.output))

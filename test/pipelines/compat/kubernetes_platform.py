@@ -1,6 +1,7 @@
 """kfp-kubernetes platform settings on one task: secrets and config maps as env and as volumes, a PVC,
 node selector, toleration, node affinity, image pull secrets, pod labels and annotations, an empty dir,
-image pull policy, a field path as env, and an active deadline. Locally the task runs as usual (the settings shape the
+image pull policy, a field path as env, and an active deadline; a second task gets node selector,
+tolerations and node affinity as JSON from pipeline parameters. Locally the task runs as usual (the settings shape the
 cluster pod; test/unit asserts the pod buildTaskPod makes from this IR)."""
 from kfp import dsl, kubernetes
 
@@ -13,7 +14,13 @@ def configured(x: int) -> int:
 
 
 @dsl.pipeline(name="compat-kubernetes-platform")
-def kubernetes_platform(pvc_name: str = "compat-pvc", x: int = 1):
+def kubernetes_platform(
+    pvc_name: str = "compat-pvc",
+    x: int = 1,
+    selector: dict = {"pool": "batch"},
+    tolerations: list = [{"key": "spot", "operator": "Exists", "effect": "NoSchedule"}],
+    affinity: dict = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "arch", "operator": "In", "values": ["amd64"]}]}]}},
+):
     t = configured(x=x)
     kubernetes.use_secret_as_env(t, secret_name="compat-secret", secret_key_to_env={"password": "SECRET_PASSWORD"})
     kubernetes.use_secret_as_volume(t, secret_name="compat-secret", mount_path="/mnt/secret")
@@ -30,3 +37,8 @@ def kubernetes_platform(pvc_name: str = "compat-pvc", x: int = 1):
     kubernetes.set_image_pull_policy(t, "IfNotPresent")
     kubernetes.use_field_path_as_env(t, env_name="POD_NAME", field_path="metadata.name")
     kubernetes.set_timeout(t, 120)
+
+    j = configured(x=2)
+    kubernetes.add_node_selector_json(j, selector)
+    kubernetes.add_toleration_json(j, tolerations)
+    kubernetes.add_node_affinity_json(j, affinity)

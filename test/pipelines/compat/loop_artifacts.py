@@ -1,6 +1,7 @@
 """Artifacts in loops: a sub-pipeline returns dsl.Collected artifacts (List[Dataset]); a task consumes the
 list; dsl.ParallelFor iterates over that list of artifacts (KFP's backend rejects artifactIterator; we
-run it); the per-iteration artifacts are collected again."""
+run it); the per-iteration artifacts are collected again. A pythonic artifact (`-> Dataset` built with
+dsl.get_uri()) is returned and read."""
 from typing import List
 
 from kfp import dsl
@@ -34,6 +35,20 @@ def concat_all(items: Input[List[Dataset]]) -> str:
     return "+".join(parts)
 
 
+@dsl.component(base_image=IMAGE)
+def pythonic(text: str) -> Dataset:
+    ds = Dataset(uri=dsl.get_uri(suffix="pythonic.txt"), metadata={"kind": "pythonic"})
+    with open(ds.path, "w") as f:
+        f.write(text)
+    return ds
+
+
+@dsl.component(base_image=IMAGE)
+def read_one(ds: Input[Dataset]) -> str:
+    with open(ds.path) as f:
+        return f"{f.read()}|{ds.metadata['kind']}|{ds.uri.endswith('pythonic.txt')}"
+
+
 @dsl.pipeline(name="produce-texts")
 def produce_texts(texts: List[str]) -> List[Dataset]:
     with dsl.ParallelFor(texts, parallelism=2) as t:
@@ -48,3 +63,5 @@ def loop_artifacts(texts: List[str] = ["x", "yy", "zzz"]):
     with dsl.ParallelFor(produced.output, parallelism=2) as ds:
         up = upper_copy(src=ds)
     concat_all(items=dsl.Collected(up.outputs["out"]))
+    p = pythonic(text="made by get_uri")
+    read_one(ds=p.output)

@@ -1,5 +1,6 @@
 """Task settings: cpu/memory requests and limits, accelerator type and limit, environment variables and
-display names. Locally the resources are ignored (they shape the cluster pod); env and names show."""
+display names, a container image from a pipeline parameter. Locally the resources and the image are
+ignored (they shape the cluster pod); env and names show."""
 from kfp import dsl
 
 IMAGE = "python:3.11"
@@ -13,7 +14,7 @@ def read_env(name: str) -> str:
 
 
 @dsl.pipeline(name="compat-task-settings")
-def task_settings(greeting: str = "hi"):
+def task_settings(greeting: str = "hi", image: str = "python:3.11"):
     t = read_env(name="COMPAT_GREETING")
     t.set_env_variable("COMPAT_GREETING", "hello from env")
     t.set_display_name("Read the greeting")
@@ -22,3 +23,6 @@ def task_settings(greeting: str = "hi"):
     g = read_env(name="COMPAT_UNSET")
     g.set_accelerator_type("nvidia.com/gpu").set_accelerator_limit(1)
     g.set_display_name("Accelerated")
+    i = read_env(name="COMPAT_UNSET")
+    i.set_container_image(image)
+    i.set_display_name("Image from a parameter")
