@@ -9,7 +9,7 @@ import { nodeKeyPath } from '../artifacts/keys.js';
 import type { ExecutionFact, LaunchRequest, NodeOutputs, RunContext, RuntimeArtifact } from '../engine/state.js';
 import { buildExecutorInput, hostLocalPath, runInfoFor } from '../executor/executor-input.js';
 import { collectOutputs } from '../executor/executor-output.js';
-import { resolveCommand } from '../executor/placeholders.js';
+import { resolveCommand, resolveString } from '../executor/placeholders.js';
 import type { ExecutorInput } from '../executor/types.js';
 import type { Component, ContainerExecutor, Pipeline } from '../model/types.js';
 import type { RunEventHandler } from './events.js';
@@ -73,12 +73,31 @@ async function readIfExists(file: string): Promise<string | undefined> {
 }
 
 /** ExecutorInput and argv for this attempt; throws on unresolvable placeholders or remote inputs. */
-function prepare(req: LaunchRequest, ex: ContainerExecutor, component: Component, ctx: TaskContext): { executorInput: ExecutorInput; argv: string[] } {
+function prepare(req: LaunchRequest, ex: ContainerExecutor, component: Component, ctx: TaskContext): Prepared {
   const local = { ...req, inputs: localizeInputs(req) };
   const run = runInfoFor(ctx.run, req, path.join(ctx.runDir, '.workspace'));
   const executorInput = buildExecutorInput(local, component, { localPath: hostLocalPath, run });
-  const argv = resolveCommand([...ex.command, ...ex.args], { executorInput, run, localPath: hostLocalPath });
-  return { executorInput, argv };
+  const pctx = { executorInput, run, localPath: hostLocalPath };
+  const argv = resolveCommand([...ex.command, ...ex.args], pctx);
+  // Env values may carry placeholders too (validation allows them), resolved like arguments.
+  const env = Object.fromEntries(ex.env.map((e) => [e.name, resolveString(e.value, pctx)]));
+  return { executorInput, argv, env };
+}
+
+interface Prepared {
+  executorInput: ExecutorInput;
+  argv: string[];
+  env: Record<string, string>;
+}
+
+/** Resolves with the value, or undefined as soon as the signal aborts (a venv build is not interruptible). */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Promise<ExecutionFact> {
@@ -93,7 +112,7 @@ export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Pr
   };
 
   const taskRoot = hostLocalPath(req.taskRoot);
-  let prepared: { executorInput: ExecutorInput; argv: string[] };
+  let prepared: Prepared;
   try {
     prepared = prepare(req, ex, component, ctx);
   } catch (e) {
@@ -108,7 +127,7 @@ export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Pr
   await mkdir(path.join(ctx.runDir, '.workspace'), { recursive: true });
 
   const base = { ...(ctx.env ?? process.env) };
-  for (const e of ex.env) base[e.name] = e.value;
+  Object.assign(base, prepared.env);
   // Python buffers a piped stdout; unbuffered keeps progress lines live.
   base.PYTHONUNBUFFERED ??= '1';
   let env = base;
@@ -116,8 +135,8 @@ export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Pr
   if (isPythonTask(ex, plainCommand)) {
     const packages = (plainCommand && lightweightComponentPackages(plainCommand)) ?? [];
     try {
-      const venv = await ctx.pythonEnv(packages, (line) => ctx.onEvent({ type: 'setup', nodeId: req.nodeId, message: line }));
-      env = pythonEnvVars(venv, base);
+      const venv = await unlessAborted(ctx.pythonEnv(packages, (line) => ctx.onEvent({ type: 'setup', nodeId: req.nodeId, message: line })), ctx.signal);
+      if (venv) env = pythonEnvVars(venv, base);
     } catch (e) {
       return errorFact(req.attempt, `cannot prepare the Python environment (${packages.join(' ') || 'kfp'}): ${(e as Error).message}`);
     }

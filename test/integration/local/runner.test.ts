@@ -87,6 +87,22 @@ describe('local runner', () => {
     expect(await alive(grandchild)).toBe(false);
   }, 120_000);
 
+  it('a cancel does not wait for a Python environment that is still being built', async () => {
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(), 300);
+    const t0 = Date.now();
+    const r = await runLocal(await pipelineOf('retry_once'), {
+      arguments: { marker_dir: await tmp() },
+      artifactRoot: await tmp(),
+      logger: quietLogger,
+      signal: abort.signal,
+      pythonEnv: () => new Promise(() => undefined),
+    });
+    expect(r.phase).toBe('Cancelled');
+    expect(r.nodes.flaky!.phase).toBe('Cancelled');
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  }, 60_000);
+
   it('enforces a task timeout and names it in the failure', async () => {
     const dir = await tmp();
     const pipeline = await pipelineOf('long_sleep');
