@@ -1,6 +1,7 @@
 // Observed pods → execution facts, read the way a kubelet reports them. Pure.
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import type { ExecutionFact, NodeOutputs } from '../engine/state.js';
+import type { ExecutionFact } from '../engine/state.js';
+import { parseTerminationMessage } from '../executor/pod-io-spec.js';
 import { ANNOTATION_ATTEMPT, ANNOTATION_NODE } from './names.js';
 
 export interface PodFact {
@@ -40,12 +41,6 @@ export function pendingReason(pod: V1Pod): string | undefined {
   return undefined;
 }
 
-export function parseOutputsMessage(message: string): { outputs?: NodeOutputs; ref?: string } {
-  const parsed = JSON.parse(message) as { ref?: string; parameters?: NodeOutputs['parameters']; artifacts?: NodeOutputs['artifacts'] };
-  if (typeof parsed.ref === 'string') return { ref: parsed.ref };
-  return { outputs: { parameters: parsed.parameters ?? {}, artifacts: parsed.artifacts ?? {} } };
-}
-
 export function factFromPod(pod: V1Pod): PodFact | undefined {
   const nodeId = pod.metadata?.annotations?.[ANNOTATION_NODE];
   const attempt = Number(pod.metadata?.annotations?.[ANNOTATION_ATTEMPT]);
@@ -63,13 +58,10 @@ export function factFromPod(pod: V1Pod): PodFact | undefined {
     fact.finishedAt = iso(out?.finishedAt) ?? iso(main?.state?.terminated?.finishedAt);
     // No report at all means no outputs (a pod completed by something other than our outputs step).
     if (!out?.message?.trim()) return { ...base, fact: { ...fact, outputs: { parameters: {}, artifacts: {} } } };
-    try {
-      const { outputs, ref } = parseOutputsMessage(out.message);
-      if (outputs) fact.outputs = outputs;
-      return ref ? { ...base, fact, outputsRef: ref } : { ...base, fact };
-    } catch {
-      return { ...base, fact: { ...fact, phase: 'Error', message: 'the outputs container left no readable outputs report' } };
-    }
+    const report = parseTerminationMessage(out.message);
+    if ('ref' in report) return { ...base, fact, outputsRef: report.ref };
+    if ('outputs' in report) return { ...base, fact: { ...fact, outputs: report.outputs } };
+    return { ...base, fact: { ...fact, phase: 'Error', message: `the outputs step left no readable report: ${report.error.slice(0, 200)}` } };
   }
   if (phase === 'Failed') {
     fact.finishedAt = iso(main?.state?.terminated?.finishedAt) ?? new Date(0).toISOString();

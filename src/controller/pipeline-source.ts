@@ -3,12 +3,20 @@ import { stringify } from 'yaml';
 import { PipelineError, diagnostic } from '../model/diagnostics.js';
 import { looksLikeKfpIr, parseKfpIr, parseYamlDocuments } from '../model/kfp-ir.js';
 import { looksLikeNative, nativeFromObject, readNativeSpec } from '../model/native.js';
+import { validatePipeline } from '../model/validate.js';
 import { Reader } from '../model/yaml-reader.js';
 import type { Pipeline } from '../model/types.js';
 import type { PipelineSource } from './types.js';
 
-/** Parses one source; `where` names the field for messages (e.g. `spec.pipelineYAML`). */
+/** Parses and validates one source; `where` names the field for messages (e.g. `spec.pipelineYAML`). */
 export function pipelineFromSource(src: PipelineSource, where: string, name: string): Pipeline {
+  const p = parseSource(src, where, name);
+  const problems = validatePipeline(p, where);
+  if (problems.length > 0) throw new PipelineError(problems);
+  return p;
+}
+
+function parseSource(src: PipelineSource, where: string, name: string): Pipeline {
   if (src.pipelineYAML !== undefined) {
     const docs = parseYamlDocuments(src.pipelineYAML, `${where}.pipelineYAML`);
     if (looksLikeNative(docs[0])) return nativeFromObject(docs[0], `${where}.pipelineYAML`);

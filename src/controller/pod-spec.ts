@@ -6,7 +6,8 @@
 // pod's resource request the user's (max of init containers), and needs nothing inside the user's image.
 import type { V1Container, V1EnvVar, V1Pod, V1ResourceRequirements, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { LaunchRequest, RunContext } from '../engine/state.js';
-import { buildExecutorInput, clusterLocalPath, EXECUTOR_OUTPUT_FILE, runInfoFor } from '../executor/executor-input.js';
+import { buildExecutorInput, clusterLocalPath, runInfoFor } from '../executor/executor-input.js';
+import { downloadsFor, outputsSpecFor } from '../executor/pod-io-spec.js';
 import { resolveCommand } from '../executor/placeholders.js';
 import type { Component, ContainerExecutor, JsonObject, Resources } from '../model/types.js';
 import { s3Env, type ControllerConfig } from './config.js';
@@ -93,16 +94,8 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
   if (command.length) main.command = command;
   if (args.length) main.args = args;
 
-  const downloads = Object.values(launch.inputs.artifacts)
-    .flat()
-    .filter((a) => a.uri !== clusterLocalPath(a.uri))
-    .map((a) => ({ uri: a.uri, path: clusterLocalPath(a.uri) }));
-  const outputsSpec = {
-    executorOutputFile: clusterLocalPath(`${launch.taskRoot}/${EXECUTOR_OUTPUT_FILE}`),
-    taskRoot: launch.taskRoot,
-    parameters: Object.fromEntries(Object.entries(launch.outputs.parameters).map(([n, p]) => [n, { type: p.type, file: `${OUTPUT_PARAMS_DIR}/${n}` }])),
-    artifacts: Object.fromEntries(Object.entries(launch.outputs.artifacts).map(([n, a]) => [n, { uri: a.uri, path: clusterLocalPath(a.uri), type: a.type }])),
-  };
+  const downloads = downloadsFor(launch);
+  const outputsSpec = JSON.stringify(outputsSpecFor(launch, executorInput));
   const io = (name: string, sub: string, env: V1EnvVar[]): V1Container => {
     const c: V1Container = {
       name,
@@ -115,9 +108,14 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
     if (config.imagePullPolicy) c.imagePullPolicy = config.imagePullPolicy;
     return c;
   };
-  const initContainers: V1Container[] = [];
-  if (downloads.length) initContainers.push(io('inputs', 'inputs', [{ name: 'PIPEWRIGHT_DOWNLOADS', value: JSON.stringify(downloads) }]));
-  initContainers.push(main);
+  // `inputs` always runs: besides downloads it prepares the output folders, as KFP's launcher does.
+  const initContainers: V1Container[] = [
+    io('inputs', 'inputs', [
+      { name: 'PIPEWRIGHT_DOWNLOADS', value: JSON.stringify(downloads) },
+      { name: 'PIPEWRIGHT_OUTPUTS', value: outputsSpec },
+    ]),
+    main,
+  ];
 
   const defaults = input.podDefaults ?? {};
   const pod: V1Pod = {
@@ -139,7 +137,7 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
     spec: {
       restartPolicy: 'Never',
       initContainers,
-      containers: [io('outputs', 'outputs', [{ name: 'PIPEWRIGHT_OUTPUTS', value: JSON.stringify(outputsSpec) }])],
+      containers: [io('outputs', 'outputs', [{ name: 'PIPEWRIGHT_OUTPUTS', value: outputsSpec }])],
       volumes,
     },
   };

@@ -19,8 +19,11 @@ async function pythonImageMap() {
   const { parseKfpIr } = await dist('model/kfp-ir.js');
   const { pino } = await import('pino');
   const example = parseKfpIr(readFileSync(join(repo, 'examples/training/pipeline.yaml'), 'utf8'));
-  const command = Object.values(example.executors).find((e) => e.kind === 'container').command;
-  const py = await ensurePythonEnv(lightweightComponentPackages(command) ?? [], { logger: pino({ level: 'warn' }) });
+  const packages = new Set();
+  for (const e of Object.values(example.executors)) {
+    if (e.kind === 'container') for (const p of lightweightComponentPackages(e.command) ?? []) packages.add(p);
+  }
+  const py = await ensurePythonEnv([...packages], { logger: pino({ level: 'warn' }) });
   return JSON.stringify([{ pattern: 'python:*', pathPrepend: [py.binDir], env: { PYTHONUNBUFFERED: '1' } }]);
 }
 

@@ -6,6 +6,8 @@ import type { ControllerHandle } from '../../../src/controller/main.js';
 import { createNamespace, kubectl, kubectlOk, waitUntil } from './helpers.js';
 import { getRun, installCrds, prepareNamespaceForRuns, startTestController, waitForRun } from './operator.js';
 
+import { jest } from '@jest/globals';
+
 jest.setTimeout(300_000);
 
 let ns: { name: string; remove: () => Promise<void> };
@@ -45,8 +47,8 @@ const NATIVE = (name: string, extra: Record<string, unknown> = {}) => ({
           name: 'shout',
           image: 'python:3.11',
           command: ['python3', '-c', "import sys; t=open(sys.argv[1]).read(); open(sys.argv[2],'w').write(t.upper() * int(sys.argv[3]))"],
-          args: ['{{inputs.artifacts.text.path}}', '{{outputs.artifacts.loud.path}}', '{{inputs.parameters.n}}'],
-          inputs: { parameters: [{ name: 'n', from: 'tasks.produce.outputs.parameters.count' }], artifacts: [{ name: 'text', from: 'tasks.produce.outputs.artifacts.greeting' }] },
+          args: ['{{inputs.artifacts.text.path}}', '{{outputs.artifacts.loud.path}}', '{{inputs.parameters.times}}'],
+          inputs: { parameters: [{ name: 'times', from: 'tasks.produce.outputs.parameters.count' }], artifacts: [{ name: 'text', from: 'tasks.produce.outputs.artifacts.greeting' }] },
           outputs: { artifacts: [{ name: 'loud', type: 'Artifact' }] },
         },
         {
@@ -72,6 +74,7 @@ describe('PipelineRun with a native spec', () => {
     await apply(NATIVE('native-ok'));
     const w = await kubectl(['wait', '-n', ns.name, '--for=condition=Succeeded', '--timeout=180s', 'pipelinerun/native-ok'], undefined, 200_000);
     const run = await getRun(ns.name, 'native-ok');
+    if (run.status?.phase !== 'Succeeded') console.log(JSON.stringify(run.status, null, 1), await kubectl(['get', 'pods', '-n', ns.name, '-o', 'json']).then((r) => r.stdout.slice(0, 20000)));
     expect({ code: w.code, phase: run.status?.phase, message: run.status?.message }).toEqual({ code: 0, phase: 'Succeeded', message: undefined });
     expect(run.status?.progress).toBe('3/3');
     expect(run.status?.nodes?.produce?.outputs?.parameters).toEqual({ count: 3 });
@@ -133,6 +136,32 @@ describe('PipelineRun carrying the compiled KFP training example', () => {
     expect(run.status?.phase).toBe('Succeeded');
     expect(run.status?.nodes?.['condition-1/deploy-model']).toMatchObject({ phase: 'Skipped', reason: 'ConditionFalse' });
     expect(run.status?.nodes?.['condition-1/deploy-model']?.message).toContain("== 'yes'");
+  });
+});
+
+describe('problems that only show at run time', () => {
+  const native = NATIVE('x').spec.pipelineSpec as { params: unknown[]; tasks: Record<string, unknown>[] };
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['bad-ref', { pipelineRef: { name: 'no-such-pipeline' } }, /Pipeline "no-such-pipeline" not found/],
+    ['bad-arg-name', { pipelineSpec: native, arguments: { whom: 'x' } }, /spec\.arguments\.whom: .*no parameter "whom".*did you mean 'who'/],
+    ['bad-arg-type', { pipelineYAML: readFileSync('examples/training/pipeline.yaml', 'utf8'), arguments: { min_accuracy: 'high' } }, /spec\.arguments\.min_accuracy: .*NUMBER_DOUBLE/],
+    ['bad-placeholder', { pipelineSpec: { ...native, tasks: [{ ...native.tasks[0], args: ['{{inputs.parameter.who}}'] }] } }, /unknown placeholder \{\{inputs\.parameter\.who\}\}/],
+    ['bad-cycle', { pipelineSpec: { params: [], tasks: [{ name: 'a', image: 'python:3.11', command: ['true'], dependsOn: ['b'] }, { name: 'b', image: 'python:3.11', command: ['true'], dependsOn: ['a'] }] } }, /cycle: (a -> b -> a|b -> a -> b)/],
+    ['bad-schema', { pipelineYAML: readFileSync('examples/training/pipeline.yaml', 'utf8').replace('schemaVersion: 2.1.0', 'schemaVersion: 7.0.0') }, /unknown schemaVersion "7\.0\.0"/],
+  ];
+
+  it('ends each bad run Failed with a message and an event naming the problem, while a good run proceeds', async () => {
+    await apply(NATIVE('good-neighbour'));
+    for (const [name, spec] of cases) await apply({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name }, spec });
+    for (const [name, , pattern] of cases) {
+      const run = await waitForRun(ns.name, name, 60_000);
+      if (run.status?.phase !== 'Failed') console.log(JSON.stringify(run.spec).slice(0, 3000));
+      expect({ name, phase: run.status?.phase, reason: run.status?.conditions?.[0]?.reason }).toEqual({ name, phase: 'Failed', reason: 'InvalidPipeline' });
+      expect(run.status?.message).toMatch(pattern);
+      const events = await kubectlOk(['get', 'events', '-n', ns.name, '--field-selector', `involvedObject.name=${name}`, '-o', 'jsonpath={.items[*].message}']);
+      expect(events).toMatch(pattern);
+    }
+    expect((await waitForRun(ns.name, 'good-neighbour')).status?.phase).toBe('Succeeded');
   });
 });
 
