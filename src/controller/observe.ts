@@ -78,6 +78,10 @@ export function factFromPod(pod: V1Pod): PodFact | undefined {
       const tail = lastLines(mainT.message, 5);
       return { ...base, fact: { ...fact, phase: 'Failed', exitCode: mainT.exitCode, message: `container main exited with code ${mainT.exitCode}${tail ? `: ${tail}` : ''}` } };
     }
+    // The outputs step exits 1 when the task's own outputs are wrong (the user's failure), 2 for infrastructure.
+    if (outT && outT.exitCode === 1) {
+      return { ...base, fact: { ...fact, phase: 'Failed', message: `the task's outputs are invalid: ${lastLines(outT.message, 2)}` } };
+    }
     if (outT && outT.exitCode !== 0) {
       return { ...base, fact: { ...fact, phase: 'Error', message: `uploading outputs failed: ${lastLines(outT.message, 2)}` } };
     }
