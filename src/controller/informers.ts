@@ -3,6 +3,7 @@
 // re-listed periodically.
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { pooledApiClient } from './api-client.js';
 import { GROUP, LABEL_MANAGED_BY, LABEL_RUN_UID, RUN_PLURAL, VERSION } from './names.js';
 import type { PipelineRunObject } from './types.js';
 
@@ -67,9 +68,10 @@ export interface Caches {
   podsOfRun(uid: string): k8s.V1Pod[];
 }
 
-export function makeCaches(kc: k8s.KubeConfig, namespace: string | undefined, enqueue: (key: string) => void, logger: Logger): Caches {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+/** onRun sees every version of a run the cache receives, in order, before the run is queued. */
+export function makeCaches(kc: k8s.KubeConfig, namespace: string | undefined, enqueue: (key: string) => void, logger: Logger, onRun?: (run: PipelineRunObject) => void): Caches {
+  const core = pooledApiClient(kc, k8s.CoreV1Api);
+  const custom = pooledApiClient(kc, k8s.CustomObjectsApi);
   const watch = new k8s.Watch(kc);
   const selector = `${LABEL_MANAGED_BY}=pipewright`;
   const byRun = new Map<string, Map<string, k8s.V1Pod>>();
@@ -80,7 +82,7 @@ export function makeCaches(kc: k8s.KubeConfig, namespace: string | undefined, en
     (namespace
       ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: RUN_PLURAL })
       : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: RUN_PLURAL })) as Promise<k8s.KubernetesListObject<PipelineRunObject>>;
-  const runs = resilient('pipelineruns', () => new k8s.ListWatch(runsPath, watch, listRuns, false), { onChange: (r) => enqueue(runKey(r)), onDelete: () => undefined }, logger);
+  const runs = resilient('pipelineruns', () => new k8s.ListWatch(runsPath, watch, listRuns, false), { onChange: (r) => { onRun?.(r); enqueue(runKey(r)); }, onDelete: () => undefined }, logger);
 
   const podsPath = namespace ? `/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods';
   const listPods = (): Promise<k8s.V1PodList> =>

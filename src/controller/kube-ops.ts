@@ -1,6 +1,7 @@
 // The controller's writes to the API server, each idempotent: create-if-absent, delete-if-present.
 import * as k8s from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
+import { pooledApiClient } from './api-client.js';
 import { GROUP, PIPELINE_PLURAL, RUN_PLURAL, VERSION } from './names.js';
 import type { RunStatus } from './status.js';
 import type { PipelineObject, PipelineRunObject } from './types.js';
@@ -14,7 +15,8 @@ export interface KubeOps {
   createPod(pod: k8s.V1Pod): Promise<'created' | 'exists'>;
   deletePod(namespace: string, name: string): Promise<void>;
   podExists(namespace: string, name: string): Promise<boolean>;
-  writeRunStatus(run: PipelineRunObject, status: RunStatus): Promise<void>;
+  /** Returns the run's new resourceVersion. */
+  writeRunStatus(run: PipelineRunObject, status: RunStatus): Promise<string | undefined>;
   getPipeline(namespace: string, name: string): Promise<PipelineObject | undefined>;
   event(run: PipelineRunObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
 }
@@ -37,8 +39,8 @@ function apiMessage(err: unknown): string {
 }
 
 export function kubeOps(kc: k8s.KubeConfig): KubeOps {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const core = pooledApiClient(kc, k8s.CoreV1Api);
+  const custom = pooledApiClient(kc, k8s.CustomObjectsApi);
   return {
     async createPod(pod) {
       try {
@@ -69,14 +71,15 @@ export function kubeOps(kc: k8s.KubeConfig): KubeOps {
     },
     async writeRunStatus(run, status) {
       try {
-        await custom.replaceNamespacedCustomObjectStatus({
+        const written = (await custom.replaceNamespacedCustomObjectStatus({
           group: GROUP,
           version: VERSION,
           namespace: run.metadata!.namespace!,
           plural: RUN_PLURAL,
           name: run.metadata!.name!,
           body: { apiVersion: run.apiVersion, kind: run.kind, metadata: { name: run.metadata!.name, namespace: run.metadata!.namespace, resourceVersion: run.metadata!.resourceVersion }, status },
-        });
+        })) as k8s.KubernetesObject | undefined;
+        return written?.metadata?.resourceVersion;
       } catch (err) {
         if (code(err) === 409) throw new ConflictError(`status of ${run.metadata!.name} changed underneath`);
         throw err;

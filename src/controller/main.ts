@@ -28,7 +28,7 @@ export async function startController(kc: k8s.KubeConfig, config: ControllerConf
     maxBackoffMs: 60_000,
     onError: (key, err, retryInMs) => logger.error({ run: key, err: err instanceof Error ? err.message : String(err), retryInMs }, 'reconcile failed'),
   });
-  const caches = makeCaches(kc, namespace, (key) => watched(key) && queue.add(key), logger);
+  const caches = makeCaches(kc, namespace, (key) => watched(key) && queue.add(key), logger, (run) => reconciler.runSeen(run));
   let store: S3ArtifactStore | undefined;
   try {
     store = new S3ArtifactStore(s3ConfigFromEnv(env));

@@ -9,6 +9,7 @@ import { plan } from '../engine/plan.js';
 import type { ExecutionFact, NodeOutputs, PlanResult, RunContext } from '../engine/state.js';
 import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
 import type { Pipeline } from '../model/types.js';
+import { validateArguments } from '../model/validate.js';
 import type { ControllerConfig } from './config.js';
 import { diffEvents } from './events.js';
 import { ConflictError, PodRejectedError, type KubeOps } from './kube-ops.js';
@@ -31,6 +32,32 @@ export interface ReconcilerDeps {
   onReconciled?: (ms: number, key: string) => void;
 }
 
+/** Pod creations (and events) in flight per reconcile: a 1,000-task fan-out neither floods the apiserver with
+ * 1,000 requests at once nor builds 1,000 pods in one synchronous burst that starves the watches of this process. */
+export const LAUNCH_CONCURRENCY = 16;
+
+/** fn over items, at most `limit` at a time, in order; stops taking new items after the first failure. */
+export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** How long an expectation (our own write not yet in a cache) is trusted before the cache is believed instead. */
+export const EXPECTATION_MS = 30_000;
+const STATUS_EXPECTATION_MS = 5_000;
+
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 
 export function parseDuration(s: string | undefined): number | undefined {
@@ -45,11 +72,33 @@ export class Reconciler {
   private readonly pipelines = new Map<string, Pipeline>();
   /** Large outputs fetched from S3 by URI (immutable objects). */
   private readonly outputs = new Map<string, NodeOutputs>();
+  /**
+   * Expectations, as kube-controller-manager's ReplicaSet controller keeps them: what this process wrote that the
+   * watch caches may not show yet. Only hints about cache lag; losing them (restart) costs a conflict or a GET.
+   * By run uid: the resourceVersion of our last status write, until the run cache has delivered it.
+   */
+  private readonly written = new Map<string, { rv: string; until: number }>();
+  /** By run uid: pods this process created (name → when), until the pod cache shows them. */
+  private readonly created = new Map<string, Map<string, number>>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
   forget(uid: string): void {
     this.pipelines.delete(uid);
+    this.written.delete(uid);
+    this.created.delete(uid);
+  }
+
+  /** Every version of a run the cache receives, in order (wired to the run watch). */
+  runSeen(run: PipelineRunObject): void {
+    const uid = run.metadata?.uid;
+    const w = uid ? this.written.get(uid) : undefined;
+    if (w && run.metadata?.resourceVersion === w.rv) this.written.delete(uid!);
+  }
+
+  private recentlyCreated(uid: string, pod: string): boolean {
+    const at = this.created.get(uid)?.get(pod);
+    return at !== undefined && Date.now() - at < EXPECTATION_MS;
   }
 
   async reconcile(key: string): Promise<ReconcileOutcome> {
@@ -65,6 +114,15 @@ export class Reconciler {
     const [namespace, name] = key.split('/') as [string, string];
     const run = this.deps.getRun(namespace, name);
     if (!run?.metadata?.uid) return;
+    // The run cache has not delivered our last status write yet: planning from it would redo work (pods already
+    // created are missing from its status) and lose the write to a conflict. That write's watch event re-queues
+    // the run; the deadline covers a re-list that skipped it.
+    const pendingWrite = this.written.get(run.metadata.uid);
+    if (pendingWrite) {
+      const wait = pendingWrite.until - Date.now();
+      if (run.metadata.resourceVersion !== pendingWrite.rv && wait > 0) return { requeueAfterMs: wait };
+      this.written.delete(run.metadata.uid);
+    }
     const previous: RunStatus = run.status ?? {};
     if (isRunFinished(previous.phase)) {
       this.forget(run.metadata.uid);
@@ -81,8 +139,15 @@ export class Reconciler {
       log.warn({ err: message }, 'invalid pipeline');
       return this.finishInvalid(run, previous, message, now);
     }
-    const ctx = this.runContext(run, pipeline);
     const spec = run.spec ?? {};
+    const args = validateArguments(pipeline, spec.arguments ?? {});
+    if (args.diagnostics.length > 0) {
+      const message = args.diagnostics
+        .map((d) => formatDiagnostic({ ...d, location: { path: d.location.path?.replace(/^--arg /, 'spec.arguments.') } }))
+        .join('; ');
+      return this.finishInvalid(run, previous, message, now);
+    }
+    const ctx = this.runContext(run, pipeline);
     const pods = this.deps.podsOfRun(run.metadata.uid);
     const observed = await this.observe(run, pods, previous);
     const timeoutMs = parseDuration(spec.timeout);
@@ -91,7 +156,7 @@ export class Reconciler {
     const planFor = (): PlanResult =>
       plan({
         pipeline,
-        arguments: spec.arguments ?? {},
+        arguments: args.values,
         facts: observed.facts,
         run: ctx,
         now: now.toISOString(),
@@ -100,6 +165,7 @@ export class Reconciler {
         enableCaching: spec.caching !== false,
       });
     let result = planFor();
+    const launched = result.launch;
     const changed = await this.act(run, pipeline, ctx, result, observed, timedOut, log);
     if (changed) result = planFor();
 
@@ -115,9 +181,15 @@ export class Reconciler {
       ...(timedOut && result.phase === 'Cancelled' ? { override: { phase: 'Failed' as const, message: `run exceeded its timeout of ${spec.timeout}` } } : {}),
     });
     for (const [id, n] of Object.entries(observed.stopped)) if (status.nodes?.[id]) status.nodes[id]!.stopped = n.stopped;
+    // The attempt just launched, so that a cache without its pod yet reads "started" (see observe), not "to launch".
+    for (const l of launched) {
+      const n = status.nodes?.[l.nodeId];
+      if (n && n.pod && n.attempt === undefined) n.attempt = l.attempt;
+    }
     if (!isDeepStrictEqual(status, previous)) {
       try {
-        await this.deps.kube.writeRunStatus(run, status);
+        const rv = await this.deps.kube.writeRunStatus(run, status);
+        if (rv && !isRunFinished(status.phase)) this.written.set(run.metadata.uid, { rv, until: Date.now() + STATUS_EXPECTATION_MS });
       } catch (err) {
         if (err instanceof ConflictError) return { requeueAfterMs: 50 };
         throw err;
@@ -167,7 +239,9 @@ export class Reconciler {
     const stopped: Record<string, StatusNode> = {};
     let recheckAt: number | undefined;
     const latest = new Map<string, PodFact>();
+    const expected = this.created.get(run.metadata!.uid!);
     for (const pod of pods) {
+      if (expected?.size) expected.delete(pod.metadata?.name ?? '');
       const pf = factFromPod(pod);
       if (!pf) continue;
       const cur = latest.get(pf.nodeId);
@@ -192,7 +266,8 @@ export class Reconciler {
       if (n.pod && !podNames[id]) podNames[id] = n.pod;
       // Recorded as started, but the pod is not in the cache: a lagging cache, or the pod was deleted.
       if (n.pod && n.attempt && (n.phase === 'Pending' || n.phase === 'Running') && !latest.has(id)) {
-        if (await this.deps.kube.podExists(run.metadata!.namespace!, n.pod)) {
+        // A pod we created moments ago is only late in the cache: no GET per pod (1,000 after a fan-out).
+        if (this.recentlyCreated(run.metadata!.uid!, n.pod) || (await this.deps.kube.podExists(run.metadata!.namespace!, n.pod))) {
           facts[id] = { attempt: n.attempt, phase: n.phase };
           recheckAt = Date.now() + 1000;
         } else {
@@ -218,7 +293,7 @@ export class Reconciler {
   private async act(run: PipelineRunObject, pipeline: Pipeline, ctx: RunContext, result: PlanResult, observed: Awaited<ReturnType<Reconciler['observe']>>, timedOut: boolean, log: Logger): Promise<boolean> {
     let changed = false;
     const spec = run.spec ?? {};
-    const launches = result.launch.map(async (launch) => {
+    await eachLimited(result.launch, LAUNCH_CONCURRENCY, async (launch) => {
       const component = pipeline.components[launch.componentName]!;
       const executor = pipeline.executors[launch.executorLabel];
       if (executor?.kind !== 'container') return;
@@ -235,6 +310,7 @@ export class Reconciler {
           ...(spec.podDefaults ? { podDefaults: spec.podDefaults } : {}),
         });
       } catch (err) {
+        log.warn({ task: launch.nodeId, err: (err as Error).message }, 'cannot build task pod');
         this.recordStopped(observed, launch.nodeId, launch.attempt, 'Error', `cannot build the task's pod: ${(err as Error).message}`, launch.displayName);
         changed = true;
         return;
@@ -243,6 +319,8 @@ export class Reconciler {
       observed.podNames[launch.nodeId] = name;
       try {
         const r = await this.deps.kube.createPod(pod);
+        const mine = this.created.get(ctx.uid) ?? new Map<string, number>();
+        this.created.set(ctx.uid, mine.set(name, Date.now()));
         log.info({ task: launch.nodeId, attempt: launch.attempt, pod: name, result: r }, 'task pod');
       } catch (err) {
         if (!(err instanceof PodRejectedError)) throw err;
@@ -252,7 +330,6 @@ export class Reconciler {
       observed.facts[launch.nodeId] ??= { attempt: launch.attempt, phase: 'Pending' };
       if (observed.facts[launch.nodeId]!.attempt < launch.attempt) observed.facts[launch.nodeId] = { attempt: launch.attempt, phase: 'Pending' };
     });
-    await Promise.all(launches);
     await Promise.all(
       result.stop.map(async (s) => {
         const pod = observed.podNames[s.nodeId];
@@ -290,6 +367,6 @@ export class Reconciler {
 
   private async emitEvents(run: PipelineRunObject, previous: RunStatus, status: RunStatus, log: Logger): Promise<void> {
     const events = diffEvents(previous, status);
-    await Promise.all(events.map((e) => this.deps.kube.event(run, e.type, e.reason, e.message).catch((err: unknown) => log.debug({ err: String(err) }, 'event not recorded'))));
+    await eachLimited(events, LAUNCH_CONCURRENCY, (e) => this.deps.kube.event(run, e.type, e.reason, e.message).catch((err: unknown) => log.debug({ err: String(err) }, 'event not recorded')));
   }
 }
