@@ -56,6 +56,14 @@ function closeStream(s: WriteStream): Promise<void> {
   return new Promise((resolve) => s.end(resolve));
 }
 
+// Process groups still running, so a forced exit (second Ctrl-C) can take them down too.
+const liveGroups = new Set<number>();
+
+/** Sends `sig` to every task process group still running (for a last-resort exit). */
+export function killAllTaskGroups(sig: NodeJS.Signals = 'SIGKILL'): void {
+  for (const pid of liveGroups) killGroup(pid, sig);
+}
+
 function killGroup(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(-pid, sig);
@@ -78,6 +86,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   return new Promise<ProcessResult>((resolve) => {
     // detached: a new process group, so Ctrl-C in the terminal reaches only us and we stop tasks in order.
     const child = spawn(cmd, args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (child.pid !== undefined) liveGroups.add(child.pid);
     let timedOut = false;
     let stopReason: string | undefined;
     let killTimer: NodeJS.Timeout | undefined;
@@ -124,7 +133,10 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
       if (killTimer) clearTimeout(killTimer);
       spec.signal?.removeEventListener('abort', onAbort);
       // The group may hold stragglers (background jobs) after the leader exits.
-      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+      if (child.pid !== undefined) {
+        killGroup(child.pid, 'SIGKILL');
+        liveGroups.delete(child.pid);
+      }
       void Promise.all([closeStream(out), closeStream(err)]).then(() => {
         const result: ProcessResult = { exitCode: code, signal, timedOut, stderrTail: tail, startedAt, finishedAt: new Date() };
         if (stopReason !== undefined) result.stopReason = stopReason;

@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { diagnostic, PipelineError } from '../../model/diagnostics.js';
 import { loadPipeline } from '../../model/load.js';
 import { validateArguments } from '../../model/validate-args.js';
+import { killAllTaskGroups } from '../../local/process.js';
 import { createProgress } from '../../local/progress.js';
 import { runLocal } from '../../local/runner.js';
 import { formatSummary, summarize } from '../../local/summary.js';
@@ -14,6 +15,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_CANCELLED = 130;
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export interface RunCommandOptions {
   arg: string[];
@@ -89,10 +91,13 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: RunI
       abort.abort();
     } else {
       progress.close();
+      killAllTaskGroups();
       process.exit(EXIT_CANCELLED);
     }
   };
-  signals.on('SIGINT', onSigint);
+  // Tasks run in their own process groups (the terminal's Ctrl-C does not reach them), so every way
+  // of stopping us must stop them: SIGTERM and SIGHUP (terminal closed) cancel like Ctrl-C.
+  for (const sig of STOP_SIGNALS) signals.on(sig, onSigint);
   let result;
   try {
     result = await runLocal(pipeline, {
@@ -106,7 +111,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: RunI
       enableCaching: opts.cache !== false,
     });
   } finally {
-    signals.off('SIGINT', onSigint);
+    for (const sig of STOP_SIGNALS) signals.off(sig, onSigint);
     progress.close();
   }
   if (opts.output === 'json') io.stdout.write(`${JSON.stringify(summarize(result))}\n`);
