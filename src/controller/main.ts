@@ -63,6 +63,8 @@ export async function startController(kc: k8s.KubeConfig, config: ControllerConf
       clearInterval(resync);
       queue.stop();
       await Promise.all([caches.runs.stop(), caches.pods.stop()]);
+      // Events still being sent get a moment to go out.
+      await Promise.race([reconciler.events.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
     },
   };
 }

@@ -11,6 +11,7 @@ import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
 import type { Pipeline } from '../model/types.js';
 import { validateArguments } from '../model/validate.js';
 import type { ControllerConfig } from './config.js';
+import { EventRecorder } from './event-recorder.js';
 import { diffEvents } from './events.js';
 import { ConflictError, PodRejectedError, type KubeOps } from './kube-ops.js';
 import { factFromPod, type PodFact } from './observe.js';
@@ -81,7 +82,14 @@ export class Reconciler {
   /** By run uid: pods this process created (name → when), until the pod cache shows them. */
   private readonly created = new Map<string, Map<string, number>>();
 
-  constructor(private readonly deps: ReconcilerDeps) {}
+  /** Events go out in the background: a reconcile never waits for them. */
+  readonly events: EventRecorder;
+
+  constructor(private readonly deps: ReconcilerDeps) {
+    this.events = new EventRecorder(LAUNCH_CONCURRENCY, 1000, (n) => {
+      if (n % 100 === 1) deps.logger.warn({ dropped: n }, 'too many events waiting: dropping events');
+    });
+  }
 
   forget(uid: string): void {
     this.pipelines.delete(uid);
@@ -194,7 +202,7 @@ export class Reconciler {
         if (err instanceof ConflictError) return { requeueAfterMs: 50 };
         throw err;
       }
-      await this.emitEvents(run, previous, status, log);
+      this.emitEvents(run, previous, status, log);
     }
     const wake = [result.wakeAt ? Date.parse(result.wakeAt) : undefined, deadline, observed.recheckAt].filter((t): t is number => t !== undefined && !Number.isNaN(t));
     if (isRunFinished(status.phase) || wake.length === 0) return;
@@ -365,8 +373,9 @@ export class Reconciler {
     await this.deps.kube.event(run, 'Warning', 'InvalidPipeline', message).catch(() => undefined);
   }
 
-  private async emitEvents(run: PipelineRunObject, previous: RunStatus, status: RunStatus, log: Logger): Promise<void> {
-    const events = diffEvents(previous, status);
-    await eachLimited(events, LAUNCH_CONCURRENCY, (e) => this.deps.kube.event(run, e.type, e.reason, e.message).catch((err: unknown) => log.debug({ err: String(err) }, 'event not recorded')));
+  private emitEvents(run: PipelineRunObject, previous: RunStatus, status: RunStatus, log: Logger): void {
+    for (const e of diffEvents(previous, status)) {
+      this.events.record(() => this.deps.kube.event(run, e.type, e.reason, e.message).catch((err: unknown) => log.debug({ err: String(err) }, 'event not recorded')));
+    }
   }
 }
