@@ -165,13 +165,7 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
       const input: PlanInput = { pipeline, arguments: args, facts: { ...facts }, run, now: new Date().toISOString(), cancelRequested, parallelism, enableCaching };
       const result = plan(input);
       reportNodes(result, reported, emit);
-      for (const s of result.stop) {
-        inflight.get(s.nodeId)?.controller.abort(new StopRequest(s.reason, cancelRequested ? 'Cancelled' : 'Failed'));
-      }
-      if (cancelRequested) {
-        // Queued tasks that never started are stopped too, whatever the plan lists.
-        for (const f of inflight.values()) f.controller.abort(new StopRequest('run cancelled', 'Cancelled'));
-      }
+      applyStops(result, cancelRequested, inflight);
       for (const req of result.launch) if (!inflight.has(req.nodeId)) start(req);
       if (inflight.size === 0 && TERMINAL_RUN.has(result.phase)) return { ...result, run, runDir, facts };
       if (inflight.size === 0 && result.launch.length === 0 && !result.wakeAt) {
@@ -182,6 +176,11 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
       wake = undefined;
       dirty = false;
     }
+  } catch (e) {
+    // Never leave tasks running behind a failed loop (a bug in the engine, a full disk).
+    for (const f of inflight.values()) f.controller.abort(new StopRequest('runner error', 'Cancelled'));
+    await queue.onIdle();
+    throw e;
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
@@ -199,6 +198,14 @@ async function cachedFact(req: LaunchRequest, cache: CacheIndex, logger: Logger)
     logger.warn({ task: req.nodeId, err: (e as Error).message }, 'cache lookup failed; running the task');
     return undefined;
   }
+}
+
+function applyStops(result: PlanResult, cancelRequested: boolean, inflight: Map<string, InFlight>): void {
+  for (const s of result.stop) {
+    inflight.get(s.nodeId)?.controller.abort(new StopRequest(s.reason, cancelRequested ? 'Cancelled' : 'Failed'));
+  }
+  // On cancel, queued tasks that never started are stopped too, whatever the plan lists.
+  if (cancelRequested) for (const f of inflight.values()) f.controller.abort(new StopRequest('run cancelled', 'Cancelled'));
 }
 
 /** Resolves on the next poke or at `wakeAt`; the timer is cleared so it never outlives the wait. */
