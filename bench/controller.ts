@@ -399,7 +399,12 @@ async function main(): Promise<number> {
   const started = Date.now();
   const deadline = started + TIMEOUT_MS;
   log(`starting the bench cluster in ${CLUSTER_DIR} (ports ${PORT_BASE}+)`);
-  await runCluster('up');
+  // One retry: a cluster stopped moments ago can still hold its ports for a few seconds.
+  await runCluster('up').catch(async (e: unknown) => {
+    log(`cluster up failed (${String(e)}); retrying once in 10 s`);
+    await sleep(10_000);
+    await runCluster('up');
+  });
   const state = JSON.parse(readFileSync(path.join(CLUSTER_DIR, 'state.json'), 'utf8')) as ClusterState;
   await kubectl(state.kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', path.join(repo, 'crds/')]);
   await kubectl(state.kubeconfig, ['wait', '--for=condition=established', '--timeout=60s', 'crd/pipelineruns.pipewright.dev', 'crd/pipelines.pipewright.dev']);
