@@ -1,7 +1,8 @@
 // Pods run by the node agent, checked with the real kubectl: shared emptyDir, logs, exit codes, termination
 // messages, failure, restarts with --previous, and following logs.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { createNamespace, kubectl, kubectlOk, waitForPhase } from './helpers.js';
+import type { V1ContainerStatus } from '@kubernetes/client-node';
+import { createNamespace, getPod, kubectl, kubectlOk, waitForPhase, waitUntil } from './helpers.js';
 
 jest.setTimeout(120_000);
 
@@ -77,6 +78,20 @@ describe('pods on the node agent', () => {
     expect(c.lastState?.terminated?.exitCode).toBe(1);
     expect((await kubectlOk(['logs', '-n', ns, 'retry'])).trim()).toBe('second run');
     expect((await kubectlOk(['logs', '-n', ns, 'retry', '--previous'])).trim()).toBe('first run');
+  });
+
+  it('restarts a crashing container under Always and reports CrashLoopBackOff between runs', async () => {
+    await kubectlOk(['apply', '-n', ns, '-f', '-'], pod('crash', {
+      containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', 'echo crashing; exit 1'] }],
+    }));
+    let status: V1ContainerStatus | undefined;
+    await waitUntil('CrashLoopBackOff after a restart', async () => {
+      status = (await getPod(ns, 'crash'))?.status?.containerStatuses?.[0];
+      return (status?.restartCount ?? 0) >= 1 && status?.state?.waiting?.reason === 'CrashLoopBackOff';
+    }, 60_000, 100);
+    expect(status?.lastState?.terminated).toMatchObject({ exitCode: 1, reason: 'Error' });
+    expect((await getPod(ns, 'crash'))?.status?.phase).toBe('Running');
+    expect(await kubectlOk(['get', 'pod', 'crash', '-n', ns])).toMatch(/crash\s+0\/1\s+(CrashLoopBackOff|Error|Completed)\s+[1-9]/);
   });
 
   it('follows a running container with kubectl logs -f until it exits', async () => {
