@@ -120,8 +120,10 @@ describe('PipelineRun carrying the compiled KFP training example', () => {
   const yaml = readFileSync('examples/training/pipeline.yaml', 'utf8');
 
   it('runs every task, shows evaluate\'s metrics in the status, and deploys', async () => {
-    await apply({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: 'training' }, spec: { pipelineYAML: yaml } });
-    const run = await waitForRun(ns.name, 'training', 280_000);
+    await kubectlOk(['apply', '-n', ns.name, '-f', 'examples/training/run.yaml']);
+    const w = await kubectl(['wait', '-n', ns.name, '--for=condition=Succeeded', '--timeout=280s', 'pipelinerun/training'], undefined, 300_000);
+    expect(w.stdout).toContain('condition met');
+    const run = await getRun(ns.name, 'training');
     expect({ phase: run.status?.phase, message: run.status?.message }).toEqual({ phase: 'Succeeded', message: undefined });
     const evaluate = run.status?.nodes?.['evaluate-model'];
     const metrics = evaluate?.outputs?.artifacts?.metrics?.[0]?.metadata as Record<string, number>;
