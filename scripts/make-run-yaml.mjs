@@ -1,6 +1,7 @@
 // Writes examples/training/run.yaml: a PipelineRun carrying the compiled pipeline.yaml verbatim.
 // Usage: node scripts/make-run-yaml.mjs [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
+import process from 'node:process';
 
 const ir = readFileSync('examples/training/pipeline.yaml', 'utf8');
 const indented = ir.replace(/\n$/, '').split('\n').map((l) => (l ? `    ${l}` : '')).join('\n');
@@ -18,7 +19,7 @@ ${indented}
 `;
 if (process.argv.includes('--check')) {
   if (readFileSync('examples/training/run.yaml', 'utf8') !== run) {
-    console.error('examples/training/run.yaml is stale: run node scripts/make-run-yaml.mjs');
+    process.stderr.write('examples/training/run.yaml is stale: run node scripts/make-run-yaml.mjs\n');
     process.exit(1);
   }
 } else {
