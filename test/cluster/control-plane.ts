@@ -1,5 +1,5 @@
 // Brings up etcd, kube-apiserver, kube-controller-manager, kube-scheduler, versitygw and the node agent on loopback.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
@@ -159,12 +159,13 @@ export async function up(cfg: ClusterConfig, opts: UpOptions = {}): Promise<Clus
     const c = certs.client(n);
     writeKubeconfig(join(cfg.dir, `${n}.kubeconfig`), { server, ca: certs.ca, user: n, cert: c.cert, key: c.key });
   }
+  copyFileSync(join(cfg.dir, 'admin.kubeconfig'), join(cfg.dir, 'kubeconfig')); // the one users are pointed at
   log(`certificates ready (${since()})`);
   const cmds = commands(cfg, certs);
   const agent = cmds['node-agent']!;
   agent.env = { ...agent.env, ...opts.agentEnv };
   const state: ClusterState = {
-    kubeconfig: join(cfg.dir, 'admin.kubeconfig'), apiserverUrl: server, kubectl: findKubectl(cfg), dir: cfg.dir, nodeName: cfg.nodeName,
+    kubeconfig: join(cfg.dir, 'kubeconfig'), apiserverUrl: server, kubectl: findKubectl(cfg), dir: cfg.dir, nodeName: cfg.nodeName,
     s3: {
       endpoint: `http://127.0.0.1:${cfg.ports.s3}`, host: '127.0.0.1', port: cfg.ports.s3,
       accessKey: cfg.s3.accessKey, secretKey: cfg.s3.secretKey,
