@@ -1,6 +1,6 @@
 // Container environment as the kubelet builds it: envFrom, then env (later wins), valueFrom references, and
 // $(VAR) expansion against variables defined earlier.
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVarSource, V1Pod } from '@kubernetes/client-node';
 
 export interface Lookups {
   configMapValues(name: string): Promise<Record<string, string> | undefined>;
@@ -38,34 +38,39 @@ export function resourceField(c: V1Container, resource: string, divisor?: string
   return String(v); // divisors other than 1 are rare in pipelines; the raw quantity is reported
 }
 
-export async function containerEnv(pod: V1Pod, c: V1Container, base: Record<string, string>,
-  look: Lookups): Promise<Record<string, string>> {
-  const vars: Record<string, string> = {};
+async function fromSources(c: V1Container, look: Lookups, vars: Record<string, string>): Promise<void> {
   for (const from of c.envFrom ?? []) {
-    const src = from.configMapRef ? await look.configMapValues(from.configMapRef.name!) : from.secretRef
-      ? await look.secretValues(from.secretRef.name!) : undefined;
-    const optional = from.configMapRef?.optional ?? from.secretRef?.optional ?? false;
+    const cm = from.configMapRef;
+    const src = cm ? await look.configMapValues(cm.name!) : from.secretRef ? await look.secretValues(from.secretRef.name!) : undefined;
     if (!src) {
-      if (optional) continue;
-      throw new Error(`${from.configMapRef ? 'configmap' : 'secret'} "${from.configMapRef?.name ?? from.secretRef?.name}" not found`);
+      if (cm?.optional ?? from.secretRef?.optional ?? false) continue;
+      throw new Error(`${cm ? 'configmap' : 'secret'} "${cm?.name ?? from.secretRef?.name}" not found`);
     }
     for (const [k, v] of Object.entries(src)) vars[`${from.prefix ?? ''}${k}`] = v;
   }
+}
+
+/** The value of one valueFrom, or undefined for a missing optional key. */
+async function valueFrom(pod: V1Pod, c: V1Container, vf: V1EnvVarSource, look: Lookups): Promise<string | undefined> {
+  if (vf.fieldRef) return fieldPath(pod, vf.fieldRef.fieldPath);
+  if (vf.resourceFieldRef) return resourceField(c, vf.resourceFieldRef.resource, vf.resourceFieldRef.divisor as string | undefined);
+  const ref = vf.configMapKeyRef ?? vf.secretKeyRef;
+  if (!ref) throw new Error('unsupported valueFrom');
+  const src = vf.configMapKeyRef ? await look.configMapValues(ref.name!) : await look.secretValues(ref.name!);
+  const v = src?.[ref.key];
+  if (v === undefined && !ref.optional) {
+    throw new Error(`couldn't find key ${ref.key} in ${vf.configMapKeyRef ? 'ConfigMap' : 'Secret'} ${pod.metadata?.namespace}/${ref.name}`);
+  }
+  return v;
+}
+
+export async function containerEnv(pod: V1Pod, c: V1Container, base: Record<string, string>,
+  look: Lookups): Promise<Record<string, string>> {
+  const vars: Record<string, string> = {};
+  await fromSources(c, look, vars);
   for (const e of c.env ?? []) {
-    const vf = e.valueFrom;
-    if (!vf) { vars[e.name] = expand(e.value ?? '', { ...vars }); continue; }
-    if (vf.fieldRef) vars[e.name] = fieldPath(pod, vf.fieldRef.fieldPath);
-    else if (vf.resourceFieldRef) vars[e.name] = resourceField(c, vf.resourceFieldRef.resource, vf.resourceFieldRef.divisor as string | undefined);
-    else {
-      const ref = vf.configMapKeyRef ?? vf.secretKeyRef!;
-      const src = vf.configMapKeyRef ? await look.configMapValues(ref.name!) : await look.secretValues(ref.name!);
-      const v = src?.[ref.key];
-      if (v === undefined) {
-        if (ref.optional) continue;
-        throw new Error(`couldn't find key ${ref.key} in ${vf.configMapKeyRef ? 'ConfigMap' : 'Secret'} ${pod.metadata?.namespace}/${ref.name}`);
-      }
-      vars[e.name] = v;
-    }
+    const v = e.valueFrom ? await valueFrom(pod, c, e.valueFrom, look) : expand(e.value ?? '', vars);
+    if (v !== undefined) vars[e.name] = v;
   }
   return { ...base, ...vars };
 }
