@@ -69,6 +69,32 @@ function maxOverlap(intervals: [number, number][]): number {
   return max;
 }
 
+type RunTask = CompatRunOutput['tasks'][string];
+
+/** attempts, displayName, messageContains, sameAs/differentFrom for one (non-iterated) task. */
+function checkTask(key: string, exp: CompatTaskExpectation, got: RunTask, earlier: Map<string, CompatRunOutput>): string[] {
+  const problems: string[] = [];
+  if (exp.attempts !== undefined && (got.attempts ?? 1) !== exp.attempts) problems.push(`${key}: attempts: want ${exp.attempts}, got ${got.attempts ?? 1}`);
+  if (exp.displayName !== undefined && got.displayName !== exp.displayName) problems.push(`${key}: displayName: want ${exp.displayName}, got ${got.displayName}`);
+  if (exp.messageContains !== undefined && !(got.message ?? '').includes(exp.messageContains)) {
+    problems.push(`${key}: message should contain ${JSON.stringify(exp.messageContains)}, got ${JSON.stringify(got.message)}`);
+  }
+  for (const [field, want] of [['sameAs', true], ['differentFrom', false]] as const) {
+    const other = exp[field];
+    if (!other) continue;
+    const before = earlier.get(other)?.tasks[key];
+    if (!before) {
+      problems.push(`${key}: ${field} ${other}: that case has no task ${key} (run it first)`);
+      continue;
+    }
+    const same = JSON.stringify(before.outputs?.parameters ?? {}) === JSON.stringify(got.outputs?.parameters ?? {});
+    if (same !== want) {
+      problems.push(`${key}: outputs ${want ? 'differ from' : 'equal'} those in ${other}: ${JSON.stringify(got.outputs?.parameters)} vs ${JSON.stringify(before.outputs?.parameters)}`);
+    }
+  }
+  return problems;
+}
+
 /** checkRun plus the compat fields; `earlier` holds the summaries of the cases already run, by name. */
 export async function checkCompatRun(c: CompatCase, run: CompatRunOutput, earlier: Map<string, CompatRunOutput>): Promise<string[]> {
   const problems = await checkRun(c as unknown as PipelineCase, run);
@@ -86,25 +112,7 @@ export async function checkCompatRun(c: CompatCase, run: CompatRunOutput, earlie
       if (overlap > exp.maxConcurrent) problems.push(`${task}: ${overlap} iterations ran at once, want at most ${exp.maxConcurrent}`);
     }
     if (exp.iterations || found.length !== 1) continue;
-    const [key, got] = found[0]!;
-    if (exp.attempts !== undefined && (got.attempts ?? 1) !== exp.attempts) problems.push(`${key}: attempts: want ${exp.attempts}, got ${got.attempts ?? 1}`);
-    if (exp.displayName !== undefined && got.displayName !== exp.displayName) problems.push(`${key}: displayName: want ${exp.displayName}, got ${got.displayName}`);
-    if (exp.messageContains !== undefined && !(got.message ?? '').includes(exp.messageContains)) {
-      problems.push(`${key}: message should contain ${JSON.stringify(exp.messageContains)}, got ${JSON.stringify(got.message)}`);
-    }
-    for (const [field, want] of [['sameAs', true], ['differentFrom', false]] as const) {
-      const other = exp[field];
-      if (!other) continue;
-      const before = earlier.get(other)?.tasks[key];
-      if (!before) {
-        problems.push(`${key}: ${field} ${other}: that case has no task ${key} (run it first)`);
-        continue;
-      }
-      const same = JSON.stringify(before.outputs?.parameters ?? {}) === JSON.stringify(got.outputs?.parameters ?? {});
-      if (same !== want) {
-        problems.push(`${key}: outputs ${want ? 'differ from' : 'equal'} those in ${other}: ${JSON.stringify(got.outputs?.parameters)} vs ${JSON.stringify(before.outputs?.parameters)}`);
-      }
-    }
+    problems.push(...checkTask(found[0]![0], exp, found[0]![1], earlier));
   }
   return problems;
 }
