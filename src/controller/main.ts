@@ -15,7 +15,7 @@ export interface ControllerHandle {
 }
 
 export interface ControllerHooks {
-  /** Each reconcile's duration (benchmarks). */
+  /** Each reconcile's duration (benchmarks); calls that only wait for the run cache to show our own write are not reported. */
   onReconciled?: (ms: number, key: string) => void;
 }
 

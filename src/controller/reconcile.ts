@@ -29,7 +29,7 @@ export interface ReconcilerDeps {
   podsOfRun: (uid: string) => V1Pod[];
   store?: ArtifactStore;
   now?: () => Date;
-  /** Observed durations of reconcile calls (benchmarks, metrics). */
+  /** Observed durations of reconcile calls that did work (not those waiting for the cache to show our own write). */
   onReconciled?: (ms: number, key: string) => void;
 }
 
@@ -66,6 +66,16 @@ export function parseDuration(s: string | undefined): number | undefined {
   if (!m) return undefined;
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
   return Number(m[1]) * unit;
+}
+
+/** Nodes the controller ended itself; and the attempt just launched, so that a cache without its pod yet reads
+ * "started" (see observe), not "to launch". */
+function markStoppedAndLaunched(status: RunStatus, stopped: Record<string, StatusNode>, launched: PlanResult['launch']): void {
+  for (const [id, n] of Object.entries(stopped)) if (status.nodes?.[id]) status.nodes[id]!.stopped = n.stopped;
+  for (const l of launched) {
+    const n = status.nodes?.[l.nodeId];
+    if (n?.pod && n.attempt === undefined) n.attempt = l.attempt;
+  }
 }
 
 export class Reconciler {
@@ -110,27 +120,28 @@ export class Reconciler {
   }
 
   async reconcile(key: string): Promise<ReconcileOutcome> {
-    const started = Date.now();
-    try {
-      return await this.reconcileRun(key);
-    } finally {
-      this.deps.onReconciled?.(Date.now() - started, key);
-    }
-  }
-
-  private async reconcileRun(key: string): Promise<ReconcileOutcome> {
     const [namespace, name] = key.split('/') as [string, string];
     const run = this.deps.getRun(namespace, name);
     if (!run?.metadata?.uid) return;
     // The run cache has not delivered our last status write yet: planning from it would redo work (pods already
     // created are missing from its status) and lose the write to a conflict. That write's watch event re-queues
-    // the run; the deadline covers a re-list that skipped it.
+    // the run; the deadline covers a re-list that skipped it. Not timed: nothing was done.
     const pendingWrite = this.written.get(run.metadata.uid);
     if (pendingWrite) {
       const wait = pendingWrite.until - Date.now();
       if (run.metadata.resourceVersion !== pendingWrite.rv && wait > 0) return { requeueAfterMs: wait };
       this.written.delete(run.metadata.uid);
     }
+    const started = Date.now();
+    try {
+      return await this.reconcileRun(key, run);
+    } finally {
+      this.deps.onReconciled?.(Date.now() - started, key);
+    }
+  }
+
+  private async reconcileRun(key: string, run: PipelineRunObject): Promise<ReconcileOutcome> {
+    if (!run.metadata?.uid) return;
     const previous: RunStatus = run.status ?? {};
     if (isRunFinished(previous.phase)) {
       this.forget(run.metadata.uid);
@@ -151,7 +162,12 @@ export class Reconciler {
     const args = validateArguments(pipeline, spec.arguments ?? {});
     if (args.diagnostics.length > 0) {
       const message = args.diagnostics
-        .map((d) => formatDiagnostic({ ...d, location: { path: d.location.path?.replace(/^--arg /, 'spec.arguments.') } }))
+        .map((d) => {
+          const path = d.location.path?.replace(/^--arg /, 'spec.arguments.');
+          // kubectl reads YAML 1.1: an unquoted n/y/yes/no/on/off key arrives as "true" or "false".
+          const fix = /^spec\.arguments\.(true|false)$/.test(path ?? '') ? `${d.fix}; quote argument names such as "n" or "on" in YAML, which kubectl reads as booleans` : d.fix;
+          return formatDiagnostic({ ...d, fix, location: { path } });
+        })
         .join('; ');
       return this.finishInvalid(run, previous, message, now);
     }
@@ -188,12 +204,7 @@ export class Reconciler {
       valueLimit: this.deps.config.statusValueLimit,
       ...(timedOut && result.phase === 'Cancelled' ? { override: { phase: 'Failed' as const, message: `run exceeded its timeout of ${spec.timeout}` } } : {}),
     });
-    for (const [id, n] of Object.entries(observed.stopped)) if (status.nodes?.[id]) status.nodes[id]!.stopped = n.stopped;
-    // The attempt just launched, so that a cache without its pod yet reads "started" (see observe), not "to launch".
-    for (const l of launched) {
-      const n = status.nodes?.[l.nodeId];
-      if (n && n.pod && n.attempt === undefined) n.attempt = l.attempt;
-    }
+    markStoppedAndLaunched(status, observed.stopped, launched);
     if (!isDeepStrictEqual(status, previous)) {
       try {
         const rv = await this.deps.kube.writeRunStatus(run, status);
