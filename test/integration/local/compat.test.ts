@@ -8,9 +8,10 @@ import * as path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { parseKfpIr } from '../../../src/model/kfp-ir.js';
 import type { JsonValue } from '../../../src/model/types.js';
+import type { RunEvent } from '../../../src/local/events.js';
 import { runLocal, type LocalRunResult } from '../../../src/local/runner.js';
 import { summarize } from '../../../src/local/summary.js';
-import { checkCompatRun, loadCompatCases, type CompatCase, type CompatRunOutput } from '../../pipelines/compat/expectations.js';
+import { checkCompatRun, loadCompatCases, type AttemptTimes, type CompatCase, type CompatRunOutput } from '../../pipelines/compat/expectations.js';
 import { quietLogger, repo } from './helpers.js';
 
 const cases = await loadCompatCases();
@@ -18,12 +19,14 @@ const roots = new Map<string, string>();
 const summaries = new Map<string, CompatRunOutput>();
 
 /** The --output json summary plus what the compat checks read from the engine's nodes. */
-function compatSummary(result: LocalRunResult): CompatRunOutput {
+function compatSummary(result: LocalRunResult, attempts: Map<string, AttemptTimes>): CompatRunOutput {
   const s = summarize(result) as unknown as CompatRunOutput;
   for (const n of Object.values(result.nodes)) {
     const t = s.tasks[n.id];
     if (!t) continue;
     t.displayName = n.displayName;
+    const times = attempts.get(n.id);
+    if (times) t.attemptTimes = times;
     if (n.startedAt) t.startedAt = n.startedAt;
     if (n.finishedAt) t.finishedAt = n.finishedAt;
   }
@@ -44,8 +47,18 @@ async function runCase(c: CompatCase): Promise<{ result: LocalRunResult; summary
   for (const arg of c.tempPaths ?? []) args[arg] = path.join(scratch, arg);
   const file = path.join(repo, c.ir);
   const pipeline = parseKfpIr(await readFile(file, 'utf8'), file);
-  const result = await runLocal(pipeline, { arguments: args, artifactRoot: root, logger: quietLogger, enableCaching: c.noCache !== true });
-  return { result, summary: compatSummary(result) };
+  // Attempt start/finish times as the runner reports them (for retry backoff checks).
+  const attempts = new Map<string, AttemptTimes>();
+  const onEvent = (e: RunEvent): void => {
+    if (e.type !== 'task-started' && e.type !== 'task-finished') return;
+    const times = attempts.get(e.nodeId) ?? {};
+    const at = (times[e.attempt] ??= {});
+    if (e.type === 'task-started') at.started = Date.now();
+    else at.finished = Date.now();
+    attempts.set(e.nodeId, times);
+  };
+  const result = await runLocal(pipeline, { arguments: args, artifactRoot: root, logger: quietLogger, enableCaching: c.noCache !== true, onEvent });
+  return { result, summary: compatSummary(result, attempts) };
 }
 
 describe('KFP compatibility pipelines through the local runner', () => {

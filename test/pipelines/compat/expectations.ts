@@ -17,6 +17,8 @@
  * - `displayName`: the task's display name (set_display_name).
  * - `messageContains`: a substring of the task's message (a timeout, a cached fingerprint).
  * - `maxConcurrent`: for a task with `iterations`: at most this many iterations ran at once.
+ * - `retryDelaysAtLeast`: seconds between the end of attempt n and the start of attempt n+1, lower bounds
+ *   (the backoff), one per retry; read from the runner's task events.
  * - `sameAs` / `differentFrom`: a case name; the task's output parameters must equal (differ from) those
  *   of the same task in that case's run (reused vs recomputed outputs).
  */
@@ -30,6 +32,7 @@ export interface CompatTaskExpectation extends Omit<TaskExpectation, 'state' | '
   displayName?: string;
   messageContains?: string;
   maxConcurrent?: number;
+  retryDelaysAtLeast?: number[];
   sameAs?: string;
   differentFrom?: string;
   iterations?: CompatTaskExpectation[];
@@ -46,9 +49,15 @@ export interface CompatCase extends Omit<PipelineCase, 'tasks'> {
   tasks: Record<string, CompatTaskExpectation>;
 }
 
+/** When each attempt of a task started and finished (ms since the epoch), by attempt number. */
+export type AttemptTimes = Record<number, { started?: number; finished?: number }>;
+
 /** The summary fields the extended checks read, on top of RunOutput. */
 export type CompatRunOutput = RunOutput & {
-  tasks: Record<string, RunOutput['tasks'][string] & { kind?: string; displayName?: string; attempts?: number; startedAt?: string; finishedAt?: string }>;
+  tasks: Record<
+    string,
+    RunOutput['tasks'][string] & { kind?: string; displayName?: string; attempts?: number; startedAt?: string; finishedAt?: string; attemptTimes?: AttemptTimes }
+  >;
 };
 
 export async function loadCompatCases(): Promise<CompatCase[]> {
@@ -75,6 +84,14 @@ type RunTask = CompatRunOutput['tasks'][string];
 function checkTask(key: string, exp: CompatTaskExpectation, got: RunTask, earlier: Map<string, CompatRunOutput>): string[] {
   const problems: string[] = [];
   if (exp.attempts !== undefined && (got.attempts ?? 1) !== exp.attempts) problems.push(`${key}: attempts: want ${exp.attempts}, got ${got.attempts ?? 1}`);
+  (exp.retryDelaysAtLeast ?? []).forEach((min, i) => {
+    const t = got.attemptTimes ?? {};
+    const end = t[i + 1]?.finished;
+    const next = t[i + 2]?.started;
+    if (end === undefined || next === undefined) problems.push(`${key}: no timing for attempts ${i + 1} and ${i + 2}`);
+    // 50 ms of slack for clock reads on either side of the wait.
+    else if ((next - end) / 1000 < min - 0.05) problems.push(`${key}: retry ${i + 1} started ${((next - end) / 1000).toFixed(2)}s after the failure, want at least ${min}s`);
+  });
   if (exp.displayName !== undefined && got.displayName !== exp.displayName) problems.push(`${key}: displayName: want ${exp.displayName}, got ${got.displayName}`);
   if (exp.messageContains !== undefined && !(got.message ?? '').includes(exp.messageContains)) {
     problems.push(`${key}: message should contain ${JSON.stringify(exp.messageContains)}, got ${JSON.stringify(got.message)}`);
