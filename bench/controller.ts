@@ -15,7 +15,8 @@
  *                            watch in this process; one sample per (task, its last-finishing upstream)
  *   total                    first PipelineRun created → last run Succeeded (run watch)
  *   pods/s                   pods created / (last pod's first watch event − first run created)
- *   reconciles, p50/p99      count and duration of reconcile() calls (the onReconciled hook)
+ *   reconciles, p50/p99      count and duration of reconcile() calls that did work (the onReconciled hook; calls
+ *                            that only wait for the run cache to show the controller's own last write are not timed)
  *   status writes            MODIFIED events of the PipelineRuns (each is one status write by the controller)
  *   peak RSS                 process RSS sampled every 100 ms: the controller AND this benchmark (same process)
  *   largest status           largest JSON of a run's .status seen on the run watch, in bytes
