@@ -76,7 +76,7 @@ export function factFromPod(pod: V1Pod): PodFact | undefined {
     }
     if (mainT && mainT.exitCode !== 0) {
       const tail = lastLines(mainT.message, 5);
-      return { ...base, fact: { ...fact, phase: 'Failed', exitCode: mainT.exitCode, message: `container main exited with code ${mainT.exitCode}${tail ? `: ${tail}` : ''}` } };
+      return { ...base, fact: { ...fact, phase: 'Failed', exitCode: mainT.exitCode, message: `container main failed with exit code ${mainT.exitCode}${tail ? `: ${tail}` : ''}` } };
     }
     // The outputs step exits 1 when the task's own outputs are wrong (the user's failure), 2 for infrastructure.
     if (outT && outT.exitCode === 1) {

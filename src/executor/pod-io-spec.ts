@@ -22,7 +22,12 @@ export const EXIT = { ok: 0, badOutputs: 1, infrastructure: 2 } as const;
 export interface DownloadSpec {
   uri: string;
   path: string;
+  /** Metrics-like artifacts live in metadata; their file may never have been written (KFP uploads nothing then). */
+  optional?: boolean;
 }
+
+/** Artifact types whose content is their metadata: a missing object is not an error for them. */
+export const METADATA_ONLY_TYPES = new Set(['system.Metrics', 'system.ClassificationMetrics', 'system.SlicedClassificationMetrics']);
 
 export interface OutputsSpec {
   executorOutputFile: string;
@@ -86,7 +91,7 @@ export function parseDownloads(text: string | undefined): DownloadSpec[] {
     const where = `${POD_ENV.downloads}[${i}]`;
     if (!isObj(item)) throw new PodSpecError(`${where} must be an object {uri, path}`);
     const uri = checkUri(str(item, 'uri', where), where);
-    return { uri, path: absPath(item, 'path', where) };
+    return { uri, path: absPath(item, 'path', where), ...(item.optional === true ? { optional: true } : {}) };
   });
 }
 
@@ -120,7 +125,7 @@ export function downloadsFor(req: LaunchRequest): DownloadSpec[] {
     for (const a of list) {
       if (!/^(minio|s3|gs):\/\//.test(a.uri) || seen.has(a.uri)) continue;
       seen.add(a.uri);
-      out.push({ uri: a.uri, path: localPathForUri(a.uri) });
+      out.push({ uri: a.uri, path: localPathForUri(a.uri), ...(METADATA_ONLY_TYPES.has(a.type.schemaTitle) ? { optional: true } : {}) });
     }
   }
   return out;

@@ -5,7 +5,7 @@ import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { LaunchRequest, NodeOutputs } from '../engine/state.js';
-import type { ArtifactStore } from '../artifacts/s3.js';
+import { ArtifactNotFoundError, type ArtifactStore } from '../artifacts/s3.js';
 import { ArtifactUriError, childUri, isUnderUri, localPathForUri } from '../artifacts/uri.js';
 import { collectOutputs, OutputError, type CollectedOutputs } from './executor-output.js';
 import {
@@ -54,8 +54,13 @@ export async function runPodInputs({ store, log, env }: PodIoDeps): Promise<void
   const started = Date.now();
   await eachLimited(downloads, async (d) => {
     await mkdirShared(dirname(d.path));
-    const kind = await store.download(d.uri, d.path);
-    log.info({ uri: d.uri, path: d.path, kind }, 'downloaded input artifact');
+    try {
+      const kind = await store.download(d.uri, d.path);
+      log.info({ uri: d.uri, path: d.path, kind }, 'downloaded input artifact');
+    } catch (e) {
+      if (!(d.optional && e instanceof ArtifactNotFoundError)) throw e;
+      log.info({ uri: d.uri }, 'metrics artifact has no file; its metadata is in the ExecutorInput');
+    }
   });
   if (env.PIPEWRIGHT_OUTPUTS) {
     // As the KFP launcher's prepareOutputFolders: container components write to these paths blindly.

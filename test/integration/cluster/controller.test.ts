@@ -95,7 +95,7 @@ describe('PipelineRun with a native spec', () => {
     await apply(bad);
     const run = await waitForRun(ns.name, 'native-fail');
     expect(run.status?.phase).toBe('Failed');
-    expect(run.status?.message).toMatch(/task shout failed: container main exited with code 7: .*about to fail/);
+    expect(run.status?.message).toMatch(/task shout failed: container main failed with exit code 7: .*about to fail/);
     expect(run.status?.nodes?.report).toMatchObject({ phase: 'Skipped', reason: 'UpstreamFailed' });
     const events = await kubectlOk(['get', 'events', '-n', ns.name, '--field-selector', 'involvedObject.name=native-fail', '-o', 'jsonpath={.items[*].reason}']);
     expect(events).toContain('TaskFailed');

@@ -1,0 +1,68 @@
+// Every fast case of test/pipelines/expectations.json (pipelines compiled by the real kfp SDK) run by the
+// operator on the test cluster: same expected outputs, artifact contents, skips and failures as locally.
+import { jest } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { Client } from 'minio';
+import type { ControllerHandle } from '../../../src/controller/main.js';
+import type { PipelineRunObject } from '../../../src/controller/types.js';
+import { checkRun, irFixture, loadCases, type RunOutput } from '../../pipelines/expectations.js';
+import { clusterState, createNamespace, kubectlOk } from './helpers.js';
+import { installCrds, prepareNamespaceForRuns, startTestController, waitForRun } from './operator.js';
+
+jest.setTimeout(900_000);
+
+// The slow cases (pandas/scikit-learn training) run in controller.test.ts.
+const cases = (await loadCases()).filter((c) => !c.slow);
+let ns: { name: string; remove: () => Promise<void> };
+let controller: ControllerHandle;
+const runName = (caseName: string): string => caseName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50);
+
+/** A PipelineRun's status in the local runner's summary shape, which checkRun reads. */
+function asRunOutput(run: PipelineRunObject): RunOutput {
+  const tasks: RunOutput['tasks'] = {};
+  for (const [id, n] of Object.entries(run.status?.nodes ?? {})) {
+    tasks[id] = { state: n.phase, ...(n.reason ? { reason: n.reason } : {}), ...(n.message ? { message: n.message } : {}), outputs: n.outputs ?? {} };
+  }
+  return { phase: run.status?.phase ?? 'Unknown', tasks };
+}
+
+async function readS3(uri: string): Promise<string | undefined> {
+  const s = clusterState().s3;
+  const mc = new Client({ endPoint: s.host, port: s.port, useSSL: false, accessKey: s.accessKey, secretKey: s.secretKey, region: 'us-east-1', pathStyle: true });
+  const m = /^minio:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!m) return undefined;
+  const stream = await mc.getObject(m[1]!, m[2]!);
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+beforeAll(async () => {
+  await installCrds();
+  ns = await createNamespace('kfp');
+  await prepareNamespaceForRuns(ns.name);
+  controller = await startTestController(ns.name);
+  // All runs at once: the operator runs them side by side.
+  for (const c of cases) {
+    const run = { apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: runName(c.name) }, spec: { pipelineYAML: readFileSync(irFixture(c), 'utf8'), ...(c.args ? { arguments: c.args } : {}) } };
+    // JSON, not YAML: kubectl reads YAML 1.1, where an argument named `n` becomes the key "false".
+    await kubectlOk(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(run));
+  }
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  await ns?.remove();
+});
+
+describe('test/pipelines on the cluster', () => {
+  it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const run = await waitForRun(ns.name, runName(c.name), 600_000);
+    expect(await checkRun(c, asRunOutput(run), readS3)).toEqual([]);
+    if (c.phase === 'Failed') {
+      const failed = Object.entries(c.tasks).find(([, t]) => t.state === 'Failed')!;
+      expect(run.status?.message).toContain(failed[0]);
+      expect(run.status?.message).toContain(`exit code ${failed[1].exitCode}`);
+    }
+  });
+});
