@@ -3,6 +3,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { S3ArtifactStore } from '../artifacts/s3.js';
 import { s3ConfigFromEnv } from '../artifacts/s3-config.js';
+import { S3CacheIndex } from '../artifacts/cache-index.js';
 import type { ControllerConfig } from './config.js';
 import { makeCaches } from './informers.js';
 import { kubeOps } from './kube-ops.js';
@@ -41,7 +42,8 @@ export async function startController(kc: k8s.KubeConfig, config: ControllerConf
     kube: kubeOps(kc),
     getRun: (ns, name) => caches.runs.get(name, ns),
     podsOfRun: (uid) => caches.podsOfRun(uid),
-    ...(store ? { store } : {}),
+    // Task outputs are cached in the same bucket as the artifacts, keyed by fingerprint (as the local runner does).
+    ...(store ? { store, cache: new S3CacheIndex(store, config.pipelineRoot) } : {}),
     ...(hooks.onReconciled ? { onReconciled: hooks.onReconciled } : {}),
   });
   await caches.pods.start();

@@ -14,6 +14,7 @@ export const LABEL_TASK = `${GROUP}/task`;
 export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
 export const ANNOTATION_NODE = `${GROUP}/node-id`;
 export const ANNOTATION_ATTEMPT = `${GROUP}/attempt`;
+export const ANNOTATION_CACHE = `${GROUP}/cache-fingerprint`;
 
 function dnsLabelPart(s: string, max: number): string {
   const clean = s

@@ -2,7 +2,7 @@
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import type { ExecutionFact } from '../engine/state.js';
 import { parseTerminationMessage } from '../executor/pod-io-spec.js';
-import { ANNOTATION_ATTEMPT, ANNOTATION_NODE } from './names.js';
+import { ANNOTATION_ATTEMPT, ANNOTATION_CACHE, ANNOTATION_NODE } from './names.js';
 
 export interface PodFact {
   nodeId: string;
@@ -11,6 +11,8 @@ export interface PodFact {
   fact: ExecutionFact;
   /** Outputs too large for the termination message live in S3 here. */
   outputsRef?: string;
+  /** Set when the task's outputs may be cached under this fingerprint. */
+  cacheFingerprint?: string;
 }
 
 const WAITING_PROBLEMS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'CrashLoopBackOff']);
@@ -45,7 +47,8 @@ export function factFromPod(pod: V1Pod): PodFact | undefined {
   const nodeId = pod.metadata?.annotations?.[ANNOTATION_NODE];
   const attempt = Number(pod.metadata?.annotations?.[ANNOTATION_ATTEMPT]);
   if (!nodeId || !Number.isInteger(attempt)) return undefined;
-  const base = { nodeId, attempt, podName: pod.metadata?.name ?? '' };
+  const fingerprint = pod.metadata?.annotations?.[ANNOTATION_CACHE];
+  const base = { nodeId, attempt, podName: pod.metadata?.name ?? '', ...(fingerprint ? { cacheFingerprint: fingerprint } : {}) };
   const main = status(pod, 'main');
   const startedAt = iso(main?.state?.running?.startedAt ?? main?.state?.terminated?.startedAt);
   const fact: ExecutionFact = { attempt, phase: 'Pending' };

@@ -11,7 +11,7 @@ import { downloadsFor, outputsSpecFor } from '../executor/pod-io-spec.js';
 import { resolveCommand } from '../executor/placeholders.js';
 import type { Component, ContainerExecutor, JsonObject, Resources } from '../model/types.js';
 import { s3Env, type ControllerConfig } from './config.js';
-import { ANNOTATION_ATTEMPT, ANNOTATION_NODE, API_VERSION, LABEL_MANAGED_BY, LABEL_RUN, LABEL_RUN_UID, LABEL_TASK, labelValue, taskPodName } from './names.js';
+import { ANNOTATION_ATTEMPT, ANNOTATION_CACHE, ANNOTATION_NODE, API_VERSION, LABEL_MANAGED_BY, LABEL_RUN, LABEL_RUN_UID, LABEL_TASK, labelValue, taskPodName } from './names.js';
 import { applyPlatformConfig } from './platform.js';
 
 export const OUTPUT_PARAMS_DIR = '/tmp/kfp/outputs';
@@ -131,7 +131,12 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
         [LABEL_RUN_UID]: run.uid,
         [LABEL_TASK]: labelValue(launch.taskName),
       },
-      annotations: { ...defaults.annotations, [ANNOTATION_NODE]: launch.nodeId, [ANNOTATION_ATTEMPT]: String(launch.attempt) },
+      annotations: {
+        ...defaults.annotations,
+        [ANNOTATION_NODE]: launch.nodeId,
+        [ANNOTATION_ATTEMPT]: String(launch.attempt),
+        ...(launch.cacheFingerprint ? { [ANNOTATION_CACHE]: launch.cacheFingerprint } : {}),
+      },
       ownerReferences: [{ apiVersion: API_VERSION, kind: 'PipelineRun', name: run.name, uid: run.uid, controller: true, blockOwnerDeletion: true }],
     },
     spec: {

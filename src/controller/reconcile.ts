@@ -17,7 +17,8 @@ import { ConflictError, PodRejectedError, type KubeOps } from './kube-ops.js';
 import { factFromPod, type PodFact } from './observe.js';
 import { pipelineFromSource } from './pipeline-source.js';
 import { buildTaskPod } from './pod-spec.js';
-import { buildStatus, factsFromStatus, isRunFinished, type RunStatus, type StatusNode } from './status.js';
+import { buildStatus, factsFromStatus, isRunFinished, outputsFromStatus, type RunStatus, type StatusNode } from './status.js';
+import { S3CacheIndex, type CacheIndex } from '../artifacts/cache-index.js';
 import type { PipelineRunObject } from './types.js';
 import type { ReconcileOutcome } from './queue.js';
 
@@ -28,6 +29,8 @@ export interface ReconcilerDeps {
   getRun: (namespace: string, name: string) => PipelineRunObject | undefined;
   podsOfRun: (uid: string) => V1Pod[];
   store?: ArtifactStore;
+  /** Where task outputs are looked up by cache fingerprint before a pod is made, and recorded after. */
+  cache?: CacheIndex;
   now?: () => Date;
   /** Observed durations of reconcile calls that did work (not those waiting for the cache to show our own write). */
   onReconciled?: (ms: number, key: string) => void;
@@ -83,6 +86,8 @@ export class Reconciler {
   private readonly pipelines = new Map<string, Pipeline>();
   /** Large outputs fetched from S3 by URI (immutable objects). */
   private readonly outputs = new Map<string, NodeOutputs>();
+  /** Fingerprints this process already recorded in the cache index. */
+  private readonly recorded = new Set<string>();
   /**
    * Expectations, as kube-controller-manager's ReplicaSet controller keeps them: what this process wrote that the
    * watch caches may not show yet. Only hints about cache lag; losing them (restart) costs a conflict or a GET.
@@ -275,14 +280,26 @@ export class Reconciler {
         pf.fact.outputs = await this.loadOutputs(pf.outputsRef);
       }
       facts[id] = pf.fact;
+      if (pf.fact.phase === 'Succeeded' && pf.fact.outputs && pf.cacheFingerprint) await this.recordInCache(run, id, pf.cacheFingerprint, pf.fact.outputs);
     }
     for (const [id, n] of Object.entries(previous.nodes ?? {})) {
       if (n.stopped && n.attempt) {
         stopped[id] = n;
-        if (!latest.has(id) || latest.get(id)!.attempt <= n.attempt) facts[id] = { attempt: n.attempt, phase: n.phase as ExecutionFact['phase'], ...(n.message ? { message: n.message } : {}), finishedAt: n.finishedAt ?? new Date().toISOString() };
+        if (!latest.has(id) || latest.get(id)!.attempt <= n.attempt) {
+          facts[id] = { attempt: n.attempt, phase: n.phase as ExecutionFact['phase'], ...(n.message ? { message: n.message } : {}), finishedAt: n.finishedAt ?? new Date().toISOString() };
+          if (n.outputs) facts[id]!.outputs = outputsFromStatus(n.outputs);
+        }
+        if (n.outputsRef && this.deps.store) {
+          refs[id] = n.outputsRef;
+          facts[id]!.outputs = await this.loadOutputs(n.outputsRef);
+        }
         continue;
       }
       if (n.pod && !podNames[id]) podNames[id] = n.pod;
+      if (!latest.has(id) && n.outputsRef && this.deps.store && facts[id]) {
+        refs[id] = n.outputsRef;
+        facts[id]!.outputs = await this.loadOutputs(n.outputsRef);
+      }
       // Recorded as started, but the pod is not in the cache: a lagging cache, or the pod was deleted.
       if (n.pod && n.attempt && (n.phase === 'Pending' || n.phase === 'Running') && !latest.has(id)) {
         // A pod we created moments ago is only late in the cache: no GET per pod (1,000 after a fan-out).
@@ -299,10 +316,25 @@ export class Reconciler {
     return { facts, podNames, refs, stopped, recheckAt };
   }
 
+  /** Once per fingerprint and process: the index write is idempotent, so a restart may repeat it harmlessly. */
+  private async recordInCache(run: PipelineRunObject, nodeId: string, fingerprint: string, outputs: NodeOutputs): Promise<void> {
+    if (!this.deps.cache || this.recorded.has(fingerprint)) return;
+    const meta = { pipeline: run.spec?.pipelineRef?.name ?? run.metadata!.name!, run: run.metadata!.name!, nodeId, component: nodeId, createdAt: new Date().toISOString() };
+    try {
+      await this.deps.cache.record(fingerprint, outputs, meta);
+      if (this.recorded.size > 10_000) this.recorded.clear();
+      this.recorded.add(fingerprint);
+    } catch (err) {
+      this.deps.logger.warn({ task: nodeId, err: (err as Error).message }, 'cannot record the task in the cache');
+    }
+  }
+
   private async loadOutputs(uri: string): Promise<NodeOutputs> {
     const hit = this.outputs.get(uri);
     if (hit) return hit;
-    const o = await this.deps.store!.getJson<NodeOutputs>(uri);
+    const raw = await this.deps.store!.getJson<Partial<NodeOutputs> & { outputs?: NodeOutputs }>(uri);
+    // A cache entry wraps the outputs; an outputs.json is them.
+    const o: NodeOutputs = raw.outputs ?? { parameters: raw.parameters ?? {}, artifacts: raw.artifacts ?? {} };
     if (this.outputs.size > 5000) this.outputs.clear();
     this.outputs.set(uri, o);
     return o;
@@ -316,6 +348,19 @@ export class Reconciler {
       const component = pipeline.components[launch.componentName]!;
       const executor = pipeline.executors[launch.executorLabel];
       if (executor?.kind !== 'container') return;
+      if (launch.cacheFingerprint && this.deps.cache) {
+        const outputs = await this.deps.cache.lookup(launch.cacheFingerprint).catch((err: unknown) => {
+          log.warn({ task: launch.nodeId, err: (err as Error).message }, 'cache lookup failed; running the task');
+          return undefined;
+        });
+        if (outputs) {
+          this.recordStopped(observed, launch.nodeId, launch.attempt, 'Cached', `cached (${launch.cacheFingerprint.slice(0, 12)})`, launch.displayName);
+          observed.facts[launch.nodeId]!.outputs = outputs;
+          if (this.deps.cache instanceof S3CacheIndex) observed.refs[launch.nodeId] = this.deps.cache.uriFor(launch.cacheFingerprint);
+          changed = true;
+          return;
+        }
+      }
       let pod: V1Pod;
       try {
         pod = buildTaskPod({
@@ -362,7 +407,7 @@ export class Reconciler {
     return changed;
   }
 
-  private recordStopped(observed: Awaited<ReturnType<Reconciler['observe']>>, id: string, attempt: number, phase: 'Error' | 'Failed' | 'Cancelled', message: string, task: string): void {
+  private recordStopped(observed: Awaited<ReturnType<Reconciler['observe']>>, id: string, attempt: number, phase: 'Error' | 'Failed' | 'Cancelled' | 'Cached', message: string, task: string): void {
     const finishedAt = new Date().toISOString();
     observed.facts[id] = { attempt, phase, message, finishedAt };
     observed.stopped[id] = { phase, kind: 'container', task, attempt, message, finishedAt, stopped: true };

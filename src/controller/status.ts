@@ -4,6 +4,8 @@ import type { JsonValue } from '../model/types.js';
 
 export interface StatusArtifact {
   uri: string;
+  /** schemaTitle, e.g. system.Dataset. */
+  type?: string;
   metadata?: Record<string, JsonValue>;
 }
 
@@ -74,10 +76,11 @@ export function boundedOutputs(outputs: NodeOutputs, limit: number): { outputs: 
   const artifacts: Record<string, StatusArtifact[]> = {};
   for (const [k, list] of Object.entries(outputs.artifacts)) {
     artifacts[k] = list.map((a: RuntimeArtifact) => {
-      if (Object.keys(a.metadata).length === 0) return { uri: a.uri };
-      if (small(a.metadata, limit)) return { uri: a.uri, metadata: a.metadata };
+      const base = { uri: a.uri, type: a.type.schemaTitle };
+      if (Object.keys(a.metadata).length === 0) return base;
+      if (small(a.metadata, limit)) return { ...base, metadata: a.metadata };
       complete = false;
-      return { uri: a.uri };
+      return base;
     });
   }
   const out: NonNullable<StatusNode['outputs']> = {};
@@ -168,10 +171,20 @@ export function factsFromStatus(nodes: Record<string, StatusNode> | undefined): 
     if (n.kind !== 'container' || !n.attempt) continue;
     if (!['Succeeded', 'Failed', 'Error', 'Cached', 'Cancelled'].includes(n.phase)) continue;
     const fact: ExecutionFact = { attempt: n.attempt, phase: n.phase as ExecutionFact['phase'] };
+    if (n.outputs) fact.outputs = outputsFromStatus(n.outputs);
     if (n.startedAt) fact.startedAt = n.startedAt;
     if (n.finishedAt) fact.finishedAt = n.finishedAt;
     if (n.message) fact.message = n.message;
     facts[id] = fact;
   }
   return facts;
+}
+
+/** Outputs as the status keeps them (values up to the limit; the rest is in S3 at outputsRef). */
+export function outputsFromStatus(o: NonNullable<StatusNode['outputs']>): NodeOutputs {
+  const artifacts: NodeOutputs['artifacts'] = {};
+  for (const [name, list] of Object.entries(o.artifacts ?? {})) {
+    artifacts[name] = list.map((a) => ({ name, uri: a.uri, type: { schemaTitle: a.type ?? 'system.Artifact', schemaVersion: '0.0.1' }, metadata: a.metadata ?? {} }));
+  }
+  return { parameters: { ...(o.parameters ?? {}) }, artifacts };
 }

@@ -167,6 +167,28 @@ describe('problems that only show at run time', () => {
   });
 });
 
+describe('caching across runs of one Pipeline', () => {
+  it('reuses every output on a rerun (tasks Cached, no pods), and runs again when the run turns caching off', async () => {
+    const spec = (NATIVE('x').spec as { pipelineSpec: unknown }).pipelineSpec;
+    await apply({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'Pipeline', metadata: { name: 'greeter' }, spec: { pipelineSpec: spec } });
+    const runOf = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name }, spec: { pipelineRef: { name: 'greeter' }, arguments: { who: 'cache' }, ...extra } });
+    await apply(runOf('greet-1'));
+    const first = await waitForRun(ns.name, 'greet-1');
+    expect(first.status?.phase).toBe('Succeeded');
+    await apply(runOf('greet-2'));
+    const second = await waitForRun(ns.name, 'greet-2');
+    expect(second.status?.phase).toBe('Succeeded');
+    for (const t of ['produce', 'shout', 'report']) {
+      expect(second.status?.nodes?.[t]?.phase).toBe('Cached');
+      expect(second.status?.nodes?.[t]?.outputs).toEqual(first.status?.nodes?.[t]?.outputs);
+    }
+    expect((await kubectlOk(['get', 'pods', '-n', ns.name, '-l', 'pipewright.dev/run=greet-2', '-o', 'name'])).trim()).toBe('');
+    await apply(runOf('greet-3', { caching: false }));
+    const third = await waitForRun(ns.name, 'greet-3');
+    expect(third.status?.nodes?.report).toMatchObject({ phase: 'Succeeded', outputs: { parameters: { length: 33 } } });
+  });
+});
+
 describe('deleting a PipelineRun', () => {
   it('removes its pods through ownerReferences', async () => {
     await kubectlOk(['delete', 'pipelinerun', 'native-ok', '-n', ns.name]);
