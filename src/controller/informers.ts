@@ -39,7 +39,9 @@ function resilient<T extends k8s.KubernetesObject>(
       if (stopped || lw !== cur) return;
       failures++;
       const delay = Math.min(200 * 2 ** Math.min(failures, 8), 30_000);
-      logger.warn({ cache: name, err: String(err), retryInMs: delay }, 'watch failed; restarting');
+      // client-node ends long watches by aborting them: routine, unlike a real failure.
+      const routine = (err as { name?: string })?.name === 'AbortError';
+      logger[routine ? 'debug' : 'warn']({ cache: name, err: String(err), retryInMs: delay }, 'watch ended; restarting');
       setTimeout(() => {
         if (!stopped && lw === cur) void cur.start().catch(() => undefined);
       }, delay).unref();

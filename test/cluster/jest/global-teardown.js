@@ -9,7 +9,8 @@ const here = fileURLToPath(new URL('..', import.meta.url));
 
 function leftovers(dir) {
   const ps = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return ps.split('\n').filter((l) => l.includes(dir) && !l.includes('ps -eo'))
+  // `dir/`, not `dir`: a sibling cluster directory such as cluster-test2 is not ours.
+  return ps.split('\n').filter((l) => l.includes(`${dir}/`) && !l.includes('ps -eo'))
     .map((l) => ({ pid: Number(l.trim().split(/\s+/)[0]), line: l.trim() }));
 }
 

@@ -113,8 +113,13 @@ function checkTask(key: string, exp: CompatTaskExpectation, got: RunTask, earlie
 }
 
 /** checkRun plus the compat fields; `earlier` holds the summaries of the cases already run, by name. */
-export async function checkCompatRun(c: CompatCase, run: CompatRunOutput, earlier: Map<string, CompatRunOutput>): Promise<string[]> {
-  const problems = await checkRun(c as unknown as PipelineCase, run);
+export async function checkCompatRun(
+  c: CompatCase,
+  run: CompatRunOutput,
+  earlier: Map<string, CompatRunOutput>,
+  readArtifact?: (uri: string) => Promise<string | undefined>,
+): Promise<string[]> {
+  const problems = await checkRun(c as unknown as PipelineCase, run, ...(readArtifact ? [readArtifact] : []));
   if (c.allCached) {
     const ran = Object.entries(run.tasks).filter(([, t]) => t.kind === 'container' && t.state !== 'Cached');
     for (const [key, t] of ran) problems.push(`${key}: ${t.state}, want Cached (allCached)`);
