@@ -25,6 +25,7 @@ function resilient<T extends k8s.KubernetesObject>(
   let lw: k8s.ListWatch<T> | undefined;
   let stopped = false;
   let failures = 0;
+  let lastErrorAt = 0;
   const start = async (): Promise<void> => {
     stopped = false;
     const cur = make();
@@ -32,11 +33,12 @@ function resilient<T extends k8s.KubernetesObject>(
     cur.on('add', handlers.onChange);
     cur.on('update', handlers.onChange);
     cur.on('delete', handlers.onDelete);
-    cur.on('connect', () => {
-      failures = 0;
-    });
+
     cur.on('error', (err: unknown) => {
       if (stopped || lw !== cur) return;
+      // client-node emits 'connect' before each attempt, even failing ones: a watch that lived a minute resets the backoff.
+      if (Date.now() - lastErrorAt > 60_000) failures = 0;
+      lastErrorAt = Date.now();
       failures++;
       const delay = Math.min(200 * 2 ** Math.min(failures, 8), 30_000);
       // client-node ends long watches by aborting them: routine, unlike a real failure.
