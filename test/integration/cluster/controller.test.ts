@@ -189,6 +189,28 @@ describe('caching across runs of one Pipeline', () => {
   });
 });
 
+describe('retries and timeouts', () => {
+  it('retries a failing task with backoff, one pod per attempt, and fails the run when retries run out', async () => {
+    const task = { name: 'flaky', image: 'python:3.11', command: ['python3', '-c', "import sys; print('nope'); sys.exit(4)"], retries: { limit: 2, backoff: '1s', factor: 2 } };
+    await apply({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: 'retry' }, spec: { pipelineSpec: { params: [], tasks: [task] } } });
+    const run = await waitForRun(ns.name, 'retry', 120_000);
+    expect(run.status?.phase).toBe('Failed');
+    expect(run.status?.nodes?.flaky).toMatchObject({ phase: 'Failed', attempt: 3 });
+    expect(run.status?.message).toContain('exit code 4');
+    const pods = JSON.parse(await kubectlOk(['get', 'pods', '-n', ns.name, '-l', 'pipewright.dev/run=retry', '-o', 'json'])) as { items: { metadata: { annotations: Record<string, string>; creationTimestamp: string } }[] };
+    const attempts = pods.items.map((p) => p.metadata.annotations['pipewright.dev/attempt']).sort();
+    expect(attempts).toEqual(['1', '2', '3']);
+  });
+
+  it('stops a task past its timeout and says so', async () => {
+    const task = { name: 'slow', image: 'python:3.11', command: ['python3', '-c', 'import time; time.sleep(60)'], timeout: '3s' };
+    await apply({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: 'timeout' }, spec: { pipelineSpec: { params: [], tasks: [task] } } });
+    const run = await waitForRun(ns.name, 'timeout', 60_000);
+    expect(run.status?.phase).toBe('Failed');
+    expect(run.status?.message).toMatch(/slow .*timed out/);
+  });
+});
+
 describe('deleting a PipelineRun', () => {
   it('removes its pods through ownerReferences', async () => {
     await kubectlOk(['delete', 'pipelinerun', 'native-ok', '-n', ns.name]);
