@@ -12,18 +12,17 @@ import { getRun, installCrds, prepareNamespaceForRuns, startTestController, wait
 
 jest.setTimeout(900_000);
 
-// Local-only by nature: files on the runner's host (importer/local-file, the retry counter file), the run
+// Local-only by nature: a file on the runner's host shared across attempts (the retry counter), the run
 // workspace, which the cluster does not provision yet, and a component that open()s artifact URIs as paths,
 // true only where URIs are paths (docs/kfp-compatibility.md). Retries and timeouts on the cluster:
 // controller.test.ts.
-const LOCAL_ONLY = new Set(['importer/local-file', 'retry_timeout/defaults', 'workspace/defaults', 'placeholders/defaults']);
+const LOCAL_ONLY = new Set(['retry_timeout/defaults', 'workspace/defaults', 'placeholders/defaults']);
 const all = await loadCompatCases();
 const cases = all.filter((c) => !LOCAL_ONLY.has(c.name));
 // Locally each case starts with its own empty cache unless it reruns another; on the cluster the cache is shared
 // by every run of a pipeline in a namespace, so it is emptied before each case that is not a rerun.
 async function clearCache(): Promise<void> {
-  const s = clusterState().s3;
-  const mc = new Client({ endPoint: s.host, port: s.port, useSSL: false, accessKey: s.accessKey, secretKey: s.secretKey, region: 'us-east-1', pathStyle: true });
+  const mc = s3();
   const names: string[] = [];
   for await (const o of mc.listObjectsV2('pipewright', '.pipewright-cache/', true)) if (o.name) names.push(o.name);
   if (names.length) await mc.removeObjects('pipewright', names);
@@ -50,9 +49,13 @@ function asRunOutput(run: PipelineRunObject): CompatRunOutput {
   return { phase: run.status?.phase ?? 'Unknown', tasks };
 }
 
-async function readS3(uri: string): Promise<string | undefined> {
+function s3(): Client {
   const s = clusterState().s3;
-  const mc = new Client({ endPoint: s.host, port: s.port, useSSL: false, accessKey: s.accessKey, secretKey: s.secretKey, region: 'us-east-1', pathStyle: true });
+  return new Client({ endPoint: s.host, port: s.port, useSSL: false, accessKey: s.accessKey, secretKey: s.secretKey, region: 'us-east-1', pathStyle: true });
+}
+
+async function readS3(uri: string): Promise<string | undefined> {
+  const mc = s3();
   const m = /^minio:\/\/([^/]+)\/(.+)$/.exec(uri);
   if (!m) return undefined;
   const chunks: Buffer[] = [];
@@ -104,9 +107,15 @@ describe('KFP v2 features on the cluster', () => {
       apiVersion: 'pipewright.dev/v1alpha1',
       kind: 'PipelineRun',
       metadata: { name: runName(c.name) },
-      spec: { pipelineYAML: readFileSync(c.ir, 'utf8'), ...(c.args ? { arguments: c.args } : {}), ...(c.noCache ? { caching: false } : {}) },
+      spec: { pipelineYAML: readFileSync(c.ir, 'utf8'), ...(c.args ? { arguments: c.args } : {}), ...(c.noCache ? { caching: false } : {}) } as Record<string, unknown>,
     };
     if (!c.rerunOf) await clearCache();
+    // Files a case imports (locally temp files) are uploaded to S3 and passed by their minio:// URI.
+    for (const [arg, contents] of Object.entries(c.tempFiles ?? {})) {
+      const key = `imports/${ns.name}/${arg}.txt`;
+      await s3().putObject('pipewright', key, Buffer.from(contents));
+      run.spec.arguments = { ...(run.spec.arguments as object | undefined), [arg]: `minio://pipewright/${key}` };
+    }
     await kubectlOk(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(run));
     if (c.name === 'task_settings/defaults') return acceleratorOnNodeWithout(run.metadata.name);
     const finished = asRunOutput(await waitForRun(ns.name, run.metadata.name, 600_000));
