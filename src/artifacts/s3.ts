@@ -9,6 +9,7 @@ import * as Minio from 'minio';
 import { checkKey } from './keys.js';
 import type { S3Config } from './s3-config.js';
 import { parseArtifactUri } from './uri.js';
+import { eachLimited } from '../util/each-limited.js';
 
 export { parseArtifactUri, localPathForUri, ArtifactUriError } from './uri.js';
 export type { ArtifactLocation, ArtifactScheme } from './uri.js';
@@ -42,13 +43,6 @@ export interface ArtifactStore {
 
 const CONCURRENCY = 4;
 
-async function eachLimited<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-}
 
 function isNotFound(e: unknown): boolean {
   const code = (e as { code?: string } | null)?.code;
@@ -109,7 +103,7 @@ export class S3ArtifactStore implements ArtifactStore {
   async putDirectory(dir: string, uri: string): Promise<number> {
     const { bucket, key } = parseArtifactUri(uri);
     const files = await listFiles(dir);
-    await eachLimited(files, async (file) => {
+    await eachLimited(files, CONCURRENCY, async (file) => {
       const rel = relative(dir, file).split(sep).join('/');
       const { size } = await stat(file);
       await this.client.putObject(bucket, `${key}/${checkKey(rel)}`, createReadStream(file), size);
@@ -142,7 +136,7 @@ export class S3ArtifactStore implements ArtifactStore {
     // Check every key before writing anything, so a hostile listing leaves no partial tree.
     const targets = keys.map((k) => ({ key: k, path: safeJoin(dir, k.slice(key.length + 1)) }));
     await mkdir(dir, { recursive: true });
-    await eachLimited(targets, (t) => this.fetchObject(bucket, t.key, t.path));
+    await eachLimited(targets, CONCURRENCY, (t) => this.fetchObject(bucket, t.key, t.path));
     return targets.length;
   }
 

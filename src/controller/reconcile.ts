@@ -10,6 +10,7 @@ import type { ExecutionFact, NodeOutputs, PlanResult, RunContext } from '../engi
 import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
 import type { Pipeline } from '../model/types.js';
 import { validateArguments } from '../model/validate.js';
+import { eachLimited } from '../util/each-limited.js';
 import type { ControllerConfig } from './config.js';
 import { EventRecorder } from './event-recorder.js';
 import { diffEvents } from './events.js';
@@ -40,23 +41,7 @@ export interface ReconcilerDeps {
  * 1,000 requests at once nor builds 1,000 pods in one synchronous burst that starves the watches of this process. */
 export const LAUNCH_CONCURRENCY = 16;
 
-/** fn over items, at most `limit` at a time, in order; stops taking new items after the first failure. */
-export async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
+export { eachLimited };
 
 /** How long an expectation (our own write not yet in a cache) is trusted before the cache is believed instead. */
 export const EXPECTATION_MS = 30_000;

@@ -13,6 +13,7 @@ import {
   type OutputsSpec, type TerminationMessage,
 } from './pod-io-spec.js';
 import type { ExecutorInput } from './types.js';
+import { eachLimited } from '../util/each-limited.js';
 
 export interface PodIoDeps {
   store: ArtifactStore;
@@ -22,13 +23,6 @@ export interface PodIoDeps {
 
 const CONCURRENCY = 4;
 
-async function eachLimited<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-}
 
 /**
  * mkdir -p, leaving each created directory world-writable: the user's container may run as any uid
@@ -52,7 +46,7 @@ async function mkdirShared(dir: string): Promise<void> {
 export async function runPodInputs({ store, log, env }: PodIoDeps): Promise<void> {
   const downloads = parseDownloads(env.PIPEWRIGHT_DOWNLOADS ?? '[]');
   const started = Date.now();
-  await eachLimited(downloads, async (d) => {
+  await eachLimited(downloads, CONCURRENCY, async (d) => {
     await mkdirShared(dirname(d.path));
     try {
       const kind = await store.download(d.uri, d.path);
@@ -123,7 +117,7 @@ export async function runPodOutputs({ store, log, env }: PodIoDeps): Promise<str
     const from = copy ? copy.from : uri === spec.artifacts[name]?.uri ? spec.artifacts[name].path : localPathForUri(uri);
     uploads.push({ output: name, from, uri });
   }
-  await eachLimited(uploads, async (u) => {
+  await eachLimited(uploads, CONCURRENCY, async (u) => {
     const kind = await store.upload(u.from, u.uri);
     // As the KFP launcher: a missing output only warns; downstream tasks fail on their own terms.
     if (kind === 'missing') log.warn({ output: u.output, path: u.from }, 'output artifact was not written');
