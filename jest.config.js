@@ -13,11 +13,12 @@ export default {
     // Pure logic: fast, no I/O beyond temp files.
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/unit/**/*.test.ts'] },
     // The local runner against the real kfp SDK and executor (Python venvs under ~/.cache/pipewright).
-    { ...common, displayName: 'local', testMatch: ['<rootDir>/test/integration/local/**/*.test.ts'] },
+    // Hooks and tests wait on real processes: a loaded 2-core machine needs more than jest's 5 s default.
+    { ...common, displayName: 'local', testTimeout: 120_000, testMatch: ['<rootDir>/test/integration/local/**/*.test.ts'] },
     // Everything that needs the real kube-apiserver, node agent and S3 server (test/cluster).
     // One cluster for the whole run (globalSetup/globalTeardown); each test file makes its own namespace.
     {
-      ...common, displayName: 'cluster', testMatch: ['<rootDir>/test/integration/cluster/**/*.test.ts'],
+      ...common, displayName: 'cluster', testTimeout: 120_000, testMatch: ['<rootDir>/test/integration/cluster/**/*.test.ts'],
       globalSetup: '<rootDir>/test/cluster/jest/global-setup.js',
       globalTeardown: '<rootDir>/test/cluster/jest/global-teardown.js',
     },
