@@ -3,12 +3,11 @@
 // exit handlers, nested pipelines, caching across runs, placeholders, task settings, kfp-kubernetes settings.
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { Client } from 'minio';
 import type { ControllerHandle } from '../../../src/controller/main.js';
 import type { PipelineRunObject } from '../../../src/controller/types.js';
 import { checkCompatRun, loadCompatCases, type CompatCase, type CompatRunOutput } from '../../pipelines/compat/expectations.js';
 import { clusterState, createNamespace, kubectlOk, waitUntil } from './helpers.js';
-import { getRun, installCrds, prepareNamespaceForRuns, startTestController, waitForRun } from './operator.js';
+import { getRun, installCrds, prepareNamespaceForRuns, readS3, s3Client, startTestController, waitForRun } from './operator.js';
 
 jest.setTimeout(900_000);
 
@@ -22,7 +21,7 @@ const cases = all.filter((c) => !LOCAL_ONLY.has(c.name));
 // Locally each case starts with its own empty cache unless it reruns another; on the cluster the cache is shared
 // by every run of a pipeline in a namespace, so it is emptied before each case that is not a rerun.
 async function clearCache(): Promise<void> {
-  const mc = s3();
+  const mc = s3Client();
   const names: string[] = [];
   for await (const o of mc.listObjectsV2('pipewright', '.pipewright-cache/', true)) if (o.name) names.push(o.name);
   if (names.length) await mc.removeObjects('pipewright', names);
@@ -49,19 +48,6 @@ function asRunOutput(run: PipelineRunObject): CompatRunOutput {
   return { phase: run.status?.phase ?? 'Unknown', tasks };
 }
 
-function s3(): Client {
-  const s = clusterState().s3;
-  return new Client({ endPoint: s.host, port: s.port, useSSL: false, accessKey: s.accessKey, secretKey: s.secretKey, region: 'us-east-1', pathStyle: true });
-}
-
-async function readS3(uri: string): Promise<string | undefined> {
-  const mc = s3();
-  const m = /^minio:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!m) return undefined;
-  const chunks: Buffer[] = [];
-  for await (const c of await mc.getObject(m[1]!, m[2]!)) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 beforeAll(async () => {
   await installCrds();
@@ -113,7 +99,7 @@ describe('KFP v2 features on the cluster', () => {
     // Files a case imports (locally temp files) are uploaded to S3 and passed by their minio:// URI.
     for (const [arg, contents] of Object.entries(c.tempFiles ?? {})) {
       const key = `imports/${ns.name}/${arg}.txt`;
-      await s3().putObject('pipewright', key, Buffer.from(contents));
+      await s3Client().putObject('pipewright', key, Buffer.from(contents));
       run.spec.arguments = { ...(run.spec.arguments as object | undefined), [arg]: `minio://pipewright/${key}` };
     }
     await kubectlOk(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(run));

@@ -2,12 +2,11 @@
 // operator on the test cluster: same expected outputs, artifact contents, skips and failures as locally.
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { Client } from 'minio';
 import type { ControllerHandle } from '../../../src/controller/main.js';
 import type { PipelineRunObject } from '../../../src/controller/types.js';
 import { checkRun, irFixture, loadCases, type RunOutput } from '../../pipelines/expectations.js';
-import { clusterState, createNamespace, kubectlOk } from './helpers.js';
-import { installCrds, prepareNamespaceForRuns, startTestController, waitForRun } from './operator.js';
+import { createNamespace, kubectlOk } from './helpers.js';
+import { installCrds, prepareNamespaceForRuns, readS3, startTestController, waitForRun } from './operator.js';
 
 jest.setTimeout(900_000);
 
@@ -26,16 +25,6 @@ function asRunOutput(run: PipelineRunObject): RunOutput {
   return { phase: run.status?.phase ?? 'Unknown', tasks };
 }
 
-async function readS3(uri: string): Promise<string | undefined> {
-  const s = clusterState().s3;
-  const mc = new Client({ endPoint: s.host, port: s.port, useSSL: false, accessKey: s.accessKey, secretKey: s.secretKey, region: 'us-east-1', pathStyle: true });
-  const m = /^minio:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!m) return undefined;
-  const stream = await mc.getObject(m[1]!, m[2]!);
-  const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
 
 beforeAll(async () => {
   await installCrds();

@@ -15,11 +15,26 @@ export async function installCrds(): Promise<void> {
   await kubectlOk(['wait', '--for=condition=established', '--timeout=60s', 'crd/pipelineruns.pipewright.dev', 'crd/pipelines.pipewright.dev']);
 }
 
+/** A client of the test cluster's S3 server. */
+export function s3Client(): Client {
+  const s = clusterState().s3;
+  return new Client({ endPoint: s.host, port: s.port, useSSL: false, accessKey: s.accessKey, secretKey: s.secretKey, region: 'us-east-1', pathStyle: true });
+}
+
+/** The text of a minio:// artifact, for checking contents. */
+export async function readS3(uri: string): Promise<string | undefined> {
+  const m = /^minio:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (!m) return undefined;
+  const chunks: Buffer[] = [];
+  for await (const c of await s3Client().getObject(m[1]!, m[2]!)) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** The Secret the task pods' I/O containers read credentials from, and the bucket. */
 export async function prepareNamespaceForRuns(namespace: string): Promise<void> {
   const s = clusterState().s3;
   await kubectlOk(['create', 'secret', 'generic', 'pipewright-s3', '-n', namespace, `--from-literal=accesskey=${s.accessKey}`, `--from-literal=secretkey=${s.secretKey}`]);
-  const mc = new Client({ endPoint: s.host, port: s.port, useSSL: false, accessKey: s.accessKey, secretKey: s.secretKey, region: 'us-east-1', pathStyle: true });
+  const mc = s3Client();
   if (!(await mc.bucketExists(BUCKET))) await mc.makeBucket(BUCKET).catch(() => undefined);
 }
 
