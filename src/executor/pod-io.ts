@@ -1,7 +1,7 @@
 // The two in-pod steps around the user's container: `inputs` downloads input artifacts to their mount
 // paths; `outputs` collects executor_output.json + output parameter files, uploads output artifacts and
 // reports the outputs through the termination message (or outputs.json in the store when too large).
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { LaunchRequest, NodeOutputs } from '../engine/state.js';
@@ -14,6 +14,7 @@ import {
 } from './pod-io-spec.js';
 import type { ExecutorInput } from './types.js';
 import { eachLimited } from '../util/each-limited.js';
+import { readIfExists } from '../util/read-if-exists.js';
 
 export interface PodIoDeps {
   store: ArtifactStore;
@@ -67,15 +68,6 @@ export async function runPodInputs({ store, log, env }: PodIoDeps): Promise<void
   log.info({ count: downloads.length, ms: Date.now() - started }, 'inputs ready');
 }
 
-async function readIfPresent(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
-
 /** Reuses collectOutputs with the slice of LaunchRequest / ExecutorInput it reads. */
 async function collect(spec: OutputsSpec): Promise<CollectedOutputs> {
   const request: LaunchRequest = {
@@ -96,8 +88,8 @@ async function collect(spec: OutputsSpec): Promise<CollectedOutputs> {
     },
   };
   const parameterTexts: Record<string, string | undefined> = {};
-  for (const [name, p] of Object.entries(spec.parameters)) parameterTexts[name] = await readIfPresent(p.file);
-  const executorOutputText = await readIfPresent(spec.executorOutputFile);
+  for (const [name, p] of Object.entries(spec.parameters)) parameterTexts[name] = await readIfExists(p.file);
+  const executorOutputText = await readIfExists(spec.executorOutputFile);
   return collectOutputs({ request, executorInput, parameterTexts, ...(executorOutputText !== undefined ? { executorOutputText } : {}) });
 }
 

@@ -1,7 +1,7 @@
 // Runs one attempt of a container task on this machine and turns what happened into an ExecutionFact.
 // Local mode runs a container image's command on the host; Python images and compiled lightweight
 // components run inside a cached venv (kfp + packages_to_install) whose bin/ is first on PATH.
-import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
@@ -16,6 +16,7 @@ import type { RunEventHandler } from './events.js';
 import { StopRequest } from './events.js';
 import { describeFailure, runProcess } from './process.js';
 import { lightweightComponentPackages, pythonEnvVars, type PythonEnv } from './python-env.js';
+import { readIfExists } from '../util/read-if-exists.js';
 
 export interface TaskContext {
   pipeline: Pipeline;
@@ -61,15 +62,6 @@ export function localizeInputs(req: LaunchRequest, cwd = process.cwd()): LaunchR
 
 function isPythonTask(ex: ContainerExecutor, command: string[] | undefined): boolean {
   return ex.image.startsWith('python:') || (command !== undefined && lightweightComponentPackages(command) !== undefined);
-}
-
-async function readIfExists(file: string): Promise<string | undefined> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
 }
 
 /** ExecutorInput and argv for this attempt; throws on unresolvable placeholders or remote inputs. */

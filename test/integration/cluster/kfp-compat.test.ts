@@ -4,10 +4,9 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { ControllerHandle } from '../../../src/controller/main.js';
-import type { PipelineRunObject } from '../../../src/controller/types.js';
 import { checkCompatRun, loadCompatCases, type CompatCase, type CompatRunOutput } from '../../pipelines/compat/expectations.js';
 import { clusterState, createNamespace, kubectlOk, waitUntil } from './helpers.js';
-import { getRun, installCrds, prepareNamespaceForRuns, readS3, s3Client, startTestController, waitForRun } from './operator.js';
+import { asRunOutput, getRun, installCrds, prepareNamespaceForRuns, readS3, runName, s3Client, startTestController, waitForRun } from './operator.js';
 
 jest.setTimeout(900_000);
 
@@ -28,25 +27,6 @@ async function clearCache(): Promise<void> {
 }
 let ns: { name: string; remove: () => Promise<void> };
 let controller: ControllerHandle;
-const runName = (caseName: string): string => caseName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50);
-
-function asRunOutput(run: PipelineRunObject): CompatRunOutput {
-  const tasks: CompatRunOutput['tasks'] = {};
-  for (const [id, n] of Object.entries(run.status?.nodes ?? {})) {
-    tasks[id] = {
-      state: n.phase,
-      kind: n.kind,
-      displayName: n.task,
-      ...(n.attempt ? { attempts: n.attempt } : {}),
-      ...(n.reason ? { reason: n.reason } : {}),
-      ...(n.message ? { message: n.message } : {}),
-      ...(n.startedAt ? { startedAt: n.startedAt } : {}),
-      ...(n.finishedAt ? { finishedAt: n.finishedAt } : {}),
-      outputs: n.outputs ?? {},
-    };
-  }
-  return { phase: run.status?.phase ?? 'Unknown', tasks };
-}
 
 
 beforeAll(async () => {

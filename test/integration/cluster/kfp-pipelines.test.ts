@@ -3,10 +3,9 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { ControllerHandle } from '../../../src/controller/main.js';
-import type { PipelineRunObject } from '../../../src/controller/types.js';
-import { checkRun, irFixture, loadCases, type RunOutput } from '../../pipelines/expectations.js';
+import { checkRun, irFixture, loadCases } from '../../pipelines/expectations.js';
 import { createNamespace, kubectlOk } from './helpers.js';
-import { installCrds, prepareNamespaceForRuns, readS3, startTestController, waitForRun } from './operator.js';
+import { asRunOutput, installCrds, prepareNamespaceForRuns, readS3, runName, startTestController, waitForRun } from './operator.js';
 
 jest.setTimeout(900_000);
 
@@ -14,16 +13,6 @@ jest.setTimeout(900_000);
 const cases = (await loadCases()).filter((c) => !c.slow);
 let ns: { name: string; remove: () => Promise<void> };
 let controller: ControllerHandle;
-const runName = (caseName: string): string => caseName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50);
-
-/** A PipelineRun's status in the local runner's summary shape, which checkRun reads. */
-function asRunOutput(run: PipelineRunObject): RunOutput {
-  const tasks: RunOutput['tasks'] = {};
-  for (const [id, n] of Object.entries(run.status?.nodes ?? {})) {
-    tasks[id] = { state: n.phase, ...(n.reason ? { reason: n.reason } : {}), ...(n.message ? { message: n.message } : {}), outputs: n.outputs ?? {} };
-  }
-  return { phase: run.status?.phase ?? 'Unknown', tasks };
-}
 
 
 beforeAll(async () => {

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { configFromEnv } from '../../../src/controller/config.js';
 import { startController, type ControllerHandle } from '../../../src/controller/main.js';
 import type { PipelineRunObject } from '../../../src/controller/types.js';
+import type { CompatRunOutput } from '../../pipelines/compat/expectations.js';
 import { clusterState, kubectl, kubectlOk, waitUntil } from './helpers.js';
 
 export const BUCKET = 'pipewright';
@@ -73,4 +74,26 @@ export async function waitForRun(namespace: string, name: string, timeoutMs = 18
     return ['Succeeded', 'Failed', 'Error', 'Cancelled'].includes(run.status?.phase ?? '');
   }, timeoutMs, 500);
   return run!;
+}
+
+/** A PipelineRun name for an expectations case. */
+export const runName = (caseName: string): string => caseName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 50);
+
+/** A PipelineRun's status in the local runner's summary shape, which the expectation checkers read. */
+export function asRunOutput(run: PipelineRunObject): CompatRunOutput {
+  const tasks: CompatRunOutput['tasks'] = {};
+  for (const [id, n] of Object.entries(run.status?.nodes ?? {})) {
+    tasks[id] = {
+      state: n.phase,
+      kind: n.kind,
+      displayName: n.task,
+      ...(n.attempt ? { attempts: n.attempt } : {}),
+      ...(n.reason ? { reason: n.reason } : {}),
+      ...(n.message ? { message: n.message } : {}),
+      ...(n.startedAt ? { startedAt: n.startedAt } : {}),
+      ...(n.finishedAt ? { finishedAt: n.finishedAt } : {}),
+      outputs: n.outputs ?? {},
+    };
+  }
+  return { phase: run.status?.phase ?? 'Unknown', tasks };
 }
