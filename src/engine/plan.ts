@@ -338,7 +338,10 @@ class Planner {
     if (task.timeoutSeconds) req.timeoutSeconds = task.timeoutSeconds;
     const platformParameters = this.platformParams.get(view.id);
     if (platformParameters) req.platformParameters = platformParameters;
-    if (task.caching.enabled && this.input.enableCaching !== false) {
+    // CreatePVC / DeletePVC act on the cluster: reusing an earlier run's result would skip the act.
+    const executor = this.input.pipeline.executors[comp.implementation.executor];
+    const sideEffect = executor?.kind === 'container' && executor.platformOp !== undefined;
+    if (task.caching.enabled && this.input.enableCaching !== false && !sideEffect) {
       req.cacheFingerprint = cacheFingerprint(this.input.pipeline, comp, task, inputs, run.namespace);
     }
     this.launch.push(req);

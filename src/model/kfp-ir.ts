@@ -21,6 +21,7 @@ import {
   type ParameterDef,
   type ParameterType,
   type Pipeline,
+  type PlatformOp,
   type PlatformSpec,
   type Resources,
   type RetryPolicy,
@@ -359,14 +360,19 @@ function readRetry(r: Reader, raw: unknown, path: string): RetryPolicy | undefin
   };
 }
 
+const PLATFORM_OP_IMAGES: Record<string, PlatformOp> = { 'argostub/createpvc': 'createPvc', 'argostub/deletepvc': 'deletePvc' };
+
 function readExecutor(r: Reader, raw: unknown, path: string): Executor | undefined {
   const e = r.object(raw, path);
   if (e.container !== undefined) {
     const p = child(path, 'container');
     const c = r.object(e.container, p);
+    const image = r.string(c.image, child(p, 'image'), true) ?? '';
+    const platformOp = PLATFORM_OP_IMAGES[image];
     return {
       kind: 'container',
-      image: r.string(c.image, child(p, 'image'), true) ?? '',
+      image,
+      ...(platformOp ? { platformOp } : {}),
       command: r.array(c.command, child(p, 'command')).map((v, i) => readCommandItem(r, v, `${p}.command[${i}]`)),
       args: r.array(c.args, child(p, 'args')).map((v, i) => readCommandItem(r, v, `${p}.args[${i}]`)),
       env: r.array(c.env, child(p, 'env')).map((v, i) => {

@@ -175,7 +175,14 @@ export interface ContainerExecutor {
   args: CommandItem[];
   env: EnvVar[];
   resources: Resources;
+  /**
+   * kfp-kubernetes' CreatePVC / DeletePVC compile to container components with the stub images
+   * `argostub/createpvc` / `argostub/deletepvc`: the executor performs them itself instead of running a container.
+   */
+  platformOp?: PlatformOp;
 }
+
+export type PlatformOp = 'createPvc' | 'deletePvc';
 
 export interface ImporterExecutor {
   kind: 'importer';

@@ -1,0 +1,84 @@
+import { describe, expect, it } from '@jest/globals';
+import { createPvcName, createPvcObject, deletePvcName, PlatformOpError, workspaceClaimName, workspacePvcObject } from './pvc-ops.js';
+
+const run = { name: 'train-7', namespace: 'ml', uid: 'u-1' };
+const labels = { 'pipewright.dev/run': 'train-7' };
+
+describe('CreatePVC', () => {
+  it('names the claim from pvc_name or from the run and pvc_name_suffix', () => {
+    expect(createPvcName({ pvc_name: 'scratch' }, 'r')).toBe('scratch');
+    expect(createPvcName({ pvc_name_suffix: '-data' }, 'r')).toBe('r-data');
+    expect(createPvcName({ pvc_name_suffix: 'data' }, 'r')).toBe('r-data');
+    // The SDK passes absent optional inputs as missing, an explicit None as '' at most.
+    expect(createPvcName({ pvc_name: '', pvc_name_suffix: 'x' }, 'r')).toBe('r-x');
+  });
+
+  it('refuses both, neither and invalid names, naming the input', () => {
+    expect(() => createPvcName({ pvc_name: 'a', pvc_name_suffix: 'b' }, 'r')).toThrow(/give only one/);
+    expect(() => createPvcName({}, 'r')).toThrow(/give one of them/);
+    expect(() => createPvcName({ pvc_name: 'Bad_Name' }, 'r')).toThrow(/CreatePVC pvc_name: "Bad_Name" is not a valid/);
+    expect(() => createPvcName({ pvc_name_suffix: '-x-' }, 'r')).toThrow(/pvc_name_suffix \(claim name "r-x-"\)/);
+  });
+
+  it('builds the claim: modes, size, class, static volume, data source, annotations, labels', () => {
+    const pvc = createPvcObject(
+      { pvc_name_suffix: '-data', access_modes: ['ReadWriteOnce'], size: '5Gi', storage_class_name: 'fast', annotations: { team: 'ml' }, data_source: { kind: 'VolumeSnapshot', name: 'snap', apiGroup: 'snapshot.storage.k8s.io' } },
+      run,
+      labels,
+    );
+    expect(pvc).toEqual({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'train-7-data', namespace: 'ml', labels, annotations: { team: 'ml' } },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        resources: { requests: { storage: '5Gi' } },
+        storageClassName: 'fast',
+        dataSource: { kind: 'VolumeSnapshot', name: 'snap', apiGroup: 'snapshot.storage.k8s.io' },
+      },
+    });
+    // '' = the cluster's default class (no field); a pre-made volume binds without a class.
+    expect(createPvcObject({ pvc_name: 'p', access_modes: '["ReadWriteMany"]', size: '1Gi', storage_class_name: '' }, run, labels).spec).toEqual({
+      accessModes: ['ReadWriteMany'],
+      resources: { requests: { storage: '1Gi' } },
+    });
+    expect(createPvcObject({ pvc_name: 'p', access_modes: ['ReadOnlyMany'], size: '1Gi', volume_name: 'pv-1' }, run, labels).spec).toMatchObject({ storageClassName: '', volumeName: 'pv-1' });
+  });
+
+  it('refuses bad access modes, sizes and data sources with the fix', () => {
+    const base = { pvc_name: 'p', access_modes: ['ReadWriteOnce'], size: '1Gi' };
+    expect(() => createPvcObject({ ...base, access_modes: ['RWO'] }, run, labels)).toThrow(/access_modes: \["RWO"\] is not a list of access modes; use one or more of ReadWriteOnce/);
+    expect(() => createPvcObject({ ...base, access_modes: [] }, run, labels)).toThrow(PlatformOpError);
+    expect(() => createPvcObject({ ...base, size: '5 GB' }, run, labels)).toThrow(/size: "5 GB" is not a storage size/);
+    expect(() => createPvcObject({ ...base, data_source: { kind: 'PersistentVolumeClaim' } }, run, labels)).toThrow(/needs "kind" and "name"/);
+  });
+});
+
+describe('DeletePVC', () => {
+  it('needs a valid name', () => {
+    expect(deletePvcName({ pvc_name: 'train-7-data' })).toBe('train-7-data');
+    expect(() => deletePvcName({})).toThrow(/pvc_name is empty/);
+    expect(() => deletePvcName({ pvc_name: '../etc' })).toThrow(/not a valid PersistentVolumeClaim name/);
+  });
+});
+
+describe('workspace', () => {
+  const owner = { apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', name: 'train-7', uid: 'u-1', controller: true };
+  it('is <run>-kfp-workspace, shortened with a hash for long run names', () => {
+    expect(workspaceClaimName(run, () => 'h')).toBe('train-7-kfp-workspace');
+    const long = workspaceClaimName({ ...run, name: 'a'.repeat(250) }, () => '0123456789abcdef');
+    expect(long.length).toBeLessThanOrEqual(253);
+    expect(long.endsWith('-0123456789-kfp-workspace')).toBe(true);
+  });
+
+  it('takes size from the pipeline, class and modes from the operator, then the pipeline patch', () => {
+    const pvc = workspacePvcObject({ size: '2Gi', kubernetes: { pvcSpecPatch: { storageClassName: 'nfs', accessModes: ['ReadWriteMany'] } } }, 'w', run, { storageClassName: 'standard', accessModes: ['ReadWriteOnce'] }, owner, labels);
+    expect(pvc.spec).toEqual({ accessModes: ['ReadWriteMany'], resources: { requests: { storage: '2Gi' } }, storageClassName: 'nfs' });
+    expect(pvc.metadata.ownerReferences).toEqual([owner]);
+    expect(workspacePvcObject({ size: '1Gi', kubernetes: { pvcSpecPatch: {} } }, 'w', run, { accessModes: ['ReadWriteOnce'] }, owner, labels).spec).toEqual({
+      accessModes: ['ReadWriteOnce'],
+      resources: { requests: { storage: '1Gi' } },
+    });
+    expect(() => workspacePvcObject({ size: 'big' }, 'w', run, { accessModes: ['ReadWriteOnce'] }, owner, labels)).toThrow(/pipeline_config.workspace.size: "big"/);
+  });
+});

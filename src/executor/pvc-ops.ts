@@ -1,0 +1,167 @@
+// kfp-kubernetes' CreatePVC / DeletePVC and the run workspace (dsl.PipelineConfig(workspace=...)) as plain
+// PersistentVolumeClaim objects, built without I/O. The controller creates and deletes them; the local runner
+// only resolves names (it has no cluster), so both modes agree on the `name` output.
+import type { JsonObject, JsonValue } from '../model/types.js';
+
+export class PlatformOpError extends Error {}
+
+export interface PvcObject {
+  apiVersion: 'v1';
+  kind: 'PersistentVolumeClaim';
+  metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: JsonObject[] };
+  spec: JsonObject;
+}
+
+const ACCESS_MODES = new Set(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod']);
+// metadata.name of a PVC: a DNS-1123 subdomain.
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+// resource.Quantity, as the API server parses it.
+const QUANTITY = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?[0-9]+)?$/;
+
+function text(v: JsonValue | undefined): string {
+  return typeof v === 'string' ? v : '';
+}
+
+/** A LIST / STRUCT input may arrive as JSON text (from an upstream output). */
+function structured(v: JsonValue | undefined): JsonValue | undefined {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v) as JsonValue;
+  } catch {
+    return v;
+  }
+}
+
+export function checkPvcName(name: string, field: string): void {
+  if (name.length > 253 || !SUBDOMAIN.test(name)) {
+    throw new PlatformOpError(`${field}: "${name}" is not a valid PersistentVolumeClaim name; use lower-case letters, digits, '-' and '.', at most 253 characters, starting and ending with a letter or digit`);
+  }
+}
+
+/**
+ * The claim's name: `pvc_name` as given, or `<run name>-<pvc_name_suffix>` (one leading '-' of the suffix is
+ * kept as the separator). KFP's backend prefixes a random id instead; the run name keeps ours deterministic,
+ * so a controller restarted mid-creation finds its own claim instead of making a second one.
+ */
+export function createPvcName(params: Record<string, JsonValue>, runName: string): string {
+  const name = text(params.pvc_name);
+  const suffix = text(params.pvc_name_suffix);
+  if (name && suffix) throw new PlatformOpError('CreatePVC: pvc_name and pvc_name_suffix are both set; give only one of them');
+  if (!name && !suffix) throw new PlatformOpError('CreatePVC: neither pvc_name nor pvc_name_suffix is set; give one of them');
+  if (name) {
+    checkPvcName(name, 'CreatePVC pvc_name');
+    return name;
+  }
+  const full = `${runName}${suffix.startsWith('-') ? '' : '-'}${suffix}`;
+  checkPvcName(full, `CreatePVC pvc_name_suffix (claim name "${full}")`);
+  return full;
+}
+
+function accessModes(v: JsonValue | undefined, field: string): string[] {
+  const list = structured(v);
+  if (!Array.isArray(list) || list.length === 0 || !list.every((m) => typeof m === 'string' && ACCESS_MODES.has(m))) {
+    throw new PlatformOpError(`${field}: ${JSON.stringify(v ?? null)} is not a list of access modes; use one or more of ${[...ACCESS_MODES].join(', ')}`);
+  }
+  return list as string[];
+}
+
+function quantity(v: JsonValue | undefined, field: string): string {
+  const s = typeof v === 'number' ? String(v) : text(v);
+  if (!QUANTITY.test(s)) throw new PlatformOpError(`${field}: "${s}" is not a storage size; write it as a Kubernetes quantity such as "5Gi" or "500Mi"`);
+  return s;
+}
+
+function stringMap(v: JsonValue | undefined, field: string): Record<string, string> {
+  const o = structured(v);
+  if (o === undefined || o === null || o === '') return {};
+  if (typeof o !== 'object' || Array.isArray(o)) throw new PlatformOpError(`${field}: expected a {key: value} dict, got ${JSON.stringify(o)}`);
+  return Object.fromEntries(Object.entries(o).map(([k, val]) => [k, typeof val === 'string' ? val : JSON.stringify(val)]));
+}
+
+export interface RunRef {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+/**
+ * The claim CreatePVC asks for. `storage_class_name` '' (the SDK's default) means the cluster's default class,
+ * unless `volume_name` binds a pre-made volume, which needs no class. Labelled with the run so a claim left
+ * behind can be found (`kubectl get pvc -l pipewright.dev/run=<run>`); not owned by it, as on KFP: a claim the
+ * pipeline does not delete outlives the run.
+ */
+export function createPvcObject(params: Record<string, JsonValue>, run: RunRef, labels: Record<string, string>): PvcObject {
+  const name = createPvcName(params, run.name);
+  const spec: JsonObject = {
+    accessModes: accessModes(params.access_modes, 'CreatePVC access_modes'),
+    resources: { requests: { storage: quantity(params.size, 'CreatePVC size') } },
+  };
+  const storageClass = text(params.storage_class_name);
+  const volumeName = text(params.volume_name);
+  if (storageClass) spec.storageClassName = storageClass;
+  else if (volumeName) spec.storageClassName = '';
+  if (volumeName) spec.volumeName = volumeName;
+  const dataSource = stringMap(params.data_source, 'CreatePVC data_source');
+  if (Object.keys(dataSource).length) {
+    if (!dataSource.kind || !dataSource.name) throw new PlatformOpError('CreatePVC data_source: needs "kind" and "name" (and "apiGroup" for a VolumeSnapshot)');
+    spec.dataSource = dataSource;
+  }
+  const annotations = stringMap(params.annotations, 'CreatePVC annotations');
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name, namespace: run.namespace, labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
+    spec,
+  };
+}
+
+export function deletePvcName(params: Record<string, JsonValue>): string {
+  const name = text(params.pvc_name);
+  if (!name) throw new PlatformOpError('DeletePVC: pvc_name is empty; pass the name output of CreatePVC or the name of a claim');
+  checkPvcName(name, 'DeletePVC pvc_name');
+  return name;
+}
+
+/** The mount path KFP gives the workspace in every task (`{{$.workspace_path}}`). */
+export const WORKSPACE_MOUNT_PATH = '/kfp-workspace';
+
+export interface WorkspaceDefaults {
+  storageClassName?: string;
+  accessModes: string[];
+}
+
+/** `pipelineConfig.workspace` of the IR's kubernetes platform, if the pipeline asks for a workspace. */
+export function workspaceConfig(pipelineConfig: JsonObject | undefined): JsonObject | undefined {
+  const w = pipelineConfig?.workspace;
+  return w && typeof w === 'object' && !Array.isArray(w) ? w : undefined;
+}
+
+/** `<run>-kfp-workspace`; over-long run names are cut and made unique with a hash of the uid. */
+export function workspaceClaimName(run: RunRef, hash: (s: string) => string): string {
+  const suffix = '-kfp-workspace';
+  if (run.name.length + suffix.length <= 253) return `${run.name}${suffix}`;
+  return `${run.name.slice(0, 253 - suffix.length - 11).replace(/[-.]+$/, '')}-${hash(run.uid).slice(0, 10)}${suffix}`;
+}
+
+/**
+ * The run's workspace claim: size from `workspace.size`, class and access modes from the operator's defaults,
+ * then `workspace.kubernetes.pvcSpecPatch` over the spec (top-level fields replaced, as KFP merges it).
+ */
+export function workspacePvcObject(workspace: JsonObject, name: string, run: RunRef, defaults: WorkspaceDefaults, owner: JsonObject, labels: Record<string, string>): PvcObject {
+  const size = quantity(workspace.size, 'pipeline_config.workspace.size');
+  const spec: JsonObject = { accessModes: defaults.accessModes, resources: { requests: { storage: size } } };
+  if (defaults.storageClassName) spec.storageClassName = defaults.storageClassName;
+  const k8s = workspace.kubernetes;
+  const patch = k8s && typeof k8s === 'object' && !Array.isArray(k8s) ? k8s.pvcSpecPatch : undefined;
+  if (patch && typeof patch === 'object' && !Array.isArray(patch)) {
+    for (const [k, v] of Object.entries(patch)) {
+      if (k === 'resources' && v && typeof v === 'object' && !Array.isArray(v)) {
+        spec.resources = { ...(spec.resources as JsonObject), ...v };
+      } else {
+        spec[k] = v;
+      }
+    }
+    if (patch.accessModes !== undefined) accessModes(patch.accessModes, 'pipeline_config.workspace.kubernetes.pvcSpecPatch.accessModes');
+  }
+  return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: run.namespace, labels, ownerReferences: [owner] }, spec };
+}
