@@ -25,6 +25,8 @@ export interface ControllerConfig {
   resyncSeconds: number;
   /** Largest output value (JSON bytes) kept in a run's status; larger outputs are referenced in S3. */
   statusValueLimit: number;
+  /** The per-run workspace claim (dsl.PipelineConfig(workspace=...)) before the pipeline's pvcSpecPatch. */
+  workspace: { storageClassName?: string; accessModes: string[] };
 }
 
 function int(v: string | undefined, fallback: number): number {
@@ -54,6 +56,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
     pipelineRoot: env.PIPEWRIGHT_PIPELINE_ROOT ?? `minio://${bucket}/v2/artifacts`,
     resyncSeconds: int(env.PIPEWRIGHT_RESYNC_SECONDS, 300),
     statusValueLimit: int(env.PIPEWRIGHT_STATUS_VALUE_LIMIT, 1024),
+    workspace: {
+      accessModes: (env.PIPEWRIGHT_WORKSPACE_ACCESS_MODES || 'ReadWriteOnce').split(',').map((s) => s.trim()).filter(Boolean),
+      ...(env.PIPEWRIGHT_WORKSPACE_STORAGE_CLASS ? { storageClassName: env.PIPEWRIGHT_WORKSPACE_STORAGE_CLASS } : {}),
+    },
   };
   if (env.PIPEWRIGHT_IMAGE_PULL_POLICY) config.imagePullPolicy = env.PIPEWRIGHT_IMAGE_PULL_POLICY;
   return Object.freeze(config);

@@ -3,11 +3,12 @@ import * as k8s from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { pooledApiClient } from './api-client.js';
 import { GROUP, PIPELINE_PLURAL, RUN_PLURAL, VERSION } from './names.js';
+import type { PvcObject } from '../executor/pvc-ops.js';
 import type { RunStatus } from './status.js';
 import type { PipelineObject, PipelineRunObject } from './types.js';
 
-/** The API server refused the object for good (422 invalid, 403 quota): retrying will not help. */
-export class PodRejectedError extends Error {}
+/** The API server refused the object or request for good (422 invalid, 403 forbidden or quota): retrying will not help. */
+export class RejectedError extends Error {}
 /** The status write lost a race with another write; reconcile again from fresh state. */
 export class ConflictError extends Error {}
 
@@ -19,6 +20,10 @@ export interface KubeOps {
   writeRunStatus(run: PipelineRunObject, status: RunStatus): Promise<string | undefined>;
   getPipeline(namespace: string, name: string): Promise<PipelineObject | undefined>;
   event(run: PipelineRunObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
+  /** Create-if-absent; an existing claim is returned as it is, for the caller to check it is the one it meant. */
+  createPvc(pvc: PvcObject): Promise<{ result: 'created' } | { result: 'exists'; labels: Record<string, string> }>;
+  /** Delete-if-present. */
+  deletePvc(namespace: string, name: string): Promise<'deleted' | 'absent'>;
 }
 
 function code(err: unknown): number | undefined {
@@ -49,7 +54,7 @@ export function kubeOps(kc: k8s.KubeConfig): KubeOps {
       } catch (err) {
         const c = code(err);
         if (c === 409) return 'exists';
-        if (c === 422 || c === 403 || c === 400) throw new PodRejectedError(apiMessage(err));
+        if (c === 422 || c === 403 || c === 400) throw new RejectedError(apiMessage(err));
         throw err;
       }
     },
@@ -90,6 +95,29 @@ export function kubeOps(kc: k8s.KubeConfig): KubeOps {
         return (await custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PIPELINE_PLURAL, name })) as PipelineObject;
       } catch (err) {
         if (code(err) === 404) return undefined;
+        throw err;
+      }
+    },
+    async createPvc(pvc) {
+      const namespace = pvc.metadata.namespace;
+      try {
+        await core.createNamespacedPersistentVolumeClaim({ namespace, body: pvc as k8s.V1PersistentVolumeClaim });
+        return { result: 'created' };
+      } catch (err) {
+        const c = code(err);
+        if (c === 422 || c === 403 || c === 400) throw new RejectedError(apiMessage(err));
+        if (c !== 409) throw err;
+      }
+      const existing = await core.readNamespacedPersistentVolumeClaim({ namespace, name: pvc.metadata.name });
+      return { result: 'exists', labels: existing.metadata?.labels ?? {} };
+    },
+    async deletePvc(namespace, name) {
+      try {
+        await core.deleteNamespacedPersistentVolumeClaim({ namespace, name });
+        return 'deleted';
+      } catch (err) {
+        if (code(err) === 404) return 'absent';
+        if (code(err) === 403) throw new RejectedError(apiMessage(err));
         throw err;
       }
     },

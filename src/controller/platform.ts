@@ -105,6 +105,31 @@ export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObje
     volumes.push({ name: vol, emptyDir: { ...(e.medium ? { medium: String(e.medium) } : {}), ...(e.sizeLimit ? { sizeLimit: String(e.sizeLimit) } : {}) } });
     mounts.push({ name: vol, mountPath: String(e.mountPath) });
   });
+  // add_ephemeral_volume: a claim made from the template for the pod's lifetime (Kubernetes names it <pod>-<volume>).
+  list(cfg.genericEphemeralVolume).forEach((e) => {
+    const vol = String(e.volumeName);
+    const md = obj(e.metadata);
+    const claimSpec = {
+      accessModes: (Array.isArray(e.accessModes) ? e.accessModes : []).map(String),
+      resources: { requests: { storage: String(e.size) } },
+      ...(e.defaultStorageClass === true ? {} : { storageClassName: String(e.storageClassName ?? '') }),
+    };
+    const claimMeta = { ...(Object.keys(obj(md.labels)).length ? { labels: obj(md.labels) as Record<string, string> } : {}), ...(Object.keys(obj(md.annotations)).length ? { annotations: obj(md.annotations) as Record<string, string> } : {}) };
+    volumes.push({ name: vol, ephemeral: { volumeClaimTemplate: { ...(Object.keys(claimMeta).length ? { metadata: claimMeta } : {}), spec: claimSpec } } });
+    mounts.push({ name: vol, mountPath: String(e.mountPath) });
+  });
+  // set_security_context: identity fields on the user's container; capabilities dropped as KFP's compiler does.
+  const sc = obj(cfg.securityContext);
+  if (Object.keys(sc).length) {
+    main.securityContext = {
+      ...main.securityContext,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      ...(sc.runAsUser !== undefined ? { runAsUser: Number(sc.runAsUser) } : {}),
+      ...(sc.runAsGroup !== undefined ? { runAsGroup: Number(sc.runAsGroup) } : {}),
+      ...(sc.runAsNonRoot !== undefined ? { runAsNonRoot: sc.runAsNonRoot === true } : {}),
+    };
+  }
   list(cfg.fieldPathAsEnv).forEach((e) => env.push({ name: String(e.name), valueFrom: { fieldRef: { fieldPath: String(e.fieldPath) } } }));
 
   const labels = obj(obj(cfg.nodeSelector).labels);

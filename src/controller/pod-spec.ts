@@ -9,6 +9,7 @@ import type { LaunchRequest, RunContext } from '../engine/state.js';
 import { buildExecutorInput, clusterLocalPath, runInfoFor } from '../executor/executor-input.js';
 import { downloadsFor, outputsSpecFor } from '../executor/pod-io-spec.js';
 import { resolveCommand } from '../executor/placeholders.js';
+import { WORKSPACE_MOUNT_PATH } from '../executor/pvc-ops.js';
 import type { Component, ContainerExecutor, JsonObject, Resources } from '../model/types.js';
 import { s3Env, type ControllerConfig } from './config.js';
 import { ANNOTATION_ATTEMPT, ANNOTATION_CACHE, ANNOTATION_NODE, API_VERSION, LABEL_MANAGED_BY, LABEL_RUN, LABEL_RUN_UID, LABEL_TASK, labelValue, taskPodName } from './names.js';
@@ -39,6 +40,8 @@ export interface TaskPodInput {
   serviceAccountName?: string;
   podDefaults?: PodDefaults;
   config: ControllerConfig;
+  /** The run's workspace claim, mounted at {{$.workspace_path}} in the user's container. */
+  workspaceClaim?: string;
 }
 
 /** Accelerator type → extended resource and, for GKE-style names, a node selector. */
@@ -69,7 +72,7 @@ export function resourceRequirements(r: Resources, resolve: (s: string) => strin
 
 export function buildTaskPod(input: TaskPodInput): V1Pod {
   const { run, launch, component, executor, config } = input;
-  const runInfo = runInfoFor(run, launch, '/kfp-workspace');
+  const runInfo = runInfoFor(run, launch, WORKSPACE_MOUNT_PATH);
   const executorInput = buildExecutorInput(launch, component, {
     localPath: clusterLocalPath,
     run: runInfo,
@@ -91,6 +94,10 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
     volumeMounts: [...mounts],
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };
+  if (input.workspaceClaim) {
+    volumes.push({ name: 'pw-workspace', persistentVolumeClaim: { claimName: input.workspaceClaim } });
+    main.volumeMounts!.push({ name: 'pw-workspace', mountPath: WORKSPACE_MOUNT_PATH });
+  }
   if (command.length) main.command = command;
   if (args.length) main.args = args;
 

@@ -34,6 +34,12 @@ function fakeKube() {
     async event() {
       calls.events++;
     },
+    async createPvc() {
+      return { result: 'created' as const };
+    },
+    async deletePvc() {
+      return 'deleted' as const;
+    },
   };
   return { kube, calls };
 }

@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { ArtifactStore } from '../artifacts/s3.js';
 import { plan } from '../engine/plan.js';
-import type { ExecutionFact, NodeOutputs, PlanResult, RunContext } from '../engine/state.js';
+import type { ExecutionFact, LaunchRequest, NodeOutputs, PlanResult, RunContext } from '../engine/state.js';
 import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
 import type { Pipeline } from '../model/types.js';
 import { validateArguments } from '../model/validate.js';
@@ -14,10 +14,14 @@ import { eachLimited } from '../util/each-limited.js';
 import type { ControllerConfig } from './config.js';
 import { EventRecorder } from './event-recorder.js';
 import { diffEvents } from './events.js';
-import { ConflictError, PodRejectedError, type KubeOps } from './kube-ops.js';
+import { ConflictError, RejectedError, type KubeOps } from './kube-ops.js';
+import { API_VERSION, LABEL_MANAGED_BY, LABEL_RUN, LABEL_RUN_UID, labelValue } from './names.js';
 import { factFromPod, type PodFact } from './observe.js';
 import { pipelineFromSource } from './pipeline-source.js';
 import { buildTaskPod } from './pod-spec.js';
+import { createPvcObject, deletePvcName, PlatformOpError, workspaceClaimName, workspaceConfig, workspacePvcObject } from '../executor/pvc-ops.js';
+import type { PlatformOp } from '../model/types.js';
+import { createHash } from 'node:crypto';
 import { buildStatus, factsFromStatus, isRunFinished, outputsFromStatus, type RunStatus, type StatusNode } from './status.js';
 import { S3CacheIndex, type CacheIndex } from '../artifacts/cache-index.js';
 import type { PipelineRunObject } from './types.js';
@@ -66,6 +70,12 @@ function markStoppedAndLaunched(status: RunStatus, stopped: Record<string, Statu
   }
 }
 
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+function runRef(run: PipelineRunObject): { name: string; namespace: string; uid: string } {
+  return { name: run.metadata!.name!, namespace: run.metadata!.namespace!, uid: run.metadata!.uid! };
+}
+
 export class Reconciler {
   /** Parsed pipelines by run uid: a run's spec is immutable, so this is a cache, not state. */
   private readonly pipelines = new Map<string, Pipeline>();
@@ -81,6 +91,8 @@ export class Reconciler {
   private readonly written = new Map<string, { rv: string; until: number }>();
   /** By run uid: pods this process created (name → when), until the pod cache shows them. */
   private readonly created = new Map<string, Map<string, number>>();
+  /** Run uids whose workspace claim this process made sure of (a restart repeats one idempotent create). */
+  private readonly workspaces = new Set<string>();
 
   /** Events go out in the background: a reconcile never waits for them. */
   readonly events: EventRecorder;
@@ -93,6 +105,7 @@ export class Reconciler {
 
   forget(uid: string): void {
     this.pipelines.delete(uid);
+    this.workspaces.delete(uid);
     this.written.delete(uid);
     this.created.delete(uid);
   }
@@ -204,6 +217,7 @@ export class Reconciler {
         throw err;
       }
       this.emitEvents(run, previous, status, log);
+      if (isRunFinished(status.phase)) await this.releaseWorkspace(run, pipeline, log);
     }
     const wake = [result.wakeAt ? Date.parse(result.wakeAt) : undefined, deadline, observed.recheckAt].filter((t): t is number => t !== undefined && !Number.isNaN(t));
     if (isRunFinished(status.phase) || wake.length === 0) return;
@@ -329,10 +343,21 @@ export class Reconciler {
   private async act(run: PipelineRunObject, pipeline: Pipeline, ctx: RunContext, result: PlanResult, observed: Awaited<ReturnType<Reconciler['observe']>>, timedOut: boolean, log: Logger): Promise<boolean> {
     let changed = false;
     const spec = run.spec ?? {};
+    const workspace = await this.ensureWorkspace(run, pipeline, result.launch, log);
     await eachLimited(result.launch, LAUNCH_CONCURRENCY, async (launch) => {
       const component = pipeline.components[launch.componentName]!;
       const executor = pipeline.executors[launch.executorLabel];
       if (executor?.kind !== 'container') return;
+      if (executor.platformOp) {
+        await this.runPlatformOp(ctx, launch, executor.platformOp, observed, log);
+        changed = true;
+        return;
+      }
+      if (workspace && 'error' in workspace) {
+        this.recordStopped(observed, launch.nodeId, launch.attempt, 'Error', workspace.error, launch.displayName);
+        changed = true;
+        return;
+      }
       if (launch.cacheFingerprint && this.deps.cache) {
         const outputs = await this.deps.cache.lookup(launch.cacheFingerprint).catch((err: unknown) => {
           log.warn({ task: launch.nodeId, err: (err as Error).message }, 'cache lookup failed; running the task');
@@ -357,6 +382,7 @@ export class Reconciler {
           ...(pipeline.platform.executors[launch.executorLabel] ? { platform: pipeline.platform.executors[launch.executorLabel] } : {}),
           ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
           ...(spec.podDefaults ? { podDefaults: spec.podDefaults } : {}),
+          ...(workspace && 'claim' in workspace ? { workspaceClaim: workspace.claim } : {}),
         });
       } catch (err) {
         log.warn({ task: launch.nodeId, err: (err as Error).message }, 'cannot build task pod');
@@ -372,7 +398,7 @@ export class Reconciler {
         this.created.set(ctx.uid, mine.set(name, Date.now()));
         log.info({ task: launch.nodeId, attempt: launch.attempt, pod: name, result: r }, 'task pod');
       } catch (err) {
-        if (!(err instanceof PodRejectedError)) throw err;
+        if (!(err instanceof RejectedError)) throw err;
         this.recordStopped(observed, launch.nodeId, launch.attempt, 'Error', `the API server rejected the task's pod: ${err.message}`, launch.displayName);
         changed = true;
       }
@@ -392,7 +418,81 @@ export class Reconciler {
     return changed;
   }
 
-  private recordStopped(observed: Awaited<ReturnType<Reconciler['observe']>>, id: string, attempt: number, phase: 'Error' | 'Failed' | 'Cancelled' | 'Cached', message: string, task: string): void {
+  /**
+   * CreatePVC / DeletePVC, done by the controller itself (KFP's driver does the same): the result is recorded as
+   * the attempt's outcome, with CreatePVC's `name` output. Idempotent: the claim name is deterministic, and a
+   * claim that exists already counts as created only if this run made it.
+   */
+  private async runPlatformOp(ctx: RunContext, launch: LaunchRequest, op: PlatformOp, observed: Awaited<ReturnType<Reconciler['observe']>>, log: Logger): Promise<void> {
+    const params = launch.inputs.parameters;
+    const fail = (message: string): void => this.recordStopped(observed, launch.nodeId, launch.attempt, 'Failed', message, launch.displayName);
+    try {
+      if (op === 'createPvc') {
+        const pvc = createPvcObject(params, ctx, { [LABEL_MANAGED_BY]: 'pipewright', [LABEL_RUN]: labelValue(ctx.name), [LABEL_RUN_UID]: ctx.uid, 'pipewright.dev/task': labelValue(launch.taskName) });
+        const r = await this.deps.kube.createPvc(pvc);
+        if (r.result === 'exists' && r.labels[LABEL_RUN_UID] !== ctx.uid) {
+          return fail(`PersistentVolumeClaim ${pvc.metadata.name} already exists in namespace ${ctx.namespace} and was not created by this run; choose another pvc_name, use pvc_name_suffix, or delete the old claim`);
+        }
+        log.info({ task: launch.nodeId, claim: pvc.metadata.name, result: r.result }, 'CreatePVC');
+        this.recordStopped(observed, launch.nodeId, launch.attempt, 'Succeeded', `created PersistentVolumeClaim ${pvc.metadata.name}`, launch.displayName);
+        observed.facts[launch.nodeId]!.outputs = { parameters: { name: pvc.metadata.name }, artifacts: {} };
+      } else {
+        const name = deletePvcName(params);
+        const r = await this.deps.kube.deletePvc(ctx.namespace, name);
+        log.info({ task: launch.nodeId, claim: name, result: r }, 'DeletePVC');
+        this.recordStopped(observed, launch.nodeId, launch.attempt, 'Succeeded', r === 'deleted' ? `deleted PersistentVolumeClaim ${name}` : `PersistentVolumeClaim ${name} was already gone`, launch.displayName);
+        observed.facts[launch.nodeId]!.outputs = { parameters: {}, artifacts: {} };
+      }
+    } catch (err) {
+      if (err instanceof PlatformOpError) return fail(err.message);
+      if (err instanceof RejectedError) return fail(`the API server refused ${op === 'createPvc' ? 'CreatePVC' : 'DeletePVC'}: ${err.message}`);
+      throw err;
+    }
+  }
+
+  /**
+   * The run's workspace claim (dsl.PipelineConfig(workspace=...)), created before its first task pod and owned by
+   * the run. Undefined when the pipeline has no workspace; an error when the claim cannot be made.
+   */
+  private async ensureWorkspace(run: PipelineRunObject, pipeline: Pipeline, launches: PlanResult['launch'], log: Logger): Promise<{ claim: string } | { error: string } | undefined> {
+    const ws = workspaceConfig(pipeline.platform.pipelineConfig);
+    if (!ws) return undefined;
+    const ref = runRef(run);
+    const claim = workspaceClaimName(ref, sha256);
+    const podLaunch = (l: LaunchRequest): boolean => {
+      const ex = pipeline.executors[l.executorLabel];
+      return ex?.kind === 'container' && !ex.platformOp;
+    };
+    if (this.workspaces.has(ref.uid) || !launches.some(podLaunch)) return { claim };
+    try {
+      const owner = { apiVersion: API_VERSION, kind: 'PipelineRun', name: ref.name, uid: ref.uid, controller: true, blockOwnerDeletion: true };
+      const pvc = workspacePvcObject(ws, { name: claim, run: ref, defaults: this.deps.config.workspace, owner, labels: { [LABEL_MANAGED_BY]: 'pipewright', [LABEL_RUN]: labelValue(ref.name), [LABEL_RUN_UID]: ref.uid } });
+      const r = await this.deps.kube.createPvc(pvc);
+      if (r.result === 'exists' && r.labels[LABEL_RUN_UID] !== ref.uid) {
+        return { error: `cannot use the run's workspace: PersistentVolumeClaim ${claim} already exists and belongs to something else; delete it or rename the run` };
+      }
+      log.info({ claim, result: r.result }, 'run workspace');
+      this.workspaces.add(ref.uid);
+      return { claim };
+    } catch (err) {
+      if (err instanceof PlatformOpError) return { error: `cannot create the run's workspace: ${err.message}` };
+      if (err instanceof RejectedError) return { error: `the API server refused the run's workspace claim ${claim}: ${err.message}` };
+      throw err;
+    }
+  }
+
+  /** The workspace lives as long as the run (as KFP's); the owner reference covers a controller that dies here. */
+  private async releaseWorkspace(run: PipelineRunObject, pipeline: Pipeline, log: Logger): Promise<void> {
+    if (!workspaceConfig(pipeline.platform.pipelineConfig)) return;
+    const claim = workspaceClaimName(runRef(run), sha256);
+    try {
+      await this.deps.kube.deletePvc(run.metadata!.namespace!, claim);
+    } catch (err) {
+      log.warn({ claim, err: (err as Error).message }, 'cannot delete the run workspace; it goes when the run is deleted');
+    }
+  }
+
+  private recordStopped(observed: Awaited<ReturnType<Reconciler['observe']>>, id: string, attempt: number, phase: 'Error' | 'Failed' | 'Cancelled' | 'Cached' | 'Succeeded', message: string, task: string): void {
     const finishedAt = new Date().toISOString();
     observed.facts[id] = { attempt, phase, message, finishedAt };
     observed.stopped[id] = { phase, kind: 'container', task, attempt, message, finishedAt, stopped: true };

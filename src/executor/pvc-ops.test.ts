@@ -72,13 +72,13 @@ describe('workspace', () => {
   });
 
   it('takes size from the pipeline, class and modes from the operator, then the pipeline patch', () => {
-    const pvc = workspacePvcObject({ size: '2Gi', kubernetes: { pvcSpecPatch: { storageClassName: 'nfs', accessModes: ['ReadWriteMany'] } } }, 'w', run, { storageClassName: 'standard', accessModes: ['ReadWriteOnce'] }, owner, labels);
+    const pvc = workspacePvcObject({ size: '2Gi', kubernetes: { pvcSpecPatch: { storageClassName: 'nfs', accessModes: ['ReadWriteMany'] } } }, { name: 'w', run, defaults: { storageClassName: 'standard', accessModes: ['ReadWriteOnce'] }, owner, labels });
     expect(pvc.spec).toEqual({ accessModes: ['ReadWriteMany'], resources: { requests: { storage: '2Gi' } }, storageClassName: 'nfs' });
     expect(pvc.metadata.ownerReferences).toEqual([owner]);
-    expect(workspacePvcObject({ size: '1Gi', kubernetes: { pvcSpecPatch: {} } }, 'w', run, { accessModes: ['ReadWriteOnce'] }, owner, labels).spec).toEqual({
+    expect(workspacePvcObject({ size: '1Gi', kubernetes: { pvcSpecPatch: {} } }, { name: 'w', run, defaults: { accessModes: ['ReadWriteOnce'] }, owner, labels }).spec).toEqual({
       accessModes: ['ReadWriteOnce'],
       resources: { requests: { storage: '1Gi' } },
     });
-    expect(() => workspacePvcObject({ size: 'big' }, 'w', run, { accessModes: ['ReadWriteOnce'] }, owner, labels)).toThrow(/pipeline_config.workspace.size: "big"/);
+    expect(() => workspacePvcObject({ size: 'big' }, { name: 'w', run, defaults: { accessModes: ['ReadWriteOnce'] }, owner, labels })).toThrow(/pipeline_config.workspace.size: "big"/);
   });
 });

@@ -147,7 +147,15 @@ export function workspaceClaimName(run: RunRef, hash: (s: string) => string): st
  * The run's workspace claim: size from `workspace.size`, class and access modes from the operator's defaults,
  * then `workspace.kubernetes.pvcSpecPatch` over the spec (top-level fields replaced, as KFP merges it).
  */
-export function workspacePvcObject(workspace: JsonObject, name: string, run: RunRef, defaults: WorkspaceDefaults, owner: JsonObject, labels: Record<string, string>): PvcObject {
+export interface WorkspaceClaim {
+  name: string;
+  run: RunRef;
+  defaults: WorkspaceDefaults;
+  owner: JsonObject;
+  labels: Record<string, string>;
+}
+
+export function workspacePvcObject(workspace: JsonObject, { name, run, defaults, owner, labels }: WorkspaceClaim): PvcObject {
   const size = quantity(workspace.size, 'pipeline_config.workspace.size');
   const spec: JsonObject = { accessModes: defaults.accessModes, resources: { requests: { storage: size } } };
   if (defaults.storageClassName) spec.storageClassName = defaults.storageClassName;

@@ -11,7 +11,8 @@ import { buildExecutorInput, hostLocalPath, runInfoFor } from '../executor/execu
 import { collectOutputs } from '../executor/executor-output.js';
 import { resolveCommand, resolveString } from '../executor/placeholders.js';
 import type { ExecutorInput } from '../executor/types.js';
-import type { Component, ContainerExecutor, Pipeline } from '../model/types.js';
+import type { Component, ContainerExecutor, Pipeline, PlatformOp } from '../model/types.js';
+import { createPvcObject, deletePvcName, PlatformOpError } from '../executor/pvc-ops.js';
 import type { RunEventHandler } from './events.js';
 import { StopRequest } from './events.js';
 import { describeFailure, runProcess } from './process.js';
@@ -92,11 +93,37 @@ function unlessAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T | undef
   });
 }
 
+/**
+ * CreatePVC / DeletePVC without a cluster: the inputs are checked as the controller checks them and CreatePVC's
+ * `name` output is the claim name the cluster would use, so downstream tasks see the same values; no volume exists
+ * (mounts are ignored locally).
+ */
+function localPlatformOp(req: LaunchRequest, op: PlatformOp, ctx: TaskContext, log: Logger): ExecutionFact {
+  const startedAt = new Date().toISOString();
+  ctx.onStart(startedAt);
+  const done = (phase: 'Succeeded' | 'Failed', message: string, outputs?: ExecutionFact['outputs']): ExecutionFact => ({
+    attempt: req.attempt, phase, message, startedAt, finishedAt: new Date().toISOString(), ...(outputs ? { outputs } : {}),
+  });
+  try {
+    if (op === 'createPvc') {
+      const pvc = createPvcObject(req.inputs.parameters, ctx.run, {});
+      log.warn({ claim: pvc.metadata.name }, 'CreatePVC: no cluster in a local run; the claim is not created and mounts are ignored');
+      return done('Succeeded', `local run: PersistentVolumeClaim ${pvc.metadata.name} not created (no cluster)`, { parameters: { name: pvc.metadata.name }, artifacts: {} });
+    }
+    const name = deletePvcName(req.inputs.parameters);
+    return done('Succeeded', `local run: PersistentVolumeClaim ${name} not deleted (no cluster)`, { parameters: {}, artifacts: {} });
+  } catch (e) {
+    if (e instanceof PlatformOpError) return done('Failed', e.message);
+    throw e;
+  }
+}
+
 export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Promise<ExecutionFact> {
   const ex = ctx.pipeline.executors[req.executorLabel];
   const component = ctx.pipeline.components[req.componentName];
   if (ex?.kind !== 'container' || !component) return errorFact(req.attempt, `executor ${req.executorLabel} is not a container`);
   const log = ctx.logger.child({ task: req.nodeId, attempt: req.attempt });
+  if (ex.platformOp) return localPlatformOp(req, ex.platformOp, ctx, log);
   const cancelled = (): ExecutionFact | undefined => {
     const r: unknown = ctx.signal.reason;
     if (!ctx.signal.aborted) return undefined;

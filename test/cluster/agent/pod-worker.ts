@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { ContainerProcess, type Exit } from './container.js';
 import { containerEnv, expand, type Lookups } from './env.js';
 import type { ImageMap } from './image-map.js';
-import { bwrapArgs, type Mount } from './sandbox.js';
+import { bwrapArgs, identityArgs, type Mount } from './sandbox.js';
 import { podStatus, runningSince, terminated, waiting, type ContainerRecord, type PodFacts } from './status.js';
 import { prepareVolume, VolumeError, type VolumeSources } from './volumes.js';
 
@@ -237,7 +237,9 @@ export class PodWorker {
     const rule = this.deps.imageMap(c.image ?? '');
     let argv: string[];
     let env: Record<string, string>;
+    let identity: string[];
     try {
+      identity = identityArgs(this.pod.spec?.securityContext, c.securityContext);
       const path = [...(rule.pathPrepend ?? []), this.deps.baseEnv.PATH ?? '/usr/bin:/bin'].join(':');
       env = await containerEnv(this.pod, c, { ...this.deps.baseEnv, ...rule.env, PATH: path,
         HOSTNAME: this.pod.spec?.hostname ?? this.pod.metadata!.name! }, this.deps.sources);
@@ -264,7 +266,7 @@ export class PodWorker {
     rmSync(logFile, { force: true });
     const id = `pipewright://${this.uid.slice(0, 8)}-${c.name}-${++this.seq}`;
     const proc = new ContainerProcess({
-      bwrap: this.deps.bwrap, sandbox: bwrapArgs(mounts, c.workingDir), argv, env, logFile,
+      bwrap: this.deps.bwrap, sandbox: [...identity, ...bwrapArgs(mounts, c.workingDir)], argv, env, logFile,
     });
     this.procs.set(c.name, proc);
     r.containerID = id;

@@ -4,6 +4,7 @@
 // exist on the host: the host itself is never written to.
 import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
+import type { V1PodSecurityContext, V1SecurityContext } from '@kubernetes/client-node';
 
 export interface Mount { host: string; path: string; readOnly: boolean }
 
@@ -65,4 +66,18 @@ export function bwrapArgs(mounts: Mount[], workingDir: string | undefined, extra
   }
   if (workingDir) args.push('--dir', workingDir, '--chdir', workingDir);
   return args;
+}
+
+/**
+ * runAsUser / runAsGroup (container over pod) as a user namespace; runAsNonRoot refuses uid 0 as the kubelet
+ * does (images here have no USER, so an unset runAsUser means root).
+ */
+export function identityArgs(pod: V1PodSecurityContext | undefined, c: V1SecurityContext | undefined): string[] {
+  const uid = c?.runAsUser ?? pod?.runAsUser;
+  const gid = c?.runAsGroup ?? pod?.runAsGroup;
+  if ((c?.runAsNonRoot ?? pod?.runAsNonRoot) && !uid) {
+    throw new Error('container has runAsNonRoot and image will run as root');
+  }
+  if (uid === undefined && gid === undefined) return [];
+  return ['--unshare-user', ...(uid !== undefined ? ['--uid', String(uid)] : []), ...(gid !== undefined ? ['--gid', String(gid)] : [])];
 }

@@ -91,9 +91,15 @@ export async function prepareVolume(pod: V1Pod, v: V1Volume, podDir: string, nod
     mkdirSync(dir, { recursive: true });
     return dir;
   }
+  if (v.ephemeral) {
+    // The claim the ephemeral-volume controller made for this pod, bound by the provisioner before scheduling.
+    const dir = claimDir(nodeRoot, pod.metadata!.namespace!, `${pod.metadata!.name}-${v.name}`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
   const dir = join(podDir, 'volumes', v.name);
   mkdirSync(dir, { recursive: true });
-  if (v.emptyDir || v.ephemeral) return dir;
+  if (v.emptyDir) return dir;
   if (v.configMap) {
     await objectFiles(src, { kind: 'configMap', name: v.configMap.name!, items: v.configMap.items, optional: v.configMap.optional },
       dir, v.configMap.defaultMode ?? 0o644);

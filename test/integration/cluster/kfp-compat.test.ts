@@ -4,19 +4,16 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { ControllerHandle } from '../../../src/controller/main.js';
-import { checkCompatRun, loadCompatCases, type CompatCase, type CompatRunOutput } from '../../pipelines/compat/expectations.js';
-import { clusterState, createNamespace, kubectlOk, waitUntil } from './helpers.js';
+import { checkCompatRun, loadCompatCases, type AttemptTimes, type CompatCase, type CompatRunOutput } from '../../pipelines/compat/expectations.js';
+import type { V1Pod } from '@kubernetes/client-node';
+import { clusterState, createNamespace, kubectl, kubectlOk, waitUntil } from './helpers.js';
 import { asRunOutput, getRun, installCrds, prepareNamespaceForRuns, readS3, runName, s3Client, startTestController, waitForRun } from './operator.js';
 
 jest.setTimeout(900_000);
 
-// Local-only by nature: a file on the runner's host shared across attempts (the retry counter), the run
-// workspace, which the cluster does not provision yet, and a component that open()s artifact URIs as paths,
-// true only where URIs are paths (docs/kfp-compatibility.md). Retries and timeouts on the cluster:
-// controller.test.ts.
-const LOCAL_ONLY = new Set(['retry_timeout/defaults', 'workspace/defaults', 'placeholders/defaults']);
-const all = await loadCompatCases();
-const cases = all.filter((c) => !LOCAL_ONLY.has(c.name));
+// Cases marked `modes: ["local"]` need the runner's host (docs/kfp-compatibility.md); retries and timeouts on
+// the cluster are also covered natively in controller.test.ts.
+const cases = await loadCompatCases('cluster');
 // Locally each case starts with its own empty cache unless it reruns another; on the cluster the cache is shared
 // by every run of a pipeline in a namespace, so it is emptied before each case that is not a rerun.
 async function clearCache(): Promise<void> {
@@ -65,6 +62,33 @@ async function acceleratorOnNodeWithout(name: string): Promise<void> {
   expect((await waitForRun(ns.name, name, 60_000)).status?.phase).toBe('Cancelled');
 }
 
+/** When each attempt's user container ran, from the run's pods (one pod per attempt; times to the second). */
+async function addAttemptTimes(run: CompatRunOutput, uid: string): Promise<void> {
+  const pods = (JSON.parse(await kubectlOk(['get', 'pods', '-n', ns.name, '-l', `pipewright.dev/run-uid=${uid}`, '-o', 'json'])) as { items: V1Pod[] }).items;
+  for (const pod of pods) {
+    const node = pod.metadata?.annotations?.['pipewright.dev/node-id'];
+    const attempt = Number(pod.metadata?.annotations?.['pipewright.dev/attempt']);
+    const main = pod.status?.initContainerStatuses?.find((s) => s.name === 'main')?.state?.terminated;
+    const task = node ? run.tasks[node] : undefined;
+    if (!task || !main) continue;
+    const times: AttemptTimes = (task.attemptTimes ??= {});
+    times[attempt] = { started: Date.parse(String(main.startedAt)), finished: Date.parse(String(main.finishedAt)) };
+  }
+}
+
+const claimGone = async (name: string): Promise<boolean> => /NotFound/.test((await kubectl(['get', 'pvc', name, '-n', ns.name])).stderr);
+
+/** Claims the run made: CreatePVC's (deleted by DeletePVC) and the run's workspace (deleted when the run ended). */
+async function checkClaims(c: CompatCase, name: string, run: CompatRunOutput): Promise<void> {
+  if (c.name === 'volumes/defaults') {
+    expect(run.tasks.createpvc?.outputs?.parameters).toEqual({ name: `${name}-shared` });
+    await waitUntil(`claim ${name}-shared deleted`, () => claimGone(`${name}-shared`), 60_000, 500);
+  }
+  if (c.name === 'workspace/defaults' || c.name === 'retry_timeout/defaults') {
+    await waitUntil(`workspace claim of ${name} deleted`, () => claimGone(`${name}-kfp-workspace`), 60_000, 500);
+  }
+}
+
 describe('KFP v2 features on the cluster', () => {
   const done = new Map<string, CompatRunOutput>();
   // In file order: reruns (caching) follow the case they repeat.
@@ -84,8 +108,11 @@ describe('KFP v2 features on the cluster', () => {
     }
     await kubectlOk(['apply', '-n', ns.name, '-f', '-'], JSON.stringify(run));
     if (c.name === 'task_settings/defaults') return acceleratorOnNodeWithout(run.metadata.name);
-    const finished = asRunOutput(await waitForRun(ns.name, run.metadata.name, 600_000));
+    const object = await waitForRun(ns.name, run.metadata.name, 600_000);
+    const finished = asRunOutput(object);
+    if (Object.values(c.tasks).some((t) => t.retryDelaysAtLeast)) await addAttemptTimes(finished, object.metadata!.uid!);
     done.set(c.name, finished);
     expect(await checkCompatRun(c, finished, done, readS3)).toEqual([]);
+    await checkClaims(c, run.metadata.name, finished);
   });
 });

@@ -14,7 +14,7 @@ import { summarize } from '../../../src/local/summary.js';
 import { checkCompatRun, loadCompatCases, type AttemptTimes, type CompatCase, type CompatRunOutput } from '../../pipelines/compat/expectations.js';
 import { quietLogger, repo } from './helpers.js';
 
-const cases = await loadCompatCases();
+const cases = await loadCompatCases('local');
 const roots = new Map<string, string>();
 const summaries = new Map<string, CompatRunOutput>();
 

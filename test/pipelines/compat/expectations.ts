@@ -11,6 +11,7 @@
  * - `rerunOf`: run with the same artifact root (hence the same cache index) right after that case.
  * - `noCache`: run with the run-level caching switch off (`pipewright run --no-cache`).
  * - `allCached`: every container task of the run must be Cached (a rerun with unchanged inputs runs nothing).
+ * - `modes`: where the case runs, `local` and/or `cluster` (default both); `$comment` says why one is left out.
  * Task fields (besides state/reason/exitCode/parameters/artifacts/iterations):
  * - state may also be `Cached` (outputs reused from the cache index).
  * - `attempts`: how many attempts the task took (retries + 1).
@@ -46,6 +47,7 @@ export interface CompatCase extends Omit<PipelineCase, 'tasks'> {
   rerunOf?: string;
   noCache?: boolean;
   allCached?: boolean;
+  modes?: ('local' | 'cluster')[];
   tasks: Record<string, CompatTaskExpectation>;
 }
 
@@ -60,9 +62,10 @@ export type CompatRunOutput = RunOutput & {
   >;
 };
 
-export async function loadCompatCases(): Promise<CompatCase[]> {
+/** The cases that run in `mode`, in file order. */
+export async function loadCompatCases(mode: 'local' | 'cluster'): Promise<CompatCase[]> {
   const text = await fs.readFile(path.join(repoRoot, 'test/pipelines/compat/expectations.json'), 'utf8');
-  return (JSON.parse(text) as { cases: CompatCase[] }).cases;
+  return (JSON.parse(text) as { cases: CompatCase[] }).cases.filter((c) => !c.modes || c.modes.includes(mode));
 }
 
 /** Runner task keys whose last segment is `task` (loop iterations included). */

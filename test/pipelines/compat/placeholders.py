@@ -9,13 +9,24 @@ from kfp.dsl import Dataset, Input, Output, OutputPath
 IMAGE = "python:3.11"
 
 # A small script run by `python3 -c`: argv pairs KEY VALUE, written as "KEY=VALUE" lines to the file
-# named by the first argument. Values arrive through argv, never spliced into the script.
+# named by the first argument, plus what only this task's container can see: the contents of its input
+# artifacts, read through the local paths their URIs map to (minio://b/k -> /minio/b/k, as KFP's executor
+# maps them; locally URIs are paths already). Values arrive through argv, never spliced into the script.
 DUMP = (
-    "import os, sys\n"
+    "import json, os, sys\n"
+    "def local(uri):\n"
+    "    for scheme, root in (('minio://', '/minio/'), ('s3://', '/s3/'), ('gs://', '/gcs/')):\n"
+    "        if uri.startswith(scheme):\n"
+    "            return root + uri[len(scheme):]\n"
+    "    return uri\n"
     "out = sys.argv[1]\n"
     "os.makedirs(os.path.dirname(out), exist_ok=True)\n"
-    "pairs = sys.argv[2:]\n"
-    "open(out, 'w').write(''.join(f'{k}={v}\\n' for k, v in zip(pairs[0::2], pairs[1::2])))\n"
+    "v = dict(zip(sys.argv[2::2], sys.argv[3::2]))\n"
+    "v['in_path_content'] = open(v['in_path_is_file']).read()\n"
+    "v['many_content'] = '+'.join(open(local(d['uri'])).read() for d in json.loads(v['many']))\n"
+    "v['in_uri_local'] = local(v['in_uri'])\n"
+    "v['out_uri_local'] = local(v['out_uri'])\n"
+    "open(out, 'w').write(''.join(f'{k}={val}\\n' for k, val in v.items()))\n"
 )
 
 
@@ -68,18 +79,14 @@ def check_report(report: str) -> str:
     v = dict(line.split("=", 1) for line in report.splitlines() if "=" in line)
     uuid = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
     many = json.loads(v["many"])
-    parts = []
-    for d in many:
-        with open(d["uri"]) as f:
-            parts.append(f.read())
     checks = {
         "concat": v["concat"],
         "ifpresent": v["ifpresent"],
-        "in_path": open(v["in_path_is_file"]).read(),
-        "in_uri_is_path": v["in_uri"] == v["in_path_is_file"],
+        "in_path": v["in_path_content"],
+        "in_uri_to_path": v["in_uri_local"] == v["in_path_is_file"],
         "in_meta": json.loads(v["in_meta"]),
-        "many": "+".join(parts) + ":" + ",".join(d["type"]["schemaTitle"] for d in many),
-        "out_uri": v["out_uri"].endswith("/result") and v["out_path"] == v["out_uri"],
+        "many": v["many_content"] + ":" + ",".join(d["type"]["schemaTitle"] for d in many),
+        "out_uri": v["out_uri"].endswith("/result") and v["out_path"] == v["out_uri_local"],
         "job": v["job"] == "job=" + v["resource"] + ";task=" + ("show-all" if v["ifpresent"] != "absent" else "show-all-2"),
         "uuids": bool(uuid.match(v["uuid"]) and uuid.match(v["task_uuid"])),
         "times": bool(re.match(r"^\d{4}-\d\d-\d\dT", v["created"])) and v["scheduled"] == v["created"],

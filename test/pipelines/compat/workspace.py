@@ -1,6 +1,7 @@
 """The pipeline workspace (dsl.PipelineConfig(workspace=...)): a file written under
 dsl.WORKSPACE_PATH_PLACEHOLDER by one task is read by the next. Locally the workspace is the run's
-`.workspace` directory; on the cluster it is a PVC per run (not provisioned yet: local only for now)."""
+`.workspace` directory; on the cluster a claim per run (`<run>-kfp-workspace`), mounted in every task and deleted
+when the run ends."""
 from kfp import dsl
 
 IMAGE = "python:3.11"
