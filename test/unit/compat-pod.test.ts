@@ -117,3 +117,46 @@ describe('compat task_settings.py: resources, accelerator, env and display name 
     expect(main(all['read-env']!).env).toEqual(expect.arrayContaining([{ name: 'COMPAT_GREETING', value: 'hello from env' }]));
   });
 });
+
+describe('compat volumes.py: platform operations, ephemeral volume, security context', () => {
+  const pipeline = parseKfpIr(readFileSync('test/fixtures/ir/compat/volumes.yaml', 'utf8'));
+  const all = pods('volumes');
+
+  it('marks CreatePVC / DeletePVC as operations of the executor, never cached, never a pod', () => {
+    expect(pipeline.executors['exec-createpvc']).toMatchObject({ kind: 'container', platformOp: 'createPvc' });
+    expect(pipeline.executors['exec-deletepvc']).toMatchObject({ kind: 'container', platformOp: 'deletePvc' });
+    const launch = plan({ pipeline, arguments: {}, facts: {}, run, now: '2026-01-01T00:00:00Z' }).launch.find((l) => l.nodeId === 'createpvc');
+    expect(launch?.inputs.parameters).toMatchObject({ pvc_name_suffix: '-shared', access_modes: ['ReadWriteOnce'], size: '10Mi' });
+    expect(launch?.cacheFingerprint).toBeUndefined();
+  });
+
+  it('adds a generic ephemeral volume with the default storage class and the claim labels', () => {
+    const pod = all['scratch-roundtrip']!;
+    expect(pod.spec!.volumes).toEqual(expect.arrayContaining([{
+      name: 'scratch',
+      ephemeral: { volumeClaimTemplate: { metadata: { labels: { compat: 'ephemeral' } }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Mi' } } } } },
+    }]));
+    expect(main(pod).volumeMounts).toEqual(expect.arrayContaining([{ name: 'scratch', mountPath: '/scratch' }]));
+  });
+
+  it('sets the user container\'s identity and drops its capabilities', () => {
+    expect(main(all.identity!).securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsUser: 1000, runAsGroup: 3000, runAsNonRoot: true });
+    expect(main(all['scratch-roundtrip']!).securityContext).toBeUndefined();
+  });
+});
+
+describe('compat workspace.py: the run workspace claim', () => {
+  it('mounts the claim at {{$.workspace_path}} in the user container only', () => {
+    const pipeline = parseKfpIr(readFileSync('test/fixtures/ir/compat/workspace.yaml', 'utf8'));
+    const launch = plan({ pipeline, arguments: {}, facts: {}, run, now: '2026-01-01T00:00:00Z' }).launch[0]!;
+    const executor = pipeline.executors[launch.executorLabel]!;
+    if (executor.kind !== 'container') throw new Error('container expected');
+    const pod = buildTaskPod({ run, launch, component: pipeline.components[launch.componentName]!, executor, config, workspaceClaim: 'r-kfp-workspace' });
+    expect(pod.spec!.volumes).toEqual(expect.arrayContaining([{ name: 'pw-workspace', persistentVolumeClaim: { claimName: 'r-kfp-workspace' } }]));
+    expect(main(pod).volumeMounts).toEqual(expect.arrayContaining([{ name: 'pw-workspace', mountPath: '/kfp-workspace' }]));
+    expect(main(pod).args).toEqual(expect.arrayContaining([expect.stringContaining('"workspace":"/kfp-workspace"')]));
+    for (const c of [...pod.spec!.initContainers!, ...pod.spec!.containers].filter((x) => x.name !== 'main')) {
+      expect(c.volumeMounts!.some((m) => m.name === 'pw-workspace')).toBe(false);
+    }
+  });
+});

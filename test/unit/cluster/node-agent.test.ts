@@ -6,7 +6,7 @@ import { expand, fieldPath } from '../../cluster/agent/env.js';
 import { loadImageMap } from '../../cluster/agent/image-map.js';
 import { simulationFor } from '../../cluster/agent/agent.js';
 import { podStatus, terminated, waiting } from '../../cluster/agent/status.js';
-import { bwrapArgs } from '../../cluster/agent/sandbox.js';
+import { bwrapArgs, identityArgs } from '../../cluster/agent/sandbox.js';
 
 const pod: V1Pod = {
   metadata: { name: 'p', namespace: 'ns', uid: 'u1', labels: { b: '2', a: '1' }, annotations: { note: 'x' } },
@@ -71,5 +71,19 @@ describe('sandbox', () => {
     expect(args).toContain('--bind /tmp/x /no-such-top/dir');
     expect(args).toContain('--tmpfs /tmp');
     expect(args).not.toContain('--bind / ');
+  });
+});
+
+describe('security context', () => {
+  it('runs as the container\'s user and group, else the pod\'s', () => {
+    expect(identityArgs(undefined, undefined)).toEqual([]);
+    expect(identityArgs({ runAsUser: 1 }, { runAsUser: 1000, runAsGroup: 3000 })).toEqual(['--unshare-user', '--uid', '1000', '--gid', '3000']);
+    expect(identityArgs({ runAsUser: 7, runAsGroup: 8 }, {})).toEqual(['--unshare-user', '--uid', '7', '--gid', '8']);
+  });
+
+  it('refuses runAsNonRoot without a non-root user, as the kubelet does', () => {
+    expect(() => identityArgs(undefined, { runAsNonRoot: true })).toThrow('container has runAsNonRoot and image will run as root');
+    expect(() => identityArgs({ runAsNonRoot: true }, { runAsUser: 0 })).toThrow(/runAsNonRoot/);
+    expect(identityArgs({ runAsNonRoot: true }, { runAsUser: 5 })).toEqual(['--unshare-user', '--uid', '5']);
   });
 });
