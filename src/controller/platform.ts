@@ -1,6 +1,6 @@
 // kfp-kubernetes' per-executor settings (secrets, config maps, PVCs, scheduling, pod metadata) applied to
 // a task pod. Names may come from constants or from the task's input parameters.
-import type { V1Container, V1Pod, V1Toleration } from '@kubernetes/client-node';
+import type { V1Affinity, V1Container, V1LabelSelector, V1Pod, V1PodAffinityTerm, V1PodSpec, V1Toleration } from '@kubernetes/client-node';
 import type { JsonObject, JsonValue } from '../model/types.js';
 
 type Params = Record<string, JsonValue>;
@@ -118,6 +118,13 @@ export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObje
     volumes.push({ name: vol, ephemeral: { volumeClaimTemplate: { ...(Object.keys(claimMeta).length ? { metadata: claimMeta } : {}), spec: claimSpec } } });
     mounts.push({ name: vol, mountPath: String(e.mountPath) });
   });
+  // Shared memory (the proto's enabledSharedMemory; no SDK helper yet): a memory-backed /dev/shm.
+  const shm = obj(cfg.enabledSharedMemory);
+  if (cfg.enabledSharedMemory !== undefined) {
+    const vol = typeof shm.volumeName === 'string' && shm.volumeName ? shm.volumeName : 'shm';
+    volumes.push({ name: vol, emptyDir: { medium: 'Memory', ...(typeof shm.size === 'string' && shm.size ? { sizeLimit: shm.size } : {}) } });
+    mounts.push({ name: vol, mountPath: '/dev/shm' });
+  }
   // set_security_context: identity fields on the user's container; capabilities dropped as KFP's compiler does.
   const sc = obj(cfg.securityContext);
   if (Object.keys(sc).length) {
@@ -164,6 +171,7 @@ export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObje
   md.labels = { ...(obj(meta.labels) as Record<string, string>), ...md.labels };
   md.annotations = { ...(obj(meta.annotations) as Record<string, string>), ...md.annotations };
   if (cfg.activeDeadlineSeconds !== undefined) spec.activeDeadlineSeconds = Number(cfg.activeDeadlineSeconds);
+  applyPodAffinity(spec, list(cfg.podAffinity));
   const affinity = list(cfg.nodeAffinity).filter((a) => a.nodeAffinityJson === undefined);
   // add_node_affinity_json: a whole Kubernetes NodeAffinity from a parameter; its terms join the others.
   const affinityJson = list(cfg.nodeAffinity)
@@ -179,10 +187,42 @@ export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObje
       ...affinityJson.flatMap((a) => list(a.preferredDuringSchedulingIgnoredDuringExecution) as never[]),
     ];
     spec.affinity = {
+      ...spec.affinity,
       nodeAffinity: {
         ...(required.length ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: required } } : {}),
         ...(preferred.length ? { preferredDuringSchedulingIgnoredDuringExecution: preferred } : {}),
       },
     };
   }
+}
+
+function selector(labels: JsonValue | undefined, expressions: JsonValue | undefined): V1LabelSelector | undefined {
+  const matchLabels = obj(labels) as Record<string, string>;
+  const matchExpressions = list(expressions).map((e) => ({ key: String(e.key), operator: String(e.operator), ...(Array.isArray(e.values) ? { values: e.values.map(String) } : {}) }));
+  if (!Object.keys(matchLabels).length && !matchExpressions.length) return undefined;
+  return { ...(Object.keys(matchLabels).length ? { matchLabels } : {}), ...(matchExpressions.length ? { matchExpressions } : {}) };
+}
+
+/** The proto's PodAffinityTerm list: `anti` picks anti-affinity, a `weight` makes the term preferred. */
+function applyPodAffinity(spec: V1PodSpec, terms: JsonObject[]): void {
+  if (!terms.length) return;
+  const affinity: V1Affinity = { ...spec.affinity };
+  for (const t of terms) {
+    const labelSelector = selector(t.matchPodLabels, t.matchPodExpressions);
+    const namespaceSelector = selector(t.matchNamespaceLabels, t.matchNamespaceExpressions);
+    const term: V1PodAffinityTerm = {
+      topologyKey: String(t.topologyKey ?? 'kubernetes.io/hostname'),
+      ...(labelSelector ? { labelSelector } : {}),
+      ...(namespaceSelector ? { namespaceSelector } : {}),
+      ...(Array.isArray(t.namespaces) && t.namespaces.length ? { namespaces: t.namespaces.map(String) } : {}),
+    };
+    const key = t.anti === true ? 'podAntiAffinity' : 'podAffinity';
+    const target = (affinity[key] ??= {});
+    if (t.weight !== undefined && Number(t.weight) > 0) {
+      (target.preferredDuringSchedulingIgnoredDuringExecution ??= []).push({ weight: Number(t.weight), podAffinityTerm: term });
+    } else {
+      (target.requiredDuringSchedulingIgnoredDuringExecution ??= []).push(term);
+    }
+  }
+  spec.affinity = affinity;
 }
