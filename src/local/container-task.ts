@@ -10,6 +10,7 @@ import type { ExecutionFact, LaunchRequest, NodeOutputs, RunContext, RuntimeArti
 import { buildExecutorInput, hostLocalPath, runInfoFor } from '../executor/executor-input.js';
 import { collectOutputs } from '../executor/executor-output.js';
 import { resolveCommand, resolveString } from '../executor/placeholders.js';
+import { hasTaskConfigInput, passthroughRouting, taskConfigValue, taskSettings, withTaskConfig } from '../executor/task-config.js';
 import type { ExecutorInput } from '../executor/types.js';
 import type { Component, ContainerExecutor, Pipeline } from '../model/types.js';
 import type { RunEventHandler } from './events.js';
@@ -68,11 +69,18 @@ function isPythonTask(ex: ContainerExecutor, command: string[] | undefined): boo
 function prepare(req: LaunchRequest, ex: ContainerExecutor, component: Component, ctx: TaskContext): Prepared {
   const local = { ...req, inputs: localizeInputs(req) };
   const run = runInfoFor(ctx.run, req, path.join(ctx.runDir, '.workspace'));
-  const executorInput = buildExecutorInput(local, component, { localPath: hostLocalPath, run });
-  const pctx = { executorInput, run, localPath: hostLocalPath };
-  const argv = resolveCommand([...ex.command, ...ex.args], pctx);
-  // Env values may carry placeholders too (validation allows them), resolved like arguments.
-  const env = Object.fromEntries(ex.env.map((e) => [e.name, resolveString(e.value, pctx)]));
+  const built = buildExecutorInput(local, component, { localPath: hostLocalPath, run });
+  // Env values and resources may carry placeholders too (validation allows them), resolved like arguments.
+  const resolve = (s: string): string => resolveString(s, { executorInput: built, run, localPath: hostLocalPath });
+  const platform = ctx.pipeline.platform.executors[req.executorLabel];
+  const settings = taskSettings(ex, platform, { ...req.inputs.parameters, ...req.platformParameters }, resolve);
+  // A TaskConfig input gets the value the cluster pod's would (secrets and volumes by reference, unapplied here).
+  const route = passthroughRouting(component);
+  const executorInput = hasTaskConfigInput(component) ? withTaskConfig(built, component, taskConfigValue(settings, route)) : built;
+  const argv = resolveCommand([...ex.command, ...ex.args], { executorInput, run, localPath: hostLocalPath });
+  // Only plain values apply locally (no Secrets or field paths); none when the component passes ENV through
+  // without apply_to_task, as its pod would not get them either.
+  const env = route.toTask('ENV') ? Object.fromEntries(settings.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!])) : {};
   return { executorInput, argv, env };
 }
 
