@@ -13,6 +13,7 @@ import { resolveCommand, resolveString } from '../executor/placeholders.js';
 import { hasTaskConfigInput, passthroughRouting, taskConfigValue, taskSettings, withTaskConfig } from '../executor/task-config.js';
 import type { ExecutorInput } from '../executor/types.js';
 import type { Component, ContainerExecutor, Pipeline } from '../model/types.js';
+import { containerizedFunction, findComponentModule, moduleNotFoundMessage, withModulePath } from './containerized.js';
 import type { RunEventHandler } from './events.js';
 import { StopRequest } from './events.js';
 import { describeFailure, runProcess } from './process.js';
@@ -34,6 +35,8 @@ export interface TaskContext {
   killGraceMs?: number;
   /** Base environment for tasks; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Where containerized Python components' modules are looked for (see containerized.ts). */
+  componentDirs?: readonly string[];
 }
 
 /** A fact that carries no process outcome: infrastructure problems before or after the run. */
@@ -62,7 +65,11 @@ export function localizeInputs(req: LaunchRequest, cwd = process.cwd()): LaunchR
 }
 
 function isPythonTask(ex: ContainerExecutor, command: string[] | undefined): boolean {
-  return ex.image.startsWith('python:') || (command !== undefined && lightweightComponentPackages(command) !== undefined);
+  return (
+    ex.image.startsWith('python:') ||
+    (command !== undefined && lightweightComponentPackages(command) !== undefined) ||
+    containerizedFunction(ex.command, ex.args) !== undefined
+  );
 }
 
 /** ExecutorInput and argv for this attempt; throws on unresolvable placeholders or remote inputs. */
@@ -118,7 +125,15 @@ export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Pr
   } catch (e) {
     return errorFact(req.attempt, (e as Error).message);
   }
-  const { executorInput, argv } = prepared;
+  const { executorInput } = prepared;
+  let argv = prepared.argv;
+  const fn = containerizedFunction(ex.command, ex.args);
+  if (fn !== undefined) {
+    const dirs = ctx.componentDirs ?? [];
+    const module = await findComponentModule(fn, dirs);
+    if (!module) return errorFact(req.attempt, moduleNotFoundMessage(fn, ex.image, dirs));
+    argv = withModulePath(argv, module);
+  }
 
   // The task root is shared by attempts: stale outputs of an earlier attempt must not be read back.
   await mkdir(taskRoot, { recursive: true });

@@ -166,3 +166,13 @@ describe('compat task_config.py: task_config_passthroughs on the task pod and in
     expect(taskConfigOf(all['env-kept-out']!, 'cfg')).toMatchObject({ env: [{ name: 'COMPAT_TC_ENV', value: 'kept out' }] });
   });
 });
+
+describe('compat containerized.py: a target_image component on the cluster', () => {
+  it('runs the image with the compiled command unchanged (the module is inside the image)', () => {
+    const c = main(pods('containerized')['containerized-greet']!);
+    expect(c.image).toBe('registry.local/compat/containerized:v1');
+    expect(c.command).toEqual(['python3', '-m', 'kfp.dsl.executor_main']);
+    expect(c.args!.slice(0, 1)).toEqual(['--executor_input']);
+    expect(c.args).not.toContain('--component_module_path');
+  });
+});

@@ -12,9 +12,10 @@ jest.setTimeout(900_000);
 
 // Local-only by nature: a file on the runner's host shared across attempts (the retry counter), the run
 // workspace, which the cluster does not provision yet, and a component that open()s artifact URIs as paths,
-// true only where URIs are paths (docs/kfp-compatibility.md). Retries and timeouts on the cluster:
-// controller.test.ts.
-const LOCAL_ONLY = new Set(['retry_timeout/defaults', 'workspace/defaults', 'placeholders/defaults']);
+// true only where URIs are paths (docs/kfp-compatibility.md), and a containerized Python component whose
+// target_image is not built for the test cluster (its pod runs the image unchanged: test/unit/compat-pod.test.ts).
+// Retries and timeouts on the cluster: controller.test.ts.
+const LOCAL_ONLY = new Set(['retry_timeout/defaults', 'workspace/defaults', 'placeholders/defaults', 'containerized/defaults']);
 const all = await loadCompatCases();
 const cases = all.filter((c) => !LOCAL_ONLY.has(c.name));
 // Locally each case starts with its own empty cache unless it reruns another; on the cluster the cache is shared
