@@ -13,7 +13,7 @@ import { resolveCommand, resolveString } from '../executor/placeholders.js';
 import { hasTaskConfigInput, passthroughRouting, taskConfigValue, taskSettings, withTaskConfig } from '../executor/task-config.js';
 import type { ExecutorInput } from '../executor/types.js';
 import type { Component, ContainerExecutor, Pipeline } from '../model/types.js';
-import { containerizedFunction, findComponentModule, moduleNotFoundMessage, withModulePath } from './containerized.js';
+import { containerizedFunction, localArgv } from './containerized.js';
 import type { RunEventHandler } from './events.js';
 import { StopRequest } from './events.js';
 import { describeFailure, runProcess } from './process.js';
@@ -126,14 +126,10 @@ export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Pr
     return errorFact(req.attempt, (e as Error).message);
   }
   const { executorInput } = prepared;
-  let argv = prepared.argv;
-  const fn = containerizedFunction(ex.command, ex.args);
-  if (fn !== undefined) {
-    const dirs = ctx.componentDirs ?? [];
-    const module = await findComponentModule(fn, dirs);
-    if (!module) return errorFact(req.attempt, moduleNotFoundMessage(fn, ex.image, dirs));
-    argv = withModulePath(argv, module);
-  }
+  // target_image components: their module from the component directories (containerized.ts).
+  const local = await localArgv(ex, prepared.argv, ctx.componentDirs ?? []);
+  if ('error' in local) return errorFact(req.attempt, local.error);
+  const { argv } = local;
 
   // The task root is shared by attempts: stale outputs of an earlier attempt must not be read back.
   await mkdir(taskRoot, { recursive: true });

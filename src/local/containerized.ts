@@ -7,7 +7,7 @@
 // defines `def <fn>(`.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import type { CommandItem } from '../model/types.js';
+import type { CommandItem, ContainerExecutor } from '../model/types.js';
 
 const EXECUTOR_MAIN = ['python3', '-m', 'kfp.dsl.executor_main'];
 
@@ -73,4 +73,12 @@ export function moduleNotFoundMessage(fn: string, image: string, dirs: readonly 
 /** argv with `--component_module_path <file>` after `python3 -m kfp.dsl.executor_main`. */
 export function withModulePath(argv: readonly string[], file: string): string[] {
   return [...argv.slice(0, EXECUTOR_MAIN.length), '--component_module_path', file, ...argv.slice(EXECUTOR_MAIN.length)];
+}
+
+/** The argv a local run uses: unchanged, or a containerized component's with its module; else why not. */
+export async function localArgv(ex: ContainerExecutor, argv: string[], dirs: readonly string[]): Promise<{ argv: string[] } | { error: string }> {
+  const fn = containerizedFunction(ex.command, ex.args);
+  if (fn === undefined) return { argv };
+  const module = await findComponentModule(fn, dirs);
+  return module ? { argv: withModulePath(argv, module) } : { error: moduleNotFoundMessage(fn, ex.image, dirs) };
 }
