@@ -4,16 +4,17 @@
 //   container `outputs` (pipewright image, credentials) uploads outputs, reports them in its termination message
 // Running the user's step as an init container gives its exit code and logs their own status, makes the
 // pod's resource request the user's (max of init containers), and needs nothing inside the user's image.
-import type { V1Container, V1EnvVar, V1Pod, V1ResourceRequirements, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1Pod, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { LaunchRequest, RunContext } from '../engine/state.js';
 import { buildExecutorInput, clusterLocalPath, runInfoFor } from '../executor/executor-input.js';
 import { downloadsFor, outputsSpecFor } from '../executor/pod-io-spec.js';
 import { resolveCommand } from '../executor/placeholders.js';
+import { applyPlatformConfig } from '../executor/platform.js';
 import { WORKSPACE_MOUNT_PATH } from '../executor/pvc-ops.js';
-import type { Component, ContainerExecutor, JsonObject, Resources } from '../model/types.js';
+import { hasTaskConfigInput, passthroughRouting, taskConfigValue, taskSettings, withTaskConfig } from '../executor/task-config.js';
+import type { Component, ContainerExecutor, JsonObject } from '../model/types.js';
 import { s3Env, type ControllerConfig } from './config.js';
 import { ANNOTATION_ATTEMPT, ANNOTATION_CACHE, ANNOTATION_NODE, API_VERSION, LABEL_MANAGED_BY, LABEL_RUN, LABEL_RUN_UID, LABEL_TASK, labelValue, taskPodName } from './names.js';
-import { applyPlatformConfig } from './platform.js';
 
 export const OUTPUT_PARAMS_DIR = '/tmp/kfp/outputs';
 const MOUNTS = [
@@ -44,53 +45,38 @@ export interface TaskPodInput {
   workspaceClaim?: string;
 }
 
-/** Accelerator type → extended resource and, for GKE-style names, a node selector. */
-export function acceleratorResources(type: string): { resource: string; nodeSelector?: Record<string, string> } {
-  if (type.includes('/')) return { resource: type };
-  if (/^TPU/i.test(type)) return { resource: 'google.com/tpu', nodeSelector: { 'cloud.google.com/gke-tpu-accelerator': type.toLowerCase().replace(/_/g, '-') } };
-  return { resource: 'nvidia.com/gpu', nodeSelector: { 'cloud.google.com/gke-accelerator': type.toLowerCase().replace(/_/g, '-') } };
-}
-
-export function resourceRequirements(r: Resources, resolve: (s: string) => string): { resources: V1ResourceRequirements; nodeSelector?: Record<string, string> } {
-  const requests: Record<string, string> = {};
-  const limits: Record<string, string> = {};
-  if (r.cpuRequest) requests.cpu = resolve(r.cpuRequest);
-  if (r.memoryRequest) requests.memory = resolve(r.memoryRequest);
-  if (r.cpuLimit) limits.cpu = resolve(r.cpuLimit);
-  if (r.memoryLimit) limits.memory = resolve(r.memoryLimit);
-  let nodeSelector: Record<string, string> | undefined;
-  if (r.accelerator) {
-    const acc = acceleratorResources(resolve(r.accelerator.type));
-    limits[acc.resource] = resolve(r.accelerator.count);
-    nodeSelector = acc.nodeSelector;
-  }
-  const resources: V1ResourceRequirements = {};
-  if (Object.keys(requests).length) resources.requests = requests;
-  if (Object.keys(limits).length) resources.limits = limits;
-  return nodeSelector ? { resources, nodeSelector } : { resources };
-}
+export { acceleratorResources, resourceRequirements } from '../executor/task-config.js';
 
 export function buildTaskPod(input: TaskPodInput): V1Pod {
   const { run, launch, component, executor, config } = input;
   const runInfo = runInfoFor(run, launch, WORKSPACE_MOUNT_PATH);
-  const executorInput = buildExecutorInput(launch, component, {
+  const built = buildExecutorInput(launch, component, {
     localPath: clusterLocalPath,
     run: runInfo,
     outputParameterFile: (name) => `${OUTPUT_PARAMS_DIR}/${name}`,
   });
+  const resolveField = (s: string): string => resolveCommand([s], { executorInput: built, run: runInfo, localPath: clusterLocalPath })[0] ?? s;
+  const params = { ...launch.inputs.parameters, ...launch.platformParameters };
+  const settings = taskSettings(executor, input.platform, params, resolveField);
+  // task_config_passthroughs: what a TaskConfig input receives, and what stays on the pod.
+  const route = passthroughRouting(component);
+  const executorInput = hasTaskConfigInput(component) ? withTaskConfig(built, component, taskConfigValue(settings, route)) : built;
   const ctx = { executorInput, run: runInfo, localPath: clusterLocalPath };
   const command = resolveCommand(executor.command, ctx);
   const args = resolveCommand(executor.args, ctx);
-  const resolveField = (s: string): string => resolveCommand([s], ctx)[0] ?? s;
-  const { resources, nodeSelector: accSelector } = resourceRequirements(executor.resources, resolveField);
+  const onPod = route.toTask;
   const mounts: V1VolumeMount[] = MOUNTS.map((m) => ({ name: m.name, mountPath: m.path }));
   const volumes: V1Volume[] = MOUNTS.map((m) => ({ name: m.name, emptyDir: {} }));
+  if (onPod('KUBERNETES_VOLUMES')) {
+    volumes.push(...settings.volumes);
+    mounts.push(...settings.volumeMounts);
+  }
 
   const main: V1Container = {
     name: 'main',
     image: resolveField(executor.image),
-    env: executor.env.map((e) => ({ name: e.name, value: resolveField(e.value) })),
-    resources,
+    env: onPod('ENV') ? settings.env : [],
+    resources: onPod('RESOURCES') ? settings.resources : {},
     volumeMounts: [...mounts],
     terminationMessagePolicy: 'FallbackToLogsOnError',
   };
@@ -109,7 +95,7 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
       image: config.image,
       args: ['pod', sub],
       env: [...env, ...s3Env(config.s3)],
-      volumeMounts: [...mounts],
+      volumeMounts: MOUNTS.map((m) => ({ name: m.name, mountPath: m.path })),
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
     };
     if (config.imagePullPolicy) c.imagePullPolicy = config.imagePullPolicy;
@@ -156,10 +142,12 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
   const spec = pod.spec!;
   if (input.serviceAccountName) spec.serviceAccountName = input.serviceAccountName;
   if (launch.timeoutSeconds) spec.activeDeadlineSeconds = launch.timeoutSeconds;
-  const selector = { ...defaults.nodeSelector, ...accSelector };
+  const selector = { ...defaults.nodeSelector, ...settings.acceleratorNodeSelector, ...(onPod('KUBERNETES_NODE_SELECTOR') ? settings.nodeSelector : {}) };
   if (Object.keys(selector).length) spec.nodeSelector = selector;
-  if (defaults.tolerations?.length) spec.tolerations = defaults.tolerations as V1Toleration[];
+  const tolerations = [...((defaults.tolerations ?? []) as V1Toleration[]), ...(onPod('KUBERNETES_TOLERATIONS') ? (settings.tolerations ?? []) : [])];
+  if (tolerations.length) spec.tolerations = tolerations;
+  if (onPod('KUBERNETES_AFFINITY') && settings.affinity) spec.affinity = settings.affinity;
   if (defaults.imagePullSecrets?.length) spec.imagePullSecrets = defaults.imagePullSecrets;
-  if (input.platform) applyPlatformConfig(pod, main, input.platform, { ...launch.inputs.parameters, ...launch.platformParameters });
+  if (input.platform) applyPlatformConfig(pod, main, input.platform, params);
   return pod;
 }

@@ -28,6 +28,8 @@ export function cacheFingerprint(pipeline: Pipeline, comp: Component, task: Task
     ),
     outputParameters: sortKeys(Object.fromEntries(Object.entries(comp.outputs.parameters).map(([k, d]) => [k, d.type]))),
     outputArtifacts: sortKeys(Object.fromEntries(Object.entries(comp.outputs.artifacts).map(([k, d]) => [k, d.type.schemaTitle]))),
+    // What a TaskConfig input receives depends on them (absent: keys unchanged from before they existed).
+    ...(comp.taskConfigPassthroughs ? { taskConfigPassthroughs: comp.taskConfigPassthroughs } : {}),
   };
   hash.update(stableStringify(key));
   return hash.digest('hex');

@@ -10,9 +10,11 @@ import type { ExecutionFact, LaunchRequest, NodeOutputs, RunContext, RuntimeArti
 import { buildExecutorInput, hostLocalPath, runInfoFor } from '../executor/executor-input.js';
 import { collectOutputs } from '../executor/executor-output.js';
 import { resolveCommand, resolveString } from '../executor/placeholders.js';
+import { hasTaskConfigInput, passthroughRouting, taskConfigValue, taskSettings, withTaskConfig } from '../executor/task-config.js';
 import type { ExecutorInput } from '../executor/types.js';
 import type { Component, ContainerExecutor, Pipeline, PlatformOp } from '../model/types.js';
 import { createPvcObject, deletePvcName, PlatformOpError } from '../executor/pvc-ops.js';
+import { containerizedFunction, localArgv } from './containerized.js';
 import type { RunEventHandler } from './events.js';
 import { StopRequest } from './events.js';
 import { describeFailure, runProcess } from './process.js';
@@ -34,6 +36,8 @@ export interface TaskContext {
   killGraceMs?: number;
   /** Base environment for tasks; default process.env. */
   env?: NodeJS.ProcessEnv;
+  /** Where containerized Python components' modules are looked for (see containerized.ts). */
+  componentDirs?: readonly string[];
 }
 
 /** A fact that carries no process outcome: infrastructure problems before or after the run. */
@@ -62,18 +66,29 @@ export function localizeInputs(req: LaunchRequest, cwd = process.cwd()): LaunchR
 }
 
 function isPythonTask(ex: ContainerExecutor, command: string[] | undefined): boolean {
-  return ex.image.startsWith('python:') || (command !== undefined && lightweightComponentPackages(command) !== undefined);
+  return (
+    ex.image.startsWith('python:') ||
+    (command !== undefined && lightweightComponentPackages(command) !== undefined) ||
+    containerizedFunction(ex.command, ex.args) !== undefined
+  );
 }
 
 /** ExecutorInput and argv for this attempt; throws on unresolvable placeholders or remote inputs. */
 function prepare(req: LaunchRequest, ex: ContainerExecutor, component: Component, ctx: TaskContext): Prepared {
   const local = { ...req, inputs: localizeInputs(req) };
   const run = runInfoFor(ctx.run, req, path.join(ctx.runDir, '.workspace'));
-  const executorInput = buildExecutorInput(local, component, { localPath: hostLocalPath, run });
-  const pctx = { executorInput, run, localPath: hostLocalPath };
-  const argv = resolveCommand([...ex.command, ...ex.args], pctx);
-  // Env values may carry placeholders too (validation allows them), resolved like arguments.
-  const env = Object.fromEntries(ex.env.map((e) => [e.name, resolveString(e.value, pctx)]));
+  const built = buildExecutorInput(local, component, { localPath: hostLocalPath, run });
+  // Env values and resources may carry placeholders too (validation allows them), resolved like arguments.
+  const resolve = (s: string): string => resolveString(s, { executorInput: built, run, localPath: hostLocalPath });
+  const platform = ctx.pipeline.platform.executors[req.executorLabel];
+  const settings = taskSettings(ex, platform, { ...req.inputs.parameters, ...req.platformParameters }, resolve);
+  // A TaskConfig input gets the value the cluster pod's would (secrets and volumes by reference, unapplied here).
+  const route = passthroughRouting(component);
+  const executorInput = hasTaskConfigInput(component) ? withTaskConfig(built, component, taskConfigValue(settings, route)) : built;
+  const argv = resolveCommand([...ex.command, ...ex.args], { executorInput, run, localPath: hostLocalPath });
+  // Only plain values apply locally (no Secrets or field paths); none when the component passes ENV through
+  // without apply_to_task, as its pod would not get them either.
+  const env = route.toTask('ENV') ? Object.fromEntries(settings.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!])) : {};
   return { executorInput, argv, env };
 }
 
@@ -137,7 +152,11 @@ export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Pr
   } catch (e) {
     return errorFact(req.attempt, (e as Error).message);
   }
-  const { executorInput, argv } = prepared;
+  const { executorInput } = prepared;
+  // target_image components: their module from the component directories (containerized.ts).
+  const local = await localArgv(ex, prepared.argv, ctx.componentDirs ?? []);
+  if ('error' in local) return errorFact(req.attempt, local.error);
+  const { argv } = local;
 
   // The task root is shared by attempts: stale outputs of an earlier attempt must not be read back.
   await mkdir(taskRoot, { recursive: true });

@@ -32,6 +32,11 @@ export interface RunLocalOptions {
   cacheDir?: string;
   python?: string;
   killGraceMs?: number;
+  /**
+   * Where the modules of containerized Python components (`target_image`) are found locally: a kfp_config.ini
+   * or a .py defining the function, in these directories in order (the CLI passes the pipeline file's).
+   */
+  componentDirs?: string[];
   /** Run-level caching switch (`--no-cache` sets false); tasks opt out with set_caching_options(False). Default true. */
   enableCaching?: boolean;
   /** Where cached outputs are found and recorded; default `<artifact root>/.cache` (LocalCacheIndex). */
@@ -140,6 +145,7 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
         signal: controller.signal,
         pythonEnv,
         killGraceMs: opts.killGraceMs,
+        ...(opts.componentDirs ? { componentDirs: opts.componentDirs } : {}),
         onStart: (startedAt) => {
           facts[req.nodeId] = { attempt: req.attempt, phase: 'Running', startedAt };
           emit({ type: 'task-started', nodeId: req.nodeId, displayName: req.displayName, attempt: req.attempt });

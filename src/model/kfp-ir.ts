@@ -5,6 +5,7 @@ import { PipelineError, diagnostic } from './diagnostics.js';
 import { Reader, child, isObject } from './yaml-reader.js';
 import {
   PARAMETER_TYPES,
+  TASK_CONFIG_FIELDS,
   type ArtifactBinding,
   type ArtifactDef,
   type ArtifactTypeRef,
@@ -18,6 +19,7 @@ import {
   type JsonValue,
   type LoopSpec,
   type ParameterBinding,
+  type TaskConfigPassthrough,
   type ParameterDef,
   type ParameterType,
   type Pipeline,
@@ -123,7 +125,24 @@ function readComponent(r: Reader, name: string, raw: unknown, path: string): Com
   }
   const executor = r.string(c.executorLabel, child(path, 'executorLabel'));
   if (!executor) r.error(path, `component ${name} has neither dag nor executorLabel`, 'recompile the pipeline; each component needs an executorLabel or a dag', 'INVALID_COMPONENT');
-  return { name, inputs, outputs, implementation: { kind: 'executor', executor: executor ?? '' } };
+  const comp: Component = { name, inputs, outputs, implementation: { kind: 'executor', executor: executor ?? '' } };
+  if (c.taskConfigPassthroughs !== undefined) comp.taskConfigPassthroughs = readPassthroughs(r, c.taskConfigPassthroughs, child(path, 'taskConfigPassthroughs'));
+  return comp;
+}
+
+/** `task_config_passthroughs` of @dsl.component: [{field: RESOURCES|ENV|..., applyToTask: bool}]. */
+function readPassthroughs(r: Reader, raw: unknown, path: string): TaskConfigPassthrough[] {
+  return r.array(raw, path).flatMap((item, i) => {
+    const p = child(path, String(i));
+    const o = r.object(item, p);
+    const field = r.string(o.field, child(p, 'field'), true);
+    if (field === undefined) return [];
+    if (!(TASK_CONFIG_FIELDS as readonly string[]).includes(field)) {
+      r.error(child(p, 'field'), `unknown task config field "${field}"`, `use one of ${TASK_CONFIG_FIELDS.join(', ')}`, 'UNKNOWN_TYPE');
+      return [];
+    }
+    return [{ field: field as TaskConfigPassthrough['field'], applyToTask: r.boolean(o.applyToTask, child(p, 'applyToTask')) ?? false }];
+  });
 }
 
 function readIo(r: Reader, raw: unknown, path: string): IoDefinitions {

@@ -44,12 +44,24 @@ export interface IoDefinitions {
   artifacts: Record<string, ArtifactDef>;
 }
 
+/** The parts of a task's pod settings a `dsl.TaskConfig` input can receive (KFP's TaskConfigPassthroughType). */
+export const TASK_CONFIG_FIELDS = ['RESOURCES', 'ENV', 'KUBERNETES_AFFINITY', 'KUBERNETES_TOLERATIONS', 'KUBERNETES_NODE_SELECTOR', 'KUBERNETES_VOLUMES'] as const;
+export type TaskConfigField = (typeof TASK_CONFIG_FIELDS)[number];
+
+/** `task_config_passthroughs` of `@dsl.component`: a field goes to the TaskConfig; the pod keeps it only with applyToTask. */
+export interface TaskConfigPassthrough {
+  field: TaskConfigField;
+  applyToTask: boolean;
+}
+
 /** A component is either run by an executor (container, importer) or is itself a DAG. */
 export interface Component {
   name: string;
   inputs: IoDefinitions;
   outputs: IoDefinitions;
   implementation: { kind: 'executor'; executor: string } | { kind: 'dag'; dag: Dag };
+  /** KFP's taskConfigPassthroughs; absent: every setting applies to the pod and none reaches a TaskConfig. */
+  taskConfigPassthroughs?: TaskConfigPassthrough[];
 }
 
 export interface Dag {

@@ -160,3 +160,62 @@ describe('compat workspace.py: the run workspace claim', () => {
     }
   });
 });
+
+describe('compat task_config.py: task_config_passthroughs on the task pod and in the TaskConfig input', () => {
+  const all = pods('task_config');
+  const taskConfigOf = (pod: V1Pod, input: string): unknown => {
+    const args = main(pod).args!;
+    return (JSON.parse(args[args.indexOf('--executor_input') + 1]!) as { inputs: { parameterValues: Record<string, unknown> } }).inputs.parameterValues[input];
+  };
+
+  it('reads taskConfigPassthroughs from the IR', () => {
+    const pipeline = parseKfpIr(readFileSync('test/fixtures/ir/compat/task_config.yaml', 'utf8'));
+    expect(pipeline.components['comp-env-kept-out']!.taskConfigPassthroughs).toEqual([{ field: 'ENV', applyToTask: false }]);
+    expect(pipeline.components['comp-plain']!.taskConfigPassthroughs).toBeUndefined();
+  });
+
+  it('keeps passed-through fields off the pod unless apply_to_task (KFP: resources, scheduling off; env, volumes on)', () => {
+    const pod = all.forwarded!;
+    const c = main(pod);
+    expect(c.resources).toEqual({});
+    expect(c.env).toEqual([
+      { name: 'COMPAT_TC_ENV', value: 'forwarded' },
+      { name: 'TC_PASSWORD', valueFrom: { secretKeyRef: { name: 'compat-secret', key: 'password', optional: false } } },
+    ]);
+    expect(pod.spec!.volumes).toEqual(expect.arrayContaining([{ name: 'pvc-0-compat-pvc', persistentVolumeClaim: { claimName: 'compat-pvc' } }]));
+    expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'pvc-0-compat-pvc', mountPath: '/mnt/tc' }]));
+    expect(pod.spec!.nodeSelector).toBeUndefined();
+    expect(pod.spec!.tolerations).toBeUndefined();
+    expect(pod.spec!.affinity).toBeUndefined();
+  });
+
+  it('hands the TaskConfig input the settings, resources from a run argument in canonical form', () => {
+    expect(taskConfigOf(pods('task_config', { cpu_limit: '2000m' }).forwarded!, 'task_config')).toMatchObject({
+      resources: { limits: { cpu: '2', memory: '1Gi', 'nvidia.com/gpu': '1' }, requests: { cpu: '250m', memory: '512Mi' } },
+      nodeSelector: { pool: 'trainers' },
+      tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'training', effect: 'NoSchedule' }],
+      volumeMounts: [{ name: 'pvc-0-compat-pvc', mountPath: '/mnt/tc' }],
+    });
+  });
+
+  it('without passthroughs: everything on the pod, an empty TaskConfig', () => {
+    expect(main(all.plain!).env).toEqual([{ name: 'COMPAT_TC_ENV', value: 'plain' }]);
+    expect(main(all.plain!).resources).toEqual({ limits: { cpu: '1' } });
+    expect(taskConfigOf(all.plain!, 'cfg')).toEqual({ affinity: null, tolerations: null, nodeSelector: null, env: null, volumes: null, volumeMounts: null, resources: {} });
+  });
+
+  it('ENV passed through without apply_to_task: in the TaskConfig, not on the pod', () => {
+    expect(main(all['env-kept-out']!).env).toEqual([]);
+    expect(taskConfigOf(all['env-kept-out']!, 'cfg')).toMatchObject({ env: [{ name: 'COMPAT_TC_ENV', value: 'kept out' }] });
+  });
+});
+
+describe('compat containerized.py: a target_image component on the cluster', () => {
+  it('runs the image with the compiled command unchanged (the module is inside the image)', () => {
+    const c = main(pods('containerized')['containerized-greet']!);
+    expect(c.image).toBe('registry.local/compat/containerized:v1');
+    expect(c.command).toEqual(['python3', '-m', 'kfp.dsl.executor_main']);
+    expect(c.args!.slice(0, 1)).toEqual(['--executor_input']);
+    expect(c.args).not.toContain('--component_module_path');
+  });
+});

@@ -1,6 +1,7 @@
 // `pipewright run`: run a pipeline on this machine. Progress and logs go to stderr; stdout gets the
 // summary (text) or exactly one JSON document (--output json).
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino, type Logger } from 'pino';
 import { diagnostic, PipelineError } from '../../model/diagnostics.js';
@@ -27,6 +28,8 @@ export interface RunCommandOptions {
   pipelineFunc?: string;
   /** false with --no-cache: every task runs, nothing is looked up or recorded. */
   cache?: boolean;
+  /** --component-dir: where containerized Python components' modules are, besides the pipeline file's directory. */
+  componentDir?: string[];
 }
 
 export interface RunIo {
@@ -109,6 +112,8 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: RunI
       onEvent: progress.onEvent,
       signal: abort.signal,
       enableCaching: opts.cache !== false,
+      // target_image components run their module from these (the pipeline file's directory first).
+      componentDirs: [...(opts.componentDir ?? []).map((d) => path.resolve(d)), path.dirname(path.resolve(file))],
     });
   } finally {
     for (const sig of STOP_SIGNALS) signals.off(sig, onSigint);
@@ -132,6 +137,7 @@ export function registerRunCommand(program: Command): void {
     .option('--artifact-root <dir>', 'where outputs are written (default ~/.pipewright/artifacts)')
     .option('--run-name <name>', 'run name (default <pipeline>-<time>-<id>)')
     .option('--pipeline-func <name>', 'for a .py file defining several pipelines: the one to run')
+    .option('--component-dir <dir>', 'where the modules of containerized Python components (target_image) are, repeatable (the pipeline file\'s directory is always searched)', collect, [])
     .option('--no-cache', 'run every task even when its cached outputs could be reused (caching is on by default)')
     .option('--logs', 'stream task output to the terminal (always kept in <run dir>/.logs)', false)
     .action(async (file: string, o: RunCommandOptions & { param: string[] }) => {

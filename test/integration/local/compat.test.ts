@@ -57,7 +57,9 @@ async function runCase(c: CompatCase): Promise<{ result: LocalRunResult; summary
     else at.finished = Date.now();
     attempts.set(e.nodeId, times);
   };
-  const result = await runLocal(pipeline, { arguments: args, artifactRoot: root, logger: quietLogger, enableCaching: c.noCache !== true, onEvent });
+  // As `pipewright run <file>` does: containerized components' modules are found beside the pipeline source.
+  const componentDirs = [path.dirname(path.join(repo, c.file))];
+  const result = await runLocal(pipeline, { arguments: args, artifactRoot: root, logger: quietLogger, enableCaching: c.noCache !== true, onEvent, componentDirs });
   return { result, summary: compatSummary(result, attempts) };
 }
 

@@ -1,6 +1,7 @@
-// kfp-kubernetes' per-executor settings (secrets, config maps, PVCs, scheduling, pod metadata) applied to
-// a task pod. Names may come from constants or from the task's input parameters.
-import type { V1Affinity, V1Container, V1LabelSelector, V1Pod, V1PodAffinityTerm, V1PodSpec, V1Toleration } from '@kubernetes/client-node';
+// kfp-kubernetes' per-executor settings (secrets, config maps, PVCs, scheduling, pod metadata) for a task pod.
+// Names may come from constants or from the task's input parameters. Pure: the cluster pod builder applies
+// them, and both modes read the part a `dsl.TaskConfig` input receives (see task-config.ts).
+import type { V1Affinity, V1Container, V1EnvVar, V1LabelSelector, V1Pod, V1PodAffinityTerm, V1PodSpec, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { JsonObject, JsonValue } from '../model/types.js';
 
 type Params = Record<string, JsonValue>;
@@ -59,25 +60,30 @@ function volumeName(prefix: string, name: string, i: number): string {
   return `${prefix}-${i}-${name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63).replace(/-$/, '');
 }
 
-export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObject, params: Params): void {
-  const spec = pod.spec!;
-  const env = (main.env ??= []);
-  const mounts = (main.volumeMounts ??= []);
-  const volumes = (spec.volumes ??= []);
+/**
+ * The kfp-kubernetes settings KFP's TaskConfig can carry (env, volumes, scheduling), in the order KFP's driver
+ * adds them (extendPodSpecPatch). `nodeSelector`/`tolerations`/`affinity` are undefined when not configured.
+ */
+export interface PlatformTaskSettings {
+  env: V1EnvVar[];
+  volumes: V1Volume[];
+  volumeMounts: V1VolumeMount[];
+  nodeSelector?: Record<string, string>;
+  tolerations?: V1Toleration[];
+  affinity?: V1Affinity;
+}
 
-  list(cfg.secretAsEnv).forEach((e) => {
-    const name = resolveName(e, 'secretNameParameter', 'secretName', params);
+export function platformTaskSettings(cfg: JsonObject | undefined, params: Params): PlatformTaskSettings {
+  const out: PlatformTaskSettings = { env: [], volumes: [], volumeMounts: [] };
+  if (!cfg) return out;
+  const { env, volumes, volumeMounts: mounts } = out;
+
+  list(cfg.pvcMount).forEach((e, i) => {
+    const name = resolveName(e, 'pvcNameParameter', 'constant', params) ?? (typeof e.componentInputParameter === 'string' ? (params[e.componentInputParameter] as string) : undefined);
     if (!name) return;
-    for (const k of list(e.keyToEnv)) {
-      env.push({ name: String(k.envVar), valueFrom: { secretKeyRef: { name, key: String(k.secretKey), optional: e.optional === true } } });
-    }
-  });
-  list(cfg.configMapAsEnv).forEach((e) => {
-    const name = resolveName(e, 'configMapNameParameter', 'configMapName', params);
-    if (!name) return;
-    for (const k of list(e.keyToEnv)) {
-      env.push({ name: String(k.envVar), valueFrom: { configMapKeyRef: { name, key: String(k.configMapKey), optional: e.optional === true } } });
-    }
+    const vol = volumeName('pvc', name, i);
+    volumes.push({ name: vol, persistentVolumeClaim: { claimName: name } });
+    mounts.push({ name: vol, mountPath: String(e.mountPath), ...(e.subPath ? { subPath: String(e.subPath) } : {}) });
   });
   list(cfg.secretAsVolume).forEach((e, i) => {
     const name = resolveName(e, 'secretNameParameter', 'secretName', params);
@@ -86,6 +92,13 @@ export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObje
     volumes.push({ name: vol, secret: { secretName: name, optional: e.optional === true } });
     mounts.push({ name: vol, mountPath: String(e.mountPath), readOnly: true });
   });
+  list(cfg.secretAsEnv).forEach((e) => {
+    const name = resolveName(e, 'secretNameParameter', 'secretName', params);
+    if (!name) return;
+    for (const k of list(e.keyToEnv)) {
+      env.push({ name: String(k.envVar), valueFrom: { secretKeyRef: { name, key: String(k.secretKey), optional: e.optional === true } } });
+    }
+  });
   list(cfg.configMapAsVolume).forEach((e, i) => {
     const name = resolveName(e, 'configMapNameParameter', 'configMapName', params);
     if (!name) return;
@@ -93,57 +106,22 @@ export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObje
     volumes.push({ name: vol, configMap: { name, optional: e.optional === true } });
     mounts.push({ name: vol, mountPath: String(e.mountPath), readOnly: true });
   });
-  list(cfg.pvcMount).forEach((e, i) => {
-    const name = resolveName(e, 'pvcNameParameter', 'constant', params) ?? (typeof e.componentInputParameter === 'string' ? (params[e.componentInputParameter] as string) : undefined);
+  list(cfg.configMapAsEnv).forEach((e) => {
+    const name = resolveName(e, 'configMapNameParameter', 'configMapName', params);
     if (!name) return;
-    const vol = volumeName('pvc', name, i);
-    volumes.push({ name: vol, persistentVolumeClaim: { claimName: name } });
-    mounts.push({ name: vol, mountPath: String(e.mountPath), ...(e.subPath ? { subPath: String(e.subPath) } : {}) });
+    for (const k of list(e.keyToEnv)) {
+      env.push({ name: String(k.envVar), valueFrom: { configMapKeyRef: { name, key: String(k.configMapKey), optional: e.optional === true } } });
+    }
   });
-  list(cfg.emptyDirMounts).forEach((e) => {
-    const vol = String(e.volumeName);
-    volumes.push({ name: vol, emptyDir: { ...(e.medium ? { medium: String(e.medium) } : {}), ...(e.sizeLimit ? { sizeLimit: String(e.sizeLimit) } : {}) } });
-    mounts.push({ name: vol, mountPath: String(e.mountPath) });
-  });
-  // add_ephemeral_volume: a claim made from the template for the pod's lifetime (Kubernetes names it <pod>-<volume>).
-  list(cfg.genericEphemeralVolume).forEach((e) => {
-    const vol = String(e.volumeName);
-    const md = obj(e.metadata);
-    const claimSpec = {
-      accessModes: (Array.isArray(e.accessModes) ? e.accessModes : []).map(String),
-      resources: { requests: { storage: String(e.size) } },
-      ...(e.defaultStorageClass === true ? {} : { storageClassName: String(e.storageClassName ?? '') }),
-    };
-    const claimMeta = { ...(Object.keys(obj(md.labels)).length ? { labels: obj(md.labels) as Record<string, string> } : {}), ...(Object.keys(obj(md.annotations)).length ? { annotations: obj(md.annotations) as Record<string, string> } : {}) };
-    volumes.push({ name: vol, ephemeral: { volumeClaimTemplate: { ...(Object.keys(claimMeta).length ? { metadata: claimMeta } : {}), spec: claimSpec } } });
-    mounts.push({ name: vol, mountPath: String(e.mountPath) });
-  });
-  // Shared memory (the proto's enabledSharedMemory; no SDK helper yet): a memory-backed /dev/shm.
-  const shm = obj(cfg.enabledSharedMemory);
-  if (cfg.enabledSharedMemory !== undefined) {
-    const vol = typeof shm.volumeName === 'string' && shm.volumeName ? shm.volumeName : 'shm';
-    volumes.push({ name: vol, emptyDir: { medium: 'Memory', ...(typeof shm.size === 'string' && shm.size ? { sizeLimit: shm.size } : {}) } });
-    mounts.push({ name: vol, mountPath: '/dev/shm' });
-  }
-  // set_security_context: identity fields on the user's container; capabilities dropped as KFP's compiler does.
-  const sc = obj(cfg.securityContext);
-  if (Object.keys(sc).length) {
-    main.securityContext = {
-      ...main.securityContext,
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-      ...(sc.runAsUser !== undefined ? { runAsUser: Number(sc.runAsUser) } : {}),
-      ...(sc.runAsGroup !== undefined ? { runAsGroup: Number(sc.runAsGroup) } : {}),
-      ...(sc.runAsNonRoot !== undefined ? { runAsNonRoot: sc.runAsNonRoot === true } : {}),
-    };
-  }
   list(cfg.fieldPathAsEnv).forEach((e) => env.push({ name: String(e.name), valueFrom: { fieldRef: { fieldPath: String(e.fieldPath) } } }));
 
-  const labels = obj(obj(cfg.nodeSelector).labels);
-  if (Object.keys(labels).length) spec.nodeSelector = { ...spec.nodeSelector, ...(labels as Record<string, string>) };
+  const selectorCfg = obj(cfg.nodeSelector);
+  const labels = obj(selectorCfg.labels);
   // add_node_selector_json: a {label: value} struct from a parameter; takes precedence over labels.
-  const selectorJson = obj(resolveValue(obj(cfg.nodeSelector).nodeSelectorJson, params));
-  if (Object.keys(selectorJson).length) spec.nodeSelector = { ...spec.nodeSelector, ...(Object.fromEntries(Object.entries(selectorJson).map(([k, v]) => [k, String(v)])) as Record<string, string>) };
+  const selectorJson = obj(resolveValue(selectorCfg.nodeSelectorJson, params));
+  const selector = { ...(labels as Record<string, string>), ...Object.fromEntries(Object.entries(selectorJson).map(([k, v]) => [k, String(v)])) };
+  if (Object.keys(selector).length) out.nodeSelector = selector;
+
   // add_toleration_json: one Toleration object or a list of them, from a parameter.
   const tolerationJson = list(cfg.tolerations).flatMap((t) => {
     if (t.tolerationJson === undefined) return [];
@@ -159,19 +137,8 @@ export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObje
     if (t.tolerationSeconds !== undefined) tol.tolerationSeconds = Number(t.tolerationSeconds);
     return tol;
   });
-  if (tolerations.length || tolerationJson.length) spec.tolerations = [...(spec.tolerations ?? []), ...tolerations, ...tolerationJson];
-  const pullSecrets = list(cfg.imagePullSecret)
-    .map((e) => resolveName(e, 'secretNameParameter', 'secretName', params))
-    .filter((n): n is string => !!n)
-    .map((name) => ({ name }));
-  if (pullSecrets.length) spec.imagePullSecrets = [...(spec.imagePullSecrets ?? []), ...pullSecrets];
-  if (typeof cfg.imagePullPolicy === 'string') main.imagePullPolicy = cfg.imagePullPolicy;
-  const meta = obj(cfg.podMetadata);
-  const md = pod.metadata!;
-  md.labels = { ...(obj(meta.labels) as Record<string, string>), ...md.labels };
-  md.annotations = { ...(obj(meta.annotations) as Record<string, string>), ...md.annotations };
-  if (cfg.activeDeadlineSeconds !== undefined) spec.activeDeadlineSeconds = Number(cfg.activeDeadlineSeconds);
-  applyPodAffinity(spec, list(cfg.podAffinity));
+  if (tolerations.length || tolerationJson.length) out.tolerations = [...tolerations, ...tolerationJson];
+
   const affinity = list(cfg.nodeAffinity).filter((a) => a.nodeAffinityJson === undefined);
   // add_node_affinity_json: a whole Kubernetes NodeAffinity from a parameter; its terms join the others.
   const affinityJson = list(cfg.nodeAffinity)
@@ -186,12 +153,76 @@ export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObje
       ...affinity.filter((a) => a.weight !== undefined).map((a) => ({ weight: Number(a.weight), preference: { matchExpressions: list(a.matchExpressions) as never[] } })),
       ...affinityJson.flatMap((a) => list(a.preferredDuringSchedulingIgnoredDuringExecution) as never[]),
     ];
-    spec.affinity = {
-      ...spec.affinity,
+    out.affinity = {
       nodeAffinity: {
         ...(required.length ? { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: required } } : {}),
         ...(preferred.length ? { preferredDuringSchedulingIgnoredDuringExecution: preferred } : {}),
       },
+    };
+  }
+  return out;
+}
+
+/**
+ * The settings that stay on the pod whatever `task_config_passthroughs` says: empty dirs, ephemeral volumes,
+ * shared memory, security context, pod affinity, image pull secrets and policy, pod labels and annotations, the
+ * active deadline. (The rest: platformTaskSettings.) Runs after the node affinity is on the pod.
+ */
+export function applyPlatformConfig(pod: V1Pod, main: V1Container, cfg: JsonObject, params: Params): void {
+  const spec = pod.spec!;
+  applyVolumesAndIdentity(spec, main, cfg);
+  applyPodAffinity(spec, list(cfg.podAffinity));
+  list(cfg.emptyDirMounts).forEach((e) => {
+    const vol = String(e.volumeName);
+    (spec.volumes ??= []).push({ name: vol, emptyDir: { ...(e.medium ? { medium: String(e.medium) } : {}), ...(e.sizeLimit ? { sizeLimit: String(e.sizeLimit) } : {}) } });
+    (main.volumeMounts ??= []).push({ name: vol, mountPath: String(e.mountPath) });
+  });
+  const pullSecrets = list(cfg.imagePullSecret)
+    .map((e) => resolveName(e, 'secretNameParameter', 'secretName', params))
+    .filter((n): n is string => !!n)
+    .map((name) => ({ name }));
+  if (pullSecrets.length) spec.imagePullSecrets = [...(spec.imagePullSecrets ?? []), ...pullSecrets];
+  if (typeof cfg.imagePullPolicy === 'string') main.imagePullPolicy = cfg.imagePullPolicy;
+  const meta = obj(cfg.podMetadata);
+  const md = pod.metadata!;
+  md.labels = { ...(obj(meta.labels) as Record<string, string>), ...md.labels };
+  md.annotations = { ...(obj(meta.annotations) as Record<string, string>), ...md.annotations };
+  if (cfg.activeDeadlineSeconds !== undefined) spec.activeDeadlineSeconds = Number(cfg.activeDeadlineSeconds);
+}
+
+function applyVolumesAndIdentity(spec: V1PodSpec, main: V1Container, cfg: JsonObject): void {
+  const volumes = (spec.volumes ??= []);
+  const mounts = (main.volumeMounts ??= []);
+  // add_ephemeral_volume: a claim made from the template for the pod's lifetime (Kubernetes names it <pod>-<volume>).
+  list(cfg.genericEphemeralVolume).forEach((e) => {
+    const vol = String(e.volumeName);
+    const md = obj(e.metadata);
+    const claimSpec = {
+      accessModes: (Array.isArray(e.accessModes) ? e.accessModes : []).map(String),
+      resources: { requests: { storage: String(e.size) } },
+      ...(e.defaultStorageClass === true ? {} : { storageClassName: String(e.storageClassName ?? '') }),
+    };
+    const claimMeta = { ...(Object.keys(obj(md.labels)).length ? { labels: obj(md.labels) as Record<string, string> } : {}), ...(Object.keys(obj(md.annotations)).length ? { annotations: obj(md.annotations) as Record<string, string> } : {}) };
+    volumes.push({ name: vol, ephemeral: { volumeClaimTemplate: { ...(Object.keys(claimMeta).length ? { metadata: claimMeta } : {}), spec: claimSpec } } });
+    mounts.push({ name: vol, mountPath: String(e.mountPath) });
+  });
+  // Shared memory (the proto's enabledSharedMemory; no SDK helper yet): a memory-backed /dev/shm.
+  if (cfg.enabledSharedMemory !== undefined) {
+    const shm = obj(cfg.enabledSharedMemory);
+    const vol = typeof shm.volumeName === 'string' && shm.volumeName ? shm.volumeName : 'shm';
+    volumes.push({ name: vol, emptyDir: { medium: 'Memory', ...(typeof shm.size === 'string' && shm.size ? { sizeLimit: shm.size } : {}) } });
+    mounts.push({ name: vol, mountPath: '/dev/shm' });
+  }
+  // set_security_context: identity fields on the user's container; capabilities dropped as KFP's compiler does.
+  const sc = obj(cfg.securityContext);
+  if (Object.keys(sc).length) {
+    main.securityContext = {
+      ...main.securityContext,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      ...(sc.runAsUser !== undefined ? { runAsUser: Number(sc.runAsUser) } : {}),
+      ...(sc.runAsGroup !== undefined ? { runAsGroup: Number(sc.runAsGroup) } : {}),
+      ...(sc.runAsNonRoot !== undefined ? { runAsNonRoot: sc.runAsNonRoot === true } : {}),
     };
   }
 }

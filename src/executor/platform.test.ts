@@ -4,9 +4,12 @@ import { describe, expect, it } from '@jest/globals';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { applyPlatformConfig } from './platform.js';
 
+const NODE_AFFINITY = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] } };
+
+/** On a pod whose node affinity is set already (the pod builder puts it there first). */
 function apply(cfg: Record<string, unknown>): { pod: V1Pod; main: V1Container } {
   const main: V1Container = { name: 'main' };
-  const pod: V1Pod = { metadata: { name: 'p' }, spec: { containers: [], initContainers: [main] } };
+  const pod: V1Pod = { metadata: { name: 'p' }, spec: { containers: [], initContainers: [main], affinity: { nodeAffinity: NODE_AFFINITY } } };
   applyPlatformConfig(pod, main, cfg as never, {});
   return { pod, main };
 }
@@ -19,7 +22,6 @@ describe('pod affinity (PodAffinityTerm)', () => {
         { matchPodExpressions: [{ key: 'tier', operator: 'In', values: ['gpu'] }], topologyKey: 'zone', weight: 40, anti: true, namespaces: ['ml'] },
         { matchPodLabels: { app: 'db' }, matchNamespaceLabels: { team: 'ml' }, topologyKey: 'zone', anti: true },
       ],
-      nodeAffinity: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }],
     });
     expect(pod.spec!.affinity).toEqual({
       podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'cache' } } }] },
@@ -27,7 +29,7 @@ describe('pod affinity (PodAffinityTerm)', () => {
         preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 40, podAffinityTerm: { topologyKey: 'zone', labelSelector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['gpu'] }] }, namespaces: ['ml'] } }],
         requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelector: { matchLabels: { app: 'db' } }, namespaceSelector: { matchLabels: { team: 'ml' } } }],
       },
-      nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'disk', operator: 'In', values: ['ssd'] }] }] } },
+      nodeAffinity: NODE_AFFINITY,
     });
   });
 });
