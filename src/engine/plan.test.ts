@@ -120,6 +120,9 @@ describe('plan: failures, retries, exit handlers', () => {
     expect(launched(r)).toEqual(['cleanup#1']);
     expect(r.launch[0]?.inputs.parameters.status).toMatchObject({ state: 'FAILED', pipelineTaskName: 'work' });
     expect(plan(input(p, { work: failed(1), cleanup: done() })).phase).toBe('Failed');
+    // The backend's (MLMD) state names, so `status.state == 'COMPLETE'` written for KFP holds here too.
+    expect(plan(input(p, { work: done() })).launch[0]?.inputs.parameters.status).toMatchObject({ state: 'COMPLETE', error: {} });
+    expect(plan(input(p, { work: { attempt: 1, phase: 'Cached' } })).launch[0]?.inputs.parameters.status).toMatchObject({ state: 'COMPLETE' });
   });
 
   it('stops tasks that ran past their timeout', () => {

@@ -21,15 +21,12 @@ export interface ResolveContext {
 
 export class ResolutionError extends Error {}
 
+/** MLMD's Execution.State names, which KFP's backend passes (kfp.local says SUCCEEDED/CANCELLED instead). */
+// The producer is the exit handler's DAG, which MLMD records as COMPLETE even when every task in it was cached.
+const FINAL_STATE: Partial<Record<NodePhase, string>> = { Succeeded: 'COMPLETE', Cached: 'COMPLETE', Cancelled: 'CANCELED', Skipped: 'SKIPPED' };
+
 export function finalStatusValue(task: string, s: SiblingResult, runName: string): JsonValue {
-  const state =
-    s.phase === 'Succeeded' || s.phase === 'Cached'
-      ? 'SUCCEEDED'
-      : s.phase === 'Cancelled'
-        ? 'CANCELLED'
-        : s.phase === 'Skipped'
-          ? 'SKIPPED'
-          : 'FAILED';
+  const state = FINAL_STATE[s.phase] ?? 'FAILED';
   return {
     state,
     pipelineJobResourceName: runName,
