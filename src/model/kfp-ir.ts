@@ -1,5 +1,6 @@
 // Front end for the IR YAML that kfp.compiler writes (PipelineSpec + optional PlatformSpec), read unchanged.
 // Protobuf JSON mapping quirks handled here: camelCase keys, int64 as strings, every number a float.
+import { loadAll } from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { PipelineError, diagnostic } from './diagnostics.js';
 import { Reader, child, isObject } from './yaml-reader.js';
@@ -44,8 +45,25 @@ export function parseYamlDocuments(text: string, file?: string): unknown[] {
       return diagnostic('YAML_SYNTAX', { file, path: where }, `invalid YAML: ${firstLine}`, 'fix the YAML syntax at that line (indentation, quotes, colons)');
     }),
   );
-  if (problems.length > 0) throw new PipelineError(problems);
+  if (problems.length > 0) {
+    const lenient = loadLeniently(text);
+    if (lenient) return lenient;
+    throw new PipelineError(problems);
+  }
   return list.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown).filter((d) => d !== null && d !== undefined);
+}
+
+/**
+ * The loaders KFP's tools use (PyYAML, Go's yaml) accept some layouts YAML 1.2 does not, such as a quoted string
+ * continued in the column of its list dash in a hand-indented file. KFP runs those files, so we load them with
+ * js-yaml, which is as forgiving; a file neither accepts gets the strict parser's located messages.
+ */
+function loadLeniently(text: string): unknown[] | undefined {
+  try {
+    return loadAll(text).filter((d) => d !== null && d !== undefined);
+  } catch {
+    return undefined;
+  }
 }
 
 export function looksLikeKfpIr(doc: unknown): boolean {

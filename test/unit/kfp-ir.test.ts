@@ -1,6 +1,7 @@
 // The IR front end against pipelines compiled by the real kfp SDK (test/fixtures/ir, examples/training).
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { parseKfpIr } from '../../src/model/kfp-ir.js';
 import { PipelineError } from '../../src/model/diagnostics.js';
 import { plan } from '../../src/engine/plan.js';
@@ -26,6 +27,15 @@ describe('parseKfpIr on SDK-compiled pipelines', () => {
     expect(cond?.condition?.expression).toContain("== 'yes'");
     const evaluate = Object.values(p.components).find((c) => c.name.includes('evaluate'));
     expect(evaluate?.outputs.artifacts.metrics?.type.schemaTitle).toBe('system.Metrics');
+  });
+
+  it('loads a hand-indented file that KFP accepts though YAML 1.2 does not (quoted string continued at its dash)', () => {
+    const compiled = readFileSync('test/fixtures/ir/compat/create_pvc.yaml', 'utf8');
+    // Continuation lines of the double-quoted install script moved two columns left, onto the column of their `- `.
+    const hand = compiled.replace(/(\\\n) {2}(\s+\\ )/g, '$1$2');
+    expect(hand).not.toBe(compiled);
+    expect(parseAllDocuments(hand).some((d) => d.errors.length > 0)).toBe(true);
+    expect(parseKfpIr(hand, 'hand.yaml')).toEqual(parseKfpIr(compiled, 'hand.yaml'));
   });
 
   it('rejects an unknown schemaVersion and YAML syntax errors with a location', () => {
