@@ -130,7 +130,9 @@ describe('Reconciler expectations', () => {
     cached = RUN('3', calls.writes[0]);
     r.runSeen(cached);
     const outcome = await r.reconcile('ns/r');
-    expect(outcome?.requeueAfterMs ?? 0).toBeLessThanOrEqual(1000);
+    // A recheck about a second out (plus however long this reconcile took on a loaded machine), not the
+    // 5 s status expectation.
+    expect(outcome?.requeueAfterMs ?? 0).toBeLessThan(2000);
     expect(calls.podExists).toBe(0);
   });
 });

@@ -42,7 +42,7 @@ export function parseYamlDocuments(text: string, file?: string): unknown[] {
       const pos = e.linePos?.[0];
       const where = pos ? `line ${pos.line}, column ${pos.col}` : 'unknown position';
       const firstLine = e.message.split('\n')[0] ?? e.message;
-      return diagnostic('YAML_SYNTAX', { file, path: where }, `invalid YAML: ${firstLine}`, 'fix the YAML syntax at that line (indentation, quotes, colons)');
+      return diagnostic('YAML_SYNTAX', { file, path: where }, `invalid YAML: ${firstLine}`, 'fix the YAML at that line (indentation with spaces, closing quotes and brackets, a space after each colon)');
     }),
   );
   if (problems.length > 0) {

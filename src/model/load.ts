@@ -4,8 +4,7 @@ import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
 import { compileKfpPipeline, KFP_SDK_VERSION } from '../local/python-env.js';
 import { PipelineError, diagnostic } from './diagnostics.js';
-import { parseKfpIr } from './kfp-ir.js';
-import { parseAllDocuments } from 'yaml';
+import { parseKfpIr, parseYamlDocuments } from './kfp-ir.js';
 import { NATIVE_API_VERSION, looksLikeNative, parseNativeSpec } from './native.js';
 import { validatePipeline } from './validate.js';
 import { describe, isObject } from './yaml-reader.js';
@@ -76,22 +75,7 @@ export function parsePipelineText(text: string, file?: string): Pipeline {
 
 /** The first YAML document; syntax errors reported with line and column (one line per error). */
 function firstDocument(text: string, file?: string): unknown {
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [docs];
-  const problems = list.flatMap((d) => d.errors).map((e) => {
-    const { line, col } = position(text, e.pos[0]);
-    const what = e.message.split('\n')[0] ?? e.message;
-    return diagnostic('YAML_SYNTAX', { file, path: `line ${line}, column ${col}` }, `invalid YAML: ${what}`, 'fix the YAML at that line (indentation with spaces, closing quotes and brackets, a space after each colon)');
-  });
-  if (problems.length > 0) throw new PipelineError(problems);
-  const doc = list[0];
-  return doc ? (doc.toJS({ maxAliasCount: 100 }) as unknown) : undefined;
-}
-
-function position(text: string, offset: number): { line: number; col: number } {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, col: offset - before.lastIndexOf('\n') };
+  return parseYamlDocuments(text, file)[0];
 }
 
 function checked(p: Pipeline, file?: string): Pipeline {
