@@ -76,16 +76,21 @@ async function addAttemptTimes(run: CompatRunOutput, uid: string): Promise<void>
   }
 }
 
-const claimGone = async (name: string): Promise<boolean> => /NotFound/.test((await kubectl(['get', 'pvc', name, '-n', ns.name])).stderr);
+/** Deleted: gone, or Terminating — Kubernetes keeps a claim that pods still name (the run's finished pods,
+ * kept for their logs) until those pods go, as it would under KFP. */
+async function claimDeleted(name: string): Promise<boolean> {
+  const r = await kubectl(['get', 'pvc', name, '-n', ns.name, '-o', 'jsonpath={.metadata.deletionTimestamp}']);
+  return /NotFound/.test(r.stderr) || (r.code === 0 && r.stdout.trim() !== '');
+}
 
 /** Claims the run made: CreatePVC's (deleted by DeletePVC) and the run's workspace (deleted when the run ended). */
 async function checkClaims(c: CompatCase, name: string, run: CompatRunOutput): Promise<void> {
   if (c.name === 'volumes/defaults') {
     expect(run.tasks.createpvc?.outputs?.parameters).toEqual({ name: `${name}-shared` });
-    await waitUntil(`claim ${name}-shared deleted`, () => claimGone(`${name}-shared`), 60_000, 500);
+    await waitUntil(`claim ${name}-shared deleted`, () => claimDeleted(`${name}-shared`), 60_000, 500);
   }
   if (c.name === 'workspace/defaults' || c.name === 'retry_timeout/defaults') {
-    await waitUntil(`workspace claim of ${name} deleted`, () => claimGone(`${name}-kfp-workspace`), 60_000, 500);
+    await waitUntil(`workspace claim of ${name} deleted`, () => claimDeleted(`${name}-kfp-workspace`), 60_000, 500);
   }
 }
 
