@@ -26,7 +26,8 @@
  * Runner task keys are matched by the last `/`-separated segment of the key (so `inner/add` and
  * `for-loop-2[1]/square` match `add` and `square`); an iteration index is the last `[i]` in the key.
  * A case's task name containing `/` is a path tail instead (`child-2/show`, `gate/condition-1/echo`):
- * for a task key that several sub-pipeline instances or DAGs share (`matchesTaskPath`).
+ * for a task key that several sub-pipeline instances or DAGs share (`matchesTaskPath`); a leading `/`
+ * anchors it at the root (`/echo`: the root DAG's `echo`, not a sub-pipeline's).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -126,10 +127,12 @@ type RunTask = RunOutput['tasks'][string];
 
 /**
  * Whether runner key `key` is the task `path` (a `/`-separated tail such as `child-2/show` or
- * `gate/condition-1/echo`): the key without its `[i]` iteration indexes ends with `/<path>` or is it.
+ * `gate/condition-1/echo`): the key without its `[i]` iteration indexes ends with `/<path>` or is it;
+ * `/echo` is the whole key (the root DAG's task).
  */
 export function matchesTaskPath(key: string, path: string): boolean {
   const plain = key.replace(/\[\d+\]/g, '');
+  if (path.startsWith('/')) return plain === path.slice(1);
   return plain === path || plain.endsWith(`/${path}`);
 }
 
