@@ -81,6 +81,13 @@ function metricsLine(meta: JsonObject): string {
     .join('  ');
 }
 
+function pipelineOutputLines(o: TaskSummary['outputs']): string[] {
+  const lines = ['Pipeline outputs:'];
+  for (const [k, v] of Object.entries(o.parameters)) lines.push(`    ${k} = ${short(v)}`);
+  for (const [k, list] of Object.entries(o.artifacts)) for (const a of list) lines.push(`    ${k}: ${a.uri}`);
+  return lines;
+}
+
 /** Text for a person: one line per node (indented by nesting), then its outputs, metrics and artifacts. */
 export function formatSummary(result: LocalRunResult, finishedAt: Date = new Date()): string {
   const s = summarize(result, finishedAt);
@@ -107,11 +114,7 @@ export function formatSummary(result: LocalRunResult, finishedAt: Date = new Dat
       }
     }
   }
-  if (s.outputs) {
-    lines.push('Pipeline outputs:');
-    for (const [k, v] of Object.entries(s.outputs.parameters)) lines.push(`    ${k} = ${short(v)}`);
-    for (const [k, list] of Object.entries(s.outputs.artifacts)) for (const a of list) lines.push(`    ${k}: ${a.uri}`);
-  }
+  if (s.outputs) lines.push(...pipelineOutputLines(s.outputs));
   const head = `Run ${s.runName} ${s.phase} in ${s.durationSeconds.toFixed(1)}s${s.message ? `: ${s.message}` : ''}`;
   return [head, ...lines, `Outputs and logs: ${s.runDir}`].join('\n');
 }
