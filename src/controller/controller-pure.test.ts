@@ -5,7 +5,8 @@ import { RUN } from '../engine/testing/builders.js';
 import { configFromEnv } from './config.js';
 import { buildTaskPod, resourceRequirements } from './pod-spec.js';
 import { factFromPod } from './observe.js';
-import { boundedOutputs, buildStatus } from './status.js';
+import { boundedOutputs, buildStatus, rootOutputs } from './status.js';
+import type { PlanResult } from '../engine/state.js';
 import { taskPodName } from './names.js';
 import { WorkQueue } from './queue.js';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -81,6 +82,22 @@ describe('status', () => {
     const s = buildStatus({ previous: {}, plan: r, now: '2026-01-01T00:00:00Z', pods: {}, outputsRefs: {}, stopped: {}, valueLimit: 1024 });
     expect(s.progress).toBe('0/4');
     expect(s.conditions?.[0]).toMatchObject({ type: 'Succeeded', status: 'Unknown', reason: 'Running' });
+  });
+
+  it('keeps the root pipeline outputs of a succeeded run, bounded like a node\'s', () => {
+    const art = { name: 'chosen', uri: 'minio://b/r/chosen', type: { schemaTitle: 'system.Artifact', schemaVersion: '0.0.1' }, metadata: { chars: 7 } };
+    const outputs = { parameters: { labels: ['alpha:3', 'beta:30'], big: 'x'.repeat(2000) }, artifacts: { chosen: [art], fat: [{ ...art, name: 'fat', metadata: { blob: 'y'.repeat(2000) } }] } };
+    const done: PlanResult = { phase: 'Succeeded', nodes: {}, launch: [], stop: [], outputs };
+    const s = buildStatus({ previous: {}, plan: done, now: '2026-01-01T00:00:00Z', pods: {}, outputsRefs: {}, stopped: {}, valueLimit: 1024 });
+    expect(s.outputs).toEqual({
+      parameters: { labels: ['alpha:3', 'beta:30'] },
+      artifacts: { chosen: [{ uri: 'minio://b/r/chosen', type: 'system.Artifact', metadata: { chars: 7 } }], fat: [{ uri: 'minio://b/r/chosen', type: 'system.Artifact' }] },
+      omitted: ['big', 'fat.metadata'],
+    });
+    expect(rootOutputs({ parameters: { a: 1 }, artifacts: {} }, 1024)).toEqual({ parameters: { a: 1 } });
+    // Not before the run succeeded, and not when the pipeline returns nothing.
+    expect(buildStatus({ previous: {}, plan: { ...done, phase: 'Failed' }, now: '2026-01-01T00:00:00Z', pods: {}, outputsRefs: {}, stopped: {}, valueLimit: 1024 }).outputs).toBeUndefined();
+    expect(buildStatus({ previous: {}, plan: { ...done, outputs: { parameters: {}, artifacts: {} } }, now: '2026-01-01T00:00:00Z', pods: {}, outputsRefs: {}, stopped: {}, valueLimit: 1024 }).outputs).toBeUndefined();
   });
 });
 

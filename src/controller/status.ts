@@ -45,8 +45,12 @@ export interface RunStatus {
   observedGeneration?: number;
   conditions?: Condition[];
   nodes?: Record<string, StatusNode>;
-  outputs?: NodeOutputs;
+  /** The root pipeline's outputs once the run succeeded, bounded like a node's (see rootOutputs). */
+  outputs?: RootOutputs;
 }
+
+/** A node's bounded outputs plus what was left out: parameters too large for the status, artifacts without their (large) metadata. */
+export type RootOutputs = NonNullable<StatusNode['outputs']> & { omitted?: string[] };
 
 const MESSAGE_LIMIT = 300;
 
@@ -87,6 +91,19 @@ export function boundedOutputs(outputs: NodeOutputs, limit: number): { outputs: 
   if (Object.keys(parameters).length) out.parameters = parameters;
   if (Object.keys(artifacts).length) out.artifacts = artifacts;
   return { outputs: out, complete };
+}
+
+/** The root pipeline's outputs for the status: values and metadata up to `limit` JSON bytes each; the names of those left out in `omitted`. */
+export function rootOutputs(outputs: NodeOutputs, limit: number): RootOutputs {
+  const { outputs: out, complete } = boundedOutputs(outputs, limit);
+  const result: RootOutputs = out;
+  if (complete) return result;
+  const omitted = Object.keys(outputs.parameters).filter((k) => !(k in (out.parameters ?? {})));
+  for (const [k, list] of Object.entries(outputs.artifacts)) {
+    if (list.some((a, i) => Object.keys(a.metadata).length > 0 && !out.artifacts?.[k]?.[i]?.metadata)) omitted.push(`${k}.metadata`);
+  }
+  result.omitted = omitted;
+  return result;
 }
 
 export interface StatusInput {
@@ -144,7 +161,10 @@ export function buildStatus(input: StatusInput): RunStatus {
   if (isRunFinished(phase)) {
     status.finishedAt = previous.finishedAt ?? now;
     if (startedAt) status.duration = formatDuration(Date.parse(status.finishedAt) - Date.parse(startedAt));
-    if (plan.outputs && phase === 'Succeeded') status.outputs = plan.outputs;
+    if (plan.outputs && phase === 'Succeeded') {
+      const out = rootOutputs(plan.outputs, input.valueLimit);
+      if (out.parameters || out.artifacts) status.outputs = out;
+    }
   }
   status.conditions = [succeededCondition(phase, message, previous, now, input.generation)];
   return status;

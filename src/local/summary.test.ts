@@ -46,6 +46,15 @@ describe('summarize', () => {
     });
     expect(s.tasks['condition-1/deploy']).toMatchObject({ state: 'Skipped', reason: 'ConditionFalse' });
     expect(s.tasks.fail).toMatchObject({ state: 'Failed', exitCode: 3, attempts: 2 });
+    expect(s.outputs).toBeUndefined();
+  });
+  it('includes the root pipeline outputs (parameters and artifacts) when there are some', () => {
+    const outputs = { parameters: { labels: ['a', 'b'] }, artifacts: { chosen: [{ name: 'chosen', uri: '/r/x/art', type: model, metadata: { n: 1 } }] } };
+    const s = summarize({ ...result, phase: 'Succeeded', outputs }, new Date('2026-01-01T00:00:10Z'));
+    expect(s.outputs).toEqual({ parameters: { labels: ['a', 'b'] }, artifacts: { chosen: [{ uri: '/r/x/art', metadata: { n: 1 } }] } });
+    expect(summarize({ ...result, outputs: { parameters: {}, artifacts: {} } }).outputs).toBeUndefined();
+    const text = formatSummary({ ...result, phase: 'Succeeded', outputs }, new Date('2026-01-01T00:00:10Z')).split('\n');
+    expect(text.slice(-4)).toEqual(['Pipeline outputs:', '    labels = ["a","b"]', '    chosen: /r/x/art', 'Outputs and logs: /r/local/r1']);
   });
 });
 

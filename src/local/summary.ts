@@ -25,11 +25,19 @@ export interface RunSummary {
   runDir: string;
   durationSeconds: number;
   tasks: Record<string, TaskSummary>;
+  /** The root pipeline's outputs (what it returns), once the run succeeded and when it has any. */
+  outputs?: TaskSummary['outputs'];
 }
 
 function seconds(from?: string, to?: string): number | undefined {
   if (!from || !to) return undefined;
   return Math.round((Date.parse(to) - Date.parse(from)) / 10) / 100;
+}
+
+function outputsSummary(o: NonNullable<NodeView['outputs']>): TaskSummary['outputs'] {
+  const out: TaskSummary['outputs'] = { parameters: { ...o.parameters }, artifacts: {} };
+  for (const [name, list] of Object.entries(o.artifacts)) out.artifacts[name] = list.map((a) => ({ uri: a.uri, metadata: a.metadata }));
+  return out;
 }
 
 function taskSummary(n: NodeView, exitCode?: number): TaskSummary {
@@ -40,12 +48,7 @@ function taskSummary(n: NodeView, exitCode?: number): TaskSummary {
   if (exitCode !== undefined) t.exitCode = exitCode;
   const d = seconds(n.startedAt, n.finishedAt);
   if (d !== undefined) t.durationSeconds = d;
-  if (n.outputs) {
-    t.outputs.parameters = { ...n.outputs.parameters };
-    for (const [name, list] of Object.entries(n.outputs.artifacts)) {
-      t.outputs.artifacts[name] = list.map((a) => ({ uri: a.uri, metadata: a.metadata }));
-    }
-  }
+  if (n.outputs) t.outputs = outputsSummary(n.outputs);
   return t;
 }
 
@@ -59,6 +62,8 @@ export function summarize(result: LocalRunResult, finishedAt: Date = new Date())
   };
   if (result.message) s.message = result.message;
   for (const n of Object.values(result.nodes)) s.tasks[n.id] = taskSummary(n, result.facts[n.id]?.exitCode);
+  const out = result.outputs;
+  if (out && (Object.keys(out.parameters).length || Object.keys(out.artifacts).length)) s.outputs = outputsSummary(out);
   return s;
 }
 
@@ -74,6 +79,13 @@ function metricsLine(meta: JsonObject): string {
     .filter(([k]) => k !== 'display_name')
     .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(6)) : short(v, 40)}`)
     .join('  ');
+}
+
+function pipelineOutputLines(o: TaskSummary['outputs']): string[] {
+  const lines = ['Pipeline outputs:'];
+  for (const [k, v] of Object.entries(o.parameters)) lines.push(`    ${k} = ${short(v)}`);
+  for (const [k, list] of Object.entries(o.artifacts)) for (const a of list) lines.push(`    ${k}: ${a.uri}`);
+  return lines;
 }
 
 /** Text for a person: one line per node (indented by nesting), then its outputs, metrics and artifacts. */
@@ -102,6 +114,7 @@ export function formatSummary(result: LocalRunResult, finishedAt: Date = new Dat
       }
     }
   }
+  if (s.outputs) lines.push(...pipelineOutputLines(s.outputs));
   const head = `Run ${s.runName} ${s.phase} in ${s.durationSeconds.toFixed(1)}s${s.message ? `: ${s.message}` : ''}`;
   return [head, ...lines, `Outputs and logs: ${s.runDir}`].join('\n');
 }

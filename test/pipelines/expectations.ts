@@ -25,6 +25,9 @@
  *
  * Runner task keys are matched by the last `/`-separated segment of the key (so `inner/add` and
  * `for-loop-2[1]/square` match `add` and `square`); an iteration index is the last `[i]` in the key.
+ * A case's task name containing `/` is a path tail instead (`child-2/show`, `gate/condition-1/echo`):
+ * for a task key that several sub-pipeline instances or DAGs share (`matchesTaskPath`); a leading `/`
+ * anchors it at the root (`/echo`: the root DAG's `echo`, not a sub-pipeline's).
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -122,7 +125,18 @@ function parseKey(key: string): { task: string; iteration?: number } {
 
 type RunTask = RunOutput['tasks'][string];
 
-function checkParameters(label: string, exp: TaskExpectation, got: RunTask): string[] {
+/**
+ * Whether runner key `key` is the task `path` (a `/`-separated tail such as `child-2/show` or
+ * `gate/condition-1/echo`): the key without its `[i]` iteration indexes ends with `/<path>` or is it;
+ * `/echo` is the whole key (the root DAG's task).
+ */
+export function matchesTaskPath(key: string, path: string): boolean {
+  const plain = key.replace(/\[\d+\]/g, '');
+  if (path.startsWith('/')) return plain === path.slice(1);
+  return plain === path || plain.endsWith(`/${path}`);
+}
+
+export function checkParameters(label: string, exp: Pick<TaskExpectation, 'parameters'>, got: Pick<RunTask, 'outputs'>): string[] {
   const problems: string[] = [];
   const params = got.outputs?.parameters ?? {};
   for (const [name, want] of Object.entries(exp.parameters ?? {})) {
@@ -132,7 +146,7 @@ function checkParameters(label: string, exp: TaskExpectation, got: RunTask): str
   return problems;
 }
 
-async function checkArtifacts(label: string, exp: TaskExpectation, got: RunTask, readArtifact: (uri: string) => Promise<string | undefined>): Promise<string[]> {
+export async function checkArtifacts(label: string, exp: Pick<TaskExpectation, 'artifacts'>, got: Pick<RunTask, 'outputs'>, readArtifact: (uri: string) => Promise<string | undefined>): Promise<string[]> {
   const problems: string[] = [];
   const arts = got.outputs?.artifacts ?? {};
   for (const [name, want] of Object.entries(exp.artifacts ?? {})) {
@@ -191,7 +205,9 @@ export async function checkRun(
     problems.push(...checkParameters(label, exp, got), ...(await checkArtifacts(label, exp, got, readArtifact)));
   };
   for (const [task, exp] of Object.entries(c.tasks)) {
-    const found = byTask.get(task) ?? [];
+    const found = task.includes('/')
+      ? [...byTask.values()].flat().filter((f) => matchesTaskPath(f.key, task))
+      : (byTask.get(task) ?? []);
     if (exp.iterations) {
       const its = found.filter((f) => f.iteration !== undefined).sort((a, b) => a.iteration! - b.iteration!);
       if (its.length !== exp.iterations.length) problems.push(`${task}: want ${exp.iterations.length} iterations, got ${its.length} (${found.map((f) => f.key).join(', ')})`);

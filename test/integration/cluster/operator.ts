@@ -95,5 +95,6 @@ export function asRunOutput(run: PipelineRunObject): CompatRunOutput {
       outputs: n.outputs ?? {},
     };
   }
-  return { phase: run.status?.phase ?? 'Unknown', tasks };
+  const outputs = run.status?.outputs;
+  return { phase: run.status?.phase ?? 'Unknown', tasks, ...(outputs ? { outputs: { parameters: outputs.parameters ?? {}, artifacts: outputs.artifacts ?? {} } } : {}) };
 }

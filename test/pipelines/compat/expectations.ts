@@ -11,6 +11,8 @@
  * - `rerunOf`: run with the same artifact root (hence the same cache index) right after that case.
  * - `noCache`: run with the run-level caching switch off (`pipewright run --no-cache`).
  * - `allCached`: every container task of the run must be Cached (a rerun with unchanged inputs runs nothing).
+ * - `outputs`: the root pipeline's outputs (`{parameters, artifacts}` as for a task: values, artifact contents
+ *   and metadata), from the run summary's `outputs` (locally) or the PipelineRun's `status.outputs`.
  * - `modes`: where the case runs, `local` and/or `cluster` (default both); `$comment` says why one is left out.
  * Task fields (besides state/reason/exitCode/parameters/artifacts/iterations):
  * - state may also be `Cached` (outputs reused from the cache index).
@@ -25,7 +27,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkRun, repoRoot, type PipelineCase, type RunOutput, type TaskExpectation } from '../expectations.js';
+import { checkArtifacts, checkParameters, checkRun, matchesTaskPath, readLocalArtifact, repoRoot, type ArtifactExpectation, type JsonValue, type PipelineCase, type RunOutput, type TaskExpectation } from '../expectations.js';
 
 export interface CompatTaskExpectation extends Omit<TaskExpectation, 'state' | 'iterations'> {
   state: TaskExpectation['state'] | 'Cached';
@@ -48,14 +50,17 @@ export interface CompatCase extends Omit<PipelineCase, 'tasks'> {
   noCache?: boolean;
   allCached?: boolean;
   modes?: ('local' | 'cluster')[];
+  /** The root pipeline's outputs (what it returns): parameter values, artifact contents/metadata, as for a task. */
+  outputs?: { parameters?: Record<string, JsonValue>; artifacts?: Record<string, ArtifactExpectation> };
   tasks: Record<string, CompatTaskExpectation>;
 }
 
 /** When each attempt of a task started and finished (ms since the epoch), by attempt number. */
 export type AttemptTimes = Record<number, { started?: number; finished?: number }>;
 
-/** The summary fields the extended checks read, on top of RunOutput. */
+/** The summary fields the extended checks read, on top of RunOutput (`outputs`: the root pipeline's). */
 export type CompatRunOutput = RunOutput & {
+  outputs?: RunOutput['tasks'][string]['outputs'];
   tasks: Record<
     string,
     RunOutput['tasks'][string] & { kind?: string; displayName?: string; attempts?: number; startedAt?: string; finishedAt?: string; attemptTimes?: AttemptTimes }
@@ -70,7 +75,7 @@ export async function loadCompatCases(mode: 'local' | 'cluster'): Promise<Compat
 
 /** Runner task keys whose last segment is `task` (loop iterations included). */
 function matching(run: CompatRunOutput, task: string): [string, CompatRunOutput['tasks'][string]][] {
-  return Object.entries(run.tasks).filter(([key]) => key.split('/').pop() === task);
+  return Object.entries(run.tasks).filter(([key]) => (task.includes('/') ? matchesTaskPath(key, task) : key.split('/').pop() === task));
 }
 
 function maxOverlap(intervals: [number, number][]): number {
@@ -123,6 +128,10 @@ export async function checkCompatRun(
   readArtifact?: (uri: string) => Promise<string | undefined>,
 ): Promise<string[]> {
   const problems = await checkRun(c as unknown as PipelineCase, run, ...(readArtifact ? [readArtifact] : []));
+  if (c.outputs) {
+    const got = { outputs: run.outputs ?? {} };
+    problems.push(...checkParameters('pipeline outputs', c.outputs, got), ...(await checkArtifacts('pipeline outputs', c.outputs, got, readArtifact ?? readLocalArtifact)));
+  }
   if (c.allCached) {
     const ran = Object.entries(run.tasks).filter(([, t]) => t.kind === 'container' && t.state !== 'Cached');
     for (const [key, t] of ran) problems.push(`${key}: ${t.state}, want Cached (allCached)`);
