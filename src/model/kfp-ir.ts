@@ -142,7 +142,7 @@ function readComponent(r: Reader, name: string, raw: unknown, path: string): Com
     return { name, inputs, outputs, implementation: { kind: 'dag', dag: readDag(r, c.dag, child(path, 'dag')) } };
   }
   const executor = r.string(c.executorLabel, child(path, 'executorLabel'));
-  if (!executor) r.error(path, `component ${name} has neither dag nor executorLabel`, 'recompile the pipeline; each component needs an executorLabel or a dag', 'INVALID_COMPONENT');
+  if (!executor) r.error(path, `component ${name} has neither dag nor executorLabel`, 'each component needs an executorLabel or a dag; kfp 2.x writes such a component when a sub-pipeline nested two levels deep has condition groups (condition-N) named like its parent\'s (kubeflow/pipelines#11484): reorder or regroup the conditions so their names differ, then recompile', 'INVALID_COMPONENT');
   const comp: Component = { name, inputs, outputs, implementation: { kind: 'executor', executor: executor ?? '' } };
   if (c.taskConfigPassthroughs !== undefined) comp.taskConfigPassthroughs = readPassthroughs(r, c.taskConfigPassthroughs, child(path, 'taskConfigPassthroughs'));
   return comp;
