@@ -1,5 +1,5 @@
-"""kfp-kubernetes volumes and identity: CreatePVC (named after the run with a suffix) mounted by a writer and a
-reader task and deleted after them with DeletePVC; a generic ephemeral volume; a security context (user and
+"""kfp-kubernetes volumes and identity: CreatePVC (named after the run with a suffix) mounted by a writer, a
+reader task and the iterations of a loop, and deleted after them with DeletePVC; a generic ephemeral volume; a security context (user and
 group). Cluster only: locally there are no claims or users to switch to (CreatePVC/DeletePVC resolve the claim
 name and succeed, mounts are ignored), so the reader would not find the writer's file."""
 from kfp import dsl, kubernetes
@@ -47,7 +47,11 @@ def volumes(text: str = "through the claim"):
     kubernetes.mount_pvc(w, pvc_name=pvc.outputs["name"], mount_path="/mnt/shared")
     r = read_file(path=w.output).after(w)
     kubernetes.mount_pvc(r, pvc_name=pvc.outputs["name"], mount_path="/mnt/shared")
-    kubernetes.DeletePVC(pvc_name=pvc.outputs["name"]).after(r)
+    with dsl.ParallelFor(["a", "b"]) as sub:
+        # The claim named by CreatePVC's output, mounted in every iteration of a loop.
+        each = read_file(path="/data/notes/note.txt").after(w)
+        kubernetes.mount_pvc(each, pvc_name=pvc.outputs["name"], mount_path="/data")
+    kubernetes.DeletePVC(pvc_name=pvc.outputs["name"]).after(r, each)
 
     s = scratch_roundtrip(directory="/scratch")
     kubernetes.add_ephemeral_volume(s, volume_name="scratch", mount_path="/scratch", access_modes=["ReadWriteOnce"], size="5Mi", labels={"compat": "ephemeral"})
