@@ -18,7 +18,7 @@ import { containerizedFunction, localArgv } from './containerized.js';
 import type { RunEventHandler } from './events.js';
 import { StopRequest } from './events.js';
 import { describeFailure, runProcess } from './process.js';
-import { lightweightComponentPackages, pythonEnvVars, type PythonEnv } from './python-env.js';
+import { lightweightComponentPackages, localLightweightCommand, pythonEnvVars, type PythonEnv } from './python-env.js';
 import { readIfExists } from '../util/read-if-exists.js';
 
 export interface TaskContext {
@@ -85,7 +85,9 @@ function prepare(req: LaunchRequest, ex: ContainerExecutor, component: Component
   // A TaskConfig input gets the value the cluster pod's would (secrets and volumes by reference, unapplied here).
   const route = passthroughRouting(component);
   const executorInput = hasTaskConfigInput(component) ? withTaskConfig(built, component, taskConfigValue(settings, route)) : built;
-  const argv = resolveCommand([...ex.command, ...ex.args], { executorInput, run, localPath: hostLocalPath });
+  // use_venv=True components: the cached env stands for the venv their install step would make.
+  const command = ex.command.every((c) => typeof c === 'string') ? localLightweightCommand(ex.command as string[]) : ex.command;
+  const argv = resolveCommand([...command, ...ex.args], { executorInput, run, localPath: hostLocalPath });
   // Only plain values apply locally (no Secrets or field paths); none when the component passes ENV through
   // without apply_to_task, as its pod would not get them either.
   const env = route.toTask('ENV') ? Object.fromEntries(settings.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!])) : {};

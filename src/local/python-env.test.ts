@@ -3,10 +3,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import {
+  createsVenv,
   defaultCacheDir,
   envKey,
   KFP_SDK_VERSION,
   lightweightComponentPackages,
+  localLightweightCommand,
   normalizePackages,
   pythonEnvVars,
   requirementName,
@@ -119,6 +121,26 @@ describe('lightweightComponentPackages on commands compiled by the real SDK', ()
     expect(lightweightComponentPackages([])).toBeUndefined();
     expect(lightweightComponentPackages(['python3', '-m', 'kfp.dsl.executor_main'])).toBeUndefined();
     expect(lightweightComponentPackages(['sh', '-c', 'pip install x && "$0" "$@"', 'sh', '-ec', 'echo not kfp'])).toBeUndefined();
+  });
+
+  test('use_venv=True: its venv step is found and dropped locally, other commands run unchanged', async () => {
+    const c = await commands('test/fixtures/commands/install_variants.yaml');
+    expect(createsVenv(c['exec-in-venv']!)).toBe(true);
+    for (const name of ['exec-with-index-urls', 'exec-no-install', 'exec-kfp-prefixed-package', 'exec-plain', 'exec-extras-and-ranges', 'exec-container']) {
+      expect([name, createsVenv(c[name]!)]).toEqual([name, false]);
+      expect(localLightweightCommand(c[name]!)).toEqual(c[name]);
+    }
+    const local = localLightweightCommand(c['exec-in-venv']!);
+    expect(local.slice(0, 2)).toEqual(['sh', '-ec']);
+    expect(local[3]).toContain('def in_venv(');
+    expect(local.join(' ')).not.toContain('venv "$tmp');
+    // The compat pipeline's component (packages + use_venv), as compiled.
+    const compat = await commands('test/fixtures/ir/compat/python_env.yaml');
+    expect(createsVenv(compat['exec-in-venv']!)).toBe(true);
+    expect(lightweightComponentPackages(compat['exec-in-venv']!)).toEqual(['six==1.16.0', `kfp==${KFP_SDK_VERSION}`]);
+    expect(createsVenv(compat['exec-no-venv']!)).toBe(false);
+    // "venv" as a package name or a quoted word is not the venv step.
+    expect(createsVenv(['sh', '-c', 'python3 -m pip install venv "-m venv" && "$0" "$@"', 'sh', '-ec', 'python3 -m kfp.dsl.executor_main', 'src'])).toBe(false);
   });
 
   test('stripPipInstall leaves the executor part', async () => {

@@ -209,6 +209,27 @@ export function lightweightComponentPackages(command: readonly string[]): string
 }
 
 /**
+ * True for a lightweight component compiled with `use_venv=True`: its install step makes a fresh venv
+ * (`python3 -m venv "$tmp/venv" --system-site-packages`), activates it and pip-installs kfp there.
+ * Run on the host, that venv would inherit the base interpreter's site-packages, not our cached env's
+ * (so `packages_to_install` are invisible or the host's versions win) and download kfp at every start.
+ */
+export function createsVenv(command: readonly string[]): boolean {
+  if (lightweightComponentPackages(command) === undefined || command[1] !== '-c') return false;
+  const words = shellWords(command[2]!);
+  return words.some((w, i) => !w.op && w.text === '-m' && words[i + 1]?.text === 'venv' && !words[i + 1]!.op);
+}
+
+/**
+ * The command a lightweight component runs locally, inside the cached env that already has its
+ * packages: unchanged (pip finds everything installed), except that a `use_venv=True` install step
+ * is dropped (see createsVenv), the env itself standing for the venv the SDK would make.
+ */
+export function localLightweightCommand(command: readonly string[]): string[] {
+  return createsVenv(command) ? stripPipInstall(command) : [...command];
+}
+
+/**
  * The command to run a lightweight component inside a prepared env: the `sh -c '<pip install …>
  * && "$0" "$@"'` prefix removed, leaving `sh -ec <script> <source>` (pass the container `args`
  * after it). Other commands are returned unchanged.

@@ -1,6 +1,8 @@
 // Semantic checks of a pipeline model, for both front ends. Every problem found is reported, each once,
 // with where (file + YAML path, task), what, and how to fix it.
-import type { Diagnostic } from './diagnostics.js';
+import { unsupportedArtifactUri } from './artifact-uri.js';
+import { diagnostic, type Diagnostic } from './diagnostics.js';
+import { nativePath } from './native-refs.js';
 import { checkConditions } from './validate-conditions.js';
 import type { Ctx } from './validate-context.js';
 import { checkGraph } from './validate-graph.js';
@@ -19,6 +21,7 @@ export function validatePipeline(p: Pipeline, file?: string): Diagnostic[] {
   checkConditions(ctx);
   checkPlaceholders(ctx);
   checkLoops(ctx);
+  checkImporterUris(ctx);
   // One line per problem: the same fact can be reached from two passes.
   const seen = new Set<string>();
   return ctx.out.filter((d) => {
@@ -27,4 +30,16 @@ export function validatePipeline(p: Pipeline, file?: string): Diagnostic[] {
     seen.add(key);
     return true;
   });
+}
+
+/** Importers of a constant URI no mode can read (oci://): refused at load time, naming the field. */
+function checkImporterUris(ctx: Ctx): void {
+  for (const [label, ex] of Object.entries(ctx.p.executors)) {
+    if (ex.kind !== 'importer' || ex.uri.kind !== 'constant') continue;
+    const bad = unsupportedArtifactUri(ex.uri.value);
+    if (!bad) continue;
+    const irPath = `deploymentSpec.executors.${label}.importer`;
+    const path = ctx.p.source === 'native' ? `${nativePath(irPath)}.importer.uri` : `${irPath}.artifactUri.constant`;
+    ctx.out.push(diagnostic('UNSUPPORTED_ARTIFACT_URI', { file: ctx.file, path }, bad.message, bad.fix));
+  }
 }
