@@ -35,14 +35,13 @@ export const SUPPORTED_SCHEMA_VERSIONS = ['2.0.0', '2.1.0'];
 
 /** Splits a YAML stream into documents, reporting syntax errors with line and column. */
 export function parseYamlDocuments(text: string, file?: string): unknown[] {
-  const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const problems = list.flatMap((d) =>
     d.errors.map((e) => {
-      const pos = e.linePos?.[0];
-      const where = pos ? `line ${pos.line}, column ${pos.col}` : 'unknown position';
+      const { line, col } = position(text, e.pos[0]);
       const firstLine = e.message.split('\n')[0] ?? e.message;
-      return diagnostic('YAML_SYNTAX', { file, path: where }, `invalid YAML: ${firstLine}`, 'fix the YAML at that line (indentation with spaces, closing quotes and brackets, a space after each colon)');
+      return diagnostic('YAML_SYNTAX', { file, path: `line ${line}, column ${col}` }, `invalid YAML: ${firstLine}`, 'fix the YAML at that line (indentation with spaces, closing quotes and brackets, a space after each colon)');
     }),
   );
   if (problems.length > 0) {
@@ -51,6 +50,11 @@ export function parseYamlDocuments(text: string, file?: string): unknown[] {
     throw new PipelineError(problems);
   }
   return list.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown).filter((d) => d !== null && d !== undefined);
+}
+
+function position(text: string, offset: number): { line: number; col: number } {
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, col: offset - before.lastIndexOf('\n') };
 }
 
 /**
