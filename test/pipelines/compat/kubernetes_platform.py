@@ -1,7 +1,8 @@
 """kfp-kubernetes platform settings on one task: secrets and config maps as env and as volumes, a PVC,
 node selector, toleration, node affinity, image pull secrets, pod labels and annotations, an empty dir,
 image pull policy, a field path as env, and an active deadline; a second task gets node selector,
-tolerations and node affinity as JSON from pipeline parameters. Locally the task runs as usual (the settings shape the
+tolerations and node affinity as JSON from pipeline parameters; tasks in a loop get a secret named by an upstream
+output and a pod label through a field path. Locally the task runs as usual (the settings shape the
 cluster pod; test/unit asserts the pod buildTaskPod makes from this IR)."""
 from kfp import dsl, kubernetes
 
@@ -11,6 +12,11 @@ IMAGE = "python:3.11"
 @dsl.component(base_image=IMAGE)
 def configured(x: int) -> int:
     return x + 1
+
+
+@dsl.component(base_image=IMAGE)
+def secret_name() -> str:
+    return "compat-secret"
 
 
 @dsl.pipeline(name="compat-kubernetes-platform")
@@ -42,3 +48,10 @@ def kubernetes_platform(
     kubernetes.add_node_selector_json(j, selector)
     kubernetes.add_toleration_json(j, tolerations)
     kubernetes.add_node_affinity_json(j, affinity)
+
+    # Inside a loop: a secret named by an upstream task's output, a pod label read through a field path.
+    n = secret_name()
+    with dsl.ParallelFor([10, 20], parallelism=1) as item:
+        inner = configured(x=item)
+        kubernetes.use_secret_as_env(inner, secret_name=n.output, secret_key_to_env={"password": "SECRET_PASSWORD"})
+        kubernetes.use_field_path_as_env(inner, env_name="TASK_LABEL", field_path="metadata.labels['pipewright.dev/task']")
