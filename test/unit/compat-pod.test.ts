@@ -32,7 +32,7 @@ describe('compat kubernetes_platform.py: kfp-kubernetes settings on the task pod
   const c = main(pod);
 
   it('parses the platform document and maps set_timeout to the task timeout', () => {
-    expect(Object.keys(pipeline.platform.executors).sort()).toEqual(['exec-configured', 'exec-configured-2']);
+    expect(Object.keys(pipeline.platform.executors).sort()).toEqual(['exec-configured', 'exec-configured-2', 'exec-configured-3']);
     const task = (pipeline.root.implementation as { dag: { tasks: Record<string, { timeoutSeconds?: number }> } }).dag.tasks.configured!;
     expect(task.timeoutSeconds).toBe(120);
     expect(pod.spec!.activeDeadlineSeconds).toBe(120);
