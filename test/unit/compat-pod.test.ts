@@ -219,3 +219,20 @@ describe('compat containerized.py: a target_image component on the cluster', () 
     expect(c.args).not.toContain('--component_module_path');
   });
 });
+
+describe('compat kubernetes_platform.py: settings on tasks inside a loop', () => {
+  it('names the secret from the upstream output in every iteration and reads a label through a field path', () => {
+    const pipeline = parseKfpIr(readFileSync('test/fixtures/ir/compat/kubernetes_platform.yaml', 'utf8'));
+    const facts = { 'secret-name': { attempt: 1, phase: 'Succeeded' as const, outputs: { parameters: { Output: 'compat-secret' }, artifacts: {} } } };
+    const launches = plan({ pipeline, arguments: {}, facts, run, now: '2026-01-01T00:00:00Z' }).launch.filter((l) => l.taskName === 'configured-3');
+    expect(launches.map((l) => l.nodeId)).toEqual(['for-loop-2[0]/configured-3']); // parallelism=1
+    const l = launches[0]!;
+    const executor = pipeline.executors[l.executorLabel]!;
+    if (executor.kind !== 'container') throw new Error('container expected');
+    const pod = buildTaskPod({ run, launch: l, component: pipeline.components[l.componentName]!, executor, config, platform: pipeline.platform.executors[l.executorLabel]! });
+    expect(main(pod).env).toEqual(expect.arrayContaining([
+      { name: 'SECRET_PASSWORD', valueFrom: { secretKeyRef: { name: 'compat-secret', key: 'password', optional: false } } },
+      { name: 'TASK_LABEL', valueFrom: { fieldRef: { fieldPath: "metadata.labels['pipewright.dev/task']" } } },
+    ]));
+  });
+});
