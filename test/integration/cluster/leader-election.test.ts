@@ -58,7 +58,7 @@ const RUN = (name: string) => ({
   metadata: { name },
   spec: {
     pipelineSpec: {
-      tasks: [{ name: 'hello', image: 'python:3.11', command: ['python3', '-c', 'print("hello from the leader")'] }],
+      tasks: [{ name: 'hello', image: 'python:3.11', command: ['python3', '-c', 'print("hello from the leader")'], cache: false }],
     },
   },
 });
