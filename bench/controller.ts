@@ -306,7 +306,7 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
   }
   const tEnd = Math.max(...[...runDone.values()].map((d) => d.at), t0);
   // Let reconciles in flight finish (bounded), so the numbers below are final.
-  await Promise.race([activeController.queue.idle(), sleep(30_000)]);
+  await Promise.race([activeController.queue?.idle() ?? Promise.resolve(), sleep(30_000)]);
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   await activeController.stop();

@@ -1,4 +1,7 @@
 // Controller configuration, parsed once from the environment into a frozen object and passed in.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+
 export interface S3Settings {
   endpoint: string;
   port?: number;
@@ -27,11 +30,51 @@ export interface ControllerConfig {
   statusValueLimit: number;
   /** The per-run workspace claim (dsl.PipelineConfig(workspace=...)) before the pipeline's pvcSpecPatch. */
   workspace: { storageClassName?: string; accessModes: string[] };
+  /** Lease-based leader election among replicas; absent when disabled (the default outside the Deployment). */
+  leaderElection?: LeaderElectionConfig;
+}
+
+export const LEASE_NAME = 'pipewright-leader-election';
+
+export interface LeaderElectionConfig {
+  namespace: string;
+  name: string;
+  /** Unique per process: the pod's name, or hostname + random suffix. */
+  identity: string;
+  /** How long a standby waits, after it last saw the Lease change, before taking it over. */
+  leaseDurationMs: number;
+  /** The leader stops (and the process exits) when no renewal succeeded for this long. */
+  renewDeadlineMs: number;
+  /** Between attempts to acquire or renew. */
+  retryPeriodMs: number;
 }
 
 function int(v: string | undefined, fallback: number): number {
   const n = v === undefined || v === '' ? NaN : Number(v);
   return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+function seconds(v: string | undefined, fallback: number): number {
+  const n = v === undefined || v === '' ? NaN : Number(v);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+/** PIPEWRIGHT_LEADER_ELECT=true turns it on (the Deployment and the chart set it); off otherwise. */
+export function leaderElectionFromEnv(env: NodeJS.ProcessEnv, suffix = randomBytes(4).toString('hex')): LeaderElectionConfig | undefined {
+  if (!['true', '1', 'yes'].includes((env.PIPEWRIGHT_LEADER_ELECT ?? '').toLowerCase())) return undefined;
+  const le: LeaderElectionConfig = {
+    namespace: env.PIPEWRIGHT_LEADER_ELECTION_NAMESPACE || env.POD_NAMESPACE || 'pipewright-system',
+    name: LEASE_NAME,
+    identity: env.POD_NAME || `${hostname()}_${suffix}`,
+    leaseDurationMs: seconds(env.PIPEWRIGHT_LEASE_DURATION_SECONDS, 15) * 1000,
+    renewDeadlineMs: seconds(env.PIPEWRIGHT_RENEW_DEADLINE_SECONDS, 10) * 1000,
+    retryPeriodMs: seconds(env.PIPEWRIGHT_RETRY_PERIOD_SECONDS, 2) * 1000,
+  };
+  // As client-go requires: a standby must not take over while the leader may still be renewing, and the leader
+  // must get more than one try within its deadline.
+  if (le.leaseDurationMs <= le.renewDeadlineMs) throw new Error(`PIPEWRIGHT_LEASE_DURATION_SECONDS (${le.leaseDurationMs / 1000}) must be greater than PIPEWRIGHT_RENEW_DEADLINE_SECONDS (${le.renewDeadlineMs / 1000})`);
+  if (le.renewDeadlineMs <= 1.2 * le.retryPeriodMs) throw new Error(`PIPEWRIGHT_RENEW_DEADLINE_SECONDS (${le.renewDeadlineMs / 1000}) must be greater than 1.2 × PIPEWRIGHT_RETRY_PERIOD_SECONDS (${le.retryPeriodMs / 1000})`);
+  return Object.freeze(le);
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
@@ -62,6 +105,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
     },
   };
   if (env.PIPEWRIGHT_IMAGE_PULL_POLICY) config.imagePullPolicy = env.PIPEWRIGHT_IMAGE_PULL_POLICY;
+  const leaderElection = leaderElectionFromEnv(env);
+  if (leaderElection) config.leaderElection = leaderElection;
   return Object.freeze(config);
 }
 

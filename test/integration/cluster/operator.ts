@@ -4,7 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import { Client } from 'minio';
 import { pino } from 'pino';
 import { configFromEnv } from '../../../src/controller/config.js';
-import { startController, type ControllerHandle } from '../../../src/controller/main.js';
+import { startController, type ControllerHandle, type ControllerHooks } from '../../../src/controller/main.js';
 import type { PipelineRunObject } from '../../../src/controller/types.js';
 import type { CompatRunOutput } from '../../pipelines/compat/expectations.js';
 import { clusterState, kubectl, kubectlOk, waitUntil } from './helpers.js';
@@ -51,14 +51,24 @@ export function controllerEnv(namespace: string): NodeJS.ProcessEnv {
     AWS_ACCESS_KEY_ID: s.accessKey,
     AWS_SECRET_ACCESS_KEY: s.secretKey,
     PIPEWRIGHT_RESYNC_SECONDS: '30',
+    // Off unless a test asks for it (extra: { PIPEWRIGHT_LEADER_ELECT: 'true', ... }).
+    PIPEWRIGHT_LEADER_ELECT: 'false',
   };
 }
 
-export async function startTestController(namespace: string, extra: NodeJS.ProcessEnv = {}): Promise<ControllerHandle> {
+/**
+ * A controller in this process. With leader election on, losing the Lease must not exit the test process: unless
+ * the test passes its own hooks.onLeadershipLost, it is only logged.
+ */
+export async function startTestController(namespace: string, extra: NodeJS.ProcessEnv = {}, hooks: ControllerHooks = {}): Promise<ControllerHandle> {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(clusterState().kubeconfig);
   const env = { ...controllerEnv(namespace), ...extra };
-  return startController(kc, configFromEnv(env), pino({ level: process.env.LOG_LEVEL ?? 'warn' }), env);
+  const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+  return startController(kc, configFromEnv(env), logger, env, {
+    onLeadershipLost: (reason) => logger.error({ reason }, 'test controller lost leadership (not exiting)'),
+    ...hooks,
+  });
 }
 
 export async function getRun(namespace: string, name: string): Promise<PipelineRunObject> {
