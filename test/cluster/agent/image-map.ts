@@ -23,9 +23,12 @@ const globToRegExp = (g: string): RegExp =>
 export function defaultRules(repo: string, cache: string, shimDir: string): ImageRule[] {
   const py = join(cache, 'python', 'bin');
   return [
-    // The project's own image runs the built project through a `pipewright` shim on PATH.
-    { pattern: 'pipewright*', pathPrepend: [shimDir], entrypoint: ['pipewright'], env: { PIPEWRIGHT_HOME: repo } },
-    { pattern: '*/pipewright*', pathPrepend: [shimDir], entrypoint: ['pipewright'], env: { PIPEWRIGHT_HOME: repo } },
+    // The project's own image runs the built project through a `pipewright` shim on PATH. The checkout is bound
+    // in explicitly: under /tmp (a clone made there) it would be hidden by the sandbox's private /tmp.
+    ...['pipewright*', '*/pipewright*'].map((pattern) => ({
+      pattern, pathPrepend: [shimDir], entrypoint: ['pipewright'], env: { PIPEWRIGHT_HOME: repo },
+      binds: [{ host: repo, path: repo, readOnly: true }],
+    })),
     // python images: a prepared environment first on PATH when one exists, else the host's python3.
     { pattern: 'python:*', pathPrepend: existsSync(py) ? [py] : [], env: { PYTHONUNBUFFERED: '1' } },
     { pattern: '*', pathPrepend: [] },
