@@ -144,6 +144,9 @@ function runOf(name: string, tasks: { name: string; dependsOn: string[] }[]): Ru
       metadata: { name },
       spec: {
         pipelineSpec: { tasks: tasks.map((t) => task(t.name, t.dependsOn)) },
+        // Every task is the same command with no inputs: with caching on, all but the first would be Cached
+        // (as KFP would do) and no pod would be measured.
+        caching: false,
         podDefaults: {
           annotations: {
             'pipewright.io/simulate': 'true',
