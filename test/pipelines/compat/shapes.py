@@ -1,11 +1,11 @@
-"""Smaller shapes KFP's own test pipelines use: OutputPath of bool/dict/list read back typed; a string returned as a
-Dataset (the SDK writes it to the artifact's file); v1 YAML components (load_component_from_text) with `env:`
-that set_env_variable overrides and an outputPath in `command`; caching turned off on a sub-pipeline task;
-a pipeline display name."""
+"""Smaller shapes KFP's own test pipelines use: OutputPath of bool/dict/list read back typed; a Dataset returned
+by the function; a directory artifact (files in a sub-directory) read by the next task; v1 YAML components
+(load_component_from_text) with `env:` that set_env_variable overrides and an outputPath in `command`; caching
+turned off on a sub-pipeline task; a pipeline display name."""
 from typing import Dict, List
 
 from kfp import components, dsl
-from kfp.dsl import Dataset, Input, OutputPath
+from kfp.dsl import Dataset, Input, Model, Output, OutputPath
 
 IMAGE = "python:3.11"
 
@@ -68,6 +68,26 @@ implementation:
 
 
 @dsl.component(base_image=IMAGE)
+def save_model_dir(model: Output[Model]):
+    # A directory artifact (a SavedModel-style tree): uploaded and downloaded as a whole.
+    import os
+
+    os.makedirs(os.path.join(model.path, "variables"))
+    with open(os.path.join(model.path, "saved_model.pb"), "w") as f:
+        f.write("graph")
+    with open(os.path.join(model.path, "variables", "weights.bin"), "w") as f:
+        f.write("0101")
+
+
+@dsl.component(base_image=IMAGE)
+def load_model_dir(model: Input[Model]) -> str:
+    import os
+
+    files = sorted(os.path.relpath(os.path.join(d, f), model.path) for d, _, fs in os.walk(model.path) for f in fs)
+    return ";".join(f"{name}={open(os.path.join(model.path, name)).read()}" for name in files)
+
+
+@dsl.component(base_image=IMAGE)
 def count(x: int) -> int:
     return x + 1
 
@@ -85,3 +105,4 @@ def shapes(word: str = "world"):
     SAY(word=word)
     SAY(word=word).set_env_variable("GREETING", "hi")
     counted(x=1).set_caching_options(False)
+    load_model_dir(model=save_model_dir().outputs["model"])
