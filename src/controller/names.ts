@@ -34,6 +34,16 @@ export function taskPodName(runName: string, runUid: string, nodeId: string, att
   return `${run}-${task}-${hash}`;
 }
 
+/** The labels every object a run makes carries (pods, claims): `kubectl get pods,pvc -l pipewright.dev/run=<run>`. */
+export function runLabels(runName: string, runUid: string): Record<string, string> {
+  return { [LABEL_MANAGED_BY]: 'pipewright', [LABEL_RUN]: labelValue(runName), [LABEL_RUN_UID]: runUid };
+}
+
+/** Makes the run the object's controller: deleting the run deletes it. */
+export function runOwnerReference(runName: string, runUid: string): { apiVersion: string; kind: string; name: string; uid: string; controller: boolean; blockOwnerDeletion: boolean } {
+  return { apiVersion: API_VERSION, kind: 'PipelineRun', name: runName, uid: runUid, controller: true, blockOwnerDeletion: true };
+}
+
 /** A label value (63 chars, alphanumeric at both ends). */
 export function labelValue(s: string): string {
   return dnsLabelPart(s, 63) || 'x';

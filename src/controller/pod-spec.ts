@@ -14,7 +14,7 @@ import { WORKSPACE_MOUNT_PATH } from '../executor/pvc-ops.js';
 import { hasTaskConfigInput, passthroughRouting, taskConfigValue, taskSettings, withTaskConfig } from '../executor/task-config.js';
 import type { Component, ContainerExecutor, JsonObject } from '../model/types.js';
 import { s3Env, type ControllerConfig } from './config.js';
-import { ANNOTATION_ATTEMPT, ANNOTATION_CACHE, ANNOTATION_NODE, API_VERSION, LABEL_MANAGED_BY, LABEL_RUN, LABEL_RUN_UID, LABEL_TASK, labelValue, taskPodName } from './names.js';
+import { ANNOTATION_ATTEMPT, ANNOTATION_CACHE, ANNOTATION_NODE, LABEL_TASK, labelValue, runLabels, runOwnerReference, taskPodName } from './names.js';
 
 export const OUTPUT_PARAMS_DIR = '/tmp/kfp/outputs';
 const MOUNTS = [
@@ -119,9 +119,7 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
       namespace: run.namespace,
       labels: {
         ...defaults.labels,
-        [LABEL_MANAGED_BY]: 'pipewright',
-        [LABEL_RUN]: labelValue(run.name),
-        [LABEL_RUN_UID]: run.uid,
+        ...runLabels(run.name, run.uid),
         [LABEL_TASK]: labelValue(launch.taskName),
       },
       annotations: {
@@ -130,7 +128,7 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
         [ANNOTATION_ATTEMPT]: String(launch.attempt),
         ...(launch.cacheFingerprint ? { [ANNOTATION_CACHE]: launch.cacheFingerprint } : {}),
       },
-      ownerReferences: [{ apiVersion: API_VERSION, kind: 'PipelineRun', name: run.name, uid: run.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [runOwnerReference(run.name, run.uid)],
     },
     spec: {
       restartPolicy: 'Never',

@@ -15,13 +15,12 @@ import type { ControllerConfig } from './config.js';
 import { EventRecorder } from './event-recorder.js';
 import { diffEvents } from './events.js';
 import { ConflictError, RejectedError, type KubeOps } from './kube-ops.js';
-import { API_VERSION, LABEL_MANAGED_BY, LABEL_RUN, LABEL_RUN_UID, labelValue } from './names.js';
+import { LABEL_RUN_UID, LABEL_TASK, labelValue, runLabels, runOwnerReference } from './names.js';
 import { factFromPod, type PodFact } from './observe.js';
 import { pipelineFromSource } from './pipeline-source.js';
 import { buildTaskPod } from './pod-spec.js';
 import { createPvcObject, deletePvcName, PlatformOpError, workspaceClaimName, workspaceConfig, workspacePvcObject } from '../executor/pvc-ops.js';
 import type { PlatformOp } from '../model/types.js';
-import { createHash } from 'node:crypto';
 import { buildStatus, factsFromStatus, isRunFinished, outputsFromStatus, type RunStatus, type StatusNode } from './status.js';
 import { S3CacheIndex, type CacheIndex } from '../artifacts/cache-index.js';
 import type { PipelineRunObject } from './types.js';
@@ -69,8 +68,6 @@ function markStoppedAndLaunched(status: RunStatus, stopped: Record<string, Statu
     if (n?.pod && n.attempt === undefined) n.attempt = l.attempt;
   }
 }
-
-const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 
 function runRef(run: PipelineRunObject): { name: string; namespace: string; uid: string } {
   return { name: run.metadata!.name!, namespace: run.metadata!.namespace!, uid: run.metadata!.uid! };
@@ -428,7 +425,7 @@ export class Reconciler {
     const fail = (message: string): void => this.recordStopped(observed, launch.nodeId, launch.attempt, 'Failed', message, launch.displayName);
     try {
       if (op === 'createPvc') {
-        const pvc = createPvcObject(params, ctx, { [LABEL_MANAGED_BY]: 'pipewright', [LABEL_RUN]: labelValue(ctx.name), [LABEL_RUN_UID]: ctx.uid, 'pipewright.dev/task': labelValue(launch.taskName) });
+        const pvc = createPvcObject(params, ctx, { ...runLabels(ctx.name, ctx.uid), [LABEL_TASK]: labelValue(launch.taskName) });
         const r = await this.deps.kube.createPvc(pvc);
         if (r.result === 'exists' && r.labels[LABEL_RUN_UID] !== ctx.uid) {
           return fail(`PersistentVolumeClaim ${pvc.metadata.name} already exists in namespace ${ctx.namespace} and was not created by this run; choose another pvc_name, use pvc_name_suffix, or delete the old claim`);
@@ -458,15 +455,15 @@ export class Reconciler {
     const ws = workspaceConfig(pipeline.platform.pipelineConfig);
     if (!ws) return undefined;
     const ref = runRef(run);
-    const claim = workspaceClaimName(ref, sha256);
+    const claim = workspaceClaimName(ref);
     const podLaunch = (l: LaunchRequest): boolean => {
       const ex = pipeline.executors[l.executorLabel];
       return ex?.kind === 'container' && !ex.platformOp;
     };
     if (this.workspaces.has(ref.uid) || !launches.some(podLaunch)) return { claim };
     try {
-      const owner = { apiVersion: API_VERSION, kind: 'PipelineRun', name: ref.name, uid: ref.uid, controller: true, blockOwnerDeletion: true };
-      const pvc = workspacePvcObject(ws, { name: claim, run: ref, defaults: this.deps.config.workspace, owner, labels: { [LABEL_MANAGED_BY]: 'pipewright', [LABEL_RUN]: labelValue(ref.name), [LABEL_RUN_UID]: ref.uid } });
+      const owner = runOwnerReference(ref.name, ref.uid);
+      const pvc = workspacePvcObject(ws, { name: claim, run: ref, defaults: this.deps.config.workspace, owner, labels: runLabels(ref.name, ref.uid) });
       const r = await this.deps.kube.createPvc(pvc);
       if (r.result === 'exists' && r.labels[LABEL_RUN_UID] !== ref.uid) {
         return { error: `cannot use the run's workspace: PersistentVolumeClaim ${claim} already exists and belongs to something else; delete it or rename the run` };
@@ -484,7 +481,7 @@ export class Reconciler {
   /** The workspace lives as long as the run (as KFP's); the owner reference covers a controller that dies here. */
   private async releaseWorkspace(run: PipelineRunObject, pipeline: Pipeline, log: Logger): Promise<void> {
     if (!workspaceConfig(pipeline.platform.pipelineConfig)) return;
-    const claim = workspaceClaimName(runRef(run), sha256);
+    const claim = workspaceClaimName(runRef(run));
     try {
       await this.deps.kube.deletePvc(run.metadata!.namespace!, claim);
     } catch (err) {

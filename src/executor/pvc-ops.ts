@@ -1,6 +1,7 @@
 // kfp-kubernetes' CreatePVC / DeletePVC and the run workspace (dsl.PipelineConfig(workspace=...)) as plain
 // PersistentVolumeClaim objects, built without I/O. The controller creates and deletes them; the local runner
 // only resolves names (it has no cluster), so both modes agree on the `name` output.
+import { createHash } from 'node:crypto';
 import type { JsonObject, JsonValue } from '../model/types.js';
 
 export class PlatformOpError extends Error {}
@@ -137,10 +138,11 @@ export function workspaceConfig(pipelineConfig: JsonObject | undefined): JsonObj
 }
 
 /** `<run>-kfp-workspace`; over-long run names are cut and made unique with a hash of the uid. */
-export function workspaceClaimName(run: RunRef, hash: (s: string) => string): string {
+export function workspaceClaimName(run: RunRef): string {
   const suffix = '-kfp-workspace';
   if (run.name.length + suffix.length <= 253) return `${run.name}${suffix}`;
-  return `${run.name.slice(0, 253 - suffix.length - 11).replace(/[-.]+$/, '')}-${hash(run.uid).slice(0, 10)}${suffix}`;
+  const hash = createHash('sha256').update(run.uid).digest('hex').slice(0, 10);
+  return `${run.name.slice(0, 253 - suffix.length - 11).replace(/[-.]+$/, '')}-${hash}${suffix}`;
 }
 
 /**
