@@ -21,7 +21,7 @@ import { pipelineFromSource } from './pipeline-source.js';
 import { buildTaskPod } from './pod-spec.js';
 import { createPvcObject, deletePvcName, PlatformOpError, workspaceClaimName, workspaceConfig, workspacePvcObject } from '../executor/pvc-ops.js';
 import type { PlatformOp } from '../model/types.js';
-import { buildStatus, factsFromStatus, isRunFinished, outputsFromStatus, type RunStatus, type StatusNode } from './status.js';
+import { buildStatus, factFromStatusNode, factsFromStatus, isRunFinished, type RunStatus, type StatusNode } from './status.js';
 import { S3CacheIndex, type CacheIndex } from '../artifacts/cache-index.js';
 import type { PipelineRunObject } from './types.js';
 import type { ReconcileOutcome } from './queue.js';
@@ -281,21 +281,15 @@ export class Reconciler {
     for (const [id, n] of Object.entries(previous.nodes ?? {})) {
       if (n.stopped && n.attempt) {
         stopped[id] = n;
-        if (!latest.has(id) || latest.get(id)!.attempt <= n.attempt) {
-          facts[id] = { attempt: n.attempt, phase: n.phase as ExecutionFact['phase'], ...(n.message ? { message: n.message } : {}), finishedAt: n.finishedAt ?? new Date().toISOString() };
-          if (n.outputs) facts[id]!.outputs = outputsFromStatus(n.outputs);
-        }
-        if (n.outputsRef && this.deps.store) {
-          refs[id] = n.outputsRef;
-          facts[id]!.outputs = await this.loadOutputs(n.outputsRef);
-        }
+        // The attempt the controller ended stands unless a pod of a later attempt exists.
+        if (latest.has(id) && latest.get(id)!.attempt > n.attempt) continue;
+        const fact = factFromStatusNode(n);
+        if (fact) facts[id] = { ...fact, finishedAt: fact.finishedAt ?? new Date().toISOString() };
+        await this.outputsByRef(id, n, facts, refs);
         continue;
       }
       if (n.pod && !podNames[id]) podNames[id] = n.pod;
-      if (!latest.has(id) && n.outputsRef && this.deps.store && facts[id]) {
-        refs[id] = n.outputsRef;
-        facts[id]!.outputs = await this.loadOutputs(n.outputsRef);
-      }
+      if (!latest.has(id)) await this.outputsByRef(id, n, facts, refs);
       // Recorded as started, but the pod is not in the cache: a lagging cache, or the pod was deleted.
       if (n.pod && n.attempt && (n.phase === 'Pending' || n.phase === 'Running') && !latest.has(id)) {
         // A pod we created moments ago is only late in the cache: no GET per pod (1,000 after a fan-out).
@@ -310,6 +304,14 @@ export class Reconciler {
       }
     }
     return { facts, podNames, refs, stopped, recheckAt };
+  }
+
+  /** A status fact's outputs too large for the status, from the S3 object its node names. */
+  private async outputsByRef(id: string, n: StatusNode, facts: Record<string, ExecutionFact>, refs: Record<string, string>): Promise<void> {
+    const fact = facts[id];
+    if (!n.outputsRef || !this.deps.store || !fact) return;
+    refs[id] = n.outputsRef;
+    fact.outputs = await this.loadOutputs(n.outputsRef);
   }
 
   /** Once per fingerprint and process: the index write is idempotent, so a restart may repeat it harmlessly. */

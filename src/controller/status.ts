@@ -188,16 +188,22 @@ function succeededCondition(phase: RunPhase, message: string | undefined, previo
 export function factsFromStatus(nodes: Record<string, StatusNode> | undefined): Record<string, ExecutionFact> {
   const facts: Record<string, ExecutionFact> = {};
   for (const [id, n] of Object.entries(nodes ?? {})) {
-    if (n.kind !== 'container' || !n.attempt) continue;
-    if (!['Succeeded', 'Failed', 'Error', 'Cached', 'Cancelled'].includes(n.phase)) continue;
-    const fact: ExecutionFact = { attempt: n.attempt, phase: n.phase as ExecutionFact['phase'] };
-    if (n.outputs) fact.outputs = outputsFromStatus(n.outputs);
-    if (n.startedAt) fact.startedAt = n.startedAt;
-    if (n.finishedAt) fact.finishedAt = n.finishedAt;
-    if (n.message) fact.message = n.message;
-    facts[id] = fact;
+    const fact = factFromStatusNode(n);
+    if (fact) facts[id] = fact;
   }
   return facts;
+}
+
+/** The finished attempt a task node of the status records (outputs as far as the status holds them). */
+export function factFromStatusNode(n: StatusNode): ExecutionFact | undefined {
+  if (n.kind !== 'container' || !n.attempt) return undefined;
+  if (!['Succeeded', 'Failed', 'Error', 'Cached', 'Cancelled'].includes(n.phase)) return undefined;
+  const fact: ExecutionFact = { attempt: n.attempt, phase: n.phase as ExecutionFact['phase'] };
+  if (n.outputs) fact.outputs = outputsFromStatus(n.outputs);
+  if (n.startedAt) fact.startedAt = n.startedAt;
+  if (n.finishedAt) fact.finishedAt = n.finishedAt;
+  if (n.message) fact.message = n.message;
+  return fact;
 }
 
 /** Outputs as the status keeps them (values up to the limit; the rest is in S3 at outputsRef). */
