@@ -1,6 +1,7 @@
 // Controller configuration, parsed once from the environment into a frozen object and passed in.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { accessModes } from '../executor/pvc-ops.js';
 
 export interface S3Settings {
   endpoint: string;
@@ -100,7 +101,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
     resyncSeconds: int(env.PIPEWRIGHT_RESYNC_SECONDS, 300),
     statusValueLimit: int(env.PIPEWRIGHT_STATUS_VALUE_LIMIT, 1024),
     workspace: {
-      accessModes: (env.PIPEWRIGHT_WORKSPACE_ACCESS_MODES || 'ReadWriteOnce').split(',').map((s) => s.trim()).filter(Boolean),
+      // Checked here: a typo would otherwise only show when the first run with a workspace is refused its claim.
+      accessModes: accessModes((env.PIPEWRIGHT_WORKSPACE_ACCESS_MODES || 'ReadWriteOnce').split(',').map((s) => s.trim()).filter(Boolean), 'PIPEWRIGHT_WORKSPACE_ACCESS_MODES'),
       ...(env.PIPEWRIGHT_WORKSPACE_STORAGE_CLASS ? { storageClassName: env.PIPEWRIGHT_WORKSPACE_STORAGE_CLASS } : {}),
     },
   };

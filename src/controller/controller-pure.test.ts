@@ -128,3 +128,16 @@ describe('work queue', () => {
     expect(calls).toBeLessThanOrEqual(3);
   });
 });
+
+describe('configFromEnv: workspace claim settings', () => {
+  const base = { PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local' };
+  it('reads the class and access modes, defaulting to ReadWriteOnce and the cluster default class', () => {
+    expect(configFromEnv(base).workspace).toEqual({ accessModes: ['ReadWriteOnce'] });
+    expect(configFromEnv({ ...base, PIPEWRIGHT_WORKSPACE_ACCESS_MODES: 'ReadWriteMany, ReadOnlyMany', PIPEWRIGHT_WORKSPACE_STORAGE_CLASS: 'nfs' }).workspace)
+      .toEqual({ accessModes: ['ReadWriteMany', 'ReadOnlyMany'], storageClassName: 'nfs' });
+  });
+
+  it('refuses an unknown access mode at start, naming the variable and the valid modes', () => {
+    expect(() => configFromEnv({ ...base, PIPEWRIGHT_WORKSPACE_ACCESS_MODES: 'RWX' })).toThrow(/^PIPEWRIGHT_WORKSPACE_ACCESS_MODES: \["RWX"\] is not a list of access modes; use one or more of ReadWriteOnce/);
+  });
+});

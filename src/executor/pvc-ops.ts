@@ -58,7 +58,7 @@ export function createPvcName(params: Record<string, JsonValue>, runName: string
   return full;
 }
 
-function accessModes(v: JsonValue | undefined, field: string): string[] {
+export function accessModes(v: JsonValue | undefined, field: string): string[] {
   const list = structured(v);
   if (!Array.isArray(list) || list.length === 0 || !list.every((m) => typeof m === 'string' && ACCESS_MODES.has(m))) {
     throw new PlatformOpError(`${field}: ${JSON.stringify(v ?? null)} is not a list of access modes; use one or more of ${[...ACCESS_MODES].join(', ')}`);

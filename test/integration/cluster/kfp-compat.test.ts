@@ -25,7 +25,6 @@ async function clearCache(): Promise<void> {
 let ns: { name: string; remove: () => Promise<void> };
 let controller: ControllerHandle;
 
-
 beforeAll(async () => {
   await installCrds();
   ns = await createNamespace('compat');

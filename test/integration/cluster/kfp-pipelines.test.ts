@@ -14,7 +14,6 @@ const cases = (await loadCases()).filter((c) => !c.slow);
 let ns: { name: string; remove: () => Promise<void> };
 let controller: ControllerHandle;
 
-
 beforeAll(async () => {
   await installCrds();
   ns = await createNamespace('kfp');
