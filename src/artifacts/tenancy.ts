@@ -108,12 +108,12 @@ function ownHint(cfg: TenancyConfig, ns: string): string {
  */
 export function checkReadUri(uri: string, ns: string, cfg: TenancyConfig, field: string): Diagnostic | undefined {
   const loc = parseStrict(uri);
-  const shared = cfg.sharedReadUris.length ? `, or under a shared read-only URI (${cfg.sharedReadUris.join(', ')})` : '';
-  const fix = `import artifacts from ${ownHint(cfg, ns)}${shared}; an administrator can share read-only data with PIPEWRIGHT_SHARED_READ_URIS`;
+  // Short: a task's message in the run status is cut at 300 characters.
+  const fix = `import from ${ownHint(cfg, ns)} or a shared URI (PIPEWRIGHT_SHARED_READ_URIS)`;
   if (typeof loc === 'string') return diagnostic('FORBIDDEN_ARTIFACT_URI', { path: field }, `artifact URI ${JSON.stringify(uri)} ${loc}`, fix);
   if (writablePrefixes(cfg, ns).some((p) => isWithin(loc, p))) return undefined;
   if (cfg.sharedReadUris.some((s) => isWithin(loc, root(s)))) return undefined;
-  return diagnostic('FORBIDDEN_ARTIFACT_URI', { path: field }, `artifact URI ${uri} is outside namespace ${ns}'s artifacts and the shared read-only data; a run may not read it`, fix);
+  return diagnostic('FORBIDDEN_ARTIFACT_URI', { path: field }, `artifact URI ${uri} is outside namespace ${ns}'s artifacts`, fix);
 }
 
 /**

@@ -78,7 +78,7 @@ describe('Reconciler tenancy', () => {
     const status = calls.writes.at(-1)!;
     expect(status.phase).toBe('Failed');
     expect(status.nodes?.imp).toMatchObject({ phase: 'Failed' });
-    expect(status.nodes?.imp?.message).toMatch(/^importer \(from input 'uri'\): artifact URI minio:\/\/pipewright\/v2\/artifacts\/b\/run\/t\/out is outside namespace a's artifacts.*; fix: import artifacts from minio:\/\/pipewright\/v2\/artifacts\/a\//);
+    expect(status.nodes?.imp?.message).toMatch(/^importer \(from input 'uri'\): artifact URI minio:\/\/pipewright\/v2\/artifacts\/b\/run\/t\/out is outside namespace a's artifacts.*; fix: import from minio:\/\/pipewright\/v2\/artifacts\/a\//);
     expect(status.nodes?.read?.phase).toBe('Skipped');
     expect(calls.events).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Warning', reason: 'TaskFailed', message: expect.stringContaining('imp: importer') })]));
   });
