@@ -101,6 +101,27 @@ describe('checkReadUri (importers, task inputs)', () => {
     expect(text).toContain('PIPEWRIGHT_SHARED_READ_URIS');
   });
 
+  it('accepts, for any URI built from tricky pieces, only what a plain string test also finds inside the prefix', () => {
+    const bare = { ...cfg, allowedPipelineRoots: [], sharedReadUris: [] };
+    const seg = fc.constantFrom('a', 'ab', 'b', 'A', '..', '.', '', '%2e%2e', '%2F', 'v2', 'artifacts', '.cache', 'x y', 'a\\..', 'run', 'out');
+    const base = fc.constantFrom('pipewright/v2/artifacts/a', 'pipewright/v2/artifacts/ab', 'pipewright/v2/artifacts/b', 'pipewright/v2/artifacts', 'pipewright/v2', 'pipewright', 'pipewright.evil/v2/artifacts', 'other/v2/artifacts', 'pipewright//v2/artifacts', '/v2/artifacts');
+    const uri = fc.tuple(fc.constantFrom('minio://', 's3://', 'gs://', 'file://', 'MINIO://', 'minio:/'), base, fc.array(seg, { maxLength: 5 }), fc.boolean())
+      .map(([scheme, b, segs, slash]) => `${scheme}${b}/${segs.join('/')}${slash ? '/' : ''}`);
+    let accepted = 0;
+    fc.assert(
+      fc.property(uri, fc.constantFrom('a', 'ab', 'b'), fc.constantFrom('a', 'ab', 'b'), (u, n1, n2) => {
+        const ok = checkReadUri(u, n1, bare, 'f') === undefined;
+        const rest = u.replace(/^(minio|s3|gs):\/\//, '').replace(/\/$/, '');
+        const plain = /^(minio|s3|gs):\/\//.test(u) && (rest === `pipewright/v2/artifacts/${n1}` || rest.startsWith(`pipewright/v2/artifacts/${n1}/`)) && !rest.split('/').some((x) => ['', '.', '..'].includes(x)) && !/[%\s\\]/.test(rest);
+        const both = n1 !== n2 && isOwnUri(u, n1, bare) && isOwnUri(u, n2, bare);
+        if (ok) accepted++;
+        return ok === plain && !both;
+      }),
+      { numRuns: 3000 },
+    );
+    expect(accepted).toBeGreaterThan(10);
+  });
+
   it('without an allow-list, only the namespace prefix is readable', () => {
     const bare = { ...cfg, allowedPipelineRoots: [], sharedReadUris: [] };
     expect(checkReadUri('minio://datasets/public/x', 'a', bare, 'f')).toBeDefined();
