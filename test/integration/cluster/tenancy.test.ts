@@ -52,7 +52,8 @@ beforeAll(async () => {
   await prepareNamespaceForRuns(a.name);
   await prepareNamespaceForRuns(b.name);
   await s3Client().putObject(BUCKET, `${SHARED}/hello.txt`, Buffer.from('shared data'));
-  controller = await startTestController(a.name, { PIPEWRIGHT_NAMESPACES: `${a.name},${b.name}`, PIPEWRIGHT_SHARED_READ_URIS: `minio://${BUCKET}/${SHARED}` });
+  // As if the controller ran in namespace a (downward API): a's runs may not use its service account.
+  controller = await startTestController(a.name, { PIPEWRIGHT_NAMESPACES: `${a.name},${b.name}`, PIPEWRIGHT_SHARED_READ_URIS: `minio://${BUCKET}/${SHARED}`, POD_NAMESPACE: a.name, POD_SERVICE_ACCOUNT: 'pipewright-controller' });
 
   // The victim: b writes a Dataset and records it in its cache index.
   await submit(b.name, 'writer', { pipelineYAML: IR('tenancy_writer') });
@@ -73,8 +74,9 @@ beforeAll(async () => {
     submit(a.name, 'cache-b', { pipelineYAML: IR('tenancy_writer') }),
     submit(a.name, 'secret', { pipelineYAML: IR('tenancy_secret') }),
     submit(a.name, 'secret-param', { pipelineYAML: IR('tenancy_secret_param'), arguments: { secret: 'pipewright-s3' } }),
+    submit(a.name, 'controller-sa', { pipelineYAML: IR('tenancy_root').replace(`VICTIM`, a.name), serviceAccountName: 'pipewright-controller' }),
   ]);
-  for (const name of ['import-b', 'import-shared', 'root-b', 'root-bucket', 'cache-b', 'secret', 'secret-param']) runs.set(name, await waitForRun(a.name, name, 300_000));
+  for (const name of ['import-b', 'import-shared', 'root-b', 'root-bucket', 'cache-b', 'secret', 'secret-param', 'controller-sa']) runs.set(name, await waitForRun(a.name, name, 300_000));
   // Within b the entry is a hit: a's misses below are the tenancy rules, not a cache that never hits.
   await submit(b.name, 'writer-again', { pipelineYAML: IR('tenancy_writer') });
   runs.set('writer-again', await waitForRun(b.name, 'writer-again', 300_000));
@@ -176,6 +178,16 @@ describe('a run in namespace a cannot reach namespace b', () => {
     expect(byParam.status?.nodes?.leak).toMatchObject({ phase: 'Failed', message: `task pod container main env STOLEN: Secret "pipewright-s3" is one of the controller's own Secrets; a pipeline may not mount or reference it (fix: create a Secret of your own in namespace ${a.name} under another name and refer to that)` });
     expect(await podsOf(a.name, byParam)).toEqual([]);
     expect(await warnings(a.name, 'secret-param')).toEqual(expect.arrayContaining([expect.objectContaining({ reason: 'TaskFailed', message: expect.stringContaining('Secret "pipewright-s3"') })]));
+  });
+
+  it('a run in the controller\'s namespace cannot run its pods as the controller\'s service account', async () => {
+    const run = runs.get('controller-sa')!;
+    expect(run.status?.phase).toBe('Failed');
+    expect(run.status?.conditions?.[0]?.reason).toBe('Forbidden');
+    // Its root (a path inside a's own prefix) is fine: the service account is the only reason.
+    expect(run.status?.message).toBe(`spec.serviceAccountName: service account "pipewright-controller" is the controller's own; task pods may not run as it (fix: name a service account made for pipelines, or leave spec.serviceAccountName unset)`);
+    expect(await podsOf(a.name, run)).toEqual([]);
+    expect(await warnings(a.name, 'controller-sa')).toEqual([{ reason: 'Forbidden', message: run.status!.message }]);
   });
 
   it('b\'s objects are untouched and no pod of a names anything of b', async () => {
