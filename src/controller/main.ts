@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { S3ArtifactStore } from '../artifacts/s3.js';
 import { s3ConfigFromEnv } from '../artifacts/s3-config.js';
 import { S3CacheIndex } from '../artifacts/cache-index.js';
+import { isOwnUri } from '../artifacts/tenancy.js';
 import type { ControllerConfig } from './config.js';
 import { makeCaches } from './informers.js';
 import { kubeOps } from './kube-ops.js';
@@ -98,7 +99,8 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     getRun: (ns, name) => caches.runs.get(name, ns),
     podsOfRun: (uid) => caches.podsOfRun(uid),
     // Task outputs are cached in the same bucket as the artifacts, keyed by fingerprint (as the local runner does).
-    ...(store ? { store, cache: new S3CacheIndex(store, config.pipelineRoot) } : {}),
+    // One index per namespace, in its prefix; an entry naming anything outside it is a miss.
+    ...(store ? { store, cacheFor: (ns: string) => new S3CacheIndex(store, config.pipelineRoot, ns, (uri) => isOwnUri(uri, ns, config.tenancy)) } : {}),
     ...(hooks.onReconciled ? { onReconciled: hooks.onReconciled } : {}),
   });
   await caches.pods.start();
