@@ -31,7 +31,8 @@ export interface ReconcilerDeps {
   logger: Logger;
   kube: KubeOps;
   getRun: (namespace: string, name: string) => PipelineRunObject | undefined;
-  podsOfRun: (uid: string) => V1Pod[];
+  /** The run's pods: in its namespace and owned by its uid. */
+  podsOfRun: (namespace: string, uid: string) => V1Pod[];
   store?: ArtifactStore;
   /** Where task outputs are looked up by cache fingerprint before a pod is made, and recorded after. */
   cache?: CacheIndex;
@@ -172,7 +173,7 @@ export class Reconciler {
       return this.finishInvalid(run, previous, message, now);
     }
     const ctx = this.runContext(run, pipeline);
-    const pods = this.deps.podsOfRun(run.metadata.uid);
+    const pods = this.deps.podsOfRun(run.metadata.namespace!, run.metadata.uid);
     const observed = await this.observe(run, pods, previous);
     const timeoutMs = parseDuration(spec.timeout);
     const deadline = timeoutMs && previous.startedAt ? Date.parse(previous.startedAt) + timeoutMs : undefined;
