@@ -15,7 +15,7 @@ describe('resilient cache re-list', () => {
     let listed = [pod('p1'), pod('p2'), pod('p3', 'u2')];
     const index = new PodIndex();
     const deleted: string[] = [];
-    const cache = resilient<k8s.V1Pod>('pods', '/api/v1/namespaces/a/pods', async () => ({ metadata: { resourceVersion: '10' }, items: listed }), silentWatch, undefined, {
+    const cache = resilient<k8s.V1Pod>('pods', { path: '/api/v1/namespaces/a/pods', list: async () => ({ metadata: { resourceVersion: '10' }, items: listed }), watch: silentWatch }, {
       onChange: (p) => index.upsert(p),
       onDelete: (p) => {
         deleted.push(p.metadata!.name!);

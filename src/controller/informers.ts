@@ -27,15 +27,15 @@ interface Handlers<T> {
 
 const objKey = (o: k8s.KubernetesObject): string => `${o.metadata?.namespace}/${o.metadata?.name}`;
 
-export function resilient<T extends k8s.KubernetesObject>(
-  name: string,
-  path: string,
-  listFn: () => Promise<k8s.KubernetesListObject<T>>,
-  watch: k8s.Watch,
-  labelSelector: string | undefined,
-  handlers: Handlers<T>,
-  logger: Logger,
-): ResilientCache<T> {
+/** What one cache lists and watches. */
+interface Source<T extends k8s.KubernetesObject> {
+  path: string;
+  list: () => Promise<k8s.KubernetesListObject<T>>;
+  watch: k8s.Watch;
+  labelSelector?: string;
+}
+
+export function resilient<T extends k8s.KubernetesObject>(name: string, source: Source<T>, handlers: Handlers<T>, logger: Logger): ResilientCache<T> {
   let lw: k8s.ListWatch<T> | undefined;
   let stopped = false;
   let failures = 0;
@@ -46,7 +46,7 @@ export function resilient<T extends k8s.KubernetesObject>(
     // nobody watched, and no delete event will come for them.
     let before: T[] | undefined = [...(lw?.list() ?? [])];
     const list = async (): Promise<k8s.KubernetesListObject<T>> => {
-      const l = await listFn();
+      const l = await source.list();
       if (before) {
         const fresh = new Set(l.items.map(objKey));
         for (const o of before) if (!fresh.has(objKey(o))) handlers.onDelete(o);
@@ -55,7 +55,7 @@ export function resilient<T extends k8s.KubernetesObject>(
       handlers.onListed?.(l.items);
       return l;
     };
-    const cur = new k8s.ListWatch<T>(path, watch, list, false, labelSelector);
+    const cur = new k8s.ListWatch<T>(source.path, source.watch, list, false, source.labelSelector);
     lw = cur;
     cur.on('add', handlers.onChange);
     cur.on('update', handlers.onChange);
@@ -143,7 +143,7 @@ export function makeCaches(kc: k8s.KubeConfig, namespaces: readonly string[], en
       (ns
         ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: RUN_PLURAL })
         : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: RUN_PLURAL })) as Promise<k8s.KubernetesListObject<PipelineRunObject>>;
-    runs.set(ns, resilient(`pipelineruns (${where})`, runsPath, listRuns, watch, undefined, {
+    runs.set(ns, resilient(`pipelineruns (${where})`, { path: runsPath, list: listRuns, watch }, {
       onChange: (r) => {
         callbacks.onRun?.(r);
         enqueue(objKey(r));
@@ -154,7 +154,7 @@ export function makeCaches(kc: k8s.KubeConfig, namespaces: readonly string[], en
     const podsPath = ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods';
     const listPods = (): Promise<k8s.V1PodList> =>
       ns ? core.listNamespacedPod({ namespace: ns, labelSelector: selector }) : core.listPodForAllNamespaces({ labelSelector: selector });
-    pods.set(ns, resilient(`pods (${where})`, podsPath, listPods, watch, selector, {
+    pods.set(ns, resilient(`pods (${where})`, { path: podsPath, list: listPods, watch, labelSelector: selector }, {
       onChange: (p) => onPod(p, false),
       onDelete: (p) => onPod(p, true),
       onListed: (items) => index.replace(ns, items),
