@@ -33,7 +33,8 @@ export interface ReconcilerDeps {
   logger: Logger;
   kube: KubeOps;
   getRun: (namespace: string, name: string) => PipelineRunObject | undefined;
-  podsOfRun: (uid: string) => V1Pod[];
+  /** The run's pods: in its namespace and owned by its uid. */
+  podsOfRun: (namespace: string, uid: string) => V1Pod[];
   store?: ArtifactStore;
   /** A namespace's cache index: where task outputs are looked up by fingerprint before a pod is made, and recorded after. */
   cacheFor?: (namespace: string) => CacheIndex;
@@ -182,7 +183,7 @@ export class Reconciler {
       return this.finishInvalid(run, previous, message, now, 'Forbidden');
     }
     const ctx = this.runContext(run, policy.pipelineRoot);
-    const pods = this.deps.podsOfRun(run.metadata.uid);
+    const pods = this.deps.podsOfRun(run.metadata.namespace!, run.metadata.uid);
     const observed = await this.observe(run, pods, previous);
     const timeoutMs = parseDuration(spec.timeout);
     const deadline = timeoutMs && previous.startedAt ? Date.parse(previous.startedAt) + timeoutMs : undefined;
