@@ -1,5 +1,6 @@
-// The operator on the test cluster: CRDs installed, S3 credentials and bucket per namespace, and a controller
-// started in this process (so tests can stop and restart it).
+// The operator on the test cluster: CRDs installed, the bucket, and a controller started in this process (so
+// tests can stop and restart it). Task pods get no S3 credential: the controller's artifact gateway listens on a
+// free loopback port, which the node agent's pods reach directly.
 import * as k8s from '@kubernetes/client-node';
 import { Client } from 'minio';
 import { pino } from 'pino';
@@ -31,10 +32,8 @@ export async function readS3(uri: string): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The Secret the task pods' I/O containers read credentials from, and the bucket. */
-export async function prepareNamespaceForRuns(namespace: string): Promise<void> {
-  const s = clusterState().s3;
-  await kubectlOk(['create', 'secret', 'generic', 'pipewright-s3', '-n', namespace, `--from-literal=accesskey=${s.accessKey}`, `--from-literal=secretkey=${s.secretKey}`]);
+/** The bucket. A namespace needs nothing else: task pods hold grants, not credentials. */
+export async function prepareNamespaceForRuns(_namespace: string): Promise<void> {
   const mc = s3Client();
   if (!(await mc.bucketExists(BUCKET))) await mc.makeBucket(BUCKET).catch(() => undefined);
 }
@@ -51,6 +50,8 @@ export function controllerEnv(namespace: string): NodeJS.ProcessEnv {
     AWS_ACCESS_KEY_ID: s.accessKey,
     AWS_SECRET_ACCESS_KEY: s.secretKey,
     PIPEWRIGHT_RESYNC_SECONDS: '30',
+    // Any free port; PIPEWRIGHT_GATEWAY_URL unset means http://127.0.0.1:<bound port>.
+    PIPEWRIGHT_HTTP_PORT: '0',
     // Off unless a test asks for it (extra: { PIPEWRIGHT_LEADER_ELECT: 'true', ... }).
     PIPEWRIGHT_LEADER_ELECT: 'false',
   };
