@@ -61,10 +61,11 @@ export class GrantedArtifactStore implements PodArtifactStore {
       try {
         return await fn();
       } catch (e) {
-        const transient = e instanceof Retryable || (e instanceof TypeError && !(e instanceof ArtifactAccessError));
-        if (!transient || i >= this.attempts) {
+        // fetch rejects with a TypeError on network errors (compared by name: it may come from another realm).
+        const network = (e as Error | null)?.name === 'TypeError';
+        if (!(e instanceof Retryable || network) || i >= this.attempts) {
           if (e instanceof Retryable) throw new Error(`${what}: ${e.message} (after ${i} attempts)`);
-          if (e instanceof TypeError) throw new Error(`${what}: ${(e.cause as Error | undefined)?.message ?? e.message} (after ${i} attempts)`);
+          if (network) throw new Error(`${what}: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message} (after ${i} attempts)`);
           throw e;
         }
         await sleep(this.backoffMs * 2 ** (i - 1));

@@ -396,3 +396,38 @@ describe('the artifact gateway', () => {
     expect((await fetch(url.replace('/gw/in?', '/gw/other-task/x?'))).status).toBe(403);
   });
 });
+
+describe('GrantedArtifactStore', () => {
+  it('retries a gateway that answers 503 or drops the connection, then succeeds', async () => {
+    const { createServer } = await import('node:http');
+    let calls = 0;
+    // In front of the real gateway: the first call gets 503, the second a dropped connection, then it forwards.
+    const flaky = createServer((req, res) => {
+      calls++;
+      if (calls === 1) { res.writeHead(503).end('{"error":"busy"}'); return; }
+      if (calls === 2) { req.socket.destroy(); return; }
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+        void fetch(`http://127.0.0.1:${http.port}${req.url}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: req.headers.authorization! }, body: Buffer.concat(chunks) })
+          .then(async (r) => res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text()));
+      });
+    });
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', r));
+    try {
+      const { GrantedArtifactStore } = await import('../../../src/artifacts/granted-store.js');
+      await store.putJson(`minio://${B}/retry/in`, { ok: true });
+      const env = podEnv([`minio://${B}/retry/in`], undefined);
+      const port = (flaky.address() as { port: number }).port;
+      const granted = new GrantedArtifactStore({ gatewayUrl: `http://127.0.0.1:${port}`, grant: env.PIPEWRIGHT_GRANT!, roots: [tmp], backoffMs: 10 });
+      expect(await granted.download(`minio://${B}/retry/in`, join(tmp, 'retry-in'))).toBe('file');
+      expect(JSON.parse(await readFile(join(tmp, 'retry-in'), 'utf8'))).toEqual({ ok: true });
+      expect(calls).toBe(3);
+      // A refusal is not retried, and says why.
+      calls = 10;
+      await expect(granted.download(`minio://${B}/retry/other`, join(tmp, 'retry-other'))).rejects.toThrow(/HTTP 403\): the grant of pod pod does not allow reading/);
+      expect(calls).toBe(11);
+    } finally {
+      flaky.close();
+    }
+  });
+});
