@@ -85,7 +85,7 @@ describe('grant scope', () => {
     ['read', 'minio://pipewright/root/team-a/run-1/train/model2', false],
     ['read', 'minio://pipewright/root/team-a/run-1/train', false],
     ['read', 'minio://other/root/team-a/run-1/train/model', false],
-    ['read', 'gs://pipewright/root/team-a/run-1/train/model', false],
+    ['read', 'gs://pipewright/root/team-a/run-1/train/model', true],
     ['read', 'minio://pipewright/root/team-a/run-1/eval/metrics', false],
     ['read', 'minio://pipewright/root/team-a/run-1/train/model/../../../team-b/x', false],
     ['read', 'minio://pipewright/root/team-a/run-1/train/model/%2e%2e/x', false],

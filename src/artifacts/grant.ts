@@ -90,8 +90,8 @@ export function grantLocation(uri: string): ArtifactLocation {
   return loc;
 }
 
-// minio:// and s3:// name the same store; gs:// is never served by the gateway.
-const storeOf = (l: ArtifactLocation): string => (l.scheme === 'gs' ? 'gs' : 's3');
+// The controller serves every scheme from its one S3 server (as the pod helpers always have): compared by bucket
+// and key only.
 
 function covers(entry: string, target: ArtifactLocation, self: boolean): boolean {
   let e: ArtifactLocation;
@@ -100,7 +100,7 @@ function covers(entry: string, target: ArtifactLocation, self: boolean): boolean
   } catch {
     return false;
   }
-  if (storeOf(e) !== storeOf(target) || e.bucket !== target.bucket) return false;
+  if (e.bucket !== target.bucket) return false;
   return (self && target.key === e.key) || target.key.startsWith(`${e.key}/`);
 }
 

@@ -68,7 +68,6 @@ export class ArtifactGateway {
     } catch (e) {
       throw new GatewayError(400, (e as Error).message);
     }
-    if (loc.scheme === 'gs') throw new GatewayError(400, `${body.uri}: the gateway serves S3 (minio://, s3://) URIs only`);
     if (!grantAllows(claims, op, body.uri)) {
       throw new GatewayError(403, `the grant of pod ${claims.pod} does not allow ${op === 'read' ? 'reading' : 'writing'} ${body.uri}`);
     }
