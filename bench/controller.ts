@@ -234,11 +234,10 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 
-  // A namespace with the S3 Secret the task pods' I/O containers name, and the bucket.
+  // A namespace (task pods hold grants, no Secret needed), and the bucket.
   const ns = `bench-${scenario}-${Date.now().toString(36)}`;
   await core.createNamespace({ body: { metadata: { name: ns } } });
   await waitUntil(`default ServiceAccount in ${ns}`, async () => Boolean(await core.readNamespacedServiceAccount({ namespace: ns, name: 'default' })), 30_000);
-  await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'pipewright-s3' }, stringData: { accesskey: state.s3.accessKey, secretkey: state.s3.secretKey } } });
 
   const pods = new Map<string, PodTimes & { run: string; node: string }>();
   const runDone = new Map<string, { at: number; phase: string; message?: string }>();
@@ -280,6 +279,7 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
     PIPEWRIGHT_S3_PATH_STYLE: 'true',
     AWS_ACCESS_KEY_ID: state.s3.accessKey,
     AWS_SECRET_ACCESS_KEY: state.s3.secretKey,
+    PIPEWRIGHT_HTTP_PORT: '0',
   };
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
   activeController = await startController(kc, configFromEnv(env), logger, env, { onReconciled: (ms) => reconciles.push(ms) });

@@ -10,10 +10,21 @@ export interface S3Settings {
   useSSL: boolean;
   region: string;
   bucket: string;
-  /** Secret (in each run's namespace) holding the credentials that the pod I/O containers receive. */
-  secretName: string;
-  accessKeyKey: string;
-  secretKeyKey: string;
+  /**
+   * The S3 address as task pods reach it (PIPEWRIGHT_S3_TASK_ENDPOINT, `http(s)://host[:port]`), when it differs
+   * from the controller's: presigned URLs are signed for this host.
+   */
+  taskEndpoint?: { endPoint: string; port?: number; useSSL: boolean };
+}
+
+export interface HttpSettings {
+  /** PIPEWRIGHT_HTTP_PORT: health, readiness and the artifact gateway; 0 = any free port. */
+  port: number;
+  /**
+   * PIPEWRIGHT_GATEWAY_URL: the gateway as task pods reach it. Unset with port 0 (tests, a controller on the
+   * node itself): http://127.0.0.1:<bound port>.
+   */
+  gatewayUrl?: string;
 }
 
 export interface ControllerConfig {
@@ -24,6 +35,7 @@ export interface ControllerConfig {
   image: string;
   imagePullPolicy?: string;
   s3: S3Settings;
+  http: HttpSettings;
   /** e.g. minio://pipewright/v2/artifacts */
   pipelineRoot: string;
   /** Full re-list period, a guard against watches that silently stop. */
@@ -90,17 +102,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
     useSSL: env.PIPEWRIGHT_S3_USE_SSL === 'true',
     region: env.PIPEWRIGHT_S3_REGION ?? 'us-east-1',
     bucket,
-    secretName: env.PIPEWRIGHT_S3_SECRET ?? 'pipewright-s3',
-    accessKeyKey: env.PIPEWRIGHT_S3_ACCESS_KEY_KEY ?? 'accesskey',
-    secretKeyKey: env.PIPEWRIGHT_S3_SECRET_KEY_KEY ?? 'secretkey',
   };
   if (port) s3.port = Number(port);
   const pipelineRoot = env.PIPEWRIGHT_PIPELINE_ROOT ?? `minio://${bucket}/v2/artifacts`;
+  if (env.PIPEWRIGHT_S3_TASK_ENDPOINT) s3.taskEndpoint = taskEndpoint(env.PIPEWRIGHT_S3_TASK_ENDPOINT);
   const config: ControllerConfig = {
     namespaces: (env.PIPEWRIGHT_NAMESPACES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     workers: int(env.PIPEWRIGHT_WORKERS, 4),
     image: env.PIPEWRIGHT_IMAGE ?? 'ghcr.io/pipewright/pipewright:0.1.0',
     s3,
+    http: httpFromEnv(env),
     pipelineRoot,
     resyncSeconds: int(env.PIPEWRIGHT_RESYNC_SECONDS, 300),
     statusValueLimit: int(env.PIPEWRIGHT_STATUS_VALUE_LIMIT, 1024),
@@ -109,7 +120,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
       accessModes: accessModes((env.PIPEWRIGHT_WORKSPACE_ACCESS_MODES || 'ReadWriteOnce').split(',').map((s) => s.trim()).filter(Boolean), 'PIPEWRIGHT_WORKSPACE_ACCESS_MODES'),
       ...(env.PIPEWRIGHT_WORKSPACE_STORAGE_CLASS ? { storageClassName: env.PIPEWRIGHT_WORKSPACE_STORAGE_CLASS } : {}),
     },
-    tenancy: tenancyFromEnv(env, pipelineRoot, [s3.secretName]),
+    // The controller's own Secrets (its S3 credentials, an explicit grant key) are never a pipeline's to name.
+    tenancy: tenancyFromEnv(env, pipelineRoot, [env.PIPEWRIGHT_S3_SECRET || 'pipewright-s3', ...(env.PIPEWRIGHT_GRANT_KEY_SECRET ? [env.PIPEWRIGHT_GRANT_KEY_SECRET] : [])]),
   };
   if (env.PIPEWRIGHT_IMAGE_PULL_POLICY) config.imagePullPolicy = env.PIPEWRIGHT_IMAGE_PULL_POLICY;
   const leaderElection = leaderElectionFromEnv(env);
@@ -117,15 +129,23 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
   return Object.freeze(config);
 }
 
-/** Env for the pod I/O containers: where S3 is, and the credentials by reference to a Secret, never by value. */
-export function s3Env(s3: S3Settings): { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[] {
-  return [
-    { name: 'PIPEWRIGHT_S3_ENDPOINT', value: s3.endpoint },
-    ...(s3.port ? [{ name: 'PIPEWRIGHT_S3_PORT', value: String(s3.port) }] : []),
-    { name: 'PIPEWRIGHT_S3_USE_SSL', value: String(s3.useSSL) },
-    { name: 'PIPEWRIGHT_S3_REGION', value: s3.region },
-    { name: 'PIPEWRIGHT_S3_BUCKET', value: s3.bucket },
-    { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: s3.secretName, key: s3.accessKeyKey } } },
-    { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: s3.secretName, key: s3.secretKeyKey } } },
-  ];
+function taskEndpoint(raw: string): NonNullable<S3Settings['taskEndpoint']> {
+  const m = /^(https?):\/\/([^/:]+|\[[^\]]+\])(?::(\d+))?\/?$/.exec(raw.trim());
+  if (!m) throw new Error(`PIPEWRIGHT_S3_TASK_ENDPOINT="${raw}" is not http(s)://host[:port] (the S3 address as task pods reach it)`);
+  const port = m[3] ? Number(m[3]) : undefined;
+  if (port !== undefined && (port < 1 || port > 65535)) throw new Error(`PIPEWRIGHT_S3_TASK_ENDPOINT="${raw}": ${port} is not a TCP port`);
+  return { endPoint: m[2]!, useSSL: m[1] === 'https', ...(port !== undefined ? { port } : {}) };
+}
+
+function httpFromEnv(env: NodeJS.ProcessEnv): HttpSettings {
+  const raw = env.PIPEWRIGHT_HTTP_PORT ?? '8080';
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PIPEWRIGHT_HTTP_PORT="${raw}" is not a TCP port (0 = any free port)`);
+  const url = env.PIPEWRIGHT_GATEWAY_URL?.trim();
+  if (url) {
+    if (!/^https?:\/\/[^/]+\/?$/.test(url)) throw new Error(`PIPEWRIGHT_GATEWAY_URL="${url}" is not http(s)://host[:port] (e.g. http://pipewright-controller.pipewright-system.svc:8080)`);
+    return { port, gatewayUrl: url.replace(/\/$/, '') };
+  }
+  if (port === 0) return { port };
+  return { port, gatewayUrl: `http://pipewright-controller.${env.POD_NAMESPACE || 'pipewright-system'}.svc:${port}` };
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseKfpIr } from '../model/kfp-ir.js';
 import { plan } from '../engine/plan.js';
 import { RUN } from '../engine/testing/builders.js';
+import { verifyGrant } from '../artifacts/grant.js';
 import { configFromEnv } from './config.js';
 import { buildTaskPod, resourceRequirements } from './pod-spec.js';
 import { factFromPod } from './observe.js';
@@ -14,21 +15,39 @@ import type { V1Pod } from '@kubernetes/client-node';
 const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local', PIPEWRIGHT_S3_PORT: '9000' });
 const pipeline = parseKfpIr(readFileSync('examples/training/pipeline.yaml', 'utf8'));
 const run = { ...RUN, pipelineRoot: 'minio://pipewright/v2/artifacts' };
+const grant = { key: Buffer.alloc(32, 1), nowSec: 1_700_000_000 };
 
 describe('task pods', () => {
   const first = plan({ pipeline, arguments: {}, facts: {}, run, now: '2026-01-01T00:00:00Z' }).launch[0]!;
   const comp = pipeline.components[first.componentName]!;
   const ex = pipeline.executors[first.executorLabel];
-  const pod = buildTaskPod({ run, launch: first, component: comp, executor: ex as never, config });
+  const pod = buildTaskPod({ run, launch: first, component: comp, executor: ex as never, config, grant });
 
-  it('runs the user step as an init container without S3 credentials, and outputs with them by Secret reference', () => {
+  it('gives no container an S3 credential; the helpers get a grant for this task only, the user step nothing', () => {
     const main = pod.spec!.initContainers!.find((c) => c.name === 'main')!;
-    expect(main.env?.some((e) => e.name.startsWith('AWS_'))).toBe(false);
-    expect(JSON.stringify(main)).not.toContain('secretKeyRef');
+    expect(main.env ?? []).toEqual([]);
     expect(main.terminationMessagePolicy).toBe('FallbackToLogsOnError');
-    const outputs = pod.spec!.containers[0]!;
-    expect(outputs.env?.find((e) => e.name === 'AWS_SECRET_ACCESS_KEY')?.valueFrom?.secretKeyRef?.name).toBe('pipewright-s3');
-    expect(outputs.env?.find((e) => e.name === 'AWS_SECRET_ACCESS_KEY')?.value).toBeUndefined();
+    expect(JSON.stringify(pod)).not.toMatch(/AWS_|secretKeyRef|PIPEWRIGHT_S3_/);
+    expect(pod.spec!.automountServiceAccountToken).toBe(false);
+    for (const c of [pod.spec!.initContainers![0]!, pod.spec!.containers[0]!]) {
+      expect(c.env?.find((e) => e.name === 'PIPEWRIGHT_GATEWAY_URL')?.value).toBe('http://pipewright-controller.pipewright-system.svc:8080');
+      const claims = verifyGrant(c.env!.find((e) => e.name === 'PIPEWRIGHT_GRANT')!.value!, grant.key, grant.nowSec);
+      expect(claims).toMatchObject({ ns: run.namespace, run: run.uid, pod: pod.metadata!.name, read: [], write: [first.taskRoot] });
+      expect(claims.exp).toBe(grant.nowSec + 7 * 24 * 3600 + 3600);
+    }
+  });
+
+  it('grants reading exactly the launch\'s object-store inputs, until its timeout plus an hour', () => {
+    const launch = { ...first, timeoutSeconds: 60, inputs: { ...first.inputs, artifacts: {
+      data: [{ name: 'data', metadata: {}, uri: 'minio://pipewright/v2/artifacts/default/run-1/load/data', type: { schemaTitle: 'system.Dataset', schemaVersion: '0.0.1' } }],
+      local: [{ name: 'local', metadata: {}, uri: '/tmp/not-an-object', type: { schemaTitle: 'system.Dataset', schemaVersion: '0.0.1' } }],
+    } } };
+    const p = buildTaskPod({ run, launch, component: comp, executor: ex as never, config, grant, serviceAccountName: 'runner' });
+    const claims = verifyGrant(p.spec!.initContainers![0]!.env!.find((e) => e.name === 'PIPEWRIGHT_GRANT')!.value!, grant.key, grant.nowSec);
+    expect(claims.read).toEqual(['minio://pipewright/v2/artifacts/default/run-1/load/data']);
+    expect(claims.exp).toBe(grant.nowSec + 60 + 3600);
+    expect(p.spec!.automountServiceAccountToken).toBeUndefined();
+    expect(p.spec!.serviceAccountName).toBe('runner');
   });
 
   it('substitutes the ExecutorInput with cluster paths and names the pod deterministically', () => {

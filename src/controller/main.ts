@@ -2,11 +2,14 @@
 // With leader election on, all of that starts only in the replica that holds the Lease.
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import { grantKey } from '../artifacts/grant.js';
 import { S3ArtifactStore } from '../artifacts/s3.js';
-import { s3ConfigFromEnv } from '../artifacts/s3-config.js';
+import { s3ConfigFromEnv, type S3Config } from '../artifacts/s3-config.js';
 import { S3CacheIndex } from '../artifacts/cache-index.js';
 import { isOwnUri } from '../artifacts/tenancy.js';
+import { ArtifactGateway, minioGatewayStore } from './artifact-gateway.js';
 import type { ControllerConfig } from './config.js';
+import { startHttpServer, type HttpServerHandle } from './http-server.js';
 import { makeCaches } from './informers.js';
 import { kubeOps } from './kube-ops.js';
 import { kubeLeaseApi, LeaderElector, type LeaseApi } from './leader-elector.js';
@@ -20,6 +23,8 @@ export interface ControllerHandle {
   readonly queue: WorkQueue | undefined;
   /** True without leader election; otherwise whether this process holds the Lease. */
   isLeader(): boolean;
+  /** The bound port of the HTTP server (health, readiness, artifact gateway). */
+  readonly httpPort: number;
 }
 
 export interface ControllerHooks {
@@ -39,11 +44,44 @@ interface Work {
   queue: WorkQueue;
 }
 
-export async function startController(kc: k8s.KubeConfig, config: ControllerConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env, hooks: ControllerHooks = {}): Promise<ControllerHandle> {
+interface Artifacts {
+  s3?: S3Config;
+  /** Signs task pods' grants; absent without S3 credentials (then no task pod can be built). */
+  key?: Buffer;
+}
+
+function artifactsFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Artifacts {
+  let s3: S3Config | undefined;
+  try {
+    s3 = s3ConfigFromEnv(env);
+  } catch (err) {
+    logger.warn({ err: (err as Error).message }, 'no S3 credentials: no artifact gateway, and outputs larger than a termination message cannot be read');
+  }
+  const key = env.PIPEWRIGHT_GRANT_KEY || s3 ? grantKey({ grantKey: env.PIPEWRIGHT_GRANT_KEY, s3SecretKey: s3?.credentials.secretKey }) : undefined;
+  return { ...(s3 ? { s3 } : {}), ...(key ? { key } : {}) };
+}
+
+export async function startController(kc: k8s.KubeConfig, baseConfig: ControllerConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env, hooks: ControllerHooks = {}): Promise<ControllerHandle> {
+  const artifacts = artifactsFromEnv(env, logger);
+  // Every replica serves the gateway: pods reach whichever one the Service picks, leader or not.
+  const http: HttpServerHandle = await startHttpServer({
+    port: baseConfig.http.port,
+    log: logger.child({ component: 'http' }),
+    ...(artifacts.s3 && artifacts.key ? { gateway: new ArtifactGateway({ key: artifacts.key, store: minioGatewayStore(artifacts.s3, baseConfig.s3) }) } : {}),
+    // A standby is ready too: it serves the gateway. Without S3 settings no task pod could be served.
+    ready: () => artifacts.s3 !== undefined && artifacts.key !== undefined,
+  });
+  const config: ControllerConfig = Object.freeze({ ...baseConfig, http: { ...baseConfig.http, gatewayUrl: baseConfig.http.gatewayUrl ?? `http://127.0.0.1:${http.port}` } });
   const le = config.leaderElection;
   if (!le) {
-    const work = await startWork(kc, config, logger, env, hooks);
-    return { queue: work.queue, stop: () => work.stop(), isLeader: () => true };
+    let work: Work;
+    try {
+      work = await startWork(kc, config, logger, artifacts, hooks);
+    } catch (e) {
+      await http.close();
+      throw e;
+    }
+    return { queue: work.queue, stop: async () => { await work.stop(); await http.close(); }, isLeader: () => true, httpPort: http.port };
   }
   let work: Work | undefined;
   const api = kubeLeaseApi(kc, le);
@@ -53,7 +91,7 @@ export async function startController(kc: k8s.KubeConfig, config: ControllerConf
     logger,
     callbacks: {
       onStartedLeading: async () => {
-        work = await startWork(kc, config, logger, env, hooks);
+        work = await startWork(kc, config, logger, artifacts, hooks);
       },
       onStoppedLeading: async () => {
         const w = work;
@@ -72,11 +110,15 @@ export async function startController(kc: k8s.KubeConfig, config: ControllerConf
       return work?.queue;
     },
     isLeader: () => elector.isLeader(),
-    stop: () => elector.stop(),
+    stop: async () => {
+      await elector.stop();
+      await http.close();
+    },
+    httpPort: http.port,
   };
 }
 
-async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: Logger, env: NodeJS.ProcessEnv, hooks: ControllerHooks): Promise<Work> {
+async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: Logger, artifacts: Artifacts, hooks: ControllerHooks): Promise<Work> {
   const watched = (key: string): boolean => config.namespaces.length === 0 || config.namespaces.includes(key.split('/')[0]!);
   // The queue's handler and the caches' callbacks refer to each other; both run only after start().
   const queue: WorkQueue = new WorkQueue((key) => reconciler.reconcile(key), {
@@ -90,12 +132,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
       if (run.metadata?.uid) reconciler.forget(run.metadata.uid);
     },
   });
-  let store: S3ArtifactStore | undefined;
-  try {
-    store = new S3ArtifactStore(s3ConfigFromEnv(env));
-  } catch (err) {
-    logger.warn({ err: (err as Error).message }, 'no S3 credentials: outputs larger than a termination message cannot be read');
-  }
+  const store = artifacts.s3 ? new S3ArtifactStore(artifacts.s3) : undefined;
   const reconciler = new Reconciler({
     config,
     logger,
@@ -105,6 +142,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     // Task outputs are cached in the same bucket as the artifacts, keyed by fingerprint (as the local runner does).
     // One index per namespace, in its prefix; an entry naming anything outside it is a miss.
     ...(store ? { store, cacheFor: (ns: string) => new S3CacheIndex(store, config.pipelineRoot, ns, (uri) => isOwnUri(uri, ns, config.tenancy)) } : {}),
+    ...(artifacts.key ? { grantKey: artifacts.key } : {}),
     ...(hooks.onReconciled ? { onReconciled: hooks.onReconciled } : {}),
   });
   await caches.pods.start();

@@ -1,7 +1,9 @@
 // One pod per task attempt, built without I/O:
-//   init `inputs`  (pipewright image, S3 credentials)  downloads input artifacts into emptyDirs
-//   init `main`    (the user's image, NO credentials)   runs the resolved command
-//   container `outputs` (pipewright image, credentials) uploads outputs, reports them in its termination message
+//   init `inputs`  (pipewright image, a read grant)     downloads input artifacts into emptyDirs
+//   init `main`    (the user's image, nothing)          runs the resolved command
+//   container `outputs` (pipewright image, write grant) uploads outputs, reports them in its termination message
+// No S3 credential enters the pod: the helpers hold a grant for this task's inputs and root only, and fetch
+// presigned URLs for it from the controller's artifact gateway (docs/adr/0003-artifact-grants.md).
 // Running the user's step as an init container gives its exit code and logs their own status, makes the
 // pod's resource request the user's (max of init containers), and needs nothing inside the user's image.
 import type { V1Container, V1EnvVar, V1Pod, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
@@ -13,7 +15,8 @@ import { applyPlatformConfig } from '../executor/platform.js';
 import { WORKSPACE_MOUNT_PATH } from '../executor/pvc-ops.js';
 import { hasTaskConfigInput, passthroughRouting, taskConfigValue, taskSettings, withTaskConfig } from '../executor/task-config.js';
 import type { Component, ContainerExecutor, JsonObject } from '../model/types.js';
-import { s3Env, type ControllerConfig } from './config.js';
+import { signGrant } from '../artifacts/grant.js';
+import type { ControllerConfig } from './config.js';
 import { ANNOTATION_ATTEMPT, ANNOTATION_CACHE, ANNOTATION_NODE, LABEL_TASK, labelValue, runLabels, runOwnerReference, taskPodName } from './names.js';
 
 export const OUTPUT_PARAMS_DIR = '/tmp/kfp/outputs';
@@ -43,6 +46,27 @@ export interface TaskPodInput {
   config: ControllerConfig;
   /** The run's workspace claim, mounted at {{$.workspace_path}} in the user's container. */
   workspaceClaim?: string;
+  /** The grant's signing key and the time it is issued at (unix seconds): passed in to keep this builder pure. */
+  grant: { key: Buffer | undefined; nowSec: number };
+}
+
+export const GRANT_ENV = { gateway: 'PIPEWRIGHT_GATEWAY_URL', grant: 'PIPEWRIGHT_GRANT' } as const;
+/** A grant outlives the task's own deadline (or a week without one) by an hour: time for Pending and outputs. */
+export const GRANT_DEFAULT_SECONDS = 7 * 24 * 3600;
+export const GRANT_SLACK_SECONDS = 3600;
+
+/** The helpers' gateway address and grant: read the launch's object-store inputs, write under its task root. */
+function taskGrantEnv(input: TaskPodInput, podName: string, reads: string[]): V1EnvVar[] {
+  const { run, launch, config } = input;
+  if (!input.grant.key) throw new Error('the controller has no S3 credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY) to serve artifacts with');
+  if (!config.http.gatewayUrl) throw new Error('PIPEWRIGHT_GATEWAY_URL is not set');
+  const grant = signGrant({
+    v: 1, ns: run.namespace, run: run.uid, pod: podName,
+    read: reads,
+    write: [launch.taskRoot],
+    exp: input.grant.nowSec + (launch.timeoutSeconds || GRANT_DEFAULT_SECONDS) + GRANT_SLACK_SECONDS,
+  }, input.grant.key);
+  return [{ name: GRANT_ENV.gateway, value: config.http.gatewayUrl }, { name: GRANT_ENV.grant, value: grant }];
 }
 
 export { acceleratorResources, resourceRequirements } from '../executor/task-config.js';
@@ -89,12 +113,14 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
 
   const downloads = downloadsFor(launch);
   const outputsSpec = JSON.stringify(outputsSpecFor(launch, executorInput));
+  const podName = taskPodName(run.name, run.uid, launch.nodeId, launch.attempt);
+  const grantEnv = taskGrantEnv(input, podName, downloads.map((d) => d.uri));
   const io = (name: string, sub: string, env: V1EnvVar[]): V1Container => {
     const c: V1Container = {
       name,
       image: config.image,
       args: ['pod', sub],
-      env: [...env, ...s3Env(config.s3)],
+      env: [...env, ...grantEnv],
       volumeMounts: MOUNTS.map((m) => ({ name: m.name, mountPath: m.path })),
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
     };
@@ -115,7 +141,7 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: taskPodName(run.name, run.uid, launch.nodeId, launch.attempt),
+      name: podName,
       namespace: run.namespace,
       labels: {
         ...defaults.labels,
@@ -138,7 +164,9 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
     },
   };
   const spec = pod.spec!;
+  // Nothing in a task needs the Kubernetes API unless its run names an account for it.
   if (input.serviceAccountName) spec.serviceAccountName = input.serviceAccountName;
+  else spec.automountServiceAccountToken = false;
   if (launch.timeoutSeconds) spec.activeDeadlineSeconds = launch.timeoutSeconds;
   const selector = { ...defaults.nodeSelector, ...settings.acceleratorNodeSelector, ...(onPod('KUBERNETES_NODE_SELECTOR') ? settings.nodeSelector : {}) };
   if (Object.keys(selector).length) spec.nodeSelector = selector;

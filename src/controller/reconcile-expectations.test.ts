@@ -101,7 +101,7 @@ describe('Reconciler expectations', () => {
   it('waits for the cache to deliver its own status write instead of acting on the stale run', async () => {
     const { kube, calls } = fakeKube();
     let cached = RUN('1');
-    const r = new Reconciler({ config, logger: pino({ level: 'silent' }), kube, getRun: () => cached, podsOfRun: () => [] });
+    const r = new Reconciler({ config, logger: pino({ level: 'silent' }), kube, getRun: () => cached, podsOfRun: () => [], grantKey: Buffer.alloc(32, 7) });
     expect(await r.reconcile('ns/r')).toBeUndefined();
     expect(calls.createPod).toHaveLength(1);
     expect(calls.writes).toHaveLength(1);
@@ -123,7 +123,7 @@ describe('Reconciler expectations', () => {
   it('believes the cache again once the expectation has been seen or has expired', async () => {
     const { kube, calls } = fakeKube();
     let cached = RUN('1');
-    const r = new Reconciler({ config, logger: pino({ level: 'silent' }), kube, getRun: () => cached, podsOfRun: () => [] });
+    const r = new Reconciler({ config, logger: pino({ level: 'silent' }), kube, getRun: () => cached, podsOfRun: () => [], grantKey: Buffer.alloc(32, 7) });
     await r.reconcile('ns/r');
     // Someone else's write after ours: seen in order by the cache, so ours was seen first.
     r.runSeen(RUN('2', calls.writes[0]));

@@ -52,7 +52,7 @@ const run = (spec: Record<string, unknown>, ns = 'a'): PipelineRunObject => ({
 
 async function reconcileOnce(obj: PipelineRunObject) {
   const { kube, calls } = fakeKube();
-  const r = new Reconciler({ config, logger: pino({ level: 'silent' }), kube, getRun: () => obj, podsOfRun: () => [] });
+  const r = new Reconciler({ config, logger: pino({ level: 'silent' }), kube, getRun: () => obj, podsOfRun: () => [], grantKey: Buffer.alloc(32, 7) });
   await r.reconcile(`${obj.metadata!.namespace}/r`);
   await r.events.idle();
   return calls;
@@ -115,7 +115,7 @@ describe('Reconciler tenancy', () => {
     const cfg = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', POD_NAMESPACE: 'pipewright-system', POD_SERVICE_ACCOUNT: 'pipewright-controller' });
     const obj = run({ pipelineSpec: { tasks: [{ name: 't', image: 'busybox', command: ['true'] }] }, serviceAccountName: 'pipewright-controller' }, 'pipewright-system');
     const { kube, calls } = fakeKube();
-    await new Reconciler({ config: cfg, logger: pino({ level: 'silent' }), kube, getRun: () => obj, podsOfRun: () => [] }).reconcile('pipewright-system/r');
+    await new Reconciler({ config: cfg, logger: pino({ level: 'silent' }), kube, getRun: () => obj, podsOfRun: () => [], grantKey: Buffer.alloc(32, 7) }).reconcile('pipewright-system/r');
     expect(calls.pods).toEqual([]);
     expect(calls.writes[0]!.message).toMatch(/^spec\.serviceAccountName: service account "pipewright-controller" is the controller's own/);
   });

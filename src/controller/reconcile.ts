@@ -39,6 +39,8 @@ export interface ReconcilerDeps {
   /** A namespace's cache index: where task outputs are looked up by fingerprint before a pod is made, and recorded after. */
   cacheFor?: (namespace: string) => CacheIndex;
   now?: () => Date;
+  /** Signs the artifact grant each task pod gets (src/artifacts/grant.ts). */
+  grantKey?: Buffer;
   /** Observed durations of reconcile calls that did work (not those waiting for the cache to show our own write). */
   onReconciled?: (ms: number, key: string) => void;
 }
@@ -400,6 +402,7 @@ export class Reconciler {
           component,
           executor,
           config: this.deps.config,
+          grant: { key: this.deps.grantKey, nowSec: Math.floor((this.deps.now?.() ?? new Date()).getTime() / 1000) },
           ...(pipeline.platform.executors[launch.executorLabel] ? { platform: pipeline.platform.executors[launch.executorLabel] } : {}),
           ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
           ...(spec.podDefaults ? { podDefaults: spec.podDefaults } : {}),

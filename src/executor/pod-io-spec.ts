@@ -9,7 +9,16 @@ export const POD_ENV = {
   downloads: 'PIPEWRIGHT_DOWNLOADS',
   outputs: 'PIPEWRIGHT_OUTPUTS',
   terminationLog: 'PIPEWRIGHT_TERMINATION_LOG',
+  gatewayUrl: 'PIPEWRIGHT_GATEWAY_URL',
+  grant: 'PIPEWRIGHT_GRANT',
+  mounts: 'PIPEWRIGHT_ARTIFACT_MOUNTS',
 } as const;
+
+/**
+ * The task pod's artifact mounts (src/controller/pod-spec.ts): the helpers read task-written files only under
+ * these. PIPEWRIGHT_ARTIFACT_MOUNTS (a JSON list) replaces them where the steps run outside a pod (tests).
+ */
+export const POD_ARTIFACT_MOUNTS = ['/minio', '/s3', '/gcs', '/tmp/kfp/outputs'];
 
 export const DEFAULT_TERMINATION_LOG = '/dev/termination-log';
 /** Kubernetes keeps 4096 bytes of a termination message; stay clear of the limit. */
@@ -82,6 +91,13 @@ function absPath(o: Obj, field: string, where: string): string {
     throw new PodSpecError(`${where}.${field} "${p}" must be an absolute normalized path`);
   }
   return p;
+}
+
+export function parseMounts(text: string | undefined): string[] {
+  if (text === undefined || text === '') return POD_ARTIFACT_MOUNTS;
+  const v = parseJson(text, POD_ENV.mounts);
+  if (!Array.isArray(v) || v.length === 0) throw new PodSpecError(`${POD_ENV.mounts} must be a non-empty JSON list of absolute paths`);
+  return v.map((p: unknown, i) => absPath({ p }, 'p', `${POD_ENV.mounts}[${i}]`));
 }
 
 export function parseDownloads(text: string | undefined): DownloadSpec[] {

@@ -5,6 +5,7 @@ import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { LaunchRequest, NodeOutputs } from '../engine/state.js';
+import type { PodArtifactStore } from '../artifacts/granted-store.js';
 import { ArtifactNotFoundError, type ArtifactStore } from '../artifacts/s3.js';
 import { ArtifactUriError, childUri, isUnderUri, localPathForUri } from '../artifacts/uri.js';
 import { collectOutputs, OutputError, type CollectedOutputs } from './executor-output.js';
@@ -14,12 +15,14 @@ import {
 } from './pod-io-spec.js';
 import type { ExecutorInput } from './types.js';
 import { eachLimited } from '../util/each-limited.js';
-import { readIfExists } from '../util/read-if-exists.js';
+import { readConfinedText, UnsafePathError } from '../util/safe-open.js';
 
 export interface PodIoDeps {
-  store: ArtifactStore;
+  store: PodArtifactStore;
   log: Logger;
   env: NodeJS.ProcessEnv;
+  /** The pod's artifact mounts: the only places files the task wrote are read from (no symlinks followed). */
+  roots: string[];
 }
 
 const CONCURRENCY = 4;
@@ -69,7 +72,7 @@ export async function runPodInputs({ store, log, env }: PodIoDeps): Promise<void
 }
 
 /** Reuses collectOutputs with the slice of LaunchRequest / ExecutorInput it reads. */
-async function collect(spec: OutputsSpec): Promise<CollectedOutputs> {
+async function collect(spec: OutputsSpec, roots: string[]): Promise<CollectedOutputs> {
   const request: LaunchRequest = {
     nodeId: '', taskName: '', displayName: '', attempt: 1, componentName: '', executorLabel: '',
     inputs: { parameters: {}, artifacts: {} },
@@ -88,15 +91,15 @@ async function collect(spec: OutputsSpec): Promise<CollectedOutputs> {
     },
   };
   const parameterTexts: Record<string, string | undefined> = {};
-  for (const [name, p] of Object.entries(spec.parameters)) parameterTexts[name] = await readIfExists(p.file);
-  const executorOutputText = await readIfExists(spec.executorOutputFile);
+  for (const [name, p] of Object.entries(spec.parameters)) parameterTexts[name] = await readConfinedText(p.file, roots, `output parameter '${name}':`);
+  const executorOutputText = await readConfinedText(spec.executorOutputFile, roots, 'executor output');
   return collectOutputs({ request, executorInput, parameterTexts, ...(executorOutputText !== undefined ? { executorOutputText } : {}) });
 }
 
 /** `pod outputs`: returns the termination message to write. */
-export async function runPodOutputs({ store, log, env }: PodIoDeps): Promise<string> {
+export async function runPodOutputs({ store, log, env, roots }: PodIoDeps): Promise<string> {
   const spec = parseOutputsSpec(env.PIPEWRIGHT_OUTPUTS);
-  const { outputs, copies } = await collect(spec);
+  const { outputs, copies } = await collect(spec, roots);
 
   const uploads: { output: string; from: string; uri: string }[] = [];
   for (const [name, list] of Object.entries(outputs.artifacts)) {
@@ -105,6 +108,7 @@ export async function runPodOutputs({ store, log, env }: PodIoDeps): Promise<str
     if (!isUnderUri(uri, spec.taskRoot)) {
       throw new OutputError(`output artifact '${name}': URI ${uri} is outside the task's root ${spec.taskRoot}`);
     }
+    // custom_path too is read through the store, which only takes regular files under the pod's mounts.
     const copy = copies.find((c) => c.output === name);
     const from = copy ? copy.from : uri === spec.artifacts[name]?.uri ? spec.artifacts[name].path : localPathForUri(uri);
     uploads.push({ output: name, from, uri });
@@ -118,7 +122,7 @@ export async function runPodOutputs({ store, log, env }: PodIoDeps): Promise<str
   return terminationMessage(outputs, spec.taskRoot, store, log);
 }
 
-async function terminationMessage(outputs: NodeOutputs, taskRoot: string, store: ArtifactStore, log: Logger): Promise<string> {
+async function terminationMessage(outputs: NodeOutputs, taskRoot: string, store: PodArtifactStore, log: Logger): Promise<string> {
   const inline = JSON.stringify({ parameters: outputs.parameters, artifacts: outputs.artifacts } satisfies TerminationMessage);
   if (Buffer.byteLength(inline) <= TERMINATION_LIMIT) return inline;
   const ref = childUri(taskRoot, OUTPUTS_JSON);
@@ -134,7 +138,7 @@ export async function fetchPodOutputs(message: TerminationMessage, store: Artifa
 
 /** Outputs the task got wrong are Failed (exit 1); everything else is infrastructure (Error, exit 2). */
 export function exitCodeFor(step: 'inputs' | 'outputs', e: unknown): number {
-  const taskFault = e instanceof OutputError || e instanceof ArtifactUriError;
+  const taskFault = e instanceof OutputError || e instanceof ArtifactUriError || e instanceof UnsafePathError;
   return step === 'outputs' && taskFault ? EXIT.badOutputs : EXIT.infrastructure;
 }
 

@@ -76,8 +76,9 @@ export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConf
       s3: base + 4, controllerManager: base + 5, scheduler: base + 6,
     },
     nodeName: env.PIPEWRIGHT_NODE_NAME ?? 'pw-node',
-    // Random per start (recorded in state.json): distinctive values that the secret scan after the suite can look for.
-    s3: { accessKey: `pwak${randomBytes(8).toString('hex')}`, secretKey: `pwsk${randomBytes(20).toString('hex')}` },
+    // Fresh per start and written only to state.json (hidden from pods): a test that scans everything a task
+    // could reach for the keys finds no copy in this repository or in common words like the bucket name.
+    s3: { accessKey: `pwtest${randomBytes(8).toString('hex')}`, secretKey: randomBytes(24).toString('base64url') },
     repoRoot,
   });
 }

@@ -11,6 +11,7 @@ import type { JsonValue } from '../../src/model/types.js';
 
 const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local', PIPEWRIGHT_S3_PORT: '9000' });
 const run = { ...RUN, pipelineRoot: 'minio://pipewright/v2/artifacts' };
+const grant = { key: Buffer.alloc(32, 1), nowSec: 1_700_000_000 };
 
 function pods(fixture: string, args: Record<string, JsonValue> = {}): Record<string, V1Pod> {
   const pipeline = parseKfpIr(readFileSync(`test/fixtures/ir/compat/${fixture}.yaml`, 'utf8'));
@@ -19,7 +20,7 @@ function pods(fixture: string, args: Record<string, JsonValue> = {}): Record<str
     const executor = pipeline.executors[launch.executorLabel];
     if (executor?.kind !== 'container') continue;
     const platform = pipeline.platform.executors[launch.executorLabel];
-    out[launch.nodeId] = buildTaskPod({ run, launch, component: pipeline.components[launch.componentName]!, executor, config, ...(platform ? { platform } : {}) });
+    out[launch.nodeId] = buildTaskPod({ run, launch, component: pipeline.components[launch.componentName]!, executor, config, grant, ...(platform ? { platform } : {}) });
   }
   return out;
 }
@@ -151,7 +152,7 @@ describe('compat workspace.py: the run workspace claim', () => {
     const launch = plan({ pipeline, arguments: {}, facts: {}, run, now: '2026-01-01T00:00:00Z' }).launch[0]!;
     const executor = pipeline.executors[launch.executorLabel]!;
     if (executor.kind !== 'container') throw new Error('container expected');
-    const pod = buildTaskPod({ run, launch, component: pipeline.components[launch.componentName]!, executor, config, workspaceClaim: 'r-kfp-workspace' });
+    const pod = buildTaskPod({ run, launch, component: pipeline.components[launch.componentName]!, executor, config, grant, workspaceClaim: 'r-kfp-workspace' });
     expect(pod.spec!.volumes).toEqual(expect.arrayContaining([{ name: 'pw-workspace', persistentVolumeClaim: { claimName: 'r-kfp-workspace' } }]));
     expect(main(pod).volumeMounts).toEqual(expect.arrayContaining([{ name: 'pw-workspace', mountPath: '/kfp-workspace' }]));
     expect(main(pod).args).toEqual(expect.arrayContaining([expect.stringContaining('"workspace":"/kfp-workspace"')]));
@@ -229,7 +230,7 @@ describe('compat kubernetes_platform.py: settings on tasks inside a loop', () =>
     const l = launches[0]!;
     const executor = pipeline.executors[l.executorLabel]!;
     if (executor.kind !== 'container') throw new Error('container expected');
-    const pod = buildTaskPod({ run, launch: l, component: pipeline.components[l.componentName]!, executor, config, platform: pipeline.platform.executors[l.executorLabel]! });
+    const pod = buildTaskPod({ run, launch: l, component: pipeline.components[l.componentName]!, executor, config, grant, platform: pipeline.platform.executors[l.executorLabel]! });
     expect(main(pod).env).toEqual(expect.arrayContaining([
       { name: 'SECRET_PASSWORD', valueFrom: { secretKeyRef: { name: 'compat-secret', key: 'password', optional: false } } },
       { name: 'TASK_LABEL', valueFrom: { fieldRef: { fieldPath: "metadata.labels['pipewright.dev/task']" } } },

@@ -13,7 +13,7 @@ const docs: Doc[] = readdirSync(dir)
 describe('deploy/ manifests', () => {
   it('contain the expected objects', () => {
     expect(docs.map((d) => d.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'ServiceAccount'],
+      ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount'],
     );
   });
 
@@ -44,5 +44,19 @@ describe('deploy/ manifests', () => {
       expect(e.valueFrom).toHaveProperty('secretKeyRef');
     }
     expect(dep.spec!.template.spec.containers[0]!.args).toEqual(['controller']);
+  });
+
+  it('expose the artifact gateway through the Service pipewright-controller on port 8080, and point pods at it', () => {
+    const svc = docs.find((d) => d.kind === 'Service') as unknown as { metadata: { name: string; namespace: string }; spec: { ports: { port: number; targetPort: string }[] } };
+    expect(svc.metadata.name).toBe('pipewright-controller');
+    expect(svc.spec.ports).toEqual([expect.objectContaining({ port: 8080, targetPort: 'http' })]);
+    const env = docs.find((d) => d.kind === 'Deployment')!.spec!.template.spec.containers[0]!.env;
+    expect(env.find((e) => e.name === 'PIPEWRIGHT_GATEWAY_URL')?.value).toBe(`http://pipewright-controller.${svc.metadata.namespace}.svc:8080`);
+    expect(env.find((e) => e.name === 'PIPEWRIGHT_HTTP_PORT')?.value).toBe('8080');
+  });
+
+  it('keep the S3 Secret in the controller\'s namespace only', () => {
+    const secrets = docs.filter((d) => d.kind === 'Secret') as unknown as { metadata: { namespace: string } }[];
+    expect(secrets.map((s) => s.metadata.namespace)).toEqual(['pipewright-system']);
   });
 });

@@ -2,15 +2,14 @@
 // Logs are pino JSON on stderr; the result (or a one-line failure) goes to the termination log.
 import type { Command } from 'commander';
 import { pino, type Logger } from 'pino';
-import { S3ArtifactStore } from '../../artifacts/s3.js';
-import { describeS3, s3ConfigFromEnv } from '../../artifacts/s3-config.js';
-import { DEFAULT_TERMINATION_LOG, EXIT, POD_ENV } from '../../executor/pod-io-spec.js';
+import { GrantedArtifactStore } from '../../artifacts/granted-store.js';
+import { DEFAULT_TERMINATION_LOG, EXIT, POD_ENV, PodSpecError, parseMounts } from '../../executor/pod-io-spec.js';
 import { exitCodeFor, failureLine, runPodInputs, runPodOutputs, writeTerminationLog } from '../../executor/pod-io.js';
 
 export type PodStep = 'inputs' | 'outputs';
 
 function podLogger(step: PodStep): Logger {
-  // Synchronous stderr so the last lines survive the process exit; no credentials ever reach a log call.
+  // Synchronous stderr so the last lines survive the process exit; the grant never reaches a log call.
   return pino({ name: `pipewright-pod-${step}`, base: { step } }, pino.destination({ fd: 2, sync: true }));
 }
 
@@ -18,13 +17,17 @@ function podLogger(step: PodStep): Logger {
 export async function runPodStep(step: PodStep, env: NodeJS.ProcessEnv = process.env, log: Logger = podLogger(step)): Promise<number> {
   const terminationLog = env[POD_ENV.terminationLog] || DEFAULT_TERMINATION_LOG;
   try {
-    const config = s3ConfigFromEnv(env);
-    log.info({ s3: describeS3(config) }, `pod ${step} starting`);
-    const store = new S3ArtifactStore(config);
+    // The pod holds a grant for this task's artifacts, never an S3 credential (docs/adr/0003-artifact-grants.md).
+    const gatewayUrl = env[POD_ENV.gatewayUrl];
+    const grant = env[POD_ENV.grant];
+    if (!gatewayUrl || !grant) throw new PodSpecError(`${POD_ENV.gatewayUrl} and ${POD_ENV.grant} must be set (by the controller)`);
+    const roots = parseMounts(env[POD_ENV.mounts]);
+    log.info({ gateway: gatewayUrl }, `pod ${step} starting`);
+    const store = new GrantedArtifactStore({ gatewayUrl: gatewayUrl.replace(/\/$/, ''), grant, roots });
     if (step === 'inputs') {
-      await runPodInputs({ store, log, env });
+      await runPodInputs({ store, log, env, roots });
     } else {
-      const message = await runPodOutputs({ store, log, env });
+      const message = await runPodOutputs({ store, log, env, roots });
       await writeTerminationLog(terminationLog, message);
     }
     log.info(`pod ${step} done`);

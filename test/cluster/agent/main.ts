@@ -4,7 +4,7 @@
 //   PW_AGENT_SIMULATE_DURATION_MS, PW_AGENT_SIMULATE_EXIT_CODE, PW_AGENT_BACKOFF_MS, PW_AGENT_EVENTS,
 //   PW_AGENT_PROVISIONER_KUBECONFIG (admin credentials for the volume provisioner).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { readVersions } from '../config.js';
@@ -40,6 +40,11 @@ async function main(): Promise<void> {
   const cache = need('PIPEWRIGHT_CACHE');
   const imageMap = loadImageMap(env.PW_AGENT_IMAGE_MAP, defaultRules(repo, cache, shimDir));
   const bwrap = execFileSync('sh', ['-c', 'command -v bwrap'], { encoding: 'utf8' }).trim();
+  // Containers see neither this cluster's directory (PW_AGENT_ROOT's parent: certificates, kubeconfigs, state.json
+  // with the S3 keys, other pods' volumes) nor any other test cluster's; the python venvs in the cache stay visible.
+  const clusterDirs = [dirname(root), ...readdirSync(cache).filter((n) => n.startsWith('cluster')).map((n) => join(cache, n))]
+    .filter((d) => existsSync(d)).map((d) => realpathSync(d));
+  const hidden = { dirs: [...new Set(clusterDirs)], keep: [realpathSync(shimDir)] };
   const nodeBin = dirname(process.execPath);
 
   const agent = new Agent(kube, {
@@ -49,7 +54,7 @@ async function main(): Promise<void> {
     relistMs: Number(env.PW_AGENT_RELIST_MS ?? 300_000),
     events: env.PW_AGENT_EVENTS !== '0',
   }, {
-    nodeRoot: root, bwrap, imageMap, backoffMs: Number(env.PW_AGENT_BACKOFF_MS ?? 10_000), log,
+    nodeRoot: root, bwrap, imageMap, hidden, backoffMs: Number(env.PW_AGENT_BACKOFF_MS ?? 10_000), log,
     baseEnv: {
       PATH: `${env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}:${nodeBin}`, HOME: '/root', LANG: env.LANG ?? 'C.UTF-8',
       // In-cluster clients find the apiserver as they would through the kubernetes Service.

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { ContainerProcess, type Exit } from './container.js';
 import { containerEnv, expand, type Lookups } from './env.js';
 import type { ImageMap } from './image-map.js';
-import { bwrapArgs, identityArgs, type Mount } from './sandbox.js';
+import { bwrapArgs, identityArgs, type Hidden, type Mount } from './sandbox.js';
 import { podStatus, runningSince, terminated, waiting, type ContainerRecord, type PodFacts } from './status.js';
 import { prepareVolume, VolumeError, type VolumeSources } from './volumes.js';
 
@@ -18,6 +18,8 @@ export interface WorkerDeps {
   bwrap: string;
   imageMap: ImageMap;
   baseEnv: Record<string, string>;
+  /** Host directories hidden from containers (sandbox.ts). */
+  hidden?: Hidden;
   sources: Lookups & VolumeSources;
   publish(pod: V1Pod, status: V1PodStatus): void;
   event(pod: V1Pod, reason: string, message: string, type?: 'Normal' | 'Warning'): void;
@@ -266,7 +268,7 @@ export class PodWorker {
     rmSync(logFile, { force: true });
     const id = `pipewright://${this.uid.slice(0, 8)}-${c.name}-${++this.seq}`;
     const proc = new ContainerProcess({
-      bwrap: this.deps.bwrap, sandbox: [...identity, ...bwrapArgs(mounts, c.workingDir)], argv, env, logFile,
+      bwrap: this.deps.bwrap, sandbox: [...identity, ...bwrapArgs(mounts, c.workingDir, [], this.deps.hidden)], argv, env, logFile,
     });
     this.procs.set(c.name, proc);
     r.containerID = id;

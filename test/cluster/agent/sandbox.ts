@@ -45,7 +45,14 @@ function splitSet(targets: string[]): Set<string> {
   return split;
 }
 
-export function bwrapArgs(mounts: Mount[], workingDir: string | undefined, extraRo: string[] = []): string[] {
+/**
+ * Host directories a container must not see (a real pod could not): the test cluster's own directory with its
+ * certificates, kubeconfigs, state.json (S3 keys) and every pod's volumes. Each becomes an empty tmpfs; `keep`
+ * paths under them (the pipewright shim) are bound back read-only.
+ */
+export interface Hidden { dirs: string[]; keep: string[] }
+
+export function bwrapArgs(mounts: Mount[], workingDir: string | undefined, extraRo: string[] = [], hidden: Hidden = { dirs: [], keep: [] }): string[] {
   const resolved = mounts.map((m) => ({ ...m, path: resolveTarget(m.path) }));
   const split = splitSet(resolved.map((m) => m.path).concat(workingDir ? [resolveTarget(workingDir)] : []));
   const args = ['--die-with-parent'];
@@ -58,7 +65,10 @@ export function bwrapArgs(mounts: Mount[], workingDir: string | undefined, extra
     }
   };
   walk('/');
-  args.push('--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
+  // Its own PID namespace: /proc shows the container's processes only, not the host's (the S3 server's environ).
+  args.push('--unshare-pid', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp');
+  for (const d of hidden.dirs) args.push('--tmpfs', d);
+  for (const k of hidden.keep) args.push('--ro-bind', k, k);
   for (const p of extraRo) args.push('--ro-bind', p, p);
   // Shorter paths first so a volume mounted inside another volume lands on top of it.
   for (const m of [...resolved].sort((a, b) => a.path.length - b.path.length)) {

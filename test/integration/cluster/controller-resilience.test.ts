@@ -8,16 +8,19 @@ import { stringify } from 'yaml';
 import { configFromEnv } from '../../../src/controller/config.js';
 import { startController } from '../../../src/controller/main.js';
 import { clusterState, createNamespace, kubectl, kubectlOk, sleep, waitUntil } from './helpers.js';
-import { controllerEnv, getRun, installCrds, prepareNamespaceForRuns, waitForRun } from './operator.js';
+import { addGatewayBackend, controllerEnv, gatewayService, getRun, installCrds, prepareNamespaceForRuns, removeGatewayBackend, waitForRun } from './operator.js';
 
 jest.setTimeout(600_000);
 
 let ns: { name: string; remove: () => Promise<void> };
+let gatewayUrl: string;
 
 beforeAll(async () => {
   await installCrds();
   ns = await createNamespace('res');
   await prepareNamespaceForRuns(ns.name);
+  // Pods outlive the controller that made them: they reach whichever one runs now, as through the Service.
+  gatewayUrl = await gatewayService();
 });
 afterAll(async () => ns?.remove());
 
@@ -35,13 +38,19 @@ function chain(name: string, n: number): unknown {
 }
 
 function startControllerProcess(): { child: ChildProcess; ready: Promise<void> } {
-  const env = { ...process.env, ...controllerEnv(ns.name), LOG_LEVEL: 'info' };
+  const env = { ...process.env, ...controllerEnv(ns.name), PIPEWRIGHT_GATEWAY_URL: gatewayUrl, LOG_LEVEL: 'info' };
   const child = spawn(process.execPath, ['bin/pipewright.js', 'controller', '--kubeconfig', clusterState().kubeconfig], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let port: number | undefined;
   const ready = new Promise<void>((resolve) => {
     child.stdout!.on('data', (d: Buffer) => {
+      const m = /"port":(\d+),"msg":"http server listening"/.exec(d.toString());
+      if (m && port === undefined) addGatewayBackend(port = Number(m[1]));
       if (d.toString().includes('controller started')) resolve();
     });
-    child.on('exit', () => resolve());
+    child.on('exit', () => {
+      if (port !== undefined) removeGatewayBackend(port);
+      resolve();
+    });
   });
   child.stderr!.resume();
   return { child, ready };

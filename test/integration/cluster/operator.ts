@@ -1,5 +1,8 @@
-// The operator on the test cluster: CRDs installed, S3 credentials and bucket per namespace, and a controller
-// started in this process (so tests can stop and restart it).
+// The operator on the test cluster: CRDs installed, the bucket, and a controller started in this process (so
+// tests can stop and restart it). Task pods get no S3 credential: the controller's artifact gateway listens on a
+// free loopback port, which the node agent's pods reach directly.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { Client } from 'minio';
 import { join } from 'node:path';
@@ -32,12 +35,56 @@ export async function readS3(uri: string): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** The Secret the task pods' I/O containers read credentials from, and the bucket. */
-export async function prepareNamespaceForRuns(namespace: string): Promise<void> {
-  const s = clusterState().s3;
-  await kubectlOk(['create', 'secret', 'generic', 'pipewright-s3', '-n', namespace, `--from-literal=accesskey=${s.accessKey}`, `--from-literal=secretkey=${s.secretKey}`]);
+/** The bucket. A namespace needs nothing else: task pods hold grants, not credentials. */
+export async function prepareNamespaceForRuns(_namespace: string): Promise<void> {
   const mc = s3Client();
   if (!(await mc.bucketExists(BUCKET))) await mc.makeBucket(BUCKET).catch(() => undefined);
+}
+
+/**
+ * The test's stand-in for the Service `pipewright-controller`: one stable address for PIPEWRIGHT_GATEWAY_URL that
+ * forwards to any live controller of this test file (each listens on its own free port). Any replica can serve any
+ * grant, so pods created by a controller that is stopped later (leader election, restarts) still reach a gateway.
+ */
+const backends: number[] = [];
+let service: Promise<string> | undefined;
+
+export function addGatewayBackend(port: number): void {
+  backends.push(port);
+}
+
+export function removeGatewayBackend(port: number): void {
+  const i = backends.indexOf(port);
+  if (i >= 0) backends.splice(i, 1);
+}
+
+async function forward(req: import('node:http').IncomingMessage, body: Buffer): Promise<Response | undefined> {
+  for (const port of [...backends].reverse()) {
+    try {
+      return await fetch(`http://127.0.0.1:${port}${req.url}`, {
+        method: req.method!, body: req.method === 'POST' ? body : undefined,
+        headers: Object.fromEntries(Object.entries(req.headers).filter(([k]) => ['content-type', 'authorization'].includes(k)) as [string, string][]),
+      });
+    } catch { /* that one is gone: try the next */ }
+  }
+  return undefined;
+}
+
+export function gatewayService(): Promise<string> {
+  service ??= new Promise<string>((resolve) => {
+    const server: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+        void forward(req, Buffer.concat(chunks)).then(async (r) => {
+          if (!r) { res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"no controller is running"}'); return; }
+          res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await r.arrayBuffer()));
+        });
+      });
+    });
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    server.unref();
+  });
+  return service;
 }
 
 export function controllerEnv(namespace: string): NodeJS.ProcessEnv {
@@ -52,6 +99,8 @@ export function controllerEnv(namespace: string): NodeJS.ProcessEnv {
     AWS_ACCESS_KEY_ID: s.accessKey,
     AWS_SECRET_ACCESS_KEY: s.secretKey,
     PIPEWRIGHT_RESYNC_SECONDS: '30',
+    // Any free port; PIPEWRIGHT_GATEWAY_URL unset means http://127.0.0.1:<bound port>.
+    PIPEWRIGHT_HTTP_PORT: '0',
     // Off unless a test asks for it (extra: { PIPEWRIGHT_LEADER_ELECT: 'true', ... }).
     PIPEWRIGHT_LEADER_ELECT: 'false',
   };
@@ -64,12 +113,22 @@ export function controllerEnv(namespace: string): NodeJS.ProcessEnv {
 export async function startTestController(namespace: string, extra: NodeJS.ProcessEnv = {}, hooks: ControllerHooks = {}): Promise<ControllerHandle> {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(clusterState().kubeconfig);
-  const env = { ...controllerEnv(namespace), ...extra };
+  const env = { ...controllerEnv(namespace), PIPEWRIGHT_GATEWAY_URL: await gatewayService(), ...extra };
   const logger = testControllerLogger();
-  return startController(kc, configFromEnv(env), logger, env, {
+  const handle = await startController(kc, configFromEnv(env), logger, env, {
     onLeadershipLost: (reason) => logger.error({ reason }, 'test controller lost leadership (not exiting)'),
     ...hooks,
   });
+  addGatewayBackend(handle.httpPort);
+  return {
+    get queue() { return handle.queue; },
+    isLeader: () => handle.isLeader(),
+    httpPort: handle.httpPort,
+    stop: async () => {
+      removeGatewayBackend(handle.httpPort);
+      await handle.stop();
+    },
+  };
 }
 
 /**

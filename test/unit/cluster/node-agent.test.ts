@@ -7,6 +7,10 @@ import { loadImageMap } from '../../cluster/agent/image-map.js';
 import { simulationFor } from '../../cluster/agent/agent.js';
 import { podStatus, terminated, waiting } from '../../cluster/agent/status.js';
 import { bwrapArgs, identityArgs } from '../../cluster/agent/sandbox.js';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 
 const pod: V1Pod = {
   metadata: { name: 'p', namespace: 'ns', uid: 'u1', labels: { b: '2', a: '1' }, annotations: { note: 'x' } },
@@ -71,6 +75,24 @@ describe('sandbox', () => {
     expect(args).toContain('--bind /tmp/x /no-such-top/dir');
     expect(args).toContain('--tmpfs /tmp');
     expect(args).not.toContain('--bind / ');
+  });
+
+  it('gives the container its own PID namespace and hides the cluster directory except what is kept', () => {
+    const dir = mkdtempSync(join(homedir(), '.pw-sandbox-test-'));
+    try {
+      mkdirSync(join(dir, 'node', 'shims'), { recursive: true });
+      writeFileSync(join(dir, 'state.json'), '{"secretKey":"hidden-value"}');
+      writeFileSync(join(dir, 'node', 'shims', 'pipewright'), 'shim');
+      const bwrap = execFileSync('sh', ['-c', 'command -v bwrap'], { encoding: 'utf8' }).trim();
+      const sandbox = bwrapArgs([], undefined, [], { dirs: [dir], keep: [join(dir, 'node', 'shims')] });
+      const script = `ls /proc | grep -c '^[0-9]'; ls ${dir}; cat ${dir}/node/shims/pipewright; echo; cat ${dir}/state.json 2>&1 || true`;
+      const out = execFileSync(bwrap, [...sandbox, '--', 'sh', '-c', script], { encoding: 'utf8' });
+      const [pids, ...rest] = out.trim().split('\n');
+      expect(Number(pids)).toBeLessThan(5); // sh, ls, grep and bwrap's init; the host has hundreds
+      expect(rest.join('\n')).toMatch(/^node\nshim\ncat: .*state\.json: No such file or directory$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
