@@ -7,6 +7,7 @@ import { RUN } from '../engine/testing/builders.js';
 import { applyPlatformConfig } from '../executor/platform.js';
 import { parseKfpIr } from '../model/kfp-ir.js';
 import { configFromEnv } from './config.js';
+import { rejectedPodMessage } from './pod-security.js';
 import { buildTaskPod, HELPER_UID } from './pod-spec.js';
 
 const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local', PIPEWRIGHT_S3_PORT: '9000' });
@@ -70,5 +71,26 @@ describe('Pod Security restricted', () => {
     expect(main({ runAsUser: 1000, runAsNonRoot: false }).securityContext?.runAsNonRoot).toBe(false);
     expect(main({ runAsUser: 0 }).securityContext?.runAsNonRoot).toBeUndefined();
     expect(main({ runAsGroup: 5 }).securityContext?.runAsNonRoot).toBeUndefined();
+  });
+});
+
+describe('a refused task pod', () => {
+  // The API server's words for a task pod whose component set no user (kube-apiserver v1.34).
+  const refusal = 'pods "r-unconfined-806bb83906" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false '
+    + '(container "main" must set securityContext.allowPrivilegeEscalation=false), unrestricted capabilities (container "main" must set '
+    + 'securityContext.capabilities.drop=["ALL"]), runAsNonRoot != true (pod or container "main" must set securityContext.runAsNonRoot=true)';
+
+  it('leads with the fix and runAsNonRoot, within the status message limit', () => {
+    const m = rejectedPodMessage(refusal);
+    expect(m).toBe('Pod Security "restricted:latest" refused the task\'s pod: set a non-root user on the component (kfp-kubernetes '
+      + 'set_security_context(task, run_as_user=1000)); pod or container "main" must set securityContext.runAsNonRoot=true; '
+      + 'container "main" must set securityContext.allowPrivilegeEscalation=false; container "main" must set securityContext.capabilities.drop=["ALL"]');
+    expect(m.slice(0, 300)).toContain('runAsNonRoot=true');
+  });
+
+  it('keeps other refusals as the API server said them', () => {
+    expect(rejectedPodMessage('exceeded quota: q, requested: pods=1')).toBe("the API server rejected the task's pod: exceeded quota: q, requested: pods=1");
+    expect(rejectedPodMessage('pods "p" is forbidden: violates PodSecurity "baseline:v1.34": host namespaces (hostNetwork=true)'))
+      .toBe('Pod Security "baseline:v1.34" refused the task\'s pod: the pod defaults must meet the namespace\'s policy; hostNetwork=true');
   });
 });
