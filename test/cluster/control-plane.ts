@@ -65,7 +65,7 @@ export function commands(cfg: ClusterConfig, certs: Certs): Record<string, Comma
         `--secure-port=${ports.apiserver}`, `--cert-dir=${join(dir, 'apiserver-certs')}`,
         `--tls-cert-file=${certs.apiserverCert}`, `--tls-private-key-file=${certs.apiserverKey}`,
         `--client-ca-file=${certs.ca}`, '--service-cluster-ip-range=10.96.0.0/16', '--allow-privileged=true',
-        '--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction',
+        '--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction', // added to the defaults, which include PodSecurity
         '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
         `--service-account-key-file=${certs.saPub}`, `--service-account-signing-key-file=${certs.saKey}`,
         `--kubelet-client-certificate=${certs.client('apiserver-kubelet-client').cert}`,
