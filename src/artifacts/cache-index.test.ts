@@ -72,12 +72,14 @@ describe('S3CacheIndex', () => {
     };
   }
 
-  it('keeps entries in the pipeline root bucket under .pipewright-cache/, checking artifacts exist', async () => {
+  it('keeps entries in the namespace prefix under .cache/, checking artifacts exist', async () => {
     const art = 'minio://pipewright/v2/artifacts/local/r/t/out';
     const existing = new Set([art]);
     const store = fakeStore(existing);
-    const idx = new S3CacheIndex(store, 'minio://pipewright/v2/artifacts');
-    expect(idx.uriFor(FP)).toBe(`minio://pipewright/.pipewright-cache/${FP}.json`);
+    const idx = new S3CacheIndex(store, 'minio://pipewright/v2/artifacts', 'local');
+    expect(idx.uriFor(FP)).toBe(`minio://pipewright/v2/artifacts/local/.cache/${FP}.json`);
+    expect(new S3CacheIndex(store, 'minio://pipewright/v2/artifacts/', 'other').uriFor(FP)).toBe(`minio://pipewright/v2/artifacts/other/.cache/${FP}.json`);
+    expect(() => new S3CacheIndex(store, 'minio://pipewright/v2/artifacts', '../x')).toThrow(/namespace/);
     expect(await idx.lookup(FP)).toBeUndefined();
     const outputs: NodeOutputs = { parameters: { s: 'x' }, artifacts: { out: [dataset(art)] } };
     await idx.record(FP, outputs, meta);

@@ -1,7 +1,7 @@
 // The cache index: fingerprint (engine/fingerprint.ts) -> the outputs of the task execution that produced
 // it. One JSON document per fingerprint, where the local runner and the cluster can both read it:
 //   local:  <artifact root>/.cache/<fingerprint>.json            (written atomically: temp file + rename)
-//   S3:     <scheme>://<pipeline-root bucket>/.pipewright-cache/<fingerprint>.json
+//   S3:     <pipeline root>/<namespace>/.cache/<fingerprint>.json   (one index per namespace: see tenancy.ts)
 // A hit is only returned when every artifact it names still exists (someone may have deleted a run's
 // outputs); otherwise the task runs again and its new outputs replace the entry.
 import { randomUUID } from 'node:crypto';
@@ -9,7 +9,8 @@ import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { NodeOutputs } from '../engine/state.js';
 import { ArtifactNotFoundError, type ArtifactStore } from './s3.js';
-import { parseArtifactUri } from './uri.js';
+import { checkSegment } from './keys.js';
+import { cacheIndexPrefix } from './tenancy.js';
 
 export const CACHE_FORMAT = 'pipewright-cache-1';
 
@@ -115,17 +116,22 @@ export class LocalCacheIndex implements CacheIndex {
   }
 }
 
-/** The cluster's index: objects beside the pipeline root, in its bucket. */
+/**
+ * The cluster's index of one namespace, inside its tenant prefix: a run never sees another namespace's entries.
+ * `accept`: artifact URIs an entry may name (the namespace's own); an entry naming any other is a miss, and
+ * nothing it names is looked at.
+ */
 export class S3CacheIndex implements CacheIndex {
   readonly prefix: string;
 
-  /** `pipelineRoot`: e.g. minio://pipewright/v2/artifacts; entries go to minio://pipewright/.pipewright-cache/. */
+  /** `pipelineRoot`: e.g. minio://pipewright/v2/artifacts; entries go to minio://pipewright/v2/artifacts/<ns>/.cache/. */
   constructor(
     private readonly store: ArtifactStore,
     pipelineRoot: string,
+    namespace: string,
+    private readonly accept: (uri: string) => boolean = () => true,
   ) {
-    const { scheme, bucket } = parseArtifactUri(pipelineRoot.endsWith('/') ? pipelineRoot : `${pipelineRoot}/x`);
-    this.prefix = `${scheme}://${bucket}/.pipewright-cache`;
+    this.prefix = cacheIndexPrefix({ pipelineRoot }, checkSegment(namespace, 'namespace'));
   }
 
   uriFor(fingerprint: string): string {
@@ -141,7 +147,7 @@ export class S3CacheIndex implements CacheIndex {
       throw e;
     }
     const outputs = entryOutputs(raw, fingerprint);
-    if (!outputs) return undefined;
+    if (!outputs || !Object.values(outputs.artifacts).every((list) => list.every((a) => this.accept(a.uri)))) return undefined;
     const exists = async (uri: string): Promise<boolean> => {
       try {
         return await this.store.exists(uri);

@@ -1,6 +1,7 @@
 // Controller configuration, parsed once from the environment into a frozen object and passed in.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { tenancyFromEnv, type TenancyConfig } from '../artifacts/tenancy.js';
 import { accessModes } from '../executor/pvc-ops.js';
 
 export interface S3Settings {
@@ -33,6 +34,8 @@ export interface ControllerConfig {
   workspace: { storageClassName?: string; accessModes: string[] };
   /** Lease-based leader election among replicas; absent when disabled (the default outside the Deployment). */
   leaderElection?: LeaderElectionConfig;
+  /** What a namespace's runs may read and write, and which Secrets they may not name (src/artifacts/tenancy.ts). */
+  tenancy: TenancyConfig;
 }
 
 export const LEASE_NAME = 'pipewright-leader-election';
@@ -92,12 +95,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
     secretKeyKey: env.PIPEWRIGHT_S3_SECRET_KEY_KEY ?? 'secretkey',
   };
   if (port) s3.port = Number(port);
+  const pipelineRoot = env.PIPEWRIGHT_PIPELINE_ROOT ?? `minio://${bucket}/v2/artifacts`;
   const config: ControllerConfig = {
     namespaces: (env.PIPEWRIGHT_NAMESPACES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     workers: int(env.PIPEWRIGHT_WORKERS, 4),
     image: env.PIPEWRIGHT_IMAGE ?? 'ghcr.io/pipewright/pipewright:0.1.0',
     s3,
-    pipelineRoot: env.PIPEWRIGHT_PIPELINE_ROOT ?? `minio://${bucket}/v2/artifacts`,
+    pipelineRoot,
     resyncSeconds: int(env.PIPEWRIGHT_RESYNC_SECONDS, 300),
     statusValueLimit: int(env.PIPEWRIGHT_STATUS_VALUE_LIMIT, 1024),
     workspace: {
@@ -105,6 +109,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
       accessModes: accessModes((env.PIPEWRIGHT_WORKSPACE_ACCESS_MODES || 'ReadWriteOnce').split(',').map((s) => s.trim()).filter(Boolean), 'PIPEWRIGHT_WORKSPACE_ACCESS_MODES'),
       ...(env.PIPEWRIGHT_WORKSPACE_STORAGE_CLASS ? { storageClassName: env.PIPEWRIGHT_WORKSPACE_STORAGE_CLASS } : {}),
     },
+    tenancy: tenancyFromEnv(env, pipelineRoot, [s3.secretName]),
   };
   if (env.PIPEWRIGHT_IMAGE_PULL_POLICY) config.imagePullPolicy = env.PIPEWRIGHT_IMAGE_PULL_POLICY;
   const leaderElection = leaderElectionFromEnv(env);

@@ -1,10 +1,12 @@
 // Watch caches for PipelineRuns and task pods. client-node's ListWatch re-lists on 410 Gone but stops on any
 // other error and has been seen to stall silently, so each cache restarts with backoff on errors and is
-// re-listed periodically.
+// re-listed periodically. With a list of namespaces there is one cache per namespace, each listing and
+// watching only its own namespace, so RoleBindings in those namespaces are all the controller needs.
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { pooledApiClient } from './api-client.js';
-import { GROUP, LABEL_MANAGED_BY, LABEL_RUN_UID, RUN_PLURAL, VERSION } from './names.js';
+import { GROUP, LABEL_MANAGED_BY, RUN_PLURAL, VERSION } from './names.js';
+import { PodIndex, runOwnerOf } from './pod-index.js';
 import type { PipelineRunObject } from './types.js';
 
 export interface ResilientCache<T extends k8s.KubernetesObject> {
@@ -16,19 +18,44 @@ export interface ResilientCache<T extends k8s.KubernetesObject> {
   relist(): Promise<void>;
 }
 
-function resilient<T extends k8s.KubernetesObject>(
-  name: string,
-  make: () => k8s.ListWatch<T>,
-  handlers: { onChange: (obj: T) => void; onDelete: (obj: T) => void },
-  logger: Logger,
-): ResilientCache<T> {
+interface Handlers<T> {
+  onChange: (obj: T) => void;
+  onDelete: (obj: T) => void;
+  /** Each full list, before its items are delivered as changes: the truth for this cache's scope. */
+  onListed?: (items: T[]) => void;
+}
+
+const objKey = (o: k8s.KubernetesObject): string => `${o.metadata?.namespace}/${o.metadata?.name}`;
+
+/** What one cache lists and watches. */
+interface Source<T extends k8s.KubernetesObject> {
+  path: string;
+  list: () => Promise<k8s.KubernetesListObject<T>>;
+  watch: k8s.Watch;
+  labelSelector?: string;
+}
+
+export function resilient<T extends k8s.KubernetesObject>(name: string, source: Source<T>, handlers: Handlers<T>, logger: Logger): ResilientCache<T> {
   let lw: k8s.ListWatch<T> | undefined;
   let stopped = false;
   let failures = 0;
   let lastErrorAt = 0;
   const start = async (): Promise<void> => {
     stopped = false;
-    const cur = make();
+    // A new ListWatch starts empty: objects the previous one held that the fresh list lacks were deleted while
+    // nobody watched, and no delete event will come for them.
+    let before: T[] | undefined = [...(lw?.list() ?? [])];
+    const list = async (): Promise<k8s.KubernetesListObject<T>> => {
+      const l = await source.list();
+      if (before) {
+        const fresh = new Set(l.items.map(objKey));
+        for (const o of before) if (!fresh.has(objKey(o))) handlers.onDelete(o);
+        before = undefined;
+      }
+      handlers.onListed?.(l.items);
+      return l;
+    };
+    const cur = new k8s.ListWatch<T>(source.path, source.watch, list, false, source.labelSelector);
     lw = cur;
     cur.on('add', handlers.onChange);
     cur.on('update', handlers.onChange);
@@ -65,52 +92,73 @@ function resilient<T extends k8s.KubernetesObject>(
   };
 }
 
+/** One cache per namespace seen as one; `undefined` is the cluster-wide cache. */
+function union<T extends k8s.KubernetesObject>(parts: Map<string | undefined, ResilientCache<T>>): ResilientCache<T> {
+  const all = [...parts.values()];
+  const each = (f: (c: ResilientCache<T>) => Promise<void>): Promise<void> => Promise.all(all.map(f)).then(() => undefined);
+  return {
+    list: () => all.flatMap((c) => c.list()),
+    get: (n, ns) => (parts.get(undefined) ?? (ns === undefined ? undefined : parts.get(ns)))?.get(n, ns),
+    start: () => each((c) => c.start()),
+    stop: () => each((c) => c.stop()),
+    relist: () => each((c) => c.relist()),
+  };
+}
+
 export interface Caches {
   runs: ResilientCache<PipelineRunObject>;
   pods: ResilientCache<k8s.V1Pod>;
-  /** Pods of one run, by run uid (kept from watch events, so no scan per reconcile). */
-  podsOfRun(uid: string): k8s.V1Pod[];
+  /** Pods of one run: in its namespace, owned by its uid (kept from watch events, so no scan per reconcile). */
+  podsOfRun(namespace: string, uid: string): k8s.V1Pod[];
 }
 
-/** onRun sees every version of a run the cache receives, in order, before the run is queued. */
-export function makeCaches(kc: k8s.KubeConfig, namespace: string | undefined, enqueue: (key: string) => void, logger: Logger, onRun?: (run: PipelineRunObject) => void): Caches {
+export interface CacheCallbacks {
+  /** Sees every version of a run the cache receives, in order, before the run is queued. */
+  onRun?: (run: PipelineRunObject) => void;
+  /** A run left the cache (deleted, or found gone by a re-list). */
+  onRunDeleted?: (run: PipelineRunObject) => void;
+}
+
+/** `namespaces` empty: one cluster-wide cache each for runs and pods; otherwise one per namespace. */
+export function makeCaches(kc: k8s.KubeConfig, namespaces: readonly string[], enqueue: (key: string) => void, logger: Logger, callbacks: CacheCallbacks = {}): Caches {
   const core = pooledApiClient(kc, k8s.CoreV1Api);
   const custom = pooledApiClient(kc, k8s.CustomObjectsApi);
   const watch = new k8s.Watch(kc);
   const selector = `${LABEL_MANAGED_BY}=pipewright`;
-  const byRun = new Map<string, Map<string, k8s.V1Pod>>();
-  const runKey = (o: k8s.KubernetesObject): string => `${o.metadata?.namespace}/${o.metadata?.name}`;
+  const index = new PodIndex();
+  const scopes: (string | undefined)[] = namespaces.length > 0 ? [...new Set(namespaces)] : [undefined];
 
-  const runsPath = namespace ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${RUN_PLURAL}` : `/apis/${GROUP}/${VERSION}/${RUN_PLURAL}`;
-  const listRuns = (): Promise<k8s.KubernetesListObject<PipelineRunObject>> =>
-    (namespace
-      ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: RUN_PLURAL })
-      : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: RUN_PLURAL })) as Promise<k8s.KubernetesListObject<PipelineRunObject>>;
-  const runs = resilient('pipelineruns', () => new k8s.ListWatch(runsPath, watch, listRuns, false), { onChange: (r) => { onRun?.(r); enqueue(runKey(r)); }, onDelete: () => undefined }, logger);
-
-  const podsPath = namespace ? `/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods';
-  const listPods = (): Promise<k8s.V1PodList> =>
-    namespace ? core.listNamespacedPod({ namespace, labelSelector: selector }) : core.listPodForAllNamespaces({ labelSelector: selector });
+  const runs = new Map<string | undefined, ResilientCache<PipelineRunObject>>();
+  const pods = new Map<string | undefined, ResilientCache<k8s.V1Pod>>();
   const onPod = (pod: k8s.V1Pod, deleted: boolean): void => {
-    const uid = pod.metadata?.labels?.[LABEL_RUN_UID];
-    const name = pod.metadata?.name;
-    if (!uid || !name) return;
-    let m = byRun.get(uid);
-    if (deleted) {
-      m?.delete(name);
-      if (m && m.size === 0) byRun.delete(uid);
-    } else {
-      if (!m) byRun.set(uid, (m = new Map()));
-      m.set(name, pod);
-    }
-    const owner = pod.metadata?.ownerReferences?.find((o) => o.kind === 'PipelineRun');
+    if (deleted) index.remove(pod);
+    else index.upsert(pod);
+    const owner = runOwnerOf(pod);
     if (owner) enqueue(`${pod.metadata?.namespace}/${owner.name}`);
   };
-  const pods = resilient(
-    'pods',
-    () => new k8s.ListWatch(podsPath, watch, listPods, false, selector),
-    { onChange: (p) => onPod(p, false), onDelete: (p) => onPod(p, true) },
-    logger,
-  );
-  return { runs, pods, podsOfRun: (uid) => [...(byRun.get(uid)?.values() ?? [])] };
+  for (const ns of scopes) {
+    const where = ns === undefined ? 'all namespaces' : ns;
+    const runsPath = ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${RUN_PLURAL}` : `/apis/${GROUP}/${VERSION}/${RUN_PLURAL}`;
+    const listRuns = (): Promise<k8s.KubernetesListObject<PipelineRunObject>> =>
+      (ns
+        ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: RUN_PLURAL })
+        : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: RUN_PLURAL })) as Promise<k8s.KubernetesListObject<PipelineRunObject>>;
+    runs.set(ns, resilient(`pipelineruns (${where})`, { path: runsPath, list: listRuns, watch }, {
+      onChange: (r) => {
+        callbacks.onRun?.(r);
+        enqueue(objKey(r));
+      },
+      onDelete: (r) => callbacks.onRunDeleted?.(r),
+    }, logger));
+
+    const podsPath = ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods';
+    const listPods = (): Promise<k8s.V1PodList> =>
+      ns ? core.listNamespacedPod({ namespace: ns, labelSelector: selector }) : core.listPodForAllNamespaces({ labelSelector: selector });
+    pods.set(ns, resilient(`pods (${where})`, { path: podsPath, list: listPods, watch, labelSelector: selector }, {
+      onChange: (p) => onPod(p, false),
+      onDelete: (p) => onPod(p, true),
+      onListed: (items) => index.replace(ns, items),
+    }, logger));
+  }
+  return { runs: union(runs), pods: union(pods), podsOfRun: (namespace, uid) => index.podsOf(namespace, uid) };
 }

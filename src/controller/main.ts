@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { S3ArtifactStore } from '../artifacts/s3.js';
 import { s3ConfigFromEnv } from '../artifacts/s3-config.js';
 import { S3CacheIndex } from '../artifacts/cache-index.js';
+import { isOwnUri } from '../artifacts/tenancy.js';
 import type { ControllerConfig } from './config.js';
 import { makeCaches } from './informers.js';
 import { kubeOps } from './kube-ops.js';
@@ -76,7 +77,6 @@ export async function startController(kc: k8s.KubeConfig, config: ControllerConf
 }
 
 async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: Logger, env: NodeJS.ProcessEnv, hooks: ControllerHooks): Promise<Work> {
-  const namespace = config.namespaces.length === 1 ? config.namespaces[0] : undefined;
   const watched = (key: string): boolean => config.namespaces.length === 0 || config.namespaces.includes(key.split('/')[0]!);
   // The queue's handler and the caches' callbacks refer to each other; both run only after start().
   const queue: WorkQueue = new WorkQueue((key) => reconciler.reconcile(key), {
@@ -84,7 +84,12 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     maxBackoffMs: 60_000,
     onError: (key, err, retryInMs) => logger.error({ run: key, err: err instanceof Error ? err.message : String(err), retryInMs }, 'reconcile failed'),
   });
-  const caches = makeCaches(kc, namespace, (key) => watched(key) && queue.add(key), logger, (run) => reconciler.runSeen(run));
+  const caches = makeCaches(kc, config.namespaces, (key) => watched(key) && queue.add(key), logger, {
+    onRun: (run) => reconciler.runSeen(run),
+    onRunDeleted: (run) => {
+      if (run.metadata?.uid) reconciler.forget(run.metadata.uid);
+    },
+  });
   let store: S3ArtifactStore | undefined;
   try {
     store = new S3ArtifactStore(s3ConfigFromEnv(env));
@@ -96,9 +101,10 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     logger,
     kube: kubeOps(kc),
     getRun: (ns, name) => caches.runs.get(name, ns),
-    podsOfRun: (uid) => caches.podsOfRun(uid),
+    podsOfRun: (namespace, uid) => caches.podsOfRun(namespace, uid),
     // Task outputs are cached in the same bucket as the artifacts, keyed by fingerprint (as the local runner does).
-    ...(store ? { store, cache: new S3CacheIndex(store, config.pipelineRoot) } : {}),
+    // One index per namespace, in its prefix; an entry naming anything outside it is a miss.
+    ...(store ? { store, cacheFor: (ns: string) => new S3CacheIndex(store, config.pipelineRoot, ns, (uri) => isOwnUri(uri, ns, config.tenancy)) } : {}),
     ...(hooks.onReconciled ? { onReconciled: hooks.onReconciled } : {}),
   });
   await caches.pods.start();

@@ -26,16 +26,19 @@ import { buildStatus, factFromStatusNode, factsFromStatus, isRunFinished, type R
 import { S3CacheIndex, type CacheIndex } from '../artifacts/cache-index.js';
 import type { PipelineRunObject } from './types.js';
 import type { ReconcileOutcome } from './queue.js';
+import { checkReadUri, isOwnUri } from '../artifacts/tenancy.js';
+import { checkLaunchInputs, checkPodSecrets, checkRunPolicy } from './run-policy.js';
 
 export interface ReconcilerDeps {
   config: ControllerConfig;
   logger: Logger;
   kube: KubeOps;
   getRun: (namespace: string, name: string) => PipelineRunObject | undefined;
-  podsOfRun: (uid: string) => V1Pod[];
+  /** The run's pods: in its namespace and owned by its uid. */
+  podsOfRun: (namespace: string, uid: string) => V1Pod[];
   store?: ArtifactStore;
-  /** Where task outputs are looked up by cache fingerprint before a pod is made, and recorded after. */
-  cache?: CacheIndex;
+  /** A namespace's cache index: where task outputs are looked up by fingerprint before a pod is made, and recorded after. */
+  cacheFor?: (namespace: string) => CacheIndex;
   now?: () => Date;
   /** Observed durations of reconcile calls that did work (not those waiting for the cache to show our own write). */
   onReconciled?: (ms: number, key: string) => void;
@@ -172,8 +175,16 @@ export class Reconciler {
         .join('; ');
       return this.finishInvalid(run, previous, message, now);
     }
-    const ctx = this.runContext(run, pipeline);
-    const pods = this.deps.podsOfRun(run.metadata.uid);
+    // Tenancy: what the run may read and write and which Secrets it may name, before anything runs.
+    const tenancy = this.deps.config.tenancy;
+    const policy = checkRunPolicy({ pipeline, namespace: run.metadata.namespace!, ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}), ...(spec.podDefaults ? { podDefaults: spec.podDefaults } : {}) }, tenancy);
+    if (policy.diagnostics.length > 0) {
+      const message = policy.diagnostics.map(formatDiagnostic).join('; ');
+      log.warn({ err: message }, 'run refused');
+      return this.finishInvalid(run, previous, message, now, 'Forbidden');
+    }
+    const ctx = this.runContext(run, policy.pipelineRoot);
+    const pods = this.deps.podsOfRun(run.metadata.namespace!, run.metadata.uid);
     const observed = await this.observe(run, pods, previous);
     const timeoutMs = parseDuration(spec.timeout);
     const deadline = timeoutMs && previous.startedAt ? Date.parse(previous.startedAt) + timeoutMs : undefined;
@@ -188,6 +199,7 @@ export class Reconciler {
         cancelRequested: spec.cancel === true || timedOut,
         ...(spec.parallelism ? { parallelism: spec.parallelism } : {}),
         enableCaching: spec.caching !== false,
+        checkImportUri: (uri) => checkReadUri(uri, ctx.namespace, tenancy, 'importer'),
       });
     let result = planFor();
     const launched = result.launch;
@@ -241,13 +253,13 @@ export class Reconciler {
     return p;
   }
 
-  private runContext(run: PipelineRunObject, pipeline: Pipeline): RunContext {
+  private runContext(run: PipelineRunObject, pipelineRoot: string): RunContext {
     return {
       name: run.metadata!.name!,
       displayName: run.metadata!.name!,
       uid: run.metadata!.uid!,
       namespace: run.metadata!.namespace!,
-      pipelineRoot: pipeline.defaultPipelineRoot?.startsWith('minio://') || pipeline.defaultPipelineRoot?.startsWith('s3://') ? pipeline.defaultPipelineRoot : this.deps.config.pipelineRoot,
+      pipelineRoot,
       createTime: new Date(run.metadata!.creationTimestamp ?? 0).toISOString(),
     };
   }
@@ -274,7 +286,7 @@ export class Reconciler {
       if (prev && prev.attempt > pf.attempt) continue;
       if (pf.outputsRef && this.deps.store) {
         refs[id] = pf.outputsRef;
-        pf.fact.outputs = await this.loadOutputs(pf.outputsRef);
+        pf.fact.outputs = await this.loadOutputs(pf.outputsRef, run.metadata!.namespace!);
       }
       facts[id] = pf.fact;
       if (pf.fact.phase === 'Succeeded' && pf.fact.outputs && pf.cacheFingerprint) await this.recordInCache(run, id, pf.cacheFingerprint, pf.fact.outputs);
@@ -286,11 +298,11 @@ export class Reconciler {
         if (latest.has(id) && latest.get(id)!.attempt > n.attempt) continue;
         const fact = factFromStatusNode(n);
         if (fact) facts[id] = { ...fact, finishedAt: fact.finishedAt ?? new Date().toISOString() };
-        await this.outputsByRef(id, n, facts, refs);
+        await this.outputsByRef(id, n, facts, refs, run.metadata!.namespace!);
         continue;
       }
       if (n.pod && !podNames[id]) podNames[id] = n.pod;
-      if (!latest.has(id)) await this.outputsByRef(id, n, facts, refs);
+      if (!latest.has(id)) await this.outputsByRef(id, n, facts, refs, run.metadata!.namespace!);
       // Recorded as started, but the pod is not in the cache: a lagging cache, or the pod was deleted.
       if (n.pod && n.attempt && (n.phase === 'Pending' || n.phase === 'Running') && !latest.has(id)) {
         // A pod we created moments ago is only late in the cache: no GET per pod (1,000 after a fan-out).
@@ -308,27 +320,30 @@ export class Reconciler {
   }
 
   /** A status fact's outputs too large for the status, from the S3 object its node names. */
-  private async outputsByRef(id: string, n: StatusNode, facts: Record<string, ExecutionFact>, refs: Record<string, string>): Promise<void> {
+  private async outputsByRef(id: string, n: StatusNode, facts: Record<string, ExecutionFact>, refs: Record<string, string>, ns: string): Promise<void> {
     const fact = facts[id];
     if (!n.outputsRef || !this.deps.store || !fact) return;
     refs[id] = n.outputsRef;
-    fact.outputs = await this.loadOutputs(n.outputsRef);
+    fact.outputs = await this.loadOutputs(n.outputsRef, ns);
   }
 
   /** Once per fingerprint and process: the index write is idempotent, so a restart may repeat it harmlessly. */
   private async recordInCache(run: PipelineRunObject, nodeId: string, fingerprint: string, outputs: NodeOutputs): Promise<void> {
-    if (!this.deps.cache || this.recorded.has(fingerprint)) return;
+    const cache = this.deps.cacheFor?.(run.metadata!.namespace!);
+    if (!cache || this.recorded.has(`${run.metadata!.namespace}/${fingerprint}`)) return;
     const meta = { pipeline: run.spec?.pipelineRef?.name ?? run.metadata!.name!, run: run.metadata!.name!, nodeId, component: nodeId, createdAt: new Date().toISOString() };
     try {
-      await this.deps.cache.record(fingerprint, outputs, meta);
+      await cache.record(fingerprint, outputs, meta);
       if (this.recorded.size > 10_000) this.recorded.clear();
-      this.recorded.add(fingerprint);
+      this.recorded.add(`${run.metadata!.namespace}/${fingerprint}`);
     } catch (err) {
       this.deps.logger.warn({ task: nodeId, err: (err as Error).message }, 'cannot record the task in the cache');
     }
   }
 
-  private async loadOutputs(uri: string): Promise<NodeOutputs> {
+  private async loadOutputs(uri: string, ns: string): Promise<NodeOutputs> {
+    // Only ever the run's own outputs.json or its namespace's cache entries: nothing of another tenant is read.
+    if (!isOwnUri(uri, ns, this.deps.config.tenancy)) throw new Error(`outputs reference ${uri} is outside namespace ${ns}'s artifacts; not read`);
     const hit = this.outputs.get(uri);
     if (hit) return hit;
     const raw = await this.deps.store!.getJson<Partial<NodeOutputs> & { outputs?: NodeOutputs }>(uri);
@@ -358,15 +373,22 @@ export class Reconciler {
         changed = true;
         return;
       }
-      if (launch.cacheFingerprint && this.deps.cache) {
-        const outputs = await this.deps.cache.lookup(launch.cacheFingerprint).catch((err: unknown) => {
+      const refused = checkLaunchInputs(launch, ctx.namespace, this.deps.config.tenancy);
+      if (refused) {
+        this.recordStopped(observed, launch.nodeId, launch.attempt, 'Failed', formatDiagnostic(refused), launch.displayName);
+        changed = true;
+        return;
+      }
+      const cache = this.deps.cacheFor?.(ctx.namespace);
+      if (launch.cacheFingerprint && cache) {
+        const outputs = await cache.lookup(launch.cacheFingerprint).catch((err: unknown) => {
           log.warn({ task: launch.nodeId, err: (err as Error).message }, 'cache lookup failed; running the task');
           return undefined;
         });
         if (outputs) {
           this.recordStopped(observed, launch.nodeId, launch.attempt, 'Cached', `cached (${launch.cacheFingerprint.slice(0, 12)})`, launch.displayName);
           observed.facts[launch.nodeId]!.outputs = outputs;
-          if (this.deps.cache instanceof S3CacheIndex) observed.refs[launch.nodeId] = this.deps.cache.uriFor(launch.cacheFingerprint);
+          if (cache instanceof S3CacheIndex) observed.refs[launch.nodeId] = cache.uriFor(launch.cacheFingerprint);
           changed = true;
           return;
         }
@@ -387,6 +409,13 @@ export class Reconciler {
       } catch (err) {
         log.warn({ task: launch.nodeId, err: (err as Error).message }, 'cannot build task pod');
         this.recordStopped(observed, launch.nodeId, launch.attempt, 'Error', `cannot build the task's pod: ${(err as Error).message}`, launch.displayName);
+        changed = true;
+        return;
+      }
+      // Secret names from parameters are only known now.
+      const secret = checkPodSecrets(pod, ctx.namespace, this.deps.config.tenancy);
+      if (secret) {
+        this.recordStopped(observed, launch.nodeId, launch.attempt, 'Failed', formatDiagnostic(secret), launch.displayName);
         changed = true;
         return;
       }
@@ -498,7 +527,7 @@ export class Reconciler {
     observed.stopped[id] = { phase, kind: 'container', task, attempt, message, finishedAt, stopped: true };
   }
 
-  private async finishInvalid(run: PipelineRunObject, previous: RunStatus, message: string, now: Date): Promise<ReconcileOutcome> {
+  private async finishInvalid(run: PipelineRunObject, previous: RunStatus, message: string, now: Date, reason = 'InvalidPipeline'): Promise<ReconcileOutcome> {
     const iso = now.toISOString();
     const status: RunStatus = {
       phase: 'Failed',
@@ -508,10 +537,10 @@ export class Reconciler {
       finishedAt: iso,
       duration: '0s',
       ...(run.metadata?.generation !== undefined ? { observedGeneration: run.metadata.generation } : {}),
-      conditions: [{ type: 'Succeeded', status: 'False', reason: 'InvalidPipeline', message: message.slice(0, 1000), lastTransitionTime: iso }],
+      conditions: [{ type: 'Succeeded', status: 'False', reason, message: message.slice(0, 1000), lastTransitionTime: iso }],
     };
     await this.deps.kube.writeRunStatus(run, status);
-    await this.deps.kube.event(run, 'Warning', 'InvalidPipeline', message).catch(() => undefined);
+    await this.deps.kube.event(run, 'Warning', reason, message).catch(() => undefined);
   }
 
   private emitEvents(run: PipelineRunObject, previous: RunStatus, status: RunStatus, log: Logger): void {

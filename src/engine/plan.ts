@@ -258,7 +258,7 @@ class Planner {
       return this.record({ ...base, kind: 'importer', phase: 'Error', message: 'importer has no artifact URI' }, false);
     }
     // A URI from a parameter is only known now (a constant one is refused by validation already).
-    const unsupported = unsupportedArtifactUri(uri);
+    const unsupported = unsupportedArtifactUri(uri) ?? this.input.checkImportUri?.(uri);
     if (unsupported) {
       const input = ex.uri.kind === 'input' ? ` (from input '${ex.uri.name}')` : '';
       return this.record({ ...base, kind: 'importer', phase: 'Failed', message: `importer${input}: ${unsupported.message}; fix: ${unsupported.fix}` }, false);

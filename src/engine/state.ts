@@ -164,6 +164,11 @@ export interface PlanInput {
   parallelism?: number;
   /** Run-level switch; tasks still opt out one by one (set_caching_options(False)). Default true. */
   enableCaching?: boolean;
+  /**
+   * Why an importer may not import this URI (the controller's tenancy rules), or undefined when it may. A URI
+   * from a parameter is only known here; the importer then fails instead of succeeding. Absent: any URI.
+   */
+  checkImportUri?: (uri: string) => { message: string; fix: string } | undefined;
 }
 
 export interface PlanResult {

@@ -1,4 +1,5 @@
 // Where the test cluster keeps its binaries, certificates, data and state, and which loopback ports it uses.
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -75,7 +76,8 @@ export function clusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConf
       s3: base + 4, controllerManager: base + 5, scheduler: base + 6,
     },
     nodeName: env.PIPEWRIGHT_NODE_NAME ?? 'pw-node',
-    s3: { accessKey: 'pipewright', secretKey: 'pipewright-secret' },
+    // Random per start (recorded in state.json): distinctive values that the secret scan after the suite can look for.
+    s3: { accessKey: `pwak${randomBytes(8).toString('hex')}`, secretKey: `pwsk${randomBytes(20).toString('hex')}` },
     repoRoot,
   });
 }

@@ -42,6 +42,21 @@ function get(url: string, certs?: Certs, client?: { cert: string; key: string },
   });
 }
 
+/**
+ * Audit: requests by service accounts of AUDITED_NAMESPACE (the controller's identity in the RBAC tests) at
+ * Metadata level, nothing else, so every other test pays nothing. The RBAC audit test reads AUDIT_LOG.
+ */
+export const AUDITED_NAMESPACE = 'pipewright-system';
+export const AUDIT_LOG = 'audit.log';
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    userGroups: ["system:serviceaccounts:${AUDITED_NAMESPACE}"]
+  - level: None
+`;
+
 export function commands(cfg: ClusterConfig, certs: Certs): Record<string, Command> {
   const { ports, dir } = cfg;
   const kc = (n: string): string => join(dir, `${n}.kubeconfig`);
@@ -65,7 +80,12 @@ export function commands(cfg: ClusterConfig, certs: Certs): Record<string, Comma
         `--secure-port=${ports.apiserver}`, `--cert-dir=${join(dir, 'apiserver-certs')}`,
         `--tls-cert-file=${certs.apiserverCert}`, `--tls-private-key-file=${certs.apiserverKey}`,
         `--client-ca-file=${certs.ca}`, '--service-cluster-ip-range=10.96.0.0/16', '--allow-privileged=true',
-        '--authorization-mode=Node,RBAC', '--enable-admission-plugins=NodeRestriction', // added to the defaults, which include PodSecurity
+        '--authorization-mode=Node,RBAC',
+        // OwnerReferencesPermissionEnforcement as hardened clusters (OpenShift) run it: setting blockOwnerDeletion
+        // needs update on the owner's finalizers, which the RBAC tests check the controller's Role grants.
+        '--enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement', // + defaults (PodSecurity among them)
+        `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${join(dir, 'logs', AUDIT_LOG)}`,
+        '--audit-log-maxbackup=1', '--audit-log-maxsize=200',
         '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
         `--service-account-key-file=${certs.saPub}`, `--service-account-signing-key-file=${certs.saKey}`,
         `--kubelet-client-certificate=${certs.client('apiserver-kubelet-client').cert}`,
@@ -164,6 +184,7 @@ export async function up(cfg: ClusterConfig, opts: UpOptions = {}): Promise<Clus
   }
   copyFileSync(join(cfg.dir, 'admin.kubeconfig'), join(cfg.dir, 'kubeconfig')); // the one users are pointed at
   log(`certificates ready (${since()})`);
+  writeFileSync(join(cfg.dir, 'audit-policy.yaml'), AUDIT_POLICY);
   const cmds = commands(cfg, certs);
   const agent = cmds['node-agent']!;
   agent.env = { ...agent.env, ...opts.agentEnv };

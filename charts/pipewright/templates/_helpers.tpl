@@ -19,3 +19,39 @@ app.kubernetes.io/component: controller
 {{- define "pipewright.fullname" -}}
 {{ printf "%s-pipewright" .Release.Name | trunc 63 | trimSuffix "-" }}
 {{- end }}
+
+{{- /* The controller's rules, the same as deploy/rbac.yaml's ClusterRole (a unit test compares them). */ -}}
+{{- define "pipewright.controllerRules" -}}
+- apiGroups: ["pipewright.dev"]
+  resources: ["pipelineruns"]
+  verbs: ["list", "watch"]
+- apiGroups: ["pipewright.dev"]
+  resources: ["pipelineruns/status"]
+  verbs: ["update"]
+- apiGroups: ["pipewright.dev"]
+  resources: ["pipelineruns/finalizers"]
+  verbs: ["update"]
+- apiGroups: ["pipewright.dev"]
+  resources: ["pipelines"]
+  verbs: ["get"]
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["create", "get", "list", "watch", "delete"]
+- apiGroups: [""]
+  resources: ["persistentvolumeclaims"]
+  verbs: ["create", "get", "delete"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create"]
+{{- end }}
+
+{{- /* The leader-election Lease rules, the same as deploy/rbac.yaml's Role. */ -}}
+{{- define "pipewright.leaseRules" -}}
+- apiGroups: ["coordination.k8s.io"]
+  resources: ["leases"]
+  resourceNames: ["pipewright-leader-election"]
+  verbs: ["get", "update"]
+- apiGroups: ["coordination.k8s.io"]
+  resources: ["leases"]
+  verbs: ["create"]
+{{- end }}

@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testClusterEnv } from './env.js';
+import { secretScan } from './secret-scan.js';
 
 const here = fileURLToPath(new URL('..', import.meta.url));
 
@@ -17,8 +18,12 @@ function leftovers(dir) {
 export default function globalTeardown() {
   if (process.env.PIPEWRIGHT_KEEP_TEST_CLUSTER === '1') return; // for debugging a failed run
   const env = { ...process.env, ...testClusterEnv };
+  // Before `down` (which keeps the files, but a later `up` clears them): the scan reads this run's logs.
+  const scan = secretScan(testClusterEnv.PIPEWRIGHT_CLUSTER_DIR);
+  process.stdout.write(`secret scan: ${scan.scanned} log files (${Math.round((scan.bytes ?? 0) / 1024)} KiB), ${scan.leaks.length} with a credential\n`);
   execFileSync('bash', [join(here, 'run.sh'), 'down'], { stdio: ['ignore', 'inherit', 'inherit'], env });
   const left = leftovers(testClusterEnv.PIPEWRIGHT_CLUSTER_DIR);
   for (const p of left) { try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ } }
+  if (scan.leaks.length) throw new Error(`S3 credentials found in logs:\n${scan.leaks.join('\n')}`);
   if (left.length) throw new Error(`processes left behind by the test cluster:\n${left.map((p) => p.line).join('\n')}`);
 }

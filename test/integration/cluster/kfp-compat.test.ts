@@ -19,7 +19,7 @@ const cases = await loadCompatCases('cluster');
 async function clearCache(): Promise<void> {
   const mc = s3Client();
   const names: string[] = [];
-  for await (const o of mc.listObjectsV2('pipewright', '.pipewright-cache/', true)) if (o.name) names.push(o.name);
+  for await (const o of mc.listObjectsV2('pipewright', `v2/artifacts/${ns.name}/.cache/`, true)) if (o.name) names.push(o.name);
   if (names.length) await mc.removeObjects('pipewright', names);
 }
 let ns: { name: string; remove: () => Promise<void> };
@@ -104,9 +104,10 @@ describe('KFP v2 features on the cluster', () => {
       spec: { pipelineYAML: readFileSync(c.ir, 'utf8'), ...(c.args ? { arguments: c.args } : {}), ...(c.noCache ? { caching: false } : {}) } as Record<string, unknown>,
     };
     if (!c.rerunOf) await clearCache();
-    // Files a case imports (locally temp files) are uploaded to S3 and passed by their minio:// URI.
+    // Files a case imports (locally temp files) are uploaded to S3, into the namespace's prefix (the only place
+    // besides the shared read-only URIs a run may import from), and passed by their minio:// URI.
     for (const [arg, contents] of Object.entries(c.tempFiles ?? {})) {
-      const key = `imports/${ns.name}/${arg}.txt`;
+      const key = `v2/artifacts/${ns.name}/imports/${arg}.txt`;
       await s3Client().putObject('pipewright', key, Buffer.from(contents));
       run.spec.arguments = { ...(run.spec.arguments as object | undefined), [arg]: `minio://pipewright/${key}` };
     }

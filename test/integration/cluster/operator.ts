@@ -2,7 +2,8 @@
 // started in this process (so tests can stop and restart it).
 import * as k8s from '@kubernetes/client-node';
 import { Client } from 'minio';
-import { pino } from 'pino';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
 import { configFromEnv } from '../../../src/controller/config.js';
 import { startController, type ControllerHandle, type ControllerHooks } from '../../../src/controller/main.js';
 import type { PipelineRunObject } from '../../../src/controller/types.js';
@@ -64,11 +65,23 @@ export async function startTestController(namespace: string, extra: NodeJS.Proce
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(clusterState().kubeconfig);
   const env = { ...controllerEnv(namespace), ...extra };
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
+  const logger = testControllerLogger();
   return startController(kc, configFromEnv(env), logger, env, {
     onLeadershipLost: (reason) => logger.error({ reason }, 'test controller lost leadership (not exiting)'),
     ...hooks,
   });
+}
+
+/**
+ * Warnings to the test output; everything from info up also to <cluster dir>/logs/controller-test.log, which the
+ * secret scan after the suite (test/cluster/jest/secret-scan.js) reads: the controller must never log a credential.
+ */
+export function testControllerLogger(): Logger {
+  const file = pino.destination({ dest: join(clusterState().dir, 'logs', 'controller-test.log'), append: true, mkdir: true, sync: false });
+  return pino({ level: 'debug' }, pino.multistream([
+    { level: (process.env.LOG_LEVEL ?? 'warn') as pino.Level, stream: process.stdout },
+    { level: 'debug', stream: file },
+  ]));
 }
 
 export async function getRun(namespace: string, name: string): Promise<PipelineRunObject> {

@@ -1,0 +1,36 @@
+// The re-list repair of a cache, with a fake list function and a fake watch (no I/O).
+import type * as k8s from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { resilient } from './informers.js';
+import { PodIndex } from './pod-index.js';
+import { runOwnerReference } from './names.js';
+
+const pod = (name: string, uid = 'u1'): k8s.V1Pod => ({ metadata: { namespace: 'a', name, resourceVersion: '1', ownerReferences: [runOwnerReference('r', uid)] } });
+
+/** A watch that connects and then says nothing (a stalled watch). */
+const silentWatch = { watch: async () => ({ abort: () => undefined }) } as unknown as k8s.Watch;
+
+describe('resilient cache re-list', () => {
+  it('drops objects deleted while the watch was stalled: delete callbacks fire and the pod index is rebuilt from the list', async () => {
+    let listed = [pod('p1'), pod('p2'), pod('p3', 'u2')];
+    const index = new PodIndex();
+    const deleted: string[] = [];
+    const cache = resilient<k8s.V1Pod>('pods', { path: '/api/v1/namespaces/a/pods', list: async () => ({ metadata: { resourceVersion: '10' }, items: listed }), watch: silentWatch }, {
+      onChange: (p) => index.upsert(p),
+      onDelete: (p) => {
+        deleted.push(p.metadata!.name!);
+        index.remove(p);
+      },
+      onListed: (items) => index.replace('a', items),
+    }, pino({ level: 'silent' }));
+    await cache.start();
+    expect(index.podsOf('a', 'u1').map((p) => p.metadata!.name).sort()).toEqual(['p1', 'p2']);
+    listed = [pod('p1'), pod('p4')];
+    await cache.relist();
+    expect(deleted.sort()).toEqual(['p2', 'p3']);
+    expect(index.podsOf('a', 'u1').map((p) => p.metadata!.name).sort()).toEqual(['p1', 'p4']);
+    expect(index.podsOf('a', 'u2')).toEqual([]);
+    expect(cache.list().map((p) => p.metadata!.name).sort()).toEqual(['p1', 'p4']);
+    await cache.stop();
+  });
+});
