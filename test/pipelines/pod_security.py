@@ -36,5 +36,8 @@ def pod_security(text: str = "restricted", with_unconfined: bool = False):
     kubernetes.set_security_context(p, run_as_user=1000, run_as_group=3000)
     c = consume(data=p.outputs["data"], producer_uid=p.outputs["Output"])
     kubernetes.set_security_context(c, run_as_user=2000, run_as_non_root=True)
+    # A uid without a passwd entry gets HOME=/; the start-up pip install needs a writable one.
+    for t in (p, c):
+        t.set_env_variable("HOME", "/tmp")
     with dsl.If(with_unconfined == True):  # noqa: E712 (a pipeline condition, not a Python comparison)
         unconfined().after(c)

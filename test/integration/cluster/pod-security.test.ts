@@ -49,6 +49,7 @@ describe('a namespace enforcing Pod Security restricted', () => {
     expect(nodes.consume?.outputs?.parameters).toEqual({ Output: 'restricted from uid 1000, read by uid 2000' });
     expect(await readS3(nodes.produce!.outputs!.artifacts!.data![0]!.uri)).toBe('restricted');
     expect(nodes['condition-1']?.phase).toBe('Skipped');
+    expect(nodes.produce?.phase).toBe('Succeeded');
 
     // What ran: every container of every task pod restricted, the helpers as the image's user.
     const pods = (JSON.parse(await kubectlOk(['get', 'pods', '-n', ns.name, '-l', `pipewright.dev/run-uid=${run.metadata!.uid}`, '-o', 'json'])) as { items: V1Pod[] }).items;
