@@ -17,6 +17,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY crds ./crds
-# The node image's unprivileged user, by number so runAsNonRoot can verify it.
-USER 1000:1000
+# An unprivileged user by number so runAsNonRoot can verify it; the task pods' helper containers ask for the
+# same uid (src/controller/pod-spec.ts). Nothing is written at run time: it runs with a read-only root.
+USER 65532:65532
 ENTRYPOINT ["node", "/app/bin/pipewright.js"]

@@ -6,7 +6,7 @@
 // presigned URLs for it from the controller's artifact gateway (docs/adr/0003-artifact-grants.md).
 // Running the user's step as an init container gives its exit code and logs their own status, makes the
 // pod's resource request the user's (max of init containers), and needs nothing inside the user's image.
-import type { V1Container, V1EnvVar, V1Pod, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1Pod, V1SecurityContext, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { LaunchRequest, RunContext } from '../engine/state.js';
 import { buildExecutorInput, clusterLocalPath, runInfoFor } from '../executor/executor-input.js';
 import { downloadsFor, outputsSpecFor } from '../executor/pod-io-spec.js';
@@ -26,6 +26,22 @@ const MOUNTS = [
   { name: 'pw-gcs', path: '/gcs' },
   { name: 'pw-outputs', path: OUTPUT_PARAMS_DIR },
 ];
+
+/** The image's own user (Dockerfile USER 65532:65532): the helpers run as it wherever the pod lands. */
+export const HELPER_UID = 65532;
+/**
+ * The Pod Security `restricted` profile, fully, for `inputs` and `outputs`. They write only to the pod's
+ * emptyDirs (mkdirShared leaves those world-writable, so the user's container may run as any uid).
+ */
+export const HELPER_SECURITY_CONTEXT: V1SecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: HELPER_UID,
+  runAsGroup: HELPER_UID,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  readOnlyRootFilesystem: true,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
 
 export interface PodDefaults {
   labels?: Record<string, string>;
@@ -123,6 +139,7 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
       env: [...env, ...grantEnv],
       volumeMounts: MOUNTS.map((m) => ({ name: m.name, mountPath: m.path })),
       resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+      securityContext: structuredClone(HELPER_SECURITY_CONTEXT),
     };
     if (config.imagePullPolicy) c.imagePullPolicy = config.imagePullPolicy;
     return c;
@@ -161,6 +178,8 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
       initContainers,
       containers: [io('outputs', 'outputs', [{ name: 'PIPEWRIGHT_OUTPUTS', value: outputsSpec }])],
       volumes,
+      // Pod-wide so the user's container gets it too (restricted asks it of every container).
+      securityContext: { seccompProfile: { type: 'RuntimeDefault' } },
     },
   };
   const spec = pod.spec!;

@@ -19,6 +19,7 @@ import { LABEL_RUN_UID, LABEL_TASK, labelValue, runLabels, runOwnerReference } f
 import { factFromPod, type PodFact } from './observe.js';
 import { pipelineFromSource } from './pipeline-source.js';
 import { buildTaskPod } from './pod-spec.js';
+import { rejectedPodMessage } from './pod-security.js';
 import { createPvcObject, deletePvcName, PlatformOpError, workspaceClaimName, workspaceConfig, workspacePvcObject } from '../executor/pvc-ops.js';
 import type { PlatformOp } from '../model/types.js';
 import { buildStatus, factFromStatusNode, factsFromStatus, isRunFinished, type RunStatus, type StatusNode } from './status.js';
@@ -430,7 +431,7 @@ export class Reconciler {
         log.info({ task: launch.nodeId, attempt: launch.attempt, pod: name, result: r }, 'task pod');
       } catch (err) {
         if (!(err instanceof RejectedError)) throw err;
-        this.recordStopped(observed, launch.nodeId, launch.attempt, 'Error', `the API server rejected the task's pod: ${err.message}`, launch.displayName);
+        this.recordStopped(observed, launch.nodeId, launch.attempt, 'Error', rejectedPodMessage(err.message), launch.displayName);
         changed = true;
       }
       observed.facts[launch.nodeId] ??= { attempt: launch.attempt, phase: 'Pending' };

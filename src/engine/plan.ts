@@ -5,7 +5,7 @@ import { unsupportedArtifactUri } from '../model/artifact-uri.js';
 import { outputArtifactUri, taskRootUri } from '../artifacts/keys.js';
 import { evaluateCondition } from './cel.js';
 import { cacheFingerprint } from './fingerprint.js';
-import { ResolutionError, resolveTaskInputs, upstreamOf, type SiblingResult } from './resolve.js';
+import { parameterTemplates, ResolutionError, resolveTaskInputs, upstreamOf, type SiblingResult } from './resolve.js';
 import {
   isSuccessful,
   isTerminal,
@@ -343,6 +343,8 @@ class Planner {
       taskRoot: taskRootUri(run, view.id),
     };
     if (task.timeoutSeconds) req.timeoutSeconds = task.timeoutSeconds;
+    const templates = parameterTemplates(task);
+    if (Object.keys(templates).length) req.templates = templates;
     const platformParameters = this.platformParams.get(view.id);
     if (platformParameters) req.platformParameters = platformParameters;
     // CreatePVC / DeletePVC act on the cluster: reusing an earlier run's result would skip the act.

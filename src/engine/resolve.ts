@@ -60,6 +60,18 @@ function resolveParameter(name: string, b: ParameterBinding, ctx: ResolveContext
   return value;
 }
 
+/**
+ * The task's constant string inputs that hold placeholders (f-strings, {{$.pipeline_job_name}}), as compiled:
+ * the only parameter values ever expanded. Values from run arguments and upstream outputs never are.
+ */
+export function parameterTemplates(task: Task): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, b] of Object.entries(task.inputs.parameters)) {
+    if (b.kind === 'constant' && typeof b.value === 'string' && b.value.includes('{{$')) out[name] = b.value;
+  }
+  return out;
+}
+
 /** Resolves a task's inputs, typed per the component's input definitions, with their defaults filled in. */
 export function resolveTaskInputs(task: Task, component: Component, ctx: ResolveContext): ResolvedInputs {
   const raw: Record<string, JsonValue> = {};
@@ -68,7 +80,7 @@ export function resolveTaskInputs(task: Task, component: Component, ctx: Resolve
     if (v !== undefined && v !== null) raw[name] = v;
     else if (v === null && b.kind === 'constant') raw[name] = v;
   }
-  const parameters = resolveSelfReferences(raw);
+  const parameters = resolveSelfReferences(raw, new Set(Object.keys(parameterTemplates(task))));
   for (const [name, def] of Object.entries(component.inputs.parameters)) {
     const v = parameters[name] ?? def.default;
     if (v === undefined || v === null) continue;

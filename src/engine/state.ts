@@ -136,6 +136,11 @@ export interface LaunchRequest {
   /** Per-attempt output directory URI; executor_output.json lives here. */
   taskRoot: string;
   /**
+   * Constant inputs written with placeholders, as compiled (parameterTemplates): each mode expands these, once,
+   * when it builds the ExecutorInput. No other parameter value is expanded. Absent when there are none.
+   */
+  templates?: Record<string, string>;
+  /**
    * Values the task's kfp-kubernetes config names (a secret or PVC name from a parameter): inputs of the
    * enclosing DAG by name (componentInputParameter), sibling outputs as `<task>.<output>`
    * (taskOutputParameter). Absent when the config names none.

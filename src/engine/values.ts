@@ -54,11 +54,15 @@ function parseJsonAs(v: JsonValue, ok: (x: unknown) => boolean): JsonValue | und
 
 const SELF_REFERENCE = /\{\{\$\.inputs\.parameters\['([^']+)'\]\}\}/g;
 
-/** Resolves `{{$.inputs.parameters['x']}}` inside constant strings against the task's other inputs (kfp.local does this too). */
-export function resolveSelfReferences(params: Record<string, JsonValue>): Record<string, JsonValue> {
+/**
+ * Resolves `{{$.inputs.parameters['x']}}` inside the pipeline's own constant strings (f-strings) against the
+ * task's other inputs, in one pass. Only the names in `templates` are touched: a run argument or an upstream
+ * output is data and stays as written, whatever it holds (docs/security-pods.md).
+ */
+export function resolveSelfReferences(params: Record<string, JsonValue>, templates: ReadonlySet<string>): Record<string, JsonValue> {
   const out: Record<string, JsonValue> = { ...params };
   for (const [k, v] of Object.entries(params)) {
-    if (typeof v === 'string' && v.includes('{{$.inputs.parameters[')) {
+    if (templates.has(k) && typeof v === 'string' && v.includes('{{$.inputs.parameters[')) {
       out[k] = v.replace(SELF_REFERENCE, (whole, name: string) => {
         const ref = params[name];
         return ref === undefined || name === k ? whole : parameterString(ref);

@@ -32,6 +32,7 @@ const component: Component = {
 };
 
 const root = 'minio://mlpipeline/v2/artifacts/ns/run-1/train';
+const MSG = "heads and {{$.inputs.parameters['pipelinechannel--random-num-Output']}} > 5! {{$.pipeline_job_name}} {{$.unknown}}";
 const req: LaunchRequest = {
   nodeId: 'train',
   taskName: 'train',
@@ -42,7 +43,7 @@ const req: LaunchRequest = {
   inputs: {
     parameters: {
       epochs: 3,
-      msg: "heads and {{$.inputs.parameters['pipelinechannel--random-num-Output']}} > 5! {{$.pipeline_job_name}} {{$.unknown}}",
+      msg: MSG,
       'pipelinechannel--random-num-Output': 7,
     },
     artifacts: {
@@ -54,6 +55,8 @@ const req: LaunchRequest = {
     artifacts: { model: { uri: `${root}/model`, type: { schemaTitle: 'system.Model', schemaVersion: '0.0.1' } } },
   },
   taskRoot: root,
+  // The f-string constant as compiled (plan.ts fills this from the task's constant bindings).
+  templates: { msg: MSG },
 };
 
 describe('buildExecutorInput', () => {
@@ -96,7 +99,8 @@ describe('buildExecutorInput', () => {
   });
 
   it('resolved values win over defaults; optional inputs without default stay absent', () => {
-    const ei2 = buildExecutorInput({ ...req, inputs: { ...req.inputs, parameters: { lr: 0.5, epochs: 1, msg: 'x' } } }, component, { localPath: clusterLocalPath, run: info });
+    const { templates: _t, ...plain } = req;
+    const ei2 = buildExecutorInput({ ...plain, inputs: { ...req.inputs, parameters: { lr: 0.5, epochs: 1, msg: 'x' } } }, component, { localPath: clusterLocalPath, run: info });
     expect(ei2.inputs.parameterValues).toEqual({ lr: 0.5, epochs: 1, msg: 'x' });
     expect(ei2.outputs.parameters.Output!.outputFile).toBe('/minio/mlpipeline/v2/artifacts/ns/run-1/train/Output');
   });
@@ -106,6 +110,29 @@ describe('buildExecutorInput', () => {
     const ei3 = buildExecutorInput(local, component, { localPath: hostLocalPath, run: info });
     expect(ei3.outputs.outputFile).toBe('/home/me/.pipewright/artifacts/local/run-1/train/executor_output.json');
     expect(ei3.outputs.parameters.Output!.outputFile).toBe('/home/me/.pipewright/artifacts/local/run-1/train/Output');
+  });
+});
+
+describe('placeholders inside parameter values', () => {
+  const hostile = "{{$.outputs.artifacts['model'].path}} {{$.pipeline_job_name}} {{$.inputs.parameters['epochs']}}";
+  const info = runInfoFor(run, req, '/kfp-workspace');
+
+  it('are data when they come from a run argument or an upstream output: never expanded, in either mode', () => {
+    const r: LaunchRequest = { ...req, inputs: { ...req.inputs, parameters: { ...req.inputs.parameters, opt: hostile } } };
+    for (const localPath of [clusterLocalPath, hostLocalPath]) {
+      const ei = buildExecutorInput(r, component, { localPath, run: info });
+      expect(ei.inputs.parameterValues.opt).toBe(hostile);
+      expect(resolveCommand(['--opt', "{{$.inputs.parameters['opt']}}"], { executorInput: ei, run: info, localPath })).toEqual(['--opt', hostile]);
+    }
+  });
+
+  it('substituted into an f-string stay literal: the template is expanded once, its values are not rescanned', () => {
+    const r: LaunchRequest = {
+      ...req,
+      inputs: { ...req.inputs, parameters: { ...req.inputs.parameters, 'pipelinechannel--random-num-Output': hostile } },
+    };
+    const ei = buildExecutorInput(r, component, { localPath: clusterLocalPath, run: info });
+    expect(ei.inputs.parameterValues.msg).toBe(`heads and ${hostile} > 5! my run {{$.unknown}}`);
   });
 });
 

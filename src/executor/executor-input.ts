@@ -88,19 +88,21 @@ export function buildExecutorInput(req: LaunchRequest, component: Component, opt
     inputs: { parameterValues, artifacts: inputArtifacts },
     outputs: { parameters: outParams, artifacts: outArtifacts, outputFile },
   };
-  return resolveSelfReferences(ei, opts);
+  return resolveSelfReferences(ei, req.templates ?? {}, opts);
 }
 
 /**
- * f-string constants such as "Hello {{$.inputs.parameters['pipelinechannel--name']}}" refer to the
- * task's other inputs: resolve them against the unresolved values (kfp.local's approach; the
- * backend's blind replace over the serialized JSON breaks on values holding quotes).
+ * The pipeline's own constants that hold placeholders (req.templates: f-strings such as "Hello
+ * {{$.inputs.parameters['pipelinechannel--name']}}", {{$.pipeline_job_name}}, {{$.workspace_path}}) are expanded
+ * here, once, from the text as compiled: a value substituted in is never scanned again. Every other value (run
+ * arguments, upstream outputs, defaults) is data and stays as written, as KFP's driver resolves placeholders only
+ * in the container's command and args (docs/security-pods.md).
  */
-function resolveSelfReferences(ei: ExecutorInput, opts: BuildOptions): ExecutorInput {
+function resolveSelfReferences(ei: ExecutorInput, templates: Record<string, string>, opts: BuildOptions): ExecutorInput {
+  const names = Object.keys(templates).filter((n) => typeof ei.inputs.parameterValues[n] === 'string');
+  if (!names.length) return ei;
   const ctx = { executorInput: ei, run: opts.run, localPath: opts.localPath };
-  const resolved: JsonObject = {};
-  for (const [name, value] of Object.entries(ei.inputs.parameterValues)) {
-    resolved[name] = typeof value === 'string' && value.includes('{{$') ? resolveString(value, ctx, false) : value;
-  }
+  const resolved: JsonObject = { ...ei.inputs.parameterValues };
+  for (const name of names) resolved[name] = resolveString(templates[name]!, ctx, false);
   return { ...ei, inputs: { ...ei.inputs, parameterValues: resolved } };
 }

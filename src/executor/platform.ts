@@ -214,15 +214,19 @@ function applyVolumesAndIdentity(spec: V1PodSpec, main: V1Container, cfg: JsonOb
     mounts.push({ name: vol, mountPath: '/dev/shm' });
   }
   // set_security_context: identity fields on the user's container; capabilities dropped as KFP's compiler does.
+  // A non-zero runAsUser also states runAsNonRoot (it changes nothing at run time), so that setting a user is
+  // all a component needs to pass the Pod Security `restricted` profile (docs/security-pods.md).
   const sc = obj(cfg.securityContext);
   if (Object.keys(sc).length) {
+    const uid = sc.runAsUser !== undefined ? Number(sc.runAsUser) : undefined;
+    const nonRoot = sc.runAsNonRoot !== undefined ? sc.runAsNonRoot === true : uid !== undefined && uid > 0 ? true : undefined;
     main.securityContext = {
       ...main.securityContext,
       allowPrivilegeEscalation: false,
       capabilities: { drop: ['ALL'] },
-      ...(sc.runAsUser !== undefined ? { runAsUser: Number(sc.runAsUser) } : {}),
+      ...(uid !== undefined ? { runAsUser: uid } : {}),
       ...(sc.runAsGroup !== undefined ? { runAsGroup: Number(sc.runAsGroup) } : {}),
-      ...(sc.runAsNonRoot !== undefined ? { runAsNonRoot: sc.runAsNonRoot === true } : {}),
+      ...(nonRoot !== undefined ? { runAsNonRoot: nonRoot } : {}),
     };
   }
 }

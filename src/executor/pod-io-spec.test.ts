@@ -63,4 +63,8 @@ describe('termination messages', () => {
     expect(exitCodeFor('outputs', new Error('S3 down'))).toBe(2);
     expect(failureLine('outputs', new Error('a\nb'))).toBe('outputs: a b');
   });
+  it('names the fix when the task left a file the helper (uid 65532) cannot read', () => {
+    const denied = Object.assign(new Error("EACCES: permission denied, open '/tmp/kfp/outputs/x'"), { code: 'EACCES' });
+    expect(failureLine('outputs', denied)).toMatch(/permission denied, open '\/tmp\/kfp\/outputs\/x' \(the outputs step runs as uid 65532: .*umask 022 or chmod o\+r\)$/);
+  });
 });

@@ -145,7 +145,11 @@ export function exitCodeFor(step: 'inputs' | 'outputs', e: unknown): number {
 /** One line for the termination log: kubectl and the run status show it as-is. */
 export function failureLine(step: 'inputs' | 'outputs', e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  const line = `${step}: ${e instanceof PodSpecError ? 'bad pod spec: ' : ''}${msg}`.replace(/\s+/g, ' ').trim();
+  // The helpers run as uid 65532: a file the task left unreadable to others (umask 077, chmod 600) is refused.
+  const hint = (e as NodeJS.ErrnoException | undefined)?.code === 'EACCES'
+    ? ' (the outputs step runs as uid 65532: a task must leave its outputs readable by others, e.g. umask 022 or chmod o+r)'
+    : '';
+  const line = `${step}: ${e instanceof PodSpecError ? 'bad pod spec: ' : ''}${msg}${hint}`.replace(/\s+/g, ' ').trim();
   return line.length > 1000 ? `${line.slice(0, 999)}…` : line;
 }
 

@@ -1,7 +1,7 @@
 // Runs one attempt of a container task on this machine and turns what happened into an ExecutionFact.
 // Local mode runs a container image's command on the host; Python images and compiled lightweight
 // components run inside a cached venv (kfp + packages_to_install) whose bin/ is first on PATH.
-import { cp, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
@@ -14,6 +14,7 @@ import { hasTaskConfigInput, passthroughRouting, taskConfigValue, taskSettings, 
 import type { ExecutorInput } from '../executor/types.js';
 import type { Component, ContainerExecutor, Pipeline, PlatformOp } from '../model/types.js';
 import { createPvcObject, deletePvcName, PlatformOpError } from '../executor/pvc-ops.js';
+import { confinedPath, copyConfined } from './confine.js';
 import { containerizedFunction, localArgv } from './containerized.js';
 import type { RunEventHandler } from './events.js';
 import { StopRequest } from './events.js';
@@ -227,9 +228,16 @@ async function readOutputs(req: LaunchRequest, executorInput: ExecutorInput, log
   for (const [name, p] of Object.entries(executorInput.outputs.parameters)) parameterTexts[name] = await readIfExists(p.outputFile);
   const executorOutputText = await readIfExists(executorInput.outputs.outputFile);
   const { outputs, copies } = collectOutputs({ request: req, executorInput, executorOutputText, parameterTexts });
+  // As on the cluster: every artifact stays under the task's own root, and no link is followed (confine.ts).
+  const root = hostLocalPath(req.taskRoot);
+  for (const [name, list] of Object.entries(outputs.artifacts)) {
+    await confinedPath(`output artifact '${name}': URI`, hostLocalPath(list[0]!.uri), root);
+  }
   for (const c of copies) {
-    const to = hostLocalPath(c.toUri);
-    if (path.resolve(c.from) !== path.resolve(to)) await cp(c.from, to, { recursive: true, force: true });
+    const what = `output artifact '${c.output}': custom_path`;
+    const from = await confinedPath(what, c.from, root);
+    const to = path.resolve(hostLocalPath(c.toUri));
+    if (from !== to) await copyConfined(what, from, to);
   }
   for (const [name, list] of Object.entries(outputs.artifacts)) {
     const a = list[0]!;

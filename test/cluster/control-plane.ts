@@ -83,7 +83,7 @@ export function commands(cfg: ClusterConfig, certs: Certs): Record<string, Comma
         '--authorization-mode=Node,RBAC',
         // OwnerReferencesPermissionEnforcement as hardened clusters (OpenShift) run it: setting blockOwnerDeletion
         // needs update on the owner's finalizers, which the RBAC tests check the controller's Role grants.
-        '--enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement',
+        '--enable-admission-plugins=NodeRestriction,OwnerReferencesPermissionEnforcement', // + defaults (PodSecurity among them)
         `--audit-policy-file=${join(dir, 'audit-policy.yaml')}`, `--audit-log-path=${join(dir, 'logs', AUDIT_LOG)}`,
         '--audit-log-maxbackup=1', '--audit-log-maxsize=200',
         '--service-account-issuer=https://kubernetes.default.svc.cluster.local',

@@ -3,6 +3,7 @@
 // PW_AGENT_IMAGE_MAP: a JSON file path or inline JSON, an array of ImageRule tried before the defaults.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ImageUser } from './sandbox.js';
 
 export interface Bind { host: string; path: string; readOnly?: boolean }
 
@@ -13,6 +14,8 @@ export interface ImageRule {
   env?: Record<string, string>;
   entrypoint?: string[];
   binds?: Bind[];
+  /** The image's USER: the uid (and gid) a container runs as when its securityContext names none. */
+  user?: ImageUser;
 }
 
 export type ImageMap = (image: string) => ImageRule;
@@ -24,10 +27,11 @@ export function defaultRules(repo: string, cache: string, shimDir: string): Imag
   const py = join(cache, 'python', 'bin');
   return [
     // The project's own image runs the built project through a `pipewright` shim on PATH. The checkout is bound
-    // in explicitly: under /tmp (a clone made there) it would be hidden by the sandbox's private /tmp.
+    // in explicitly: under /tmp (a clone made there) it would be hidden by the sandbox's private /tmp. It runs as
+    // the Dockerfile's USER; the checkout, node and the shim only need to be readable (and executable) by others.
     ...['pipewright*', '*/pipewright*'].map((pattern) => ({
       pattern, pathPrepend: [shimDir], entrypoint: ['pipewright'], env: { PIPEWRIGHT_HOME: repo },
-      binds: [{ host: repo, path: repo, readOnly: true }],
+      binds: [{ host: repo, path: repo, readOnly: true }], user: { uid: 65532, gid: 65532 },
     })),
     // python images: a prepared environment first on PATH when one exists, else the host's python3.
     { pattern: 'python:*', pathPrepend: existsSync(py) ? [py] : [], env: { PYTHONUNBUFFERED: '1' } },

@@ -241,7 +241,7 @@ export class PodWorker {
     let env: Record<string, string>;
     let identity: string[];
     try {
-      identity = identityArgs(this.pod.spec?.securityContext, c.securityContext);
+      identity = identityArgs(this.pod.spec?.securityContext, c.securityContext, rule.user);
       const path = [...(rule.pathPrepend ?? []), this.deps.baseEnv.PATH ?? '/usr/bin:/bin'].join(':');
       env = await containerEnv(this.pod, c, { ...this.deps.baseEnv, ...rule.env, PATH: path,
         HOSTNAME: this.pod.spec?.hostname ?? this.pod.metadata!.name! }, this.deps.sources);
@@ -268,7 +268,7 @@ export class PodWorker {
     rmSync(logFile, { force: true });
     const id = `pipewright://${this.uid.slice(0, 8)}-${c.name}-${++this.seq}`;
     const proc = new ContainerProcess({
-      bwrap: this.deps.bwrap, sandbox: [...identity, ...bwrapArgs(mounts, c.workingDir, [], this.deps.hidden)], argv, env, logFile,
+      bwrap: this.deps.bwrap, sandbox: [...identity, ...bwrapArgs(mounts, c.workingDir, [], this.deps.hidden, c.securityContext?.readOnlyRootFilesystem === true)], argv, env, logFile,
     });
     this.procs.set(c.name, proc);
     r.containerID = id;

@@ -52,7 +52,11 @@ function splitSet(targets: string[]): Set<string> {
  */
 export interface Hidden { dirs: string[]; keep: string[] }
 
-export function bwrapArgs(mounts: Mount[], workingDir: string | undefined, extraRo: string[] = [], hidden: Hidden = { dirs: [], keep: [] }): string[] {
+/**
+ * readOnlyRoot (securityContext.readOnlyRootFilesystem): the sandbox's own root and /tmp are remounted read-only
+ * once everything is in place; volumes and /dev stay as mounted, as on a real node.
+ */
+export function bwrapArgs(mounts: Mount[], workingDir: string | undefined, extraRo: string[] = [], hidden: Hidden = { dirs: [], keep: [] }, readOnlyRoot = false): string[] {
   const resolved = mounts.map((m) => ({ ...m, path: resolveTarget(m.path) }));
   const split = splitSet(resolved.map((m) => m.path).concat(workingDir ? [resolveTarget(workingDir)] : []));
   const args = ['--die-with-parent'];
@@ -75,16 +79,21 @@ export function bwrapArgs(mounts: Mount[], workingDir: string | undefined, extra
     args.push(m.readOnly ? '--ro-bind' : '--bind', m.host, m.path);
   }
   if (workingDir) args.push('--dir', workingDir, '--chdir', workingDir);
+  if (readOnlyRoot) args.push('--remount-ro', '/tmp', '--remount-ro', '/');
   return args;
 }
 
+/** An image's USER, which applies when neither the container nor the pod names one. */
+export interface ImageUser { uid: number; gid?: number }
+
 /**
- * runAsUser / runAsGroup (container over pod) as a user namespace; runAsNonRoot refuses uid 0 as the kubelet
- * does (images here have no USER, so an unset runAsUser means root).
+ * runAsUser / runAsGroup (container over pod over the image's USER) as a user namespace; runAsNonRoot refuses
+ * uid 0 as the kubelet does (an image without USER runs as root).
  */
-export function identityArgs(pod: V1PodSecurityContext | undefined, c: V1SecurityContext | undefined): string[] {
-  const uid = c?.runAsUser ?? pod?.runAsUser;
-  const gid = c?.runAsGroup ?? pod?.runAsGroup;
+export function identityArgs(pod: V1PodSecurityContext | undefined, c: V1SecurityContext | undefined, image?: ImageUser): string[] {
+  const named = c?.runAsUser ?? pod?.runAsUser;
+  const uid = named ?? image?.uid;
+  const gid = c?.runAsGroup ?? pod?.runAsGroup ?? (named === undefined ? image?.gid : undefined);
   if ((c?.runAsNonRoot ?? pod?.runAsNonRoot) && !uid) {
     throw new Error('container has runAsNonRoot and image will run as root');
   }

@@ -113,7 +113,15 @@ export function controllerEnv(namespace: string): NodeJS.ProcessEnv {
 export async function startTestController(namespace: string, extra: NodeJS.ProcessEnv = {}, hooks: ControllerHooks = {}): Promise<ControllerHandle> {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(clusterState().kubeconfig);
-  const env = { ...controllerEnv(namespace), PIPEWRIGHT_GATEWAY_URL: await gatewayService(), ...extra };
+  return startControllerWith(kc, { ...controllerEnv(namespace), ...extra }, hooks);
+}
+
+/**
+ * A controller in this process with the given identity (kubeconfig) and environment, registered behind the test's
+ * gateway Service and logging to the file the secret scan reads. Leadership loss is only logged unless hooked.
+ */
+export async function startControllerWith(kc: k8s.KubeConfig, base: NodeJS.ProcessEnv, hooks: ControllerHooks = {}): Promise<ControllerHandle> {
+  const env = { PIPEWRIGHT_GATEWAY_URL: await gatewayService(), ...base };
   const logger = testControllerLogger();
   const handle = await startController(kc, configFromEnv(env), logger, env, {
     onLeadershipLost: (reason) => logger.error({ reason }, 'test controller lost leadership (not exiting)'),

@@ -3,13 +3,11 @@
 import * as k8s from '@kubernetes/client-node';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { parseAllDocuments } from 'yaml';
-import { configFromEnv } from '../../../src/controller/config.js';
-import { startController, type ControllerHandle, type ControllerHooks } from '../../../src/controller/main.js';
+import { type ControllerHandle, type ControllerHooks } from '../../../src/controller/main.js';
 import { AUDIT_LOG } from '../../cluster/control-plane.js';
 import { clusterState, kubectlOk } from './helpers.js';
-import { controllerEnv } from './operator.js';
+import { controllerEnv, startControllerWith } from './operator.js';
 
 /** A kubeconfig that authenticates as namespace/serviceAccount with a fresh bound token. */
 export async function serviceAccountKubeconfig(namespace: string, serviceAccount: string): Promise<k8s.KubeConfig> {
@@ -27,12 +25,7 @@ export async function serviceAccountKubeconfig(namespace: string, serviceAccount
 
 /** A controller in this process with the given identity (leadership loss is only logged). */
 export async function startControllerAs(kc: k8s.KubeConfig, env: NodeJS.ProcessEnv, hooks: ControllerHooks = {}): Promise<ControllerHandle> {
-  const all = { ...controllerEnv(''), ...env };
-  const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
-  return startController(kc, configFromEnv(all), logger, all, {
-    onLeadershipLost: (reason) => logger.error({ reason }, 'test controller lost leadership (not exiting)'),
-    ...hooks,
-  });
+  return startControllerWith(kc, { ...controllerEnv(''), ...env }, hooks);
 }
 
 export interface AuditEvent {

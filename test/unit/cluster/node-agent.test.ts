@@ -1,16 +1,16 @@
 // Pure parts of the test cluster's node agent: $(VAR) expansion, field paths, image rules, simulate settings,
 // kubelet-style status and the sandbox layout.
 import { describe, expect, it } from '@jest/globals';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { expand, fieldPath } from '../../cluster/agent/env.js';
-import { loadImageMap } from '../../cluster/agent/image-map.js';
+import { defaultRules, loadImageMap } from '../../cluster/agent/image-map.js';
 import { simulationFor } from '../../cluster/agent/agent.js';
 import { podStatus, terminated, waiting } from '../../cluster/agent/status.js';
 import { bwrapArgs, identityArgs } from '../../cluster/agent/sandbox.js';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 
 const pod: V1Pod = {
   metadata: { name: 'p', namespace: 'ns', uid: 'u1', labels: { b: '2', a: '1' }, annotations: { note: 'x' } },
@@ -103,9 +103,43 @@ describe('security context', () => {
     expect(identityArgs({ runAsUser: 7, runAsGroup: 8 }, {})).toEqual(['--unshare-user', '--uid', '7', '--gid', '8']);
   });
 
+  it('falls back to the image\'s USER, as the pipewright image rule states it', () => {
+    const user = loadImageMap(undefined, defaultRules('/repo', '/cache', '/shims'))('pipewright:dev').user;
+    expect(user).toEqual({ uid: 65532, gid: 65532 });
+    expect(identityArgs(undefined, undefined, user)).toEqual(['--unshare-user', '--uid', '65532', '--gid', '65532']);
+    expect(identityArgs(undefined, { runAsUser: 7 }, user)).toEqual(['--unshare-user', '--uid', '7']);
+    expect(identityArgs(undefined, { runAsNonRoot: true }, user)).toEqual(['--unshare-user', '--uid', '65532', '--gid', '65532']);
+  });
+
   it('refuses runAsNonRoot without a non-root user, as the kubelet does', () => {
     expect(() => identityArgs(undefined, { runAsNonRoot: true })).toThrow('container has runAsNonRoot and image will run as root');
     expect(() => identityArgs({ runAsNonRoot: true }, { runAsUser: 0 })).toThrow(/runAsNonRoot/);
     expect(identityArgs({ runAsNonRoot: true }, { runAsUser: 5 })).toEqual(['--unshare-user', '--uid', '5']);
+  });
+});
+
+describe('readOnlyRootFilesystem', () => {
+  it('remounts the sandbox root and /tmp read-only after the volumes are in place', () => {
+    const args = bwrapArgs([{ host: '/tmp/x', path: '/tmp/kfp/outputs', readOnly: false }], undefined, [], undefined, true);
+    expect(args.slice(-4)).toEqual(['--remount-ro', '/tmp', '--remount-ro', '/']);
+    expect(args.indexOf('--bind')).toBeLessThan(args.indexOf('--remount-ro'));
+    expect(bwrapArgs([], undefined)).not.toContain('--remount-ro');
+  });
+
+  it('runs as uid 65532 where only volumes are writable (a real bwrap sandbox)', () => {
+    const bwrap = execFileSync('sh', ['-c', 'command -v bwrap'], { encoding: 'utf8' }).trim();
+    const vol = mkdtempSync(join(tmpdir(), 'pw-rofs-'));
+    try {
+      const sandbox = [...identityArgs(undefined, { runAsUser: 65532, runAsGroup: 65532 }),
+        ...bwrapArgs([{ host: vol, path: '/tmp/kfp/outputs', readOnly: false }], '/work/pw-rofs', [], undefined, true)];
+      const script = 'id -u; touch /tmp/x 2>/dev/null && echo tmp-writable; touch /pw-rofs-x 2>/dev/null && echo root-writable; '
+        + 'touch here 2>/dev/null && echo cwd-writable; echo ok > /tmp/kfp/outputs/out';
+      const r = spawnSync(bwrap, [...sandbox, '--', 'sh', '-c', script], { encoding: 'utf8' });
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      expect(r.stdout).toBe('65532\n');
+      expect(readFileSync(join(vol, 'out'), 'utf8')).toBe('ok\n');
+    } finally {
+      rmSync(vol, { recursive: true, force: true });
+    }
   });
 });
