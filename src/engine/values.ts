@@ -57,7 +57,7 @@ const SELF_REFERENCE = /\{\{\$\.inputs\.parameters\['([^']+)'\]\}\}/g;
 /**
  * Resolves `{{$.inputs.parameters['x']}}` inside the pipeline's own constant strings (f-strings) against the
  * task's other inputs, in one pass. Only the names in `templates` are touched: a run argument or an upstream
- * output is data and stays as written, whatever it holds (docs/security-pods.md).
+ * output is data and stays as written, whatever it holds (docs/security.md).
  */
 export function resolveSelfReferences(params: Record<string, JsonValue>, templates: ReadonlySet<string>): Record<string, JsonValue> {
   const out: Record<string, JsonValue> = { ...params };

@@ -96,7 +96,7 @@ export function buildExecutorInput(req: LaunchRequest, component: Component, opt
  * {{$.inputs.parameters['pipelinechannel--name']}}", {{$.pipeline_job_name}}, {{$.workspace_path}}) are expanded
  * here, once, from the text as compiled: a value substituted in is never scanned again. Every other value (run
  * arguments, upstream outputs, defaults) is data and stays as written, as KFP's driver resolves placeholders only
- * in the container's command and args (docs/security-pods.md).
+ * in the container's command and args (docs/security.md).
  */
 function resolveSelfReferences(ei: ExecutorInput, templates: Record<string, string>, opts: BuildOptions): ExecutorInput {
   const names = Object.keys(templates).filter((n) => typeof ei.inputs.parameterValues[n] === 'string');

@@ -215,7 +215,7 @@ function applyVolumesAndIdentity(spec: V1PodSpec, main: V1Container, cfg: JsonOb
   }
   // set_security_context: identity fields on the user's container; capabilities dropped as KFP's compiler does.
   // A non-zero runAsUser also states runAsNonRoot (it changes nothing at run time), so that setting a user is
-  // all a component needs to pass the Pod Security `restricted` profile (docs/security-pods.md).
+  // all a component needs to pass the Pod Security `restricted` profile (docs/security.md).
   const sc = obj(cfg.securityContext);
   if (Object.keys(sc).length) {
     const uid = sc.runAsUser !== undefined ? Number(sc.runAsUser) : undefined;

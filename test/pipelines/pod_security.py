@@ -32,7 +32,7 @@ def unconfined() -> str:
 @dsl.pipeline(name="pod-security")
 def pod_security(text: str = "restricted", with_unconfined: bool = False):
     p = produce(text=text)
-    # A non-zero user is enough: pipewright states runAsNonRoot for it (docs/security-pods.md).
+    # A non-zero user is enough: pipewright states runAsNonRoot for it (docs/security.md).
     kubernetes.set_security_context(p, run_as_user=1000, run_as_group=3000)
     c = consume(data=p.outputs["data"], producer_uid=p.outputs["Output"])
     kubernetes.set_security_context(c, run_as_user=2000, run_as_non_root=True)
