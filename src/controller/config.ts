@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { accessModes } from '../executor/pvc-ops.js';
+import { limitsFromEnv, type Limits } from '../model/limits.js';
 
 export interface S3Settings {
   endpoint: string;
@@ -33,6 +34,8 @@ export interface ControllerConfig {
   workspace: { storageClassName?: string; accessModes: string[] };
   /** Lease-based leader election among replicas; absent when disabled (the default outside the Deployment). */
   leaderElection?: LeaderElectionConfig;
+  /** Bounds on pipeline size and cost (PIPEWRIGHT_MAX_*, model/limits.ts); the defaults when absent. */
+  limits?: Limits;
 }
 
 export const LEASE_NAME = 'pipewright-leader-election';
@@ -100,6 +103,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
     pipelineRoot: env.PIPEWRIGHT_PIPELINE_ROOT ?? `minio://${bucket}/v2/artifacts`,
     resyncSeconds: int(env.PIPEWRIGHT_RESYNC_SECONDS, 300),
     statusValueLimit: int(env.PIPEWRIGHT_STATUS_VALUE_LIMIT, 1024),
+    limits: limitsFromEnv(env),
     workspace: {
       // Checked here: a typo would otherwise only show when the first run with a workspace is refused its claim.
       accessModes: accessModes((env.PIPEWRIGHT_WORKSPACE_ACCESS_MODES || 'ReadWriteOnce').split(',').map((s) => s.trim()).filter(Boolean), 'PIPEWRIGHT_WORKSPACE_ACCESS_MODES'),

@@ -6,6 +6,7 @@ import { S3ArtifactStore } from '../artifacts/s3.js';
 import { s3ConfigFromEnv } from '../artifacts/s3-config.js';
 import { S3CacheIndex } from '../artifacts/cache-index.js';
 import type { ControllerConfig } from './config.js';
+import { configureLimits } from '../model/limits.js';
 import { makeCaches } from './informers.js';
 import { kubeOps } from './kube-ops.js';
 import { kubeLeaseApi, LeaderElector, type LeaseApi } from './leader-elector.js';
@@ -39,6 +40,7 @@ interface Work {
 }
 
 export async function startController(kc: k8s.KubeConfig, config: ControllerConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env, hooks: ControllerHooks = {}): Promise<ControllerHandle> {
+  if (config.limits) configureLimits(config.limits);
   const le = config.leaderElection;
   if (!le) {
     const work = await startWork(kc, config, logger, env, hooks);

@@ -4,6 +4,7 @@ import type { Component, Dag, JsonValue, Pipeline, Task } from '../model/types.j
 import { unsupportedArtifactUri } from '../model/artifact-uri.js';
 import { outputArtifactUri, taskRootUri } from '../artifacts/keys.js';
 import { evaluateCondition } from './cel.js';
+import { limits, overLimit } from '../model/limits.js';
 import { cacheFingerprint } from './fingerprint.js';
 import { ResolutionError, resolveTaskInputs, upstreamOf, type SiblingResult } from './resolve.js';
 import {
@@ -44,6 +45,7 @@ class Planner {
   /** LaunchRequest.platformParameters per executable node, computed where the DAG scope is known. */
   private readonly platformParams = new Map<string, Record<string, JsonValue> | undefined>();
   private readonly now: number;
+  private nodeCount = 0;
 
   constructor(private readonly input: PlanInput) {
     this.now = Date.parse(input.now);
@@ -114,6 +116,7 @@ class Planner {
   }
 
   private setNode(view: NodeView): void {
+    if (!(view.id in this.nodes)) this.nodeCount++;
     this.nodes[view.id] = view;
   }
 
@@ -132,7 +135,8 @@ class Planner {
       results.set(name, r);
       return r;
     };
-    for (const name of Object.keys(dag.tasks)) evalByName(name);
+    // In dependency order, so evalByName finds every upstream done and never recurses along a chain.
+    for (const name of dependencyOrder(dag)) evalByName(name);
     const evals = [...results.values()];
     const started = evals.some((e) => e.started);
     if (!evals.every((e) => isTerminal(e.phase))) return { phase: started ? 'Running' : 'Pending', displayName: comp.name, started };
@@ -361,10 +365,22 @@ class Planner {
     else this.wakeAt = Math.min(this.wakeAt ?? Infinity, deadline);
   }
 
+  /** Why expanding a loop would exceed the loop-item or nodes-per-run limit (model/limits.ts), if it would. */
+  private overLimits(count: number, body: Component): string | undefined {
+    const lim = limits();
+    if (count > lim.loopItems) return `the loop has ${count} items; ${overLimit('loopItems', lim.loopItems)}`;
+    const perItem = 1 + (body.implementation.kind === 'dag' ? Object.keys(body.implementation.dag.tasks).length : 0);
+    const total = this.nodeCount + count * perItem;
+    if (total > lim.tasks) return `the loop's ${count} items make the run at least ${total} tasks; ${overLimit('tasks', lim.tasks)}`;
+    return undefined;
+  }
+
   private evalLoop(base: Omit<NodeView, 'kind' | 'phase'>, task: Task, comp: Component, inputs: ResolvedInputs, hold: boolean): Eval {
     const loop = task.loop!;
     const items = loopItems(loop.items, inputs);
     if (typeof items === 'string') return this.record({ ...base, kind: 'loop', phase: 'Error', message: items, finishedAt: this.input.now }, false);
+    const tooMany = this.overLimits(items.length, comp);
+    if (tooMany) return this.record({ ...base, kind: 'loop', phase: 'Error', message: tooMany, finishedAt: this.input.now }, false);
     const limit = loop.parallelism ?? Infinity;
     let active = 0;
     const iterations: Eval[] = [];
@@ -391,6 +407,35 @@ class Planner {
     }
     return this.record({ ...base, kind: 'loop', phase, message, outputs }, started, { outputs });
   }
+}
+
+/** Task names with upstreams first (Kahn); tasks on a cycle (validation refuses those) come last, as written. */
+export function dependencyOrder(dag: Dag): string[] {
+  const names = Object.keys(dag.tasks);
+  const waiting = new Map<string, number>();
+  const downstream = new Map<string, string[]>();
+  for (const name of names) {
+    const ups = upstreamOf(dag.tasks[name]!).filter((u) => u !== name && Object.hasOwn(dag.tasks, u));
+    waiting.set(name, ups.length);
+    for (const u of ups) {
+      const list = downstream.get(u);
+      if (list) list.push(name);
+      else downstream.set(u, [name]);
+    }
+  }
+  const order = names.filter((n) => waiting.get(n) === 0);
+  for (let i = 0; i < order.length; i++) {
+    for (const d of downstream.get(order[i]!) ?? []) {
+      const left = waiting.get(d)! - 1;
+      waiting.set(d, left);
+      if (left === 0) order.push(d);
+    }
+  }
+  if (order.length < names.length) {
+    const placed = new Set(order);
+    order.push(...names.filter((n) => !placed.has(n)));
+  }
+  return order;
 }
 
 function nodeKind(p: Pipeline, comp: Component, task: Task): NodeKind {
