@@ -2,8 +2,8 @@
 // argument or option problem: one line per problem on stderr, never a stack trace).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { MAX_SHOWN, PipelineError, clip, formatDiagnostic, moreProblems } from '../model/diagnostics.js';
-import { configureLimits, limitsFromEnv } from '../model/limits.js';
+import { MAX_SHOWN, PipelineError, clip, diagnostic, formatDiagnostic, moreProblems } from '../model/diagnostics.js';
+import { configureLimits, limitsFromEnv, type Limits } from '../model/limits.js';
 import { registerCompileCommand } from './commands/compile.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerValidateCommand } from './commands/validate.js';
@@ -52,9 +52,18 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream, env: No
   return 1;
 }
 
+/** An invalid PIPEWRIGHT_MAX_* value is an option problem: exit 2 with the variable named. */
+function limitsFromEnvForCli(env: NodeJS.ProcessEnv): Limits {
+  try {
+    return limitsFromEnv(env);
+  } catch (e) {
+    throw new PipelineError([diagnostic('INVALID_ENV', {}, (e as Error).message, 'unset it to use the default, or set a whole number')]);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
-    configureLimits(limitsFromEnv(process.env));
+    configureLimits(limitsFromEnvForCli(process.env));
     await (await buildProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

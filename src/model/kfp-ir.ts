@@ -50,6 +50,12 @@ export function parseYamlDocuments(text: string, file?: string, lim: Readonly<Li
   if (text.length > lim.yamlBytes) {
     fail('YAML_TOO_LARGE', undefined, `the pipeline is ${text.length} characters long`, `make it smaller; ${overLimit('yamlBytes', lim.yamlBytes)}`);
   }
+  const bad = NON_PRINTABLE.exec(text);
+  if (bad) {
+    const { line, col } = position(text, bad.index);
+    const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    fail('YAML_SYNTAX', `line ${line}, column ${col}`, `invalid YAML: control character U+${code}`, 'remove it; YAML allows only printable characters, tabs and line breaks (write it as an escape such as \\u0000 in a double-quoted string)');
+  }
   const quick = loadQuickly(text);
   // Without an `&` there is no anchor, so nothing to share: the walk need not remember what it saw.
   if (quick && !checkShape(quick, lim, fail, text.includes('&'))) return quick;
@@ -63,6 +69,10 @@ export function checkParsedDocuments(docs: unknown[], file?: string, lim: Readon
   }, false);
   return docs;
 }
+
+/** Control characters YAML forbids (only printable characters, tab and line breaks); both parsers let some through. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/;
 
 function loadQuickly(text: string): unknown[] | undefined {
   try {

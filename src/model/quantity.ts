@@ -27,7 +27,7 @@ export function parseQuantity(text: string): Quantity | undefined {
   const [, sign, num, suffix = ''] = m;
   const [int = '', frac = ''] = num!.split('.');
   const binary = BINARY[suffix];
-  const exponent = /^[eE]/.test(suffix);
+  const exponent = /^[eE][+-]?\d+$/.test(suffix);
   const exp = exponent ? Number(suffix.slice(1)) : binary === undefined ? DECIMAL[suffix]! : 0;
   if (!Number.isSafeInteger(exp) || Math.abs(exp) > 1000) return undefined;
   const digits = BigInt(`${int}${frac}` || '0');

@@ -31,7 +31,13 @@ export function checkBounds(ctx: Ctx, lim: Readonly<Limits>): void {
   if (tasks > lim.tasks) {
     ctx.out.push(diagnostic('TOO_MANY_TASKS', { file: ctx.file }, `the pipeline has ${tasks} tasks`, `split it into smaller pipelines; ${overLimit('tasks', lim.tasks)}`));
   }
-  for (const [name, c] of Object.entries(ctx.p.components)) checkIoNames(ctx, child('components', name), c);
+  for (const [name, c] of Object.entries(ctx.p.components)) {
+    if (RESERVED_KEYS.has(name)) report(ctx, { code: 'INVALID_NAME', path: child('components', name) }, `"${name}" cannot be the name of a component`, 'rename it');
+    checkIoNames(ctx, child('components', name), c);
+  }
+  for (const label of Object.keys(ctx.p.executors)) {
+    if (RESERVED_KEYS.has(label)) report(ctx, { code: 'INVALID_NAME', path: child('deploymentSpec.executors', label) }, `"${label}" cannot be the name of an executor`, 'rename it');
+  }
   checkIoNames(ctx, 'root', ctx.p.root);
   for (const [label, ex] of Object.entries(ctx.p.executors)) {
     if (ex.kind !== 'container') continue;
@@ -40,12 +46,12 @@ export function checkBounds(ctx: Ctx, lim: Readonly<Limits>): void {
       const problem = quantityProblem(value);
       if (!problem) continue;
       const irField = { cpuRequest: 'resourceCpuRequest', cpuLimit: 'resourceCpuLimit', memoryRequest: 'resourceMemoryRequest', memoryLimit: 'resourceMemoryLimit' }[field] ?? field;
-      const path = ctx.p.source === 'native' ? `spec.tasks[${label.replace(/^exec-/, '')}].resources` : child(child(`deploymentSpec.executors.${label}.container`, 'resources'), irField);
+      const nativeField = { cpuRequest: 'requests.cpu', cpuLimit: 'limits.cpu', memoryRequest: 'requests.memory', memoryLimit: 'limits.memory' }[field] ?? field;
+      const path = ctx.p.source === 'native' ? `spec.tasks[${label.replace(/^exec-/, '')}].resources.${nativeField}` : child(child(`deploymentSpec.executors.${label}.container`, 'resources'), irField);
       const kind = field.startsWith('cpu') ? 'CPU' : 'memory';
       ctx.out.push(diagnostic('INVALID_QUANTITY', { file: ctx.file, path }, `${kind} ${field.endsWith('Limit') ? 'limit' : 'request'} ${problem}`, kind === 'CPU' ? 'write CPUs as a positive number or millicores, such as 0.5 or 500m' : 'write memory as a positive quantity such as 512Mi or 2Gi'));
     }
   }
-  checkNesting(ctx, lim);
 }
 
 function checkTask(ctx: Ctx, tp: string, task: Task, lim: Readonly<Limits>): void {
@@ -84,8 +90,9 @@ function checkIoNames(ctx: Ctx, path: string, c: Component): void {
   }
 }
 
-/** DAG components nested deeper than the limit: planning and status recurse by this depth. */
-function checkNesting(ctx: Ctx, lim: Readonly<Limits>): void {
+/** DAG components nested deeper than the limit: planning and status recurse by this depth. Run after the
+ * recursion check: a component that contains itself would otherwise read as nesting without end. */
+export function checkNesting(ctx: Ctx, lim: Readonly<Limits>): void {
   const p: Pipeline = ctx.p;
   const depth = new Map<string, number>();
   const stack: [string, Component, number][] = [['root', p.root, 1]];

@@ -1,4 +1,5 @@
 // Structure of the DAGs: references to tasks, components, executors, inputs and outputs, and cycles.
+import { MAX_SHOWN } from './diagnostics.js';
 import { suggestFix } from './suggest.js';
 import { boundTasks, dagScopes, ownerLabel, report, taskPath, type Ctx, type DagScope } from './validate-context.js';
 import { child } from './yaml-reader.js';
@@ -92,13 +93,18 @@ function checkDagCycles(ctx: Ctx, scope: DagScope): void {
 
 function checkTaskRefs(ctx: Ctx, scope: DagScope, task: Task): void {
   const tp = taskPath(scope, task.name);
-  // Only needed for a suggestion: computed on the first problem, not per task (that made validation quadratic).
+  // Only needed for a suggestion: computed on the first problem, not per task (that made validation quadratic);
+  // past the problems anyone reads (MAX_SHOWN), no suggestion is searched for at all.
   let names: string[] | undefined;
-  const siblings = (): string[] => (names ??= Object.keys(scope.dag.tasks).filter((n) => n !== task.name));
+  const taskFix = (name: string): string => {
+    if (ctx.out.length >= MAX_SHOWN) return 'use the name of a task in this DAG';
+    names ??= Object.keys(scope.dag.tasks).filter((n) => n !== task.name);
+    return suggestFix(name, names, 'task');
+  };
   const bound = new Set(boundTasks(task));
   task.dependsOn.forEach((d, i) => {
     if (scope.dag.tasks[d] || bound.has(d)) return; // unknown bound tasks are reported at the binding
-    report(ctx, { code: 'UNKNOWN_TASK', path: `${child(tp, 'dependentTasks')}[${i}]`, task: task.name }, `task "${task.name}" depends on unknown task "${d}"`, suggestFix(d, siblings(), 'task'));
+    report(ctx, { code: 'UNKNOWN_TASK', path: `${child(tp, 'dependentTasks')}[${i}]`, task: task.name }, `task "${task.name}" depends on unknown task "${d}"`, taskFix(d));
   });
   const component = ctx.p.components[task.component];
   if (!component) {
@@ -107,7 +113,7 @@ function checkTaskRefs(ctx: Ctx, scope: DagScope, task: Task): void {
   const sibling = (name: string, path: string): Component | undefined => {
     const t = scope.dag.tasks[name];
     if (!t) {
-      report(ctx, { code: 'UNKNOWN_TASK', path: path, task: task.name }, `task "${task.name}" takes a value from unknown task "${name}"`, suggestFix(name, siblings(), 'task'));
+      report(ctx, { code: 'UNKNOWN_TASK', path: path, task: task.name }, `task "${task.name}" takes a value from unknown task "${name}"`, taskFix(name));
       return undefined;
     }
     return ctx.p.components[t.component];

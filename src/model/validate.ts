@@ -3,7 +3,7 @@
 import { unsupportedArtifactUri } from './artifact-uri.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { nativePath } from './native-refs.js';
-import { checkBounds } from './validate-bounds.js';
+import { checkBounds, checkNesting } from './validate-bounds.js';
 import { checkConditions } from './validate-conditions.js';
 import { limits, type Limits } from './limits.js';
 import type { Ctx } from './validate-context.js';
@@ -19,9 +19,11 @@ export { findCycles } from './validate-graph.js';
 export function validatePipeline(p: Pipeline, file?: string, lim: Readonly<Limits> = limits()): Diagnostic[] {
   const ctx: Ctx = { p, out: [], ...(file !== undefined ? { file } : {}) };
   checkBounds(ctx, lim);
-  // The graph checks walk the DAGs; on a pipeline over the limits they are skipped (their cost is what the limits bound).
-  if (ctx.out.some((d) => d.code === 'TOO_MANY_TASKS' || d.code === 'TOO_DEEP')) return ctx.out;
+  // The other checks walk the DAGs; on a pipeline over the limits they are skipped (their cost is what the limits bound).
+  if (ctx.out.some((d) => d.code === 'TOO_MANY_TASKS')) return ctx.out;
   checkGraph(ctx);
+  if (!ctx.out.some((d) => d.code === 'CYCLE')) checkNesting(ctx, lim);
+  if (ctx.out.some((d) => d.code === 'TOO_DEEP')) return ctx.out;
   checkTypes(ctx);
   checkConditions(ctx);
   checkPlaceholders(ctx);
