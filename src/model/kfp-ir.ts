@@ -88,7 +88,7 @@ function loadQuickly(text: string): unknown[] | undefined {
 }
 
 function loadStrictly(text: string, lim: Readonly<Limits>, fail: Fail): unknown[] {
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   const list = Array.isArray(docs) ? docs : [docs];
   // One message per mistake: after the first error the parser's later ones are mostly its consequences.
   const first = list.flatMap((d) => d.errors)[0];
