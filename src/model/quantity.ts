@@ -38,11 +38,15 @@ export function parseQuantity(text: string): Quantity | undefined {
   return { negative: sign === '-' && milli !== 0n, milli, binary: binary !== undefined, exponent };
 }
 
-/** Why a container resource quantity is unusable, or undefined when it is fine. */
-export function quantityProblem(text: string): string | undefined {
+/**
+ * Why a container resource quantity is unusable, or undefined when it is fine. CPU is used in milli-units
+ * (MilliValue) and memory in bytes (Value): each must fit an int64.
+ */
+export function quantityProblem(text: string, kind: 'cpu' | 'memory' = 'memory'): string | undefined {
   const q = parseQuantity(text);
   if (!q) return `"${text.length > 40 ? `${text.slice(0, 40)}…` : text}" is not a Kubernetes quantity`;
   if (q.negative) return `${text} is negative`;
-  if (q.milli > MAX_QUANTITY) return `${text} is larger than Kubernetes can hold (about 8Ei, or 9.2e15 CPUs)`;
+  const used = kind === 'cpu' ? q.milli : (q.milli + 999n) / 1000n;
+  if (used > MAX_QUANTITY) return `${text} is larger than Kubernetes can hold (${kind === 'cpu' ? 'about 9.2e15 CPUs' : 'about 8Ei'})`;
   return undefined;
 }

@@ -43,7 +43,7 @@ export function checkBounds(ctx: Ctx, lim: Readonly<Limits>): void {
     if (ex.kind !== 'container') continue;
     for (const [field, value] of Object.entries(ex.resources)) {
       if (typeof value !== 'string' || value.includes('{{')) continue;
-      const problem = quantityProblem(value);
+      const problem = quantityProblem(value, field.startsWith('cpu') ? 'cpu' : 'memory');
       if (!problem) continue;
       const irField = { cpuRequest: 'resourceCpuRequest', cpuLimit: 'resourceCpuLimit', memoryRequest: 'resourceMemoryRequest', memoryLimit: 'resourceMemoryLimit' }[field] ?? field;
       const nativeField = { cpuRequest: 'requests.cpu', cpuLimit: 'limits.cpu', memoryRequest: 'requests.memory', memoryLimit: 'limits.memory' }[field] ?? field;
