@@ -5,6 +5,7 @@ import { parseAllDocuments } from 'yaml';
 import { PipelineError, diagnostic } from './diagnostics.js';
 import { Reader, child, dict, isObject } from './yaml-reader.js';
 import { limits, overLimit, refuseTooManyTasks, type Limits } from './limits.js';
+import { parseDurationSeconds } from './duration.js';
 import {
   PARAMETER_TYPES,
   TASK_CONFIG_FIELDS,
@@ -475,12 +476,16 @@ function readLoop(r: Reader, t: JsonObject, path: string): LoopSpec | undefined 
   return undefined;
 }
 
-/** protobuf Duration strings: "3600s", "1.5s". */
+/**
+ * protobuf Duration strings ("3600s", "1.5s"), read with the one duration parser (duration.ts); a negative one is
+ * kept negative so that validation reports it rather than a default replacing it.
+ */
 export function durationSeconds(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
   if (typeof v !== 'string') return undefined;
-  const m = /^(-?\d+(?:\.\d+)?)s$/.exec(v.trim());
-  return m ? Number(m[1]) : undefined;
+  const s = v.trim();
+  const abs = parseDurationSeconds(s.startsWith('-') ? s.slice(1) : s);
+  return abs === undefined ? undefined : s.startsWith('-') ? -abs : abs;
 }
 
 function readRetry(r: Reader, raw: unknown, path: string): RetryPolicy | undefined {
@@ -488,11 +493,17 @@ function readRetry(r: Reader, raw: unknown, path: string): RetryPolicy | undefin
   const o = r.object(raw, path);
   const maxRetries = r.integer(o.maxRetryCount, child(path, 'maxRetryCount')) ?? 0;
   if (maxRetries <= 0) return undefined;
+  const duration = (field: string, fallback: number): number => {
+    if (o[field] === undefined || o[field] === null) return fallback;
+    const seconds = durationSeconds(o[field]);
+    if (seconds === undefined) r.error(child(path, field), `${child(path, field)} must be a duration such as "30s", got ${JSON.stringify(o[field])}`, 'write the duration as protobuf does: a number of seconds followed by s', 'INVALID_FIELD');
+    return seconds ?? fallback;
+  };
   return {
     maxRetries,
-    backoffSeconds: durationSeconds(o.backoffDuration) ?? 0,
+    backoffSeconds: duration('backoffDuration', 0),
     backoffFactor: r.number(o.backoffFactor, child(path, 'backoffFactor')) ?? 2,
-    maxBackoffSeconds: durationSeconds(o.backoffMaxDuration) ?? 3600,
+    maxBackoffSeconds: duration('backoffMaxDuration', 3600),
   };
 }
 

@@ -56,7 +56,7 @@ export function checkBounds(ctx: Ctx, lim: Readonly<Limits>): void {
 
 function checkTask(ctx: Ctx, tp: string, task: Task, lim: Readonly<Limits>): void {
   const native = ctx.p.source === 'native';
-  const at = (irField: string, nativeField: string): string => (native ? `spec.tasks[${task.name}].${nativeField}` : child(tp, irField));
+  const at = (irField: string, nativeField: string): string => (native ? `spec.tasks[${task.name}].${nativeField}` : `${tp}.${irField}`);
   const problem = (path: string, message: string, fix: string): void => {
     ctx.out.push(diagnostic('INVALID_FIELD', { file: ctx.file, path, task: task.name }, message, fix));
   };
@@ -75,7 +75,7 @@ function checkTask(ctx: Ctx, tp: string, task: Task, lim: Readonly<Limits>): voi
     problem(native ? at('', 'timeout') : tp, `task "${task.name}" has timeout ${t}s`, `use a timeout between 1s and ${MAX_DURATION_SECONDS}s (a year)`);
   }
   if (task.loop?.items.kind === 'raw' && task.loop.items.items.length > lim.loopItems) {
-    ctx.out.push(diagnostic('TOO_MANY_LOOP_ITEMS', { file: ctx.file, path: native ? `spec.tasks[${task.name}].loop` : child(tp, 'parameterIterator.items.raw'), task: task.name }, `the loop of task "${task.name}" has ${task.loop.items.items.length} items`, `split the work into fewer, larger items; ${overLimit('loopItems', lim.loopItems)}`));
+    ctx.out.push(diagnostic('TOO_MANY_LOOP_ITEMS', { file: ctx.file, path: native ? `spec.tasks[${task.name}].loop` : `${tp}.parameterIterator.items.raw`, task: task.name }, `the loop of task "${task.name}" has ${task.loop.items.items.length} items`, `split the work into fewer, larger items; ${overLimit('loopItems', lim.loopItems)}`));
   }
 }
 
