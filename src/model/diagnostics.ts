@@ -19,9 +19,7 @@ export class PipelineError extends Error {
   readonly diagnostics: Diagnostic[];
 
   constructor(diagnostics: Diagnostic[]) {
-    const shown = diagnostics.slice(0, MAX_SHOWN).map(formatDiagnostic);
-    if (diagnostics.length > MAX_SHOWN) shown.push(moreProblems(diagnostics.length - MAX_SHOWN));
-    super(shown.join('\n'));
+    super(formatDiagnostics(diagnostics, '\n'));
     this.name = 'PipelineError';
     this.diagnostics = diagnostics;
   }
@@ -48,6 +46,13 @@ export const MAX_TEXT = 300;
 export function clip(s: string, max = MAX_TEXT): string {
   const line = s.replace(/\s*\n\s*/g, ' ');
   return line.length <= max ? line : `${line.slice(0, max)}… (${line.length} characters)`;
+}
+
+/** Many diagnostics as one bounded text (a run's status message, an error's message): MAX_SHOWN, then a count. */
+export function formatDiagnostics(diagnostics: readonly Diagnostic[], separator = '; '): string {
+  const shown = diagnostics.slice(0, MAX_SHOWN).map(formatDiagnostic);
+  if (diagnostics.length > MAX_SHOWN) shown.push(moreProblems(diagnostics.length - MAX_SHOWN));
+  return shown.join(separator);
 }
 
 export function diagnostic(code: string, location: SourceLocation, message: string, fix: string): Diagnostic {

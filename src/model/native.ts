@@ -11,11 +11,11 @@ import {
 import { checkKeys, namedEntries, readDuration, readParameterType, typeOfValue } from './native-types.js';
 import { Reader, child, dict, isObject } from './yaml-reader.js';
 import { refuseTooManyTasks } from './limits.js';
+import { TASK_NAME } from './validate-bounds.js';
 import type { Component, DagOutputs, Executor, IoDefinitions, JsonObject, ParameterDef, Pipeline, RetryPolicy, Task } from './types.js';
 
 export const NATIVE_API_VERSION = 'pipewright.dev/v1alpha1';
 const KINDS = ['PipelineSpec', 'Pipeline'];
-const TASK_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function looksLikeNative(doc: unknown): boolean {
   return isObject(doc) && typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith('pipewright.dev/');

@@ -7,7 +7,7 @@ import { dependencyOrder, plan } from '../../src/engine/plan.js';
 import { RUN, containerComponent, pipelineOf, task } from '../../src/engine/testing/builders.js';
 import { DURATION_PATTERN } from '../../src/crd/schema.js';
 import { canonicalQuantity } from '../../src/executor/task-config.js';
-import { PipelineError } from '../../src/model/diagnostics.js';
+import { PipelineError, diagnostic, formatDiagnostics } from '../../src/model/diagnostics.js';
 import { parseDuration, parseDurationSeconds } from '../../src/model/duration.js';
 import { parseYamlDocuments } from '../../src/model/kfp-ir.js';
 import { DEFAULT_LIMITS, configureLimits, limitsFromEnv } from '../../src/model/limits.js';
@@ -63,6 +63,14 @@ describe('YAML limits', () => {
     expect(long).toHaveLength(1);
     expect(long[0]!.length).toBeLessThan(1000);
     expect(long[0]).toMatch(/… \(1000\d\d characters\)/);
+  });
+
+  it('many problems make a bounded message: the first 50, then a count', () => {
+    const ds = Array.from({ length: 10_000 }, (_, i) => diagnostic('X', { path: `p${i}` }, 'm'.repeat(10_000), 'f'));
+    const text = formatDiagnostics(ds);
+    expect(text.length).toBeLessThan(50 * 400);
+    expect(text).toMatch(/… and 9950 more problems/);
+    expect(new PipelineError(ds).message.split('\n')).toHaveLength(51);
   });
 
   it('invalid limit variables are refused with their name', () => {
