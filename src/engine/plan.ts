@@ -38,6 +38,8 @@ export function plan(input: PlanInput): PlanResult {
 class Planner {
   private readonly nodes: Record<string, NodeView> = {};
   private readonly launch: LaunchRequest[] = [];
+  /** Ids in `launch`: looked up per node, so a set (a list search made a large loop quadratic). */
+  private readonly launched = new Set<string>();
   private readonly stop: PlanResult['stop'] = [];
   private wakeAt: number | undefined;
   private budget: number;
@@ -300,7 +302,7 @@ class Planner {
     const view: NodeView = { ...base, kind: 'container', phase: 'Pending' };
     if (!fact) {
       if (!hold) this.tryLaunch(view, task, comp, inputs, 1);
-      return this.record(view, this.launch.some((l) => l.nodeId === base.id));
+      return this.record(view, this.launched.has(base.id));
     }
     Object.assign(view, stripUndefined({ attempt: fact.attempt, startedAt: fact.startedAt, finishedAt: fact.finishedAt, message: fact.message }));
     if (fact.phase === 'Pending' || fact.phase === 'Running') {
@@ -356,6 +358,7 @@ class Planner {
       req.cacheFingerprint = cacheFingerprint(this.input.pipeline, comp, task, inputs, run.namespace);
     }
     this.launch.push(req);
+    this.launched.add(req.nodeId);
   }
 
   private checkTimeout(id: string, task: Task, fact: ExecutionFact): void {
