@@ -1,7 +1,6 @@
 // The pipeline a run executes: inline IR/native spec, the compiled YAML verbatim, or a Pipeline it refers to.
-import { stringify } from 'yaml';
 import { PipelineError, diagnostic, internalErrorsAsDiagnostics } from '../model/diagnostics.js';
-import { checkParsedDocuments, kfpIrFromDocuments, looksLikeKfpIr, parseKfpIr, parseYamlDocuments } from '../model/kfp-ir.js';
+import { checkParsedDocuments, kfpIrFromDocuments, looksLikeKfpIr, parseYamlDocuments } from '../model/kfp-ir.js';
 import { looksLikeNative, nativeFromObject, readNativeSpec } from '../model/native.js';
 import { validatePipeline } from '../model/validate.js';
 import { Reader } from '../model/yaml-reader.js';
@@ -31,7 +30,8 @@ function parseSource(src: PipelineSource, where: string, name: string): Pipeline
     if (looksLikeNative(spec)) return nativeFromObject(spec, file);
     if (looksLikeKfpIr(spec)) {
       const docs = src.platformSpec ? [spec, src.platformSpec] : [spec];
-      return parseKfpIr(docs.map((d) => stringify(d)).join('---\n'), file);
+      // A copy: the model must not share objects with the informer's cache (was: a YAML round trip).
+      return kfpIrFromDocuments(structuredClone(docs), file);
     }
     if (Array.isArray(spec.tasks)) {
       const r = new Reader(file);
