@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { load } from 'js-yaml';
 import { pipelineFromSource } from '../../src/controller/pipeline-source.js';
 import { PipelineError } from '../../src/model/diagnostics.js';
+import type { JsonObject, JsonValue } from '../../src/model/types.js';
 
 const repo = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 const irText = readFileSync(path.join(repo, 'test/fixtures/ir/parallel_for.yaml'), 'utf8');
@@ -22,7 +23,7 @@ function messages(f: () => unknown): string[] {
 
 describe('pipelineFromSource', () => {
   it('IR as an object and as YAML text give the same model, and the object is not shared', () => {
-    const spec = load(irText) as Record<string, unknown>;
+    const spec = load(irText) as JsonObject;
     const before = JSON.stringify(spec);
     const fromObject = pipelineFromSource({ pipelineSpec: spec }, 'spec', 'r');
     expect(fromObject).toEqual(pipelineFromSource({ pipelineYAML: irText }, 'spec', 'r'));
@@ -31,14 +32,14 @@ describe('pipelineFromSource', () => {
   });
 
   it('an object nested past the limit is refused, naming the limit', () => {
-    let deep: unknown = 1;
+    let deep: JsonValue = 1;
     for (let i = 0; i < 5000; i++) deep = [deep];
-    const spec = { ...(load(irText) as Record<string, unknown>), extra: deep };
+    const spec: JsonObject = { ...(load(irText) as JsonObject), extra: deep };
     expect(messages(() => pipelineFromSource({ pipelineSpec: spec }, 'spec', 'r'))).toEqual([expect.stringContaining('nests more than 100 levels deep')]);
   });
 
   it('a task keyed __proto__ in an object from the API server (JSON) is reported', () => {
-    const spec = JSON.parse(JSON.stringify(load(irText)).replace('"total":', '"__proto__":')) as Record<string, unknown>;
+    const spec = JSON.parse(JSON.stringify(load(irText)).replace('"total":', '"__proto__":')) as JsonObject;
     expect(messages(() => pipelineFromSource({ pipelineSpec: spec }, 'spec', 'r'))).toContain('task name "__proto__" is not a DNS label');
   });
 });
