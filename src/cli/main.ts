@@ -2,7 +2,8 @@
 // argument or option problem: one line per problem on stderr, never a stack trace).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
+import { MAX_SHOWN, PipelineError, clip, diagnostic, formatDiagnostic, moreProblems } from '../model/diagnostics.js';
+import { configureLimits, limitsFromEnv, type Limits } from '../model/limits.js';
 import { registerCompileCommand } from './commands/compile.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerValidateCommand } from './commands/validate.js';
@@ -40,18 +41,29 @@ const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ');
 /** Writes the error as the CLI reports it and returns the exit code. */
 export function reportError(err: unknown, stderr: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): number {
   if (err instanceof PipelineError) {
-    for (const d of err.diagnostics) stderr.write(`${oneLine(formatDiagnostic(d))}\n`);
+    for (const d of err.diagnostics.slice(0, MAX_SHOWN)) stderr.write(`${oneLine(formatDiagnostic(d))}\n`);
+    if (err.diagnostics.length > MAX_SHOWN) stderr.write(`${moreProblems(err.diagnostics.length - MAX_SHOWN)}\n`);
     return EXIT_BAD_INPUT;
   }
   if (err instanceof CommanderError) return err.exitCode; // commander already printed the message
   const message = err instanceof Error ? err.message : String(err);
-  stderr.write(`pipewright: ${oneLine(message)}\n`);
+  stderr.write(`pipewright: ${clip(oneLine(message), 2000)}\n`);
   if (env.PIPEWRIGHT_DEBUG === '1' && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);
   return 1;
 }
 
+/** An invalid PIPEWRIGHT_MAX_* value is an option problem: exit 2 with the variable named. */
+function limitsFromEnvForCli(env: NodeJS.ProcessEnv): Limits {
+  try {
+    return limitsFromEnv(env);
+  } catch (e) {
+    throw new PipelineError([diagnostic('INVALID_ENV', {}, (e as Error).message, 'unset it to use the default, or set a whole number')]);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
+    configureLimits(limitsFromEnvForCli(process.env));
     await (await buildProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { tenancyFromEnv, type TenancyConfig } from '../artifacts/tenancy.js';
 import { accessModes } from '../executor/pvc-ops.js';
+import { limitsFromEnv, type Limits } from '../model/limits.js';
 
 export interface S3Settings {
   endpoint: string;
@@ -48,6 +49,8 @@ export interface ControllerConfig {
   leaderElection?: LeaderElectionConfig;
   /** What a namespace's runs may read and write, and which Secrets they may not name (src/artifacts/tenancy.ts). */
   tenancy: TenancyConfig;
+  /** Bounds on pipeline size and cost (PIPEWRIGHT_MAX_*, model/limits.ts); the defaults when absent. */
+  limits?: Limits;
 }
 
 export const LEASE_NAME = 'pipewright-leader-election';
@@ -115,6 +118,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
     pipelineRoot,
     resyncSeconds: int(env.PIPEWRIGHT_RESYNC_SECONDS, 300),
     statusValueLimit: int(env.PIPEWRIGHT_STATUS_VALUE_LIMIT, 1024),
+    limits: limitsFromEnv(env),
     workspace: {
       // Checked here: a typo would otherwise only show when the first run with a workspace is refused its claim.
       accessModes: accessModes((env.PIPEWRIGHT_WORKSPACE_ACCESS_MODES || 'ReadWriteOnce').split(',').map((s) => s.trim()).filter(Boolean), 'PIPEWRIGHT_WORKSPACE_ACCESS_MODES'),

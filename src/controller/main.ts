@@ -10,6 +10,7 @@ import { isOwnUri } from '../artifacts/tenancy.js';
 import { ArtifactGateway, minioGatewayStore } from './artifact-gateway.js';
 import type { ControllerConfig } from './config.js';
 import { startHttpServer, type HttpServerHandle } from './http-server.js';
+import { configureLimits } from '../model/limits.js';
 import { makeCaches } from './informers.js';
 import { kubeOps } from './kube-ops.js';
 import { kubeLeaseApi, LeaderElector, type LeaseApi } from './leader-elector.js';
@@ -62,6 +63,7 @@ function artifactsFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Artifacts {
 }
 
 export async function startController(kc: k8s.KubeConfig, baseConfig: ControllerConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env, hooks: ControllerHooks = {}): Promise<ControllerHandle> {
+  if (baseConfig.limits) configureLimits(baseConfig.limits);
   const artifacts = artifactsFromEnv(env, logger);
   // Every replica serves the gateway: pods reach whichever one the Service picks, leader or not.
   const http: HttpServerHandle = await startHttpServer({

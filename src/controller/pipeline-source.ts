@@ -1,7 +1,6 @@
 // The pipeline a run executes: inline IR/native spec, the compiled YAML verbatim, or a Pipeline it refers to.
-import { stringify } from 'yaml';
-import { PipelineError, diagnostic } from '../model/diagnostics.js';
-import { looksLikeKfpIr, parseKfpIr, parseYamlDocuments } from '../model/kfp-ir.js';
+import { PipelineError, diagnostic, internalErrorsAsDiagnostics } from '../model/diagnostics.js';
+import { checkParsedDocuments, kfpIrFromDocuments, looksLikeKfpIr, parseYamlDocuments } from '../model/kfp-ir.js';
 import { looksLikeNative, nativeFromObject, readNativeSpec } from '../model/native.js';
 import { validatePipeline } from '../model/validate.js';
 import { Reader } from '../model/yaml-reader.js';
@@ -10,25 +9,29 @@ import type { PipelineSource } from './types.js';
 
 /** Parses and validates one source; `where` names the field for messages (e.g. `spec.pipelineYAML`). */
 export function pipelineFromSource(src: PipelineSource, where: string, name: string): Pipeline {
-  const p = parseSource(src, where, name);
-  const problems = validatePipeline(p, where);
-  if (problems.length > 0) throw new PipelineError(problems);
-  return p;
+  return internalErrorsAsDiagnostics(where, () => {
+    const p = parseSource(src, where, name);
+    const problems = validatePipeline(p, where);
+    if (problems.length > 0) throw new PipelineError(problems);
+    return p;
+  });
 }
 
 function parseSource(src: PipelineSource, where: string, name: string): Pipeline {
   if (src.pipelineYAML !== undefined) {
     const docs = parseYamlDocuments(src.pipelineYAML, `${where}.pipelineYAML`);
     if (looksLikeNative(docs[0])) return nativeFromObject(docs[0], `${where}.pipelineYAML`);
-    return parseKfpIr(src.pipelineYAML, `${where}.pipelineYAML`);
+    return kfpIrFromDocuments(docs, `${where}.pipelineYAML`);
   }
   const spec = src.pipelineSpec;
   if (spec !== undefined) {
     const file = `${where}.pipelineSpec`;
+    checkParsedDocuments(src.platformSpec ? [spec, src.platformSpec] : [spec], file);
     if (looksLikeNative(spec)) return nativeFromObject(spec, file);
     if (looksLikeKfpIr(spec)) {
       const docs = src.platformSpec ? [spec, src.platformSpec] : [spec];
-      return parseKfpIr(docs.map((d) => stringify(d)).join('---\n'), file);
+      // A copy: the model must not share objects with the informer's cache (was: a YAML round trip).
+      return kfpIrFromDocuments(structuredClone(docs), file);
     }
     if (Array.isArray(spec.tasks)) {
       const r = new Reader(file);

@@ -8,6 +8,7 @@ import type { ArtifactStore } from '../artifacts/s3.js';
 import { plan } from '../engine/plan.js';
 import type { ExecutionFact, LaunchRequest, NodeOutputs, PlanResult, RunContext } from '../engine/state.js';
 import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
+import { parseDuration } from '../model/duration.js';
 import type { Pipeline } from '../model/types.js';
 import { validateArguments } from '../model/validate.js';
 import { eachLimited } from '../util/each-limited.js';
@@ -55,15 +56,6 @@ export { eachLimited };
 /** How long an expectation (our own write not yet in a cache) is trusted before the cache is believed instead. */
 export const EXPECTATION_MS = 30_000;
 const STATUS_EXPECTATION_MS = 5_000;
-
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-
-export function parseDuration(s: string | undefined): number | undefined {
-  const m = s ? DURATION.exec(s.trim()) : null;
-  if (!m) return undefined;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(m[1]) * unit;
-}
 
 /** Nodes the controller ended itself; and the attempt just launched, so that a cache without its pod yet reads
  * "started" (see observe), not "to launch". */

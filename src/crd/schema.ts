@@ -1,5 +1,6 @@
 // The one source of truth for the Pipeline and PipelineRun OpenAPI v3 structural schemas. crds/*.yaml and
 // charts/pipewright/crds/*.yaml are generated from here (npm run gen:crds); a unit test keeps them equal.
+import { DURATION_PATTERN } from '../model/duration.js';
 
 export interface ValidationRule {
   rule: string;
@@ -40,7 +41,7 @@ const stringMap = (description: string): Schema => ({ type: 'object', descriptio
 /** A DNS-1123 subdomain (object names such as Pipelines and ServiceAccounts). */
 const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
 /** Go-style durations such as 30m, 1h, 1h30m, 90s. */
-export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
+export { DURATION_PATTERN };
 /** etcd refuses objects above 1.5 MiB; a compiled pipeline this large belongs in a Pipeline object anyway. */
 const MAX_PIPELINE_YAML = 1_000_000;
 

@@ -1,20 +1,75 @@
 // Condition evaluation with a maintained CEL library, with KFP's semantics:
 // parameter values are protobuf Values, so every number is a double (hence the SDK's int()/double() casts).
 import { Environment } from '@marcbachmann/cel-js';
+import { limits, overLimit, type Limits } from '../model/limits.js';
 import type { Condition, JsonValue } from '../model/types.js';
 
-const env = new Environment({ unlistedVariablesAreDyn: true, homogeneousAggregateLiterals: false }).registerFunction(
-  'parseJson(string): dyn',
-  (s: string) => JSON.parse(s) as unknown,
-);
+const MACROS = new Set(['all', 'exists', 'exists_one', 'map', 'filter']);
 
-type Compiled = ReturnType<typeof env.parse>;
+function makeEnv(lim: Readonly<Limits>) {
+  return new Environment({
+    unlistedVariablesAreDyn: true,
+    homogeneousAggregateLiterals: false,
+    limits: { maxDepth: lim.celDepth, maxAstNodes: lim.celLength },
+  }).registerFunction('parseJson(string): dyn', (s: string) => JSON.parse(s) as unknown);
+}
+
+type Env = ReturnType<typeof makeEnv>;
+type Compiled = ReturnType<Env['parse']>;
+let env: { env: Env; lim: Readonly<Limits> } | undefined;
 const cache = new Map<string, Compiled>();
 
+/** The environment for the current limits (limits.ts): rebuilt, and the cache dropped, when they change. */
+function environment(): Env {
+  const lim = limits();
+  if (env?.lim !== lim) {
+    env = { env: makeEnv(lim), lim };
+    cache.clear();
+  }
+  return env.env;
+}
+
+/**
+ * The library bounds the expression's size and nesting, but not evaluation: comprehensions inside comprehensions
+ * multiply (three over 1,000 items are 10^9 steps on the event loop). Their nesting is bounded here.
+ */
+function checkCost(expression: string, ast: unknown): void {
+  const lim = limits();
+  if (expression.length > lim.celLength) {
+    throw new Error(`the expression is ${expression.length} characters long; ${overLimit('celLength', lim.celLength)}`);
+  }
+  const stack: [unknown, number][] = [[ast, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (Array.isArray(node)) {
+      for (const c of node) stack.push([c, depth]);
+      continue;
+    }
+    if (typeof node !== 'object' || node === null || !('op' in node)) continue;
+    const { op, args } = node as { op: string; args: unknown };
+    const macro = op === 'rcall' && Array.isArray(args) && MACROS.has(args[0] as string);
+    const d = macro ? depth + 1 : depth;
+    if (d > lim.celNesting) {
+      throw new Error(`comprehensions (${[...MACROS].join(', ')}) nest ${d} deep; ${overLimit('celNesting', lim.celNesting)}`);
+    }
+    if (Array.isArray(args)) stack.push([args, d]);
+  }
+}
+
 function compiled(expression: string): Compiled {
+  const e = environment();
   let c = cache.get(expression);
   if (!c) {
-    c = env.parse(expression);
+    if (expression.length > limits().celLength) checkCost(expression, undefined);
+    try {
+      c = e.parse(expression);
+    } catch (err) {
+      const m = /Exceeded (maxDepth|maxAstNodes)/.exec(err instanceof Error ? err.message : '');
+      if (!m) throw err;
+      const key = m[1] === 'maxDepth' ? 'celDepth' : 'celLength';
+      throw new Error(`the expression is too ${key === 'celDepth' ? 'deeply nested' : 'large'}; ${overLimit(key, limits()[key])}`, { cause: err });
+    }
+    checkCost(expression, c.ast);
     if (cache.size > 1000) cache.clear();
     cache.set(expression, c);
   }

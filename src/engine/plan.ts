@@ -4,6 +4,7 @@ import type { Component, Dag, JsonValue, Pipeline, Task } from '../model/types.j
 import { unsupportedArtifactUri } from '../model/artifact-uri.js';
 import { outputArtifactUri, taskRootUri } from '../artifacts/keys.js';
 import { evaluateCondition } from './cel.js';
+import { limits, overLimit } from '../model/limits.js';
 import { cacheFingerprint } from './fingerprint.js';
 import { parameterTemplates, ResolutionError, resolveTaskInputs, upstreamOf, type SiblingResult } from './resolve.js';
 import {
@@ -37,6 +38,8 @@ export function plan(input: PlanInput): PlanResult {
 class Planner {
   private readonly nodes: Record<string, NodeView> = {};
   private readonly launch: LaunchRequest[] = [];
+  /** Ids in `launch`: looked up per node, so a set (a list search made a large loop quadratic). */
+  private readonly launched = new Set<string>();
   private readonly stop: PlanResult['stop'] = [];
   private wakeAt: number | undefined;
   private budget: number;
@@ -44,6 +47,7 @@ class Planner {
   /** LaunchRequest.platformParameters per executable node, computed where the DAG scope is known. */
   private readonly platformParams = new Map<string, Record<string, JsonValue> | undefined>();
   private readonly now: number;
+  private nodeCount = 0;
 
   constructor(private readonly input: PlanInput) {
     this.now = Date.parse(input.now);
@@ -114,6 +118,7 @@ class Planner {
   }
 
   private setNode(view: NodeView): void {
+    if (!(view.id in this.nodes)) this.nodeCount++;
     this.nodes[view.id] = view;
   }
 
@@ -132,7 +137,8 @@ class Planner {
       results.set(name, r);
       return r;
     };
-    for (const name of Object.keys(dag.tasks)) evalByName(name);
+    // In dependency order, so evalByName finds every upstream done and never recurses along a chain.
+    for (const name of dependencyOrder(dag)) evalByName(name);
     const evals = [...results.values()];
     const started = evals.some((e) => e.started);
     if (!evals.every((e) => isTerminal(e.phase))) return { phase: started ? 'Running' : 'Pending', displayName: comp.name, started };
@@ -296,7 +302,7 @@ class Planner {
     const view: NodeView = { ...base, kind: 'container', phase: 'Pending' };
     if (!fact) {
       if (!hold) this.tryLaunch(view, task, comp, inputs, 1);
-      return this.record(view, this.launch.some((l) => l.nodeId === base.id));
+      return this.record(view, this.launched.has(base.id));
     }
     Object.assign(view, stripUndefined({ attempt: fact.attempt, startedAt: fact.startedAt, finishedAt: fact.finishedAt, message: fact.message }));
     if (fact.phase === 'Pending' || fact.phase === 'Running') {
@@ -354,6 +360,7 @@ class Planner {
       req.cacheFingerprint = cacheFingerprint(this.input.pipeline, comp, task, inputs, run.namespace);
     }
     this.launch.push(req);
+    this.launched.add(req.nodeId);
   }
 
   private checkTimeout(id: string, task: Task, fact: ExecutionFact): void {
@@ -363,10 +370,22 @@ class Planner {
     else this.wakeAt = Math.min(this.wakeAt ?? Infinity, deadline);
   }
 
+  /** Why expanding a loop would exceed the loop-item or nodes-per-run limit (model/limits.ts), if it would. */
+  private overLimits(count: number, body: Component): string | undefined {
+    const lim = limits();
+    if (count > lim.loopItems) return `the loop has ${count} items; ${overLimit('loopItems', lim.loopItems)}`;
+    const perItem = 1 + (body.implementation.kind === 'dag' ? Object.keys(body.implementation.dag.tasks).length : 0);
+    const total = this.nodeCount + count * perItem;
+    if (total > lim.tasks) return `the loop's ${count} items make the run at least ${total} tasks; ${overLimit('tasks', lim.tasks)}`;
+    return undefined;
+  }
+
   private evalLoop(base: Omit<NodeView, 'kind' | 'phase'>, task: Task, comp: Component, inputs: ResolvedInputs, hold: boolean): Eval {
     const loop = task.loop!;
     const items = loopItems(loop.items, inputs);
     if (typeof items === 'string') return this.record({ ...base, kind: 'loop', phase: 'Error', message: items, finishedAt: this.input.now }, false);
+    const tooMany = this.overLimits(items.length, comp);
+    if (tooMany) return this.record({ ...base, kind: 'loop', phase: 'Error', message: tooMany, finishedAt: this.input.now }, false);
     const limit = loop.parallelism ?? Infinity;
     let active = 0;
     const iterations: Eval[] = [];
@@ -393,6 +412,35 @@ class Planner {
     }
     return this.record({ ...base, kind: 'loop', phase, message, outputs }, started, { outputs });
   }
+}
+
+/** Task names with upstreams first (Kahn); tasks on a cycle (validation refuses those) come last, as written. */
+export function dependencyOrder(dag: Dag): string[] {
+  const names = Object.keys(dag.tasks);
+  const waiting = new Map<string, number>();
+  const downstream = new Map<string, string[]>();
+  for (const name of names) {
+    const ups = upstreamOf(dag.tasks[name]!).filter((u) => u !== name && Object.hasOwn(dag.tasks, u));
+    waiting.set(name, ups.length);
+    for (const u of ups) {
+      const list = downstream.get(u);
+      if (list) list.push(name);
+      else downstream.set(u, [name]);
+    }
+  }
+  const order = names.filter((n) => waiting.get(n) === 0);
+  for (let i = 0; i < order.length; i++) {
+    for (const d of downstream.get(order[i]!) ?? []) {
+      const left = waiting.get(d)! - 1;
+      waiting.set(d, left);
+      if (left === 0) order.push(d);
+    }
+  }
+  if (order.length < names.length) {
+    const placed = new Set(order);
+    order.push(...names.filter((n) => !placed.has(n)));
+  }
+  return order;
 }
 
 function nodeKind(p: Pipeline, comp: Component, task: Task): NodeKind {

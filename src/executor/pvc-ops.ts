@@ -3,6 +3,7 @@
 // only resolves names (it has no cluster), so both modes agree on the `name` output.
 import { createHash } from 'node:crypto';
 import type { JsonObject, JsonValue } from '../model/types.js';
+import { quantityProblem } from '../model/quantity.js';
 
 export class PlatformOpError extends Error {}
 
@@ -17,7 +18,6 @@ const ACCESS_MODES = new Set(['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 
 // metadata.name of a PVC: a DNS-1123 subdomain.
 const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 // resource.Quantity, as the API server parses it.
-const QUANTITY = /^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?[0-9]+)?$/;
 
 function text(v: JsonValue | undefined): string {
   return typeof v === 'string' ? v : '';
@@ -68,7 +68,8 @@ export function accessModes(v: JsonValue | undefined, field: string): string[] {
 
 function quantity(v: JsonValue | undefined, field: string): string {
   const s = typeof v === 'number' ? String(v) : text(v);
-  if (!QUANTITY.test(s)) throw new PlatformOpError(`${field}: "${s}" is not a storage size; write it as a Kubernetes quantity such as "5Gi" or "500Mi"`);
+  const problem = quantityProblem(s, 'memory');
+  if (problem) throw new PlatformOpError(`${field}: "${s.slice(0, 60)}" is not a storage size (${problem}); write it as a Kubernetes quantity such as "5Gi" or "500Mi"`);
   return s;
 }
 

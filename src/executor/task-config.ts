@@ -10,6 +10,7 @@
 //   `resources: {}` when not passed through, Kubernetes quantities in canonical form.
 import type { V1Affinity, V1EnvVar, V1ResourceRequirements, V1Toleration, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { Component, ContainerExecutor, JsonObject, JsonValue, Resources, TaskConfigField } from '../model/types.js';
+import { parseQuantity } from '../model/quantity.js';
 import { platformTaskSettings } from './platform.js';
 import type { ExecutorInput } from './types.js';
 
@@ -125,8 +126,6 @@ export function withTaskConfig(ei: ExecutorInput, component: Component, value: J
   return { ...ei, inputs: { ...ei.inputs, parameterValues } };
 }
 
-const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, '': 0, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
-const BINARY: Record<string, number> = { Ki: 1, Mi: 2, Gi: 3, Ti: 4, Pi: 5, Ei: 6 };
 const DECIMAL_SUFFIX: Record<number, string> = { [-3]: 'm', 0: '', 3: 'k', 6: 'M', 9: 'G', 12: 'T', 15: 'P', 18: 'E' };
 const BINARY_SUFFIX = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
 
@@ -136,20 +135,12 @@ const BINARY_SUFFIX = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
  * forms ("1e3") and text that is not a quantity are returned unchanged.
  */
 export function canonicalQuantity(q: string): string {
-  const m = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(q.trim());
-  if (!m) return q;
-  const [, sign, num, suffix = ''] = m;
-  const [int = '', frac = ''] = num!.split('.');
-  // value = digits × 10^-scale (× 1024^b for binary suffixes), as an exact BigInt in milli-units rounded up.
-  const digits = BigInt(`${int}${frac}` || '0');
-  const binary = BINARY[suffix];
-  const exp10 = (binary === undefined ? DECIMAL[suffix]! : 0) - frac.length + 3; // to milli-units
-  const scaled = digits * 1024n ** BigInt(binary ?? 0);
-  const d = 10n ** BigInt(Math.max(0, -exp10));
-  const abs = exp10 >= 0 ? scaled * 10n ** BigInt(exp10) : scaled / d + (scaled % d === 0n ? 0n : 1n);
-  const neg = sign === '-' && abs !== 0n;
+  const parsed = parseQuantity(q);
+  if (!parsed || parsed.exponent) return q;
+  const { milli: abs, binary } = parsed;
+  const neg = parsed.negative;
   // Binary form: integral, |v| ≥ 1024, and the input was binary.
-  if (binary !== undefined && abs % 1000n === 0n && abs / 1000n >= 1024n) {
+  if (binary && abs % 1000n === 0n && abs / 1000n >= 1024n) {
     let v = abs / 1000n;
     let i = 0;
     while (i < BINARY_SUFFIX.length - 1 && v % 1024n === 0n) {

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
+import { longTimeout } from '../util/long-timeout.js';
 
 export type Stream = 'stdout' | 'stderr';
 
@@ -101,7 +102,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     };
     const onAbort = (): void => stop(spec.signal?.reason !== undefined ? String(spec.signal.reason) : 'stopped');
     const timeout = spec.timeoutSeconds
-      ? setTimeout(() => {
+      ? longTimeout(() => {
           timedOut = true;
           stop(`timed out after ${spec.timeoutSeconds}s`);
         }, spec.timeoutSeconds * 1000)
@@ -129,7 +130,7 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
     child.on('close', (code, signal) => {
       outLines.flush();
       errLines.flush();
-      if (timeout) clearTimeout(timeout);
+      timeout?.clear();
       if (killTimer) clearTimeout(killTimer);
       spec.signal?.removeEventListener('abort', onAbort);
       // The group may hold stragglers (background jobs) after the leader exits.

@@ -14,6 +14,7 @@ import type { JsonValue, Pipeline } from '../model/types.js';
 import { runContainerTask } from './container-task.js';
 import { StopRequest, type RunEvent, type RunEventHandler } from './events.js';
 import { ensurePythonEnv, type PythonEnv } from './python-env.js';
+import { longTimeout, type LongTimeout } from '../util/long-timeout.js';
 
 export const LOCAL_NAMESPACE = 'local';
 
@@ -217,13 +218,14 @@ function applyStops(result: PlanResult, cancelRequested: boolean, inflight: Map<
 /** Resolves on the next poke or at `wakeAt`; the timer is cleared so it never outlives the wait. */
 function waitFor(wakeAt: string | undefined, setWake: (w: () => void) => void): Promise<void> {
   return new Promise<void>((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimeout | undefined;
     const done = (): void => {
-      if (timer) clearTimeout(timer);
+      timer?.clear();
       resolve();
     };
     setWake(done);
-    if (wakeAt) timer = setTimeout(done, Math.max(0, Date.parse(wakeAt) - Date.now()));
+    // A retry backoff can be days: longTimeout re-arms past Node's 24.8-day timer limit instead of firing at once.
+    if (wakeAt) timer = longTimeout(done, Date.parse(wakeAt) - Date.now());
   });
 }
 

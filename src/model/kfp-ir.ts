@@ -1,9 +1,11 @@
 // Front end for the IR YAML that kfp.compiler writes (PipelineSpec + optional PlatformSpec), read unchanged.
 // Protobuf JSON mapping quirks handled here: camelCase keys, int64 as strings, every number a float.
-import { loadAll } from 'js-yaml';
+import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { PipelineError, diagnostic } from './diagnostics.js';
-import { Reader, child, isObject } from './yaml-reader.js';
+import { Reader, child, dict, isObject } from './yaml-reader.js';
+import { limits, overLimit, refuseTooManyTasks, type Limits } from './limits.js';
+import { parseDurationSeconds } from './duration.js';
 import {
   PARAMETER_TYPES,
   TASK_CONFIG_FIELDS,
@@ -33,23 +35,114 @@ import {
 
 export const SUPPORTED_SCHEMA_VERSIONS = ['2.0.0', '2.1.0'];
 
-/** Splits a YAML stream into documents, reporting syntax errors with line and column. */
-export function parseYamlDocuments(text: string, file?: string): unknown[] {
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true });
-  const list = Array.isArray(docs) ? docs : [docs];
-  const problems = list.flatMap((d) =>
-    d.errors.map((e) => {
-      const { line, col } = position(text, e.pos[0]);
-      const firstLine = e.message.split('\n')[0] ?? e.message;
-      return diagnostic('YAML_SYNTAX', { file, path: `line ${line}, column ${col}` }, `invalid YAML: ${firstLine}`, 'fix the YAML at that line (indentation with spaces, closing quotes and brackets, a space after each colon)');
-    }),
-  );
-  if (problems.length > 0) {
-    const lenient = loadLeniently(text);
-    if (lenient) return lenient;
-    throw new PipelineError(problems);
+type Fail = (code: string, path: string | undefined, message: string, fix: string) => never;
+
+/**
+ * Splits a YAML stream into documents within the limits (size, depth, aliases), reporting the first syntax error
+ * with line and column. JSON text goes to JSON.parse; YAML first to js-yaml, which is fast and as forgiving as the
+ * loaders KFP's tools use (PyYAML, Go's yaml: e.g. a quoted string continued in the column of its list dash in a
+ * hand-indented file, which YAML 1.2 refuses). js-yaml has no alias limit, so a document with aliases, or one it
+ * cannot read, goes to the `yaml` parser, which bounds alias expansion and locates errors.
+ */
+export function parseYamlDocuments(text: string, file?: string, lim: Readonly<Limits> = limits()): unknown[] {
+  const fail: Fail = (code, path, message, fix) => {
+    throw new PipelineError([diagnostic(code, { file, ...(path ? { path } : {}) }, message, fix)]);
+  };
+  if (text.length > lim.yamlBytes) {
+    fail('YAML_TOO_LARGE', undefined, `the pipeline is ${text.length} characters long`, `make it smaller; ${overLimit('yamlBytes', lim.yamlBytes)}`);
   }
-  return list.map((d) => d.toJS({ maxAliasCount: 100 }) as unknown).filter((d) => d !== null && d !== undefined);
+  const bad = NON_PRINTABLE.exec(text);
+  if (bad) {
+    const { line, col } = position(text, bad.index);
+    const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+    fail('YAML_SYNTAX', `line ${line}, column ${col}`, `invalid YAML: control character U+${code}`, 'remove it; YAML allows only printable characters, tabs and line breaks (write it as an escape such as \\u0000 in a double-quoted string)');
+  }
+  const quick = loadQuickly(text);
+  // Without an `&` there is no anchor, so nothing to share: the walk need not remember what it saw.
+  if (quick && !checkShape(quick, lim, fail, text.includes('&'))) return quick;
+  return loadStrictly(text, lim, fail);
+}
+
+/** Documents that arrived already parsed (a PipelineRun's pipelineSpec): the depth limit still applies. */
+export function checkParsedDocuments(docs: unknown[], file?: string, lim: Readonly<Limits> = limits()): unknown[] {
+  checkShape(docs, lim, (code, path, message, fix) => {
+    throw new PipelineError([diagnostic(code, { file, ...(path ? { path } : {}) }, message, fix)]);
+  }, false);
+  return docs;
+}
+
+/** Control characters YAML forbids (only printable characters, tab and line breaks); both parsers let some through. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/;
+
+function loadQuickly(text: string): unknown[] | undefined {
+  try {
+    if (/^\s*[{[]/.test(text)) return [JSON.parse(text) as unknown];
+  } catch {
+    // not JSON after all: YAML below
+  }
+  try {
+    return loadAll(text, undefined, { schema: CORE_SCHEMA }).filter((d) => d !== null && d !== undefined);
+  } catch {
+    return undefined;
+  }
+}
+
+function loadStrictly(text: string, lim: Readonly<Limits>, fail: Fail): unknown[] {
+  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
+  const list = Array.isArray(docs) ? docs : [docs];
+  // One message per mistake: after the first error the parser's later ones are mostly its consequences.
+  const first = list.flatMap((d) => d.errors)[0];
+  if (first) {
+    const { line, col } = position(text, first.pos[0]);
+    const at = `line ${line}, column ${col}`;
+    if (/call stack/i.test(first.message)) fail('YAML_TOO_DEEP', at, 'the YAML nests too deeply to parse', `flatten it; ${overLimit('yamlDepth', lim.yamlDepth)}`);
+    const firstLine = first.message.split('\n')[0] ?? first.message;
+    fail('YAML_SYNTAX', at, `invalid YAML: ${firstLine.replace(/ at line \d+, column \d+:?$/, '')}`, 'fix the YAML at that line (indentation with spaces, closing quotes and brackets, a space after each colon)');
+  }
+  const values = list.map((d) => {
+    try {
+      return d.toJS({ maxAliasCount: lim.yamlAliases }) as unknown;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      if (/alias/i.test(msg)) return fail('YAML_ALIASES', undefined, `the YAML's aliases (*name) expand to too many values: ${msg}`, `write the values out or use fewer aliases; ${overLimit('yamlAliases', lim.yamlAliases)}`);
+      if (/call stack/i.test(msg)) return fail('YAML_TOO_DEEP', undefined, 'the YAML nests too deeply to read', `flatten it; ${overLimit('yamlDepth', lim.yamlDepth)}`);
+      throw e;
+    }
+  });
+  const out = values.filter((d) => d !== null && d !== undefined);
+  checkShape(out, lim, fail);
+  return out;
+}
+
+/**
+ * Fails when the documents nest deeper than the limit; true when they share values (aliases). Iterative, so the
+ * check itself cannot overflow the stack, and linear: a shared value is walked once.
+ */
+function checkShape(docs: unknown[], lim: Readonly<Limits>, fail: Fail, mayShare = true): boolean {
+  const seen = mayShare ? new Set<object>() : undefined;
+  let shared = false;
+  const values: unknown[] = [...docs];
+  const depths: number[] = docs.map(() => 1);
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (seen) {
+      if (seen.has(v)) {
+        shared = true;
+        continue;
+      }
+      seen.add(v);
+    }
+    if (depth > lim.yamlDepth) fail('YAML_TOO_DEEP', undefined, `the YAML nests more than ${lim.yamlDepth} levels deep`, `flatten it; ${overLimit('yamlDepth', lim.yamlDepth)}`);
+    for (const c of Array.isArray(v) ? v : Object.values(v)) {
+      if (typeof c !== 'object' || c === null) continue;
+      values.push(c);
+      depths.push(depth + 1);
+    }
+  }
+  return shared;
 }
 
 function position(text: string, offset: number): { line: number; col: number } {
@@ -57,25 +150,16 @@ function position(text: string, offset: number): { line: number; col: number } {
   return { line: before.split('\n').length, col: offset - before.lastIndexOf('\n') };
 }
 
-/**
- * The loaders KFP's tools use (PyYAML, Go's yaml) accept some layouts YAML 1.2 does not, such as a quoted string
- * continued in the column of its list dash in a hand-indented file. KFP runs those files, so we load them with
- * js-yaml, which is as forgiving; a file neither accepts gets the strict parser's located messages.
- */
-function loadLeniently(text: string): unknown[] | undefined {
-  try {
-    return loadAll(text).filter((d) => d !== null && d !== undefined);
-  } catch {
-    return undefined;
-  }
-}
-
 export function looksLikeKfpIr(doc: unknown): boolean {
   return isObject(doc) && ('pipelineInfo' in doc || 'deploymentSpec' in doc) && 'root' in doc;
 }
 
 export function parseKfpIr(text: string, file?: string): Pipeline {
-  const docs = parseYamlDocuments(text, file);
+  return kfpIrFromDocuments(parseYamlDocuments(text, file), file);
+}
+
+/** The IR from parsed documents: the PipelineSpec, then optional PlatformSpec documents. */
+export function kfpIrFromDocuments(docs: unknown[], file?: string): Pipeline {
   const spec = docs[0];
   if (!looksLikeKfpIr(spec)) {
     throw new PipelineError([
@@ -91,11 +175,12 @@ function readPipelineSpec(spec: JsonObject, rest: unknown[], r: Reader): Pipelin
     r.error('schemaVersion', `unknown schemaVersion "${schemaVersion}"; supported: ${SUPPORTED_SCHEMA_VERSIONS.join(', ')}`, 'compile with a KFP v2 SDK (kfp>=2.0), which writes schemaVersion 2.1.0', 'UNKNOWN_SCHEMA_VERSION');
     r.throwIfAny();
   }
+  refuseTooManyTasks(countTasks(spec), r.file, 'root.dag.tasks');
   const info = r.object(spec.pipelineInfo, 'pipelineInfo', true);
-  const components: Record<string, Component> = {};
+  const components: Record<string, Component> = dict();
   const comps = r.object(spec.components, 'components');
   for (const [name, c] of Object.entries(comps)) components[name] = readComponent(r, name, c, child('components', name));
-  const executors: Record<string, Executor> = {};
+  const executors: Record<string, Executor> = dict();
   const deployment = r.object(r.object(spec.deploymentSpec, 'deploymentSpec').executors, 'deploymentSpec.executors');
   for (const [label, e] of Object.entries(deployment)) {
     const ex = readExecutor(r, e, child('deploymentSpec.executors', label));
@@ -119,6 +204,17 @@ function readPipelineSpec(spec: JsonObject, rest: unknown[], r: Reader): Pipelin
   r.throwIfAny();
   applyPlatformTimeouts(pipeline);
   return pipeline;
+}
+
+/** Tasks in the root DAG and in every DAG component, counted before reading them. */
+function countTasks(spec: JsonObject): number {
+  const dagTasks = (c: unknown): number => {
+    const tasks = isObject(c) && isObject(c.dag) ? c.dag.tasks : undefined;
+    return isObject(tasks) ? Object.keys(tasks).length : 0;
+  };
+  let n = dagTasks(spec.root);
+  if (isObject(spec.components)) for (const c of Object.values(spec.components)) n += dagTasks(c);
+  return n;
 }
 
 /**
@@ -169,8 +265,8 @@ function readPassthroughs(r: Reader, raw: unknown, path: string): TaskConfigPass
 
 function readIo(r: Reader, raw: unknown, path: string): IoDefinitions {
   const io = r.object(raw, path);
-  const parameters: Record<string, ParameterDef> = {};
-  const artifacts: Record<string, ArtifactDef> = {};
+  const parameters: Record<string, ParameterDef> = dict();
+  const artifacts: Record<string, ArtifactDef> = dict();
   for (const [name, p] of Object.entries(r.object(io.parameters, child(path, 'parameters')))) {
     const def = readParameterDef(r, p, child(child(path, 'parameters'), name));
     if (def) parameters[name] = def;
@@ -221,7 +317,7 @@ function readArtifactType(r: Reader, raw: unknown, path: string): ArtifactTypeRe
 
 function readDag(r: Reader, raw: unknown, path: string): Dag {
   const d = r.object(raw, path);
-  const tasks: Record<string, Task> = {};
+  const tasks: Record<string, Task> = dict();
   for (const [name, t] of Object.entries(r.object(d.tasks, child(path, 'tasks')))) {
     tasks[name] = readTask(r, name, t, child(child(path, 'tasks'), name));
   }
@@ -230,8 +326,8 @@ function readDag(r: Reader, raw: unknown, path: string): Dag {
 
 function readDagOutputs(r: Reader, raw: unknown, path: string): DagOutputs {
   const o = r.object(raw, path);
-  const parameters: DagOutputs['parameters'] = {};
-  const artifacts: DagOutputs['artifacts'] = {};
+  const parameters: DagOutputs['parameters'] = dict();
+  const artifacts: DagOutputs['artifacts'] = dict();
   for (const [name, v] of Object.entries(r.object(o.parameters, child(path, 'parameters')))) {
     const p = child(child(path, 'parameters'), name);
     const spec = r.object(v, p);
@@ -256,8 +352,8 @@ function readTask(r: Reader, name: string, raw: unknown, path: string): Task {
   const t = r.object(raw, path);
   const info = r.object(t.taskInfo, child(path, 'taskInfo'));
   const inputs = r.object(t.inputs, child(path, 'inputs'));
-  const parameters: Record<string, ParameterBinding> = {};
-  const artifacts: Record<string, ArtifactBinding> = {};
+  const parameters: Record<string, ParameterBinding> = dict();
+  const artifacts: Record<string, ArtifactBinding> = dict();
   const ppath = child(child(path, 'inputs'), 'parameters');
   for (const [k, v] of Object.entries(r.object(inputs.parameters, ppath))) {
     const b = readParameterBinding(r, v, child(ppath, k));
@@ -380,12 +476,16 @@ function readLoop(r: Reader, t: JsonObject, path: string): LoopSpec | undefined 
   return undefined;
 }
 
-/** protobuf Duration strings: "3600s", "1.5s". */
+/**
+ * protobuf Duration strings ("3600s", "1.5s"), read with the one duration parser (duration.ts); a negative one is
+ * kept negative so that validation reports it rather than a default replacing it.
+ */
 export function durationSeconds(v: unknown): number | undefined {
   if (typeof v === 'number') return v;
   if (typeof v !== 'string') return undefined;
-  const m = /^(-?\d+(?:\.\d+)?)s$/.exec(v.trim());
-  return m ? Number(m[1]) : undefined;
+  const s = v.trim();
+  const abs = parseDurationSeconds(s.startsWith('-') ? s.slice(1) : s);
+  return abs === undefined ? undefined : s.startsWith('-') ? -abs : abs;
 }
 
 function readRetry(r: Reader, raw: unknown, path: string): RetryPolicy | undefined {
@@ -393,11 +493,17 @@ function readRetry(r: Reader, raw: unknown, path: string): RetryPolicy | undefin
   const o = r.object(raw, path);
   const maxRetries = r.integer(o.maxRetryCount, child(path, 'maxRetryCount')) ?? 0;
   if (maxRetries <= 0) return undefined;
+  const duration = (field: string, fallback: number): number => {
+    if (o[field] === undefined || o[field] === null) return fallback;
+    const seconds = durationSeconds(o[field]);
+    if (seconds === undefined) r.error(child(path, field), `${child(path, field)} must be a duration such as "30s", got ${JSON.stringify(o[field])}`, 'write the duration as protobuf does: a number of seconds followed by s', 'INVALID_FIELD');
+    return seconds ?? fallback;
+  };
   return {
     maxRetries,
-    backoffSeconds: durationSeconds(o.backoffDuration) ?? 0,
+    backoffSeconds: duration('backoffDuration', 0),
     backoffFactor: r.number(o.backoffFactor, child(path, 'backoffFactor')) ?? 2,
-    maxBackoffSeconds: durationSeconds(o.backoffMaxDuration) ?? 3600,
+    maxBackoffSeconds: duration('backoffMaxDuration', 3600),
   };
 }
 

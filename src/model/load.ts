@@ -3,9 +3,9 @@
 import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
 import { compileKfpPipeline, KFP_SDK_VERSION } from '../local/python-env.js';
-import { PipelineError, diagnostic } from './diagnostics.js';
-import { parseKfpIr, parseYamlDocuments } from './kfp-ir.js';
-import { NATIVE_API_VERSION, looksLikeNative, parseNativeSpec } from './native.js';
+import { PipelineError, diagnostic, internalErrorsAsDiagnostics } from './diagnostics.js';
+import { kfpIrFromDocuments, parseKfpIr, parseYamlDocuments } from './kfp-ir.js';
+import { NATIVE_API_VERSION, looksLikeNative, nativeFromObject } from './native.js';
 import { validatePipeline } from './validate.js';
 import { describe, isObject } from './yaml-reader.js';
 import type { Pipeline } from './types.js';
@@ -25,7 +25,7 @@ const KFP_KEYS = ['pipelineInfo', 'root', 'deploymentSpec', 'schemaVersion', 'co
 export async function loadPipeline(file: string, opts: LoadOptions): Promise<Pipeline> {
   if (file.endsWith('.py')) {
     const text = await compilePython(file, opts);
-    return checked(parseKfpIr(text, file), file);
+    return internalErrorsAsDiagnostics(file, () => checked(parseKfpIr(text, file), file));
   }
   let text: string;
   try {
@@ -67,16 +67,15 @@ async function compilePython(file: string, opts: LoadOptions): Promise<string> {
 
 /** Text of a pipeline file (for the controller: no file I/O); validated. */
 export function parsePipelineText(text: string, file?: string): Pipeline {
-  const first = firstDocument(text, file);
-  if (looksLikeNative(first)) return checked(parseNativeSpec(text, file), file);
-  if (isObject(first) && KFP_KEYS.some((k) => k in first)) return checked(parseKfpIr(text, file), file);
-  throw new PipelineError([diagnostic('NOT_A_PIPELINE', { file }, `this is not a pipeline: the file ${looksLike(first)}`, `pass ${EXPECTED}`)]);
+  return internalErrorsAsDiagnostics(file, () => {
+    const docs = parseYamlDocuments(text, file);
+    const first = docs[0];
+    if (looksLikeNative(first)) return checked(nativeFromObject(first, file), file);
+    if (isObject(first) && KFP_KEYS.some((k) => k in first)) return checked(kfpIrFromDocuments(docs, file), file);
+    throw new PipelineError([diagnostic('NOT_A_PIPELINE', { file }, `this is not a pipeline: the file ${looksLike(first)}`, `pass ${EXPECTED}`)]);
+  });
 }
 
-/** The first YAML document; syntax errors reported with line and column (one line per error). */
-function firstDocument(text: string, file?: string): unknown {
-  return parseYamlDocuments(text, file)[0];
-}
 
 function checked(p: Pipeline, file?: string): Pipeline {
   const diagnostics = validatePipeline(p, file);

@@ -4,7 +4,7 @@ import { channelName, parseRef } from './native-refs.js';
 import type { NativeScope } from './native-task.js';
 import { checkKeys, readParameterType, typeOfValue } from './native-types.js';
 import type { Reader } from './yaml-reader.js';
-import { child } from './yaml-reader.js';
+import { child, dict } from './yaml-reader.js';
 import type { ArtifactBinding, Component, IoDefinitions, LoopSpec, ParameterBinding, ParameterType, Task } from './types.js';
 
 export function wrapLoop({ r, scope }: { r: Reader; scope: NativeScope }, inner: Task, comp: Component, raw: unknown, path: string): { task: Task; component: Component } {
@@ -20,7 +20,7 @@ export function wrapLoop({ r, scope }: { r: Reader; scope: NativeScope }, inner:
     caching: { ...inner.caching },
   };
   const io: IoDefinitions = { parameters: {}, artifacts: {} };
-  const params: Record<string, ParameterBinding> = {};
+  const params: Record<string, ParameterBinding> = dict();
   for (const [k, b] of Object.entries(inner.inputs.parameters)) {
     if (b.kind !== 'input' && b.kind !== 'task') {
       params[k] = b;
@@ -33,7 +33,7 @@ export function wrapLoop({ r, scope }: { r: Reader; scope: NativeScope }, inner:
     io.parameters[chan] = { type: type ?? 'STRING', optional: false };
     params[k] = { kind: 'input', name: chan };
   }
-  const artifacts: Record<string, ArtifactBinding> = {};
+  const artifacts: Record<string, ArtifactBinding> = dict();
   for (const [k, b] of Object.entries(inner.inputs.artifacts)) {
     if (b.kind !== 'task') {
       artifacts[k] = b;

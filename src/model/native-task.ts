@@ -2,7 +2,7 @@
 import { channelName, mapCommandString, parseRef, wholeRef, type NativeRef } from './native-refs.js';
 import { checkKeys, namedEntries, readArtifactType, readParameterType, typeOfValue } from './native-types.js';
 import type { Reader } from './yaml-reader.js';
-import { child, isObject } from './yaml-reader.js';
+import { child, dict, isObject } from './yaml-reader.js';
 import type {
   ArtifactBinding, ArtifactTypeRef, CommandItem, Component, Executor, IoDefinitions, JsonObject, JsonValue,
   ParameterBinding, ParameterDef, ParameterType, Resources, Task,
@@ -46,8 +46,8 @@ export function readOutputs(r: Reader, raw: unknown, path: string): { io: IoDefi
 
 /** Collects a task's bindings; hidden `pipelinechannel--` inputs carry references used inside strings. */
 export class TaskBuilder {
-  readonly parameters: Record<string, ParameterBinding> = {};
-  readonly artifacts: Record<string, ArtifactBinding> = {};
+  readonly parameters: Record<string, ParameterBinding> = dict();
+  readonly artifacts: Record<string, ArtifactBinding> = dict();
   readonly inputs: IoDefinitions = { parameters: {}, artifacts: {} };
   readonly deps = new Set<string>();
 

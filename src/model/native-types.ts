@@ -1,5 +1,7 @@
 // Small value readers for the native spec: type names, durations, unknown-field checks.
 import { closest } from './suggest.js';
+import { parseDurationSeconds } from './duration.js';
+import { clip } from './diagnostics.js';
 import type { Reader } from './yaml-reader.js';
 import { child } from './yaml-reader.js';
 import type { ArtifactTypeRef, JsonObject, JsonValue, ParameterType } from './types.js';
@@ -52,17 +54,12 @@ export function readArtifactType(r: Reader, v: unknown, path: string): ArtifactT
   return { schemaTitle: `system.${name}`, schemaVersion: '0.0.1' };
 }
 
-/** "90s", "5m", "1h30m", "250ms" or a number of seconds. */
+/** "90s", "5m", "1h30m", "250ms" (Go-style, see duration.ts) or a number of seconds. */
 export function readDuration(r: Reader, v: unknown, path: string): number | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'number' && v >= 0) return v;
-  const s = typeof v === 'string' ? v.trim() : '';
-  const parts = [...s.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
-  if (s && parts.map((p) => p[0]).join('') === s) {
-    const unit: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-    return parts.reduce((sum, p) => sum + Number(p[1]) * unit[p[2]!]!, 0);
-  }
-  r.error(path, `${path} must be a duration such as 30s, 5m or 1h30m, got ${JSON.stringify(v)}`, `write ${path} as a number of seconds or with a unit (ms, s, m, h)`, 'INVALID_FIELD');
+  const seconds = typeof v === 'number' ? (Number.isFinite(v) && v >= 0 ? v : undefined) : typeof v === 'string' ? parseDurationSeconds(v) : undefined;
+  if (seconds !== undefined) return seconds;
+  r.error(path, `${path} must be a duration such as 30s, 5m or 1h30m, got ${clip(JSON.stringify(v) ?? String(v))}`, `write ${path} as a number of seconds or with a unit (ms, s, m, h)`, 'INVALID_FIELD');
   return undefined;
 }
 

@@ -9,12 +9,13 @@ import {
   type DeclaredOutputs, type NativeScope,
 } from './native-task.js';
 import { checkKeys, namedEntries, readDuration, readParameterType, typeOfValue } from './native-types.js';
-import { Reader, child, isObject } from './yaml-reader.js';
+import { Reader, child, dict, isObject } from './yaml-reader.js';
+import { refuseTooManyTasks } from './limits.js';
+import { TASK_NAME } from './validate-bounds.js';
 import type { Component, DagOutputs, Executor, IoDefinitions, JsonObject, ParameterDef, Pipeline, RetryPolicy, Task } from './types.js';
 
 export const NATIVE_API_VERSION = 'pipewright.dev/v1alpha1';
 const KINDS = ['PipelineSpec', 'Pipeline'];
-const TASK_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export function looksLikeNative(doc: unknown): boolean {
   return isObject(doc) && typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith('pipewright.dev/');
@@ -53,9 +54,10 @@ export function readNativeSpec(r: Reader, raw: unknown, path: string, name: stri
   const spec = r.object(raw, path, true);
   checkKeys(r, spec, path, ['description', 'params', 'tasks', 'outputs', 'pipelineRoot']);
   const rootInputs: IoDefinitions = { parameters: readParams(r, spec.params, child(path, 'params')), artifacts: {} };
-  const components: Record<string, Component> = {};
-  const executors: Record<string, Executor> = {};
-  const tasks: Record<string, Task> = {};
+  const components: Record<string, Component> = dict();
+  const executors: Record<string, Executor> = dict();
+  const tasks: Record<string, Task> = dict();
+  if (Array.isArray(spec.tasks)) refuseTooManyTasks(spec.tasks.length, r.file, child(path, 'tasks'));
   const entries = namedEntries(r, spec.tasks, child(path, 'tasks'));
   if (entries.length === 0) r.error(child(path, 'tasks'), 'the pipeline has no tasks', 'add at least one task under spec.tasks', 'MISSING_FIELD');
   // First pass: what each task outputs, so consumers can infer their input types from producers.
@@ -91,7 +93,7 @@ export function readNativeSpec(r: Reader, raw: unknown, path: string, name: stri
 }
 
 function readParams(r: Reader, raw: unknown, path: string): Record<string, ParameterDef> {
-  const params: Record<string, ParameterDef> = {};
+  const params: Record<string, ParameterDef> = dict();
   for (const e of namedEntries(r, raw, path)) {
     checkKeys(r, e.o, e.path, ['name', 'type', 'default', 'optional', 'description', 'enum']);
     const type = readParameterType(r, e.o.type, child(e.path, 'type')) ?? (e.o.default !== undefined && e.o.default !== null ? typeOfValue(e.o.default) : 'STRING');

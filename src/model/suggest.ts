@@ -14,12 +14,18 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length]!;
 }
 
+/** Longer names are not typos of a name; comparing them would cost their length squared. */
+const MAX_NAME = 256;
+
 /** The candidate closest to `name`, if it is close enough to be a plausible typo. */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  if (name.length > MAX_NAME) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   const lower = name.toLowerCase();
-  const list = [...candidates];
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  // A length difference is a lower bound of the distance: most candidates need no comparison.
+  const list = [...candidates].filter((c) => Math.abs(c.length - name.length) <= limit || c.toLowerCase().startsWith(lower));
   // A prefix (int → integer) is a likelier intent than a short edit distance (int → list).
   const prefixed = list.filter((c) => lower.length >= 3 && c.toLowerCase().startsWith(lower));
   if (prefixed.length === 1) return prefixed[0];
@@ -30,7 +36,6 @@ export function closest(name: string, candidates: Iterable<string>): string | un
       bestDistance = d;
     }
   }
-  const limit = Math.max(2, Math.floor(name.length / 3));
   return best !== undefined && bestDistance <= limit ? best : undefined;
 }
 

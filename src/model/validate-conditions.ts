@@ -1,6 +1,7 @@
 // Conditions: they must parse, read only inputs the task has, and (native dialect) type-check to a boolean.
 import { Environment, type ASTNode } from '@marcbachmann/cel-js';
 import { compileCondition } from '../engine/cel.js';
+import { clip } from './diagnostics.js';
 import { suggestFix } from './suggest.js';
 import { dagScopes, report, taskPath, type Ctx } from './validate-context.js';
 import { child } from './yaml-reader.js';
@@ -36,7 +37,7 @@ export function conditionProblem(task: Task, component: Component | undefined): 
   const cond = task.condition!;
   const compiled = compileCondition(cond);
   const example = cond.dialect === 'native' ? 'inputs.n > 2 && inputs.mode == "fast"' : "inputs.parameter_values['pipelinechannel--x'] == 'heads'";
-  if (!compiled.ok) return { code: 'INVALID_CONDITION', message: `\`${cond.expression}\` does not parse: ${compiled.error}`, fix: `write a CEL expression such as ${example}` };
+  if (!compiled.ok) return { code: 'INVALID_CONDITION', message: `\`${clip(cond.expression, 120)}\` does not parse: ${compiled.error}`, fix: `write a CEL expression such as ${example}` };
   const names = Object.keys(task.inputs.parameters);
   const env = new Environment({ unlistedVariablesAreDyn: false }).registerFunction('parseJson(string): dyn', (s: string) => JSON.parse(s) as unknown);
   if (cond.dialect === 'kfp') {
@@ -60,10 +61,10 @@ export function conditionProblem(task: Task, component: Component | undefined): 
       const visible = names.filter((n) => !n.startsWith('pipelinechannel--'));
       return { code: 'CONDITION_UNKNOWN_INPUT', message: `reads inputs.${missing}, which the task does not have as an input parameter`, fix: `${suggestFix(missing, visible, 'input')} (conditions see the task's own inputs; add one that takes the value)` };
     }
-    return { code: 'INVALID_CONDITION', message: `\`${cond.expression}\` is ill-typed: ${why}`, fix: `compare values of the same type (${example})` };
+    return { code: 'INVALID_CONDITION', message: `\`${clip(cond.expression, 120)}\` is ill-typed: ${why}`, fix: `compare values of the same type (${example})` };
   }
   if (checked.type && checked.type !== 'bool' && checked.type !== 'dyn') {
-    return { code: 'INVALID_CONDITION', message: `\`${cond.expression}\` is ${checked.type}, not a boolean`, fix: `make the condition a comparison, e.g. ${example}` };
+    return { code: 'INVALID_CONDITION', message: `\`${clip(cond.expression, 120)}\` is ${checked.type}, not a boolean`, fix: `make the condition a comparison, e.g. ${example}` };
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 // Structure of the DAGs: references to tasks, components, executors, inputs and outputs, and cycles.
+import { MAX_SHOWN } from './diagnostics.js';
 import { suggestFix } from './suggest.js';
 import { boundTasks, dagScopes, ownerLabel, report, taskPath, type Ctx, type DagScope } from './validate-context.js';
 import { child } from './yaml-reader.js';
@@ -11,18 +12,36 @@ import type { Component, Task } from './types.js';
 export function findCycles(nodes: readonly string[], successors: (n: string) => readonly string[]): string[][] {
   const known = new Set(nodes);
   const state = new Map<string, 'open' | 'done'>();
-  const stack: string[] = [];
+  const path: string[] = [];
+  const onPath = new Map<string, number>();
   const cycles: string[][] = [];
   const seen = new Set<string>();
-  const visit = (n: string): void => {
+  // Iterative DFS (the depth of a dependency chain is the user's): each frame holds its successor list and position.
+  const frames: { n: string; next: readonly string[]; i: number }[] = [];
+  const open = (n: string): void => {
     state.set(n, 'open');
-    stack.push(n);
-    for (const m of successors(n)) {
+    onPath.set(n, path.length);
+    path.push(n);
+    frames.push({ n, next: successors(n), i: 0 });
+  };
+  for (const start of nodes) {
+    if (state.has(start)) continue;
+    open(start);
+    while (frames.length > 0) {
+      const f = frames[frames.length - 1]!;
+      if (f.i >= f.next.length) {
+        frames.pop();
+        path.pop();
+        onPath.delete(f.n);
+        state.set(f.n, 'done');
+        continue;
+      }
+      const m = f.next[f.i++]!;
       if (!known.has(m)) continue;
       const s = state.get(m);
-      if (s === undefined) visit(m);
+      if (s === undefined) open(m);
       else if (s === 'open') {
-        const cycle = stack.slice(stack.indexOf(m));
+        const cycle = path.slice(onPath.get(m));
         const key = [...cycle].sort().join('\u0000');
         if (!seen.has(key)) {
           seen.add(key);
@@ -30,10 +49,7 @@ export function findCycles(nodes: readonly string[], successors: (n: string) => 
         }
       }
     }
-    stack.pop();
-    state.set(n, 'done');
-  };
-  for (const n of nodes) if (!state.has(n)) visit(n);
+  }
   return cycles;
 }
 
@@ -56,7 +72,13 @@ function checkDagCycles(ctx: Ctx, scope: DagScope): void {
   const tasks = scope.dag.tasks;
   // Edges point downstream so the cycle reads in run order: a -> b means b needs a.
   const downstream = new Map<string, string[]>();
-  for (const t of Object.values(tasks)) for (const u of upstream(t)) downstream.set(u, [...(downstream.get(u) ?? []), t.name]);
+  for (const t of Object.values(tasks)) {
+    for (const u of upstream(t)) {
+      const list = downstream.get(u);
+      if (list) list.push(t.name);
+      else downstream.set(u, [t.name]);
+    }
+  }
   // One line per tangle: cycles sharing a task are one problem to the person fixing it.
   const covered = new Set<string>();
   for (const cycle of findCycles(Object.keys(tasks), (n) => downstream.get(n) ?? [])) {
@@ -71,11 +93,18 @@ function checkDagCycles(ctx: Ctx, scope: DagScope): void {
 
 function checkTaskRefs(ctx: Ctx, scope: DagScope, task: Task): void {
   const tp = taskPath(scope, task.name);
-  const siblings = Object.keys(scope.dag.tasks).filter((n) => n !== task.name);
+  // Only needed for a suggestion: computed on the first problem, not per task (that made validation quadratic);
+  // past the problems anyone reads (MAX_SHOWN), no suggestion is searched for at all.
+  let names: string[] | undefined;
+  const taskFix = (name: string): string => {
+    if (ctx.out.length >= MAX_SHOWN) return 'use the name of a task in this DAG';
+    names ??= Object.keys(scope.dag.tasks).filter((n) => n !== task.name);
+    return suggestFix(name, names, 'task');
+  };
   const bound = new Set(boundTasks(task));
   task.dependsOn.forEach((d, i) => {
     if (scope.dag.tasks[d] || bound.has(d)) return; // unknown bound tasks are reported at the binding
-    report(ctx, { code: 'UNKNOWN_TASK', path: `${child(tp, 'dependentTasks')}[${i}]`, task: task.name }, `task "${task.name}" depends on unknown task "${d}"`, suggestFix(d, siblings, 'task'));
+    report(ctx, { code: 'UNKNOWN_TASK', path: `${child(tp, 'dependentTasks')}[${i}]`, task: task.name }, `task "${task.name}" depends on unknown task "${d}"`, taskFix(d));
   });
   const component = ctx.p.components[task.component];
   if (!component) {
@@ -84,7 +113,7 @@ function checkTaskRefs(ctx: Ctx, scope: DagScope, task: Task): void {
   const sibling = (name: string, path: string): Component | undefined => {
     const t = scope.dag.tasks[name];
     if (!t) {
-      report(ctx, { code: 'UNKNOWN_TASK', path: path, task: task.name }, `task "${task.name}" takes a value from unknown task "${name}"`, suggestFix(name, siblings, 'task'));
+      report(ctx, { code: 'UNKNOWN_TASK', path: path, task: task.name }, `task "${task.name}" takes a value from unknown task "${name}"`, taskFix(name));
       return undefined;
     }
     return ctx.p.components[t.component];

@@ -3,7 +3,9 @@
 import { unsupportedArtifactUri } from './artifact-uri.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { nativePath } from './native-refs.js';
+import { checkBounds, checkNesting } from './validate-bounds.js';
 import { checkConditions } from './validate-conditions.js';
+import { limits, type Limits } from './limits.js';
 import type { Ctx } from './validate-context.js';
 import { checkGraph } from './validate-graph.js';
 import { checkLoops } from './validate-loops.js';
@@ -14,9 +16,14 @@ import type { Pipeline } from './types.js';
 export { validateArguments, coerceArgument } from './validate-args.js';
 export { findCycles } from './validate-graph.js';
 
-export function validatePipeline(p: Pipeline, file?: string): Diagnostic[] {
+export function validatePipeline(p: Pipeline, file?: string, lim: Readonly<Limits> = limits()): Diagnostic[] {
   const ctx: Ctx = { p, out: [], ...(file !== undefined ? { file } : {}) };
+  checkBounds(ctx, lim);
+  // The other checks walk the DAGs; on a pipeline over the limits they are skipped (their cost is what the limits bound).
+  if (ctx.out.some((d) => d.code === 'TOO_MANY_TASKS')) return ctx.out;
   checkGraph(ctx);
+  if (!ctx.out.some((d) => d.code === 'CYCLE')) checkNesting(ctx, lim);
+  if (ctx.out.some((d) => d.code === 'TOO_DEEP')) return ctx.out;
   checkTypes(ctx);
   checkConditions(ctx);
   checkPlaceholders(ctx);

@@ -6,6 +6,11 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** A record keyed by names from the user's file: no prototype, so `__proto__` and `constructor` are plain keys. */
+export function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** Collects diagnostics while reading; throws them all at the end. */
 export class Reader {
   readonly diagnostics: Diagnostic[] = [];
