@@ -90,7 +90,7 @@ export interface KfpRun {
 
 /** filter.proto: predicates ANDed. The SDK writes camelCase value keys (stringValue), grpc-gateway accepts both. */
 export interface KfpPredicate {
-  operation?: string;
+  operation?: string | number;
   key?: string;
   string_value?: string; stringValue?: string;
   int_value?: number; intValue?: number;

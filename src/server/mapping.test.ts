@@ -156,6 +156,8 @@ describe('listPage', () => {
   it('filters with the SDK\'s predicates (camelCase values) and sorts', () => {
     const eq = JSON.stringify({ predicates: [{ operation: 'EQUALS', key: 'display_name', stringValue: 'a' }] });
     expect(names(listPage(items, { filter: eq }).items)).toEqual(['a']);
+    // The SDK sends the enum's number (EQUALS = 1).
+    expect(names(listPage(items, { filter: JSON.stringify({ predicates: [{ operation: 1, key: 'display_name', stringValue: 'b' }] }) }).items)).toEqual(['b']);
     const done = JSON.stringify({ predicates: [{ operation: 'EQUALS', key: 'state', string_value: 'SUCCEEDED' }] });
     expect(names(listPage(items, { filter: done, sort_by: 'name desc' }).items)).toEqual(['c', 'a']);
     expect(names(listPage(items, {}).items)).toEqual(['c', 'b', 'a']);

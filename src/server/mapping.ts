@@ -282,6 +282,8 @@ export function versionToKfp(v: PipelineObject, spec?: JsonObject): KfpPipelineV
 // ---------------------------------------------------------------- lists
 
 const OPERATIONS = new Set(['EQUALS', 'NOT_EQUALS', 'GREATER_THAN', 'GREATER_THAN_EQUALS', 'LESS_THAN', 'LESS_THAN_EQUALS', 'IN', 'IS_SUBSTRING']);
+/** filter.proto's enum numbers: the SDK sends these (its _FILTER_OPERATIONS), grpc-gateway accepts names too. */
+const OPERATION_NUMBERS: Record<string, string> = { 1: 'EQUALS', 2: 'NOT_EQUALS', 3: 'GREATER_THAN', 5: 'GREATER_THAN_EQUALS', 6: 'LESS_THAN', 7: 'LESS_THAN_EQUALS', 8: 'IN', 9: 'IS_SUBSTRING' };
 
 export function parseFilter(raw: string | undefined): KfpPredicate[] {
   if (!raw) return [];
@@ -294,8 +296,9 @@ export function parseFilter(raw: string | undefined): KfpPredicate[] {
   const preds = f?.predicates ?? [];
   if (!Array.isArray(preds)) throw badRequest('filter.predicates must be a list');
   for (const [i, p] of preds.entries()) {
+    if (p && (typeof p.operation === 'number' || /^\d+$/.test(String(p.operation ?? '')))) p.operation = OPERATION_NUMBERS[String(p.operation)] ?? String(p.operation);
     if (!p?.key) throw badRequest(`filter.predicates[${i}].key is required`);
-    if (!OPERATIONS.has(p.operation ?? '')) throw badRequest(`filter.predicates[${i}].operation "${p.operation ?? ''}" is not one of ${[...OPERATIONS].join(', ')}`);
+    if (!OPERATIONS.has(String(p.operation ?? ''))) throw badRequest(`filter.predicates[${i}].operation "${p.operation ?? ''}" is not one of ${[...OPERATIONS].join(', ')}`);
   }
   return preds;
 }
