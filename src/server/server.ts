@@ -79,6 +79,8 @@ function specFromYaml(yaml: string): JsonObject | undefined {
   }
 }
 
+const specOfVersion = (v: PipelineObject): JsonObject | undefined => (v.spec?.pipelineYAML ? specFromYaml(v.spec.pipelineYAML) : v.spec?.pipelineSpec);
+
 /** The pipeline must parse and validate before it is stored, so a bad upload fails now, not at its first run. */
 function checkPipelineYaml(yaml: string, name: string): void {
   try {
@@ -300,7 +302,7 @@ export class KfpApi {
   private async listVersions(q: Req, pipelineId: string): Promise<unknown> {
     const p = await this.store.findPipeline(pipelineId);
     await this.can(q, 'list', 'pipelines', p.metadata!.namespace!);
-    const page = listPage((await this.store.listVersions(p)).map((v) => versionToKfp(v)), this.list(q));
+    const page = listPage((await this.store.listVersions(p)).map((v) => versionToKfp(v, specOfVersion(v))), this.list(q));
     return { pipeline_versions: page.items, total_size: page.total, next_page_token: page.nextPageToken };
   }
 
@@ -313,7 +315,7 @@ export class KfpApi {
 
   private async getVersion(q: Req, pipelineId: string, versionId: string): Promise<KfpPipelineVersion> {
     const v = await this.version(q, pipelineId, versionId, 'get');
-    return versionToKfp(v, v.spec?.pipelineYAML ? specFromYaml(v.spec.pipelineYAML) : v.spec?.pipelineSpec);
+    return versionToKfp(v, specOfVersion(v));
   }
 
   private async deleteVersion(q: Req, pipelineId: string, versionId: string): Promise<object> {

@@ -111,7 +111,7 @@ describe.each(VERSIONS)('kfp %s against pipewright server', (version) => {
     expect(Object.keys(tasks)).toEqual(expect.arrayContaining(['load-data', 'train-model', 'evaluate-model', 'condition-1/deploy-model']));
     const evaluate = tasks['evaluate-model']!;
     expect(evaluate.state).toBe('SUCCEEDED');
-    expect(evaluate.outputs.metrics?.[0]).toMatch(new RegExp(`^minio://pipewright/${ns.name}/`));
+    expect(evaluate.outputs.metrics?.[0]).toMatch(new RegExp(`^minio://pipewright/(.+/)?${ns.name}/.+/evaluate-model/metrics$`));
     expect(['"yes"', '"no"']).toContain(evaluate.outputs.Output?.[0]);
     expect(tasks['condition-1/deploy-model']!.state).toBe(evaluate.outputs.Output?.[0] === '"yes"' ? 'SUCCEEDED' : 'SKIPPED');
     expect(r.run_experiment_id).toBe(r.experiment_id);
