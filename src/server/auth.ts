@@ -19,6 +19,24 @@ export interface AuthOptions {
   trustLocalCallers: boolean;
   /** Callers without a token are system:anonymous, authorized by SubjectAccessReview (off by default). */
   allowAnonymous: boolean;
+  /**
+   * Further audiences a token may be for, such as KFP's projected `pipelines.kubeflow.org` tokens. A token is
+   * reviewed for the API server's own audiences first, then for these.
+   */
+  audiences?: string[];
+}
+
+const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
+
+/**
+ * Laptop mode trusts this machine's processes, not the web pages its browser visits: a request with an Origin
+ * (browsers send one, the SDK never does) or with a Host that is not loopback (DNS rebinding) is refused, as
+ * kubectl proxy refuses other hosts. Returns the reason, or undefined when the request may act as the kubeconfig.
+ */
+export function localCallerProblem(headers: { host?: string; origin?: string }): string | undefined {
+  if (headers.origin !== undefined) return `requests from web pages (Origin ${headers.origin}) need a bearer token`;
+  if (!LOOPBACK_HOST.test(headers.host ?? '')) return `Host ${headers.host ?? '(none)'} is not loopback: callers without a token must use http://127.0.0.1 or http://localhost`;
+  return undefined;
 }
 
 const ANONYMOUS: Caller = { kind: 'user', username: 'system:anonymous', groups: ['system:unauthenticated'] };
@@ -34,10 +52,14 @@ export class Authorizer {
     this.authz = pooledApiClient(kc, k8s.AuthorizationV1Api);
   }
 
-  async authenticate(authorization: string | undefined): Promise<Caller> {
+  async authenticate(authorization: string | undefined, headers: { host?: string; origin?: string } = {}): Promise<Caller> {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     if (!token) {
-      if (this.opts.trustLocalCallers) return { kind: 'kubeconfig' };
+      if (this.opts.trustLocalCallers) {
+        const problem = localCallerProblem(headers);
+        if (problem) throw new ApiError(403, GRPC.PERMISSION_DENIED, problem);
+        return { kind: 'kubeconfig' };
+      }
       if (this.opts.allowAnonymous) return ANONYMOUS;
       throw new ApiError(401, GRPC.UNAUTHENTICATED, 'no bearer token: pass Client(existing_token=...) with a Kubernetes token (kubectl create token <serviceaccount>)');
     }
@@ -45,7 +67,10 @@ export class Authorizer {
     const key = createHash('sha256').update(token).digest('hex');
     const hit = this.reviewed.get(key);
     if (hit && hit.until > Date.now()) return hit.caller;
-    const review = await this.authn.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } });
+    const reviewFor = (audiences?: string[]): Promise<k8s.V1TokenReview> =>
+      this.authn.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, ...(audiences ? { audiences } : {}) } } });
+    let review = await reviewFor();
+    if (!review.status?.authenticated && this.opts.audiences?.length) review = await reviewFor(this.opts.audiences);
     const user = review.status?.user;
     if (!review.status?.authenticated || !user?.username) {
       throw new ApiError(401, GRPC.UNAUTHENTICATED, `the bearer token was not accepted by the Kubernetes API server${review.status?.error ? ` (${review.status.error})` : ''}`);

@@ -25,6 +25,8 @@ export interface ServerOptions {
   defaultNamespace: string;
   trustLocalCallers: boolean;
   allowAnonymous: boolean;
+  /** Token audiences accepted besides the API server's own (e.g. pipelines.kubeflow.org). */
+  audiences?: string[];
 }
 
 export interface ServerHandle {
@@ -417,7 +419,7 @@ export async function startServer(kc: k8s.KubeConfig, opts: ServerOptions, logge
         const found = api.route(method, url.pathname);
         if (found === undefined) throw new ApiError(404, GRPC.NOT_FOUND, `no such endpoint: ${method} ${url.pathname} (see docs/kfp-api.md for what is implemented)`);
         if (found === 'method') throw new ApiError(405, GRPC.UNIMPLEMENTED, `${method} is not supported on ${url.pathname}`);
-        const caller = url.pathname === '/apis/v2beta1/healthz' ? ({ kind: 'kubeconfig' } as Caller) : await auth.authenticate(req.headers.authorization);
+        const caller = url.pathname === '/apis/v2beta1/healthz' ? ({ kind: 'kubeconfig' } as Caller) : await auth.authenticate(req.headers.authorization, { host: req.headers.host, origin: req.headers.origin });
         const body = method === 'GET' || method === 'DELETE' ? Buffer.alloc(0) : await readBody(req);
         const out = await found.handler({ caller, query: url.searchParams, body, contentType: req.headers['content-type'] }, found.params);
         send(res, 200, out);

@@ -11,6 +11,7 @@ interface ServerFlags {
   namespace?: string;
   allowAnonymous?: boolean;
   requireToken?: boolean;
+  tokenAudience?: string[];
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -25,6 +26,7 @@ export function registerServerCommand(program: Command): void {
     .option('-n, --namespace <ns>', 'namespace of calls that name none (default: the kubeconfig context\'s, else "default")')
     .option('--allow-anonymous', 'callers without a token act as system:anonymous, checked by SubjectAccessReview (default: $PIPEWRIGHT_SERVER_ALLOW_ANONYMOUS, off)')
     .option('--require-token', 'with a kubeconfig on loopback: still refuse callers without a token (by default they act as the kubeconfig\'s user, like kubectl proxy)')
+    .option('--token-audience <aud...>', 'also accept tokens for these audiences, e.g. pipelines.kubeflow.org (default: $PIPEWRIGHT_SERVER_TOKEN_AUDIENCES, comma-separated)')
     .addHelpText('after', '\nAuth: a bearer token is checked with TokenReview and each call with SubjectAccessReview on\n' +
       'pipelineruns/pipelines.pipewright.dev in the namespace. See docs/kfp-api.md.')
     .action(async (flags: ServerFlags) => {
@@ -43,7 +45,8 @@ export function registerServerCommand(program: Command): void {
       const defaultNamespace = flags.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
       const allowAnonymous = flags.allowAnonymous ?? ['1', 'true'].includes(process.env.PIPEWRIGHT_SERVER_ALLOW_ANONYMOUS ?? '');
       const trustLocalCallers = !inCluster && LOOPBACK.has(host) && !flags.requireToken;
-      const handle = await startServer(kc, { port: flags.port, host, defaultNamespace, trustLocalCallers, allowAnonymous }, logger);
+      const audiences = flags.tokenAudience ?? (process.env.PIPEWRIGHT_SERVER_TOKEN_AUDIENCES ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+      const handle = await startServer(kc, { port: flags.port, host, defaultNamespace, trustLocalCallers, allowAnonymous, audiences }, logger);
       logger.info({ address: host, port: handle.port, defaultNamespace, trustLocalCallers, allowAnonymous }, 'serving the KFP v2beta1 API');
       await new Promise<void>((resolve) => {
         const stop = (): void => { void handle.close().finally(resolve); };

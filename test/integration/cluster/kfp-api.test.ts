@@ -5,6 +5,7 @@
 // and used every rule granted.
 import { jest } from '@jest/globals';
 import { execFile, execFileSync } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -82,7 +83,7 @@ beforeAll(async () => {
   admin.loadFromFile(clusterState().kubeconfig);
   local = await startServer(admin, { port: 0, host: '127.0.0.1', defaultNamespace: ns.name, trustLocalCallers: true, allowAnonymous: false }, logger);
   const sa = await serviceAccountKubeconfig(AUDITED_NAMESPACE, SERVER_SA);
-  incluster = await startServer(sa, { port: 0, host: '127.0.0.1', defaultNamespace: ns.name, trustLocalCallers: false, allowAnonymous: false }, logger);
+  incluster = await startServer(sa, { port: 0, host: '127.0.0.1', defaultNamespace: ns.name, trustLocalCallers: false, allowAnonymous: false, audiences: ['pipelines.kubeflow.org'] }, logger);
 });
 
 afterAll(async () => {
@@ -234,6 +235,26 @@ describe('multi-user: bearer tokens, TokenReview and SubjectAccessReview', () =>
     expect(yes.experiments).toContain(`tok-${KFP_SDK_VERSION.replace(/\./g, '-')}`);
     const no = await flow<{ status: number }>('2.10.1', 'token', env(nobody));
     expect(no.status).toBe(403);
+  });
+
+  it('accepts KFP\'s projected tokens (audience pipelines.kubeflow.org) where configured, and only there', async () => {
+    const kfpToken = (await kubectlOk(['create', 'token', 'runner', '-n', ns.name, '--duration=1h', '--audience', 'pipelines.kubeflow.org'])).trim();
+    expect((await call(kfpToken, 'GET', `/runs?namespace=${ns.name}`)).status).toBe(200);
+    const other = (await kubectlOk(['create', 'token', 'runner', '-n', ns.name, '--duration=1h', '--audience', 'somewhere-else'])).trim();
+    expect((await call(other, 'GET', `/runs?namespace=${ns.name}`)).status).toBe(401);
+  });
+
+  it('laptop mode acts as the kubeconfig only for local non-browser callers: an Origin or a foreign Host needs a token', async () => {
+    const base = `http://127.0.0.1:${local.port}/apis/v2beta1/runs?namespace=${ns.name}`;
+    expect((await fetch(base)).status).toBe(200);
+    const browser = await fetch(base, { headers: { origin: 'http://evil.example' } });
+    expect({ status: browser.status, body: await browser.json() }).toMatchObject({ status: 403, body: { code: 7, message: expect.stringMatching(/Origin http:\/\/evil\.example/) } });
+    const rebound = await new Promise<number>((done, fail) => {
+      request(base, { headers: { host: `evil.example:${local.port}` } }, (res) => { res.resume(); done(res.statusCode!); }).on('error', fail).end();
+    });
+    expect(rebound).toBe(403);
+    // With a token, the token decides, wherever the request comes from.
+    expect((await fetch(base, { headers: { origin: 'http://evil.example', authorization: `Bearer ${runner}` } })).status).toBe(200);
   });
 
   it('the server, as deploy/server-rbac.yaml\'s ServiceAccount, was denied nothing and used every rule', () => {
