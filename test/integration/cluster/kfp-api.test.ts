@@ -4,7 +4,7 @@
 // the in-cluster server runs as deploy/server-rbac.yaml's ServiceAccount and the audit log shows it denied nothing
 // and used every rule granted.
 import { jest } from '@jest/globals';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -267,5 +267,43 @@ describe('multi-user: bearer tokens, TokenReview and SubjectAccessReview', () =>
     const granted = grantedBy('deploy/server-rbac.yaml');
     expect({ unused: [...granted].filter((p) => !used.has(p)).sort(), notGranted: [...used].filter((p) => !granted.has(p)).sort() })
       .toEqual({ unused: [], notGranted: [] });
+  });
+});
+
+describe('the command: pipewright server', () => {
+  /** Starts the built CLI on a free port; resolves with the port it logged and a stop function giving the exit code. */
+  async function serve(args: string[]): Promise<{ port: number; stop: () => Promise<number | null> }> {
+    const child = spawn(process.execPath, ['bin/pipewright.js', 'server', '--port', '0', '--kubeconfig', clusterState().kubeconfig, ...args], { env: { ...process.env, LOG_LEVEL: 'info' } });
+    const exited = new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
+    let out = '';
+    const port = await new Promise<number>((done, fail) => {
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        const m = /"port":(\d+).*serving the KFP v2beta1 API/.exec(out);
+        if (m) done(Number(m[1]));
+      });
+      child.stderr.on('data', (b: Buffer) => { out += b.toString(); });
+      void exited.then((c) => fail(new Error(`pipewright server exited ${c}: ${out}`)));
+    });
+    return { port, stop: async () => { child.kill('SIGTERM'); return exited; } };
+  }
+
+  it('with a kubeconfig on loopback serves the tutorial\'s callers without a token; --require-token refuses them', async () => {
+    const s = await serve(['-n', ns.name]);
+    try {
+      const health = await fetch(`http://127.0.0.1:${s.port}/apis/v2beta1/healthz`);
+      expect(await health.json()).toEqual({ multi_user: true, pipeline_store: 'kubernetes' });
+      const list = (await (await fetch(`http://127.0.0.1:${s.port}/apis/v2beta1/experiments`)).json()) as { experiments: { display_name: string; namespace: string }[] };
+      expect(list.experiments).toEqual(expect.arrayContaining([expect.objectContaining({ display_name: 'model-experiments', namespace: ns.name })]));
+    } finally {
+      expect(await s.stop()).toBe(0);
+    }
+    const strict = await serve(['-n', ns.name, '--require-token']);
+    try {
+      const r = await fetch(`http://127.0.0.1:${strict.port}/apis/v2beta1/experiments`);
+      expect({ status: r.status, body: await r.json() }).toMatchObject({ status: 401, body: { code: 16, message: expect.stringMatching(/existing_token/) } });
+    } finally {
+      await strict.stop();
+    }
   });
 });
