@@ -35,6 +35,8 @@ export interface ServerHandle {
 }
 
 const MAX_BODY = 16 << 20;
+/** KFP services we do not offer: 501, so the SDK's caller learns it is not a typo. */
+const UNIMPLEMENTED_SERVICES = /^\/apis\/v2beta1\/(recurringruns|artifacts|visualizations|scheduledworkflows|workflows|auth|filters)(\/|$)/;
 
 interface Req {
   caller: Caller;
@@ -417,6 +419,9 @@ export async function startServer(kc: k8s.KubeConfig, opts: ServerOptions, logge
           return;
         }
         const found = api.route(method, url.pathname);
+        if (found === undefined && UNIMPLEMENTED_SERVICES.test(url.pathname)) {
+          throw new ApiError(501, GRPC.UNIMPLEMENTED, `${url.pathname.split('/')[3]} are not implemented by pipewright server (see docs/kfp-api.md)`);
+        }
         if (found === undefined) throw new ApiError(404, GRPC.NOT_FOUND, `no such endpoint: ${method} ${url.pathname} (see docs/kfp-api.md for what is implemented)`);
         if (found === 'method') throw new ApiError(405, GRPC.UNIMPLEMENTED, `${method} is not supported on ${url.pathname}`);
         const caller = url.pathname === '/apis/v2beta1/healthz' ? ({ kind: 'kubeconfig' } as Caller) : await auth.authenticate(req.headers.authorization, { host: req.headers.host, origin: req.headers.origin });

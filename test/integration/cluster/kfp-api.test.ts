@@ -226,6 +226,8 @@ describe('multi-user: bearer tokens, TokenReview and SubjectAccessReview', () =>
     for (const [method, path, body] of calls) await ok(method, path, body?.());
     expect((await call(runner, 'GET', `/runs/${run}`)).status).toBe(404);
     expect((await call(runner, 'POST', `/runs/${run}:retry`)).json).toMatchObject({ code: 12 });
+    expect(await call(runner, 'GET', `/recurringruns?namespace=${ns.name}`)).toMatchObject({ status: 501, json: { code: 12 } });
+    expect(await call(runner, 'GET', '/no-such-thing')).toMatchObject({ status: 404, json: { code: 5 } });
   });
 
   it('kfp.Client(existing_token=..., namespace=...) works for the user with rights and gets 403 for the other', async () => {
