@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { PassThrough } from 'node:stream';
 import { PipelineError, diagnostic } from '../model/diagnostics.js';
-import { reportError } from './main.js';
+import { buildProgram, reportError } from './main.js';
 
 function capture(err: unknown, env: NodeJS.ProcessEnv = {}): { code: number; text: string } {
   const out = new PassThrough();
@@ -26,5 +26,14 @@ describe('reportError', () => {
     const debug = capture(err, { PIPEWRIGHT_DEBUG: '1' });
     expect(debug.code).toBe(1);
     expect(debug.text).toMatch(/^pipewright: disk full\nError: disk full\n\s+at /);
+  });
+});
+
+describe('the command list', () => {
+  it('lists server, whose help names its options', async () => {
+    const program = await buildProgram(['node', 'pipewright', 'help']);
+    expect(program.commands.map((c) => c.name())).toContain('server');
+    const help = program.commands.find((c) => c.name() === 'server')!.helpInformation();
+    for (const flag of ['--port', '--kubeconfig', '--namespace', '--allow-anonymous', '--require-token', '--token-audience']) expect(help).toContain(flag);
   });
 });

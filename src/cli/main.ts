@@ -6,6 +6,7 @@ import { MAX_SHOWN, PipelineError, clip, diagnostic, formatDiagnostic, moreProbl
 import { configureLimits, limitsFromEnv, type Limits } from '../model/limits.js';
 import { registerCompileCommand } from './commands/compile.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerServerCommand } from './commands/server.js';
 import { registerValidateCommand } from './commands/validate.js';
 
 export const EXIT_BAD_INPUT = 2;
@@ -29,10 +30,11 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   registerRunCommand(program);
   registerValidateCommand(program);
   registerCompileCommand(program);
+  registerServerCommand(program); // loads the Kubernetes client only when it runs
   // Cluster-side commands pull in the Kubernetes and S3 clients (seconds on a busy machine): load them only when used.
   if (argv[2] === 'controller') (await import('./commands/controller.js')).registerControllerCommand(program);
   if (argv[2] === 'pod') (await import('./commands/pod.js')).registerPodCommand(program);
-  program.addHelpText('after', '\nIn a cluster: pipewright controller (the operator), pipewright pod inputs|outputs (inside task pods).');
+  program.addHelpText('after', '\nIn a cluster: pipewright server (the KFP REST API for kfp.Client), pipewright controller (the operator), pipewright pod inputs|outputs (inside task pods).');
   return program;
 }
 

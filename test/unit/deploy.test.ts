@@ -13,7 +13,8 @@ const docs: Doc[] = readdirSync(dir)
 describe('deploy/ manifests', () => {
   it('contain the expected objects', () => {
     expect(docs.map((d) => d.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount'],
+      // server-rbac.yaml adds the KFP API server's ServiceAccount, ClusterRole and ClusterRoleBinding.
+      ['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount', 'ServiceAccount'],
     );
   });
 
@@ -29,10 +30,12 @@ describe('deploy/ manifests', () => {
   });
 
   it('explain every RBAC rule in a comment', () => {
-    const lines = readFileSync(join(dir, 'rbac.yaml'), 'utf8').split('\n');
-    lines.forEach((line, i) => {
-      if (/^\s+- apiGroups:/.test(line)) expect([i + 1, lines[i - 1]!.trim().startsWith('#')]).toEqual([i + 1, true]);
-    });
+    for (const file of ['rbac.yaml', 'server-rbac.yaml']) {
+      const lines = readFileSync(join(dir, file), 'utf8').split('\n');
+      lines.forEach((line, i) => {
+        if (/^\s+- apiGroups:/.test(line)) expect([file, i + 1, lines[i - 1]!.trim().startsWith('#')]).toEqual([file, i + 1, true]);
+      });
+    }
   });
 
   it('give the controller credentials only through secretKeyRef', () => {
