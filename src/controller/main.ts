@@ -87,7 +87,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
   const caches = makeCaches(kc, namespace, (key) => watched(key) && queue.add(key), logger, (run) => reconciler.runSeen(run));
   let store: S3ArtifactStore | undefined;
   try {
-    store = new S3ArtifactStore(s3ConfigFromEnv(env));
+    store = new S3ArtifactStore(s3ConfigFromEnv(env), { requestTimeoutMs: config.faults.s3RequestTimeoutMs, retries: config.faults.s3Retries });
   } catch (err) {
     logger.warn({ err: (err as Error).message }, 'no S3 credentials: outputs larger than a termination message cannot be read');
   }
@@ -118,7 +118,8 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     queue,
     async stop() {
       clearInterval(resync);
-      queue.stop();
+      // Reconciles in flight finish (bounded) before the caches they read go away.
+      await queue.stop(config.faults.drainMs);
       await Promise.all([caches.runs.stop(), caches.pods.stop()]);
       // Events still being sent get a moment to go out.
       await Promise.race([reconciler.events.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
