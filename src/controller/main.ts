@@ -7,7 +7,7 @@ import { s3ConfigFromEnv } from '../artifacts/s3-config.js';
 import { S3CacheIndex } from '../artifacts/cache-index.js';
 import type { ControllerConfig } from './config.js';
 import { makeCaches } from './informers.js';
-import { kubeOps } from './kube-ops.js';
+import { kubeOps, type KubeOps } from './kube-ops.js';
 import { kubeLeaseApi, LeaderElector, type LeaseApi } from './leader-elector.js';
 import { WorkQueue } from './queue.js';
 import { Reconciler } from './reconcile.js';
@@ -29,6 +29,8 @@ export interface ControllerHooks {
    * (client-go's advice: a process that may have missed events must not keep running as a standby).
    */
   onLeadershipLost?: (reason: string) => void;
+  /** Tests: wrap the controller's API writes (e.g. to measure every status write). */
+  wrapKubeOps?: (ops: KubeOps) => KubeOps;
   /** Tests: wrap the Lease API (e.g. to make renewals fail). */
   wrapLeaseApi?: (api: LeaseApi) => LeaseApi;
 }
@@ -94,7 +96,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
   const reconciler = new Reconciler({
     config,
     logger,
-    kube: kubeOps(kc),
+    kube: hooks.wrapKubeOps ? hooks.wrapKubeOps(kubeOps(kc)) : kubeOps(kc),
     getRun: (ns, name) => caches.runs.get(name, ns),
     podsOfRun: (uid) => caches.podsOfRun(uid),
     // Task outputs are cached in the same bucket as the artifacts, keyed by fingerprint (as the local runner does).

@@ -26,7 +26,7 @@ import { S3CacheIndex, type CacheIndex } from '../artifacts/cache-index.js';
 import type { PipelineRunObject } from './types.js';
 import type { ReconcileOutcome } from './queue.js';
 import { classify, DEGRADED, Reason, TerminalError, transientBoundary, type Classified, type ReasonName } from './errors.js';
-import { checkRunShape } from './run-shape.js';
+import { checkRunShape, statusProblems } from './run-shape.js';
 import { boundNodes, formatDuration, STATUS_NODE_BYTES, type Condition } from './status.js';
 import { NodeDocs, nodesDocUri } from './status-nodes.js';
 
@@ -245,6 +245,9 @@ export class Reconciler {
     });
     markStoppedAndLaunched(status, observed.stopped, launched);
     const toWrite = await this.bounded(run, ctx, status);
+    // A status this controller could not read back would fail the run later with the wrong reason.
+    const bad = statusProblems(toWrite);
+    if (bad.length) throw new TerminalError(Reason.InternalError, `the controller built a status it cannot read back (${bad.join('; ')}); report this with the run's pipeline`);
     if (!isDeepStrictEqual(toWrite, stored)) {
       try {
         const rv = await this.deps.kube.writeRunStatus(run, toWrite);
@@ -648,13 +651,8 @@ export class Reconciler {
       const phase = pod.status?.phase;
       if (phase !== 'Succeeded' && phase !== 'Failed' && pod.metadata?.name) await this.deps.kube.deletePod(run.metadata!.namespace!, pod.metadata.name);
     }
-    try {
-      await this.deps.kube.writeRunStatus(run, status);
-    } catch (err) {
-      // Lost a race: the next reconcile decides again from the newer object.
-      if (err instanceof ConflictError) return;
-      throw err;
-    }
+    // A conflict goes back to the queue (transient): the next attempt starts from the newer object.
+    await this.deps.kube.writeRunStatus(run, status);
     this.events.record(() => this.deps.kube.event(run, 'Warning', reason, message).catch(() => undefined));
   }
 
