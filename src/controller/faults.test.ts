@@ -159,6 +159,15 @@ describe('transient failures', () => {
     expect(c.message).toMatch(/ECONNREFUSED/);
     expect(calls.events).toEqual([expect.objectContaining({ type: 'Warning', reason: Reason.APIServerUnavailable })]);
     expect(calls.writes[0]!.phase).not.toBe('Failed');
+
+    // The API server is back: the next status drops the condition and an event says so.
+    const ok = fakeKube();
+    const back = { ...r, metadata: { ...r.metadata, resourceVersion: '9' }, status: calls.writes[0]! };
+    const rec2 = reconciler(back, ok.kube);
+    await rec2.reconcile('ns/r');
+    await rec2.events.idle();
+    expect(ok.calls.writes[0]!.conditions!.some((x) => x.type === DEGRADED)).toBe(false);
+    expect(ok.calls.events.map((e) => e.reason)).toContain(Reason.Recovered);
   });
 });
 

@@ -52,6 +52,8 @@ export { eachLimited };
 
 /** How long an expectation (our own write not yet in a cache) is trusted before the cache is believed instead. */
 export const EXPECTATION_MS = 30_000;
+/** Runs with more nodes than this yield the event loop between the steps of a pass. */
+const LARGE_RUN_NODES = 1000;
 const STATUS_EXPECTATION_MS = 5_000;
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
@@ -207,6 +209,11 @@ export class Reconciler {
     const ctx = this.runContext(run, pipeline);
     const pods = this.deps.podsOfRun(run.metadata.uid);
     const observed = await this.observe(run, pods, previous);
+    // A large run's pass is a few long synchronous steps (each linear in its nodes): between them the event loop
+    // serves the other runs, the watches and the Lease renewals.
+    const large = Object.keys(previous.nodes ?? {}).length > LARGE_RUN_NODES;
+    const breathe = (): Promise<void> => (large ? new Promise((r) => setImmediate(r)) : Promise.resolve());
+    await breathe();
     const timeoutMs = parseDuration(spec.timeout);
     const deadline = timeoutMs && previous.startedAt ? Date.parse(previous.startedAt) + timeoutMs : undefined;
     const timedOut = deadline !== undefined && now.getTime() >= deadline;
@@ -220,17 +227,22 @@ export class Reconciler {
         cancelRequested: spec.cancel === true || timedOut,
         ...(spec.parallelism ? { parallelism: spec.parallelism } : {}),
         enableCaching: spec.caching !== false,
+        // Bounded work per pass: a 50,000-item fan-out launches in slices, each recorded in the status before the
+        // next (the run is requeued at once), so one run neither holds a worker for long nor starves the others.
+        maxLaunches: launchesPerPass,
       });
-    let result = planFor();
-    // Bounded work per pass: a 50,000-item fan-out launches in slices, each recorded in the status before the
-    // next (the run is requeued at once), so one run neither holds a worker for long nor starves the others.
     const { launchesPerPass, passBudgetMs } = this.deps.config.faults;
+    let result = planFor();
+    await breathe();
     const budget = { until: Date.now() + passBudgetMs, skipped: new Set<string>() };
-    const deferred = result.launch.length > launchesPerPass;
-    if (deferred) result = { ...result, launch: result.launch.slice(0, launchesPerPass) };
+    const deferred = result.launch.length >= launchesPerPass;
     const changed = await this.act(run, pipeline, ctx, result, observed, timedOut, log, budget);
     const launched = result.launch.filter((l) => !budget.skipped.has(l.nodeId));
-    if (changed) result = planFor();
+    if (changed) {
+      await breathe();
+      result = planFor();
+      await breathe();
+    }
 
     const status = buildStatus({
       previous,
@@ -244,6 +256,7 @@ export class Reconciler {
       ...(timedOut && result.phase === 'Cancelled' ? { override: { phase: 'Failed' as const, message: `run exceeded its timeout of ${spec.timeout}` } } : {}),
     });
     markStoppedAndLaunched(status, observed.stopped, launched);
+    await breathe();
     const toWrite = await this.bounded(run, ctx, status);
     // A status this controller could not read back would fail the run later with the wrong reason.
     const bad = statusProblems(toWrite);
@@ -257,6 +270,9 @@ export class Reconciler {
         throw err;
       }
       this.emitEvents(run, previous, status, log);
+      // The status just written has no Degraded condition: say the trouble reported earlier is over.
+      const degraded = stored.conditions?.find((c) => c.type === DEGRADED && c.status === 'True');
+      if (degraded) this.events.record(() => this.deps.kube.event(run, 'Normal', Reason.Recovered, `reconciles succeed again after ${degraded.reason}`).catch(() => undefined));
       if (isRunFinished(status.phase)) await this.releaseWorkspace(run, pipeline, log);
     }
     const more = deferred || budget.skipped.size > 0 ? now.getTime() : undefined;

@@ -159,6 +159,8 @@ export interface PlanInput {
   parallelism?: number;
   /** Run-level switch; tasks still opt out one by one (set_caching_options(False)). Default true. */
   enableCaching?: boolean;
+  /** Most launch requests in this result (a caller bounding its work per pass); the rest come in a later plan. */
+  maxLaunches?: number;
 }
 
 export interface PlanResult {

@@ -11,7 +11,7 @@ import { createNamespace, kubectl, kubectlOk, waitUntil } from './helpers.js';
 import { getRun, installCrds, prepareNamespaceForRuns, readS3, waitForRun } from './operator.js';
 import { startTestController } from './operator.js';
 
-jest.setTimeout(900_000);
+jest.setTimeout(1_800_000);
 
 const SIMULATE = { annotations: { 'pipewright.io/simulate': 'true', 'pipewright.io/simulate-duration-ms': '20', 'pipewright.io/simulate-exit-code': '0' } };
 /** Iterations of the large loop (FAULTS_LOOP_ITEMS overrides, for a quicker local try). */
