@@ -6,7 +6,7 @@
  * how many bytes of node detail went to S3.
  *
  * Run:  npx tsc -p bench/tsconfig.reconcile.json && node dist/bench-build/bench/reconcile-pass.js
- *         [--items 50000] [--launches-per-pass 200] [--budget-ms 500] [--node-limit 2000]
+ *         [--items 50000] [--launches-per-pass 500] [--budget-ms 500] [--node-limit 2000] [--max-passes N]
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -23,6 +23,8 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
 }
 const ITEMS = Number(arg('items', '50000'));
+/** Stop after this many passes (a profile of the first passes of a huge run). */
+const MAX_PASSES = Number(arg('max-passes', '100000'));
 const env = {
   PIPEWRIGHT_IMAGE: 'pipewright:dev',
   PIPEWRIGHT_S3_ENDPOINT: 's3.local',
@@ -90,7 +92,7 @@ async function main(): Promise<void> {
   h.enable();
   const passes: number[] = [];
   const t0 = Date.now();
-  while (run.status?.phase !== 'Succeeded' && passes.length < 100_000) {
+  while (run.status?.phase !== 'Succeeded' && passes.length < MAX_PASSES) {
     const t = Date.now();
     await rec.reconcile('bench/big');
     passes.push(Date.now() - t);

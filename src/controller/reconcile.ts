@@ -211,7 +211,7 @@ export class Reconciler {
     const observed = await this.observe(run, pods, previous);
     // A large run's pass is a few long synchronous steps (each linear in its nodes): between them the event loop
     // serves the other runs, the watches and the Lease renewals.
-    const large = Object.keys(previous.nodes ?? {}).length > LARGE_RUN_NODES;
+    let large = Object.keys(previous.nodes ?? {}).length > LARGE_RUN_NODES;
     const breathe = (): Promise<void> => (large ? new Promise((r) => setImmediate(r)) : Promise.resolve());
     await breathe();
     const timeoutMs = parseDuration(spec.timeout);
@@ -233,6 +233,7 @@ export class Reconciler {
       });
     const { launchesPerPass, passBudgetMs } = this.deps.config.faults;
     let result = planFor();
+    large ||= Object.keys(result.nodes).length > LARGE_RUN_NODES;
     await breathe();
     const budget = { until: Date.now() + passBudgetMs, skipped: new Set<string>() };
     const deferred = result.launch.length >= launchesPerPass;
