@@ -2,13 +2,13 @@
  * Benchmark: the Reconciler alone (no cluster) on one run with a large loop, against an in-memory API server and
  * S3: every pod it creates shows up Succeeded in the next pass. Reports the passes until the run Succeeded, the
  * longest pass, the longest time the event loop was blocked (perf_hooks.monitorEventLoopDelay, 10 ms
- * resolution: what a busy pass costs every other run and the Lease renewals), the largest status written, and
+ * resolution, and a 5 ms ticker's longest gap: what a busy pass costs every other run and the Lease renewals), the largest status written, and
  * how many bytes of node detail went to S3.
  *
  * Run:  npx tsc -p bench/tsconfig.reconcile.json && node dist/bench-build/bench/reconcile-pass.js
  *         [--items 50000] [--launches-per-pass 500] [--budget-ms 500] [--node-limit 2000] [--max-passes N]
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import type { ArtifactStore } from '../src/artifacts/s3.js';
@@ -90,6 +90,14 @@ async function main(): Promise<void> {
   const rec = new Reconciler({ config: configFromEnv(env), logger: pino({ level: 'silent' }), kube, getRun: () => run, podsOfRun: () => [...pods.values()], store });
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
+  // A 5 ms ticker: the longest gap between its ticks is the longest time nothing else could run.
+  let last = performance.now();
+  let maxGap = 0;
+  const ticker = setInterval(() => {
+    const t = performance.now();
+    maxGap = Math.max(maxGap, t - last);
+    last = t;
+  }, 5);
   const passes: number[] = [];
   const t0 = Date.now();
   while (run.status?.phase !== 'Succeeded' && passes.length < MAX_PASSES) {
@@ -105,6 +113,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setImmediate(r));
   }
   h.disable();
+  clearInterval(ticker);
   const total = Date.now() - t0;
   const sorted = [...passes].sort((a, b) => a - b);
   const p = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -112,7 +121,7 @@ async function main(): Promise<void> {
     `items ${ITEMS}, launches/pass ${env.PIPEWRIGHT_LAUNCHES_PER_PASS}, budget ${env.PIPEWRIGHT_PASS_BUDGET_MS} ms, node limit ${env.PIPEWRIGHT_STATUS_NODE_LIMIT}\n` +
       `  run ${run.status?.phase} after ${passes.length} passes in ${(total / 1000).toFixed(1)} s; pods ${pods.size}\n` +
       `  pass p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${sorted.at(-1)} ms\n` +
-      `  event loop blocked at most ${(h.max / 1e6).toFixed(0)} ms (p99 ${(h.percentile(99) / 1e6).toFixed(0)} ms)\n` +
+      `  event loop blocked at most ${maxGap.toFixed(0)} ms (5 ms ticker; monitorEventLoopDelay max ${(h.max / 1e6).toFixed(0)} ms)\n` +
       `  status writes ${writes}, largest ${largestStatus} bytes; node detail to S3 ${(s3Bytes / 1e6).toFixed(1)} MB in all\n`,
   );
 }

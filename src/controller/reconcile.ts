@@ -258,7 +258,7 @@ export class Reconciler {
     });
     markStoppedAndLaunched(status, observed.stopped, launched);
     await breathe();
-    const toWrite = await this.bounded(run, ctx, status);
+    const toWrite = await this.bounded(run, ctx, status, breathe);
     // A status this controller could not read back would fail the run later with the wrong reason.
     const bad = statusProblems(toWrite);
     if (bad.length) throw new TerminalError(Reason.InternalError, `the controller built a status it cannot read back (${bad.join('; ')}); report this with the run's pipeline`);
@@ -270,6 +270,7 @@ export class Reconciler {
         if (err instanceof ConflictError) return { requeueAfterMs: 50 };
         throw err;
       }
+      await breathe();
       this.emitEvents(run, previous, status, log);
       // The status just written has no Degraded condition: say the trouble reported earlier is over.
       const degraded = stored.conditions?.find((c) => c.type === DEGRADED && c.status === 'True');
@@ -297,11 +298,12 @@ export class Reconciler {
    * The status as written: whole when it fits; otherwise every node goes to S3 first and the status keeps a
    * bounded part of them, the summary and where the rest is (a status over 1.5 MiB is refused by etcd).
    */
-  private async bounded(run: PipelineRunObject, ctx: RunContext, status: RunStatus): Promise<RunStatus> {
+  private async bounded(run: PipelineRunObject, ctx: RunContext, status: RunStatus, breathe: () => Promise<void>): Promise<RunStatus> {
     if (!this.nodeDocs || !status.nodes) return status;
     const b = boundNodes(status.nodes, { limit: this.deps.config.faults.statusNodeLimit, bytes: STATUS_NODE_BYTES });
     if (!b.summary) return status;
     const ref = nodesDocUri(ctx);
+    await breathe();
     const revision = await this.nodeDocs.save(run.metadata!.uid!, ref, status.nodes);
     return { ...status, nodes: b.nodes, nodesRef: ref, nodesSummary: { ...b.summary, revision } };
   }
