@@ -6,7 +6,7 @@
  * how many bytes of node detail went to S3.
  *
  * Run:  npx tsc -p bench/tsconfig.reconcile.json && node dist/bench-build/bench/reconcile-pass.js
- *         [--items 50000] [--launches-per-pass 500] [--budget-ms 500] [--node-limit 2000] [--max-passes N]
+ *         [--items 50000] [--launches-per-pass 1000] [--budget-ms 2000] [--node-limit 2000] [--max-passes N]
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -29,8 +29,8 @@ const env = {
   PIPEWRIGHT_IMAGE: 'pipewright:dev',
   PIPEWRIGHT_S3_ENDPOINT: 's3.local',
   PIPEWRIGHT_PIPELINE_ROOT: 'minio://bench/root',
-  PIPEWRIGHT_LAUNCHES_PER_PASS: arg('launches-per-pass', '500'),
-  PIPEWRIGHT_PASS_BUDGET_MS: arg('budget-ms', '500'),
+  PIPEWRIGHT_LAUNCHES_PER_PASS: arg('launches-per-pass', '1000'),
+  PIPEWRIGHT_PASS_BUDGET_MS: arg('budget-ms', '2000'),
   PIPEWRIGHT_STATUS_NODE_LIMIT: arg('node-limit', '2000'),
 };
 

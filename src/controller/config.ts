@@ -65,8 +65,8 @@ export function faultsFromEnv(env: NodeJS.ProcessEnv): FaultSettings {
     s3Retries: env.PIPEWRIGHT_S3_RETRIES === '0' ? 0 : int(env.PIPEWRIGHT_S3_RETRIES, 2),
     s3OutageDeadlineMs: seconds(env.PIPEWRIGHT_S3_OUTAGE_DEADLINE_SECONDS, 600) * 1000,
     failuresBeforeReport: int(env.PIPEWRIGHT_FAILURES_BEFORE_REPORT, 3),
-    launchesPerPass: int(env.PIPEWRIGHT_LAUNCHES_PER_PASS, 500),
-    passBudgetMs: int(env.PIPEWRIGHT_PASS_BUDGET_MS, 500),
+    launchesPerPass: int(env.PIPEWRIGHT_LAUNCHES_PER_PASS, 1000),
+    passBudgetMs: int(env.PIPEWRIGHT_PASS_BUDGET_MS, 2000),
     statusNodeLimit: int(env.PIPEWRIGHT_STATUS_NODE_LIMIT, 2000),
   };
 }
