@@ -1,7 +1,11 @@
 // The artifact store over any S3-compatible server (MinIO, versitygw, SeaweedFS, AWS) via the `minio`
-// client. A narrow interface, no retries of its own (the client retries requests; callers decide the rest).
+// client. A narrow interface. Every request has an idle timeout (a server that accepts and never answers would
+// otherwise hold the caller forever); requests that are safe to repeat are retried with backoff on network
+// failures, timeouts and 5xx, a bounded number of times; callers decide the rest.
 // Transfers stream from and to disk; large files go multipart inside the client.
 import { createReadStream, createWriteStream } from 'node:fs';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -43,6 +47,60 @@ export interface ArtifactStore {
 
 const CONCURRENCY = 4;
 
+/** An S3 request that stayed silent longer than its timeout. */
+export class S3TimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(ms: number, what: string) {
+    super(`S3 request ${what} got no answer within ${ms} ms`);
+    this.name = 'S3TimeoutError';
+  }
+}
+
+export interface S3StoreOptions {
+  /** Longest a request may stay silent (no byte either way); default 30 s. */
+  requestTimeoutMs?: number;
+  /** Retries of a request that failed for a reason worth retrying; default 2. */
+  retries?: number;
+  /** First backoff; doubled per retry, with jitter; default 200 ms. */
+  backoffMs?: number;
+}
+
+const RETRY_CODES = new Set(['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN', 'ECONNABORTED', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'SlowDown', 'InternalError', 'ServiceUnavailable', 'RequestTimeout', 'RequestTimeTooSkewed']);
+
+/** Network failures, timeouts and server errors: worth another try. Not-found, access denied and the like are not. */
+export function isRetryable(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown } | null;
+  if (!err) return false;
+  if (typeof err.code === 'string' && RETRY_CODES.has(err.code)) return true;
+  const m = typeof err.message === 'string' ? err.message : '';
+  // minio's own words for 5xx after its retry, and Node's for a dropped connection.
+  return /Retryable HTTP status|Request failed after \d+ retries|socket hang up/.test(m);
+}
+
+/** `fn` again after a backoff while it fails in a retryable way, at most `retries` more times. */
+export async function withRetries<T>(fn: () => Promise<T>, retries: number, backoffMs: number): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (attempt >= retries || !isRetryable(e)) throw e;
+      const delay = backoffMs * 2 ** attempt;
+      await new Promise((r) => setTimeout(r, delay / 2 + Math.random() * delay));
+    }
+  }
+}
+
+/** http(s).request with an idle timeout that ends the request (the socket's own timeout only emits an event). */
+function timedTransport(useSSL: boolean, ms: number): { request: typeof http.request } {
+  const mod = useSSL ? https : http;
+  const request = ((...args: Parameters<typeof http.request>) => {
+    const req = (mod.request as (...a: Parameters<typeof http.request>) => http.ClientRequest)(...args);
+    req.setTimeout(ms, () => req.destroy(new S3TimeoutError(ms, `${req.method} ${req.host}`)));
+    return req;
+  }) as typeof http.request;
+  return { request };
+}
+
 
 function isNotFound(e: unknown): boolean {
   const code = (e as { code?: string } | null)?.code;
@@ -69,9 +127,17 @@ async function listFiles(dir: string): Promise<string[]> {
 
 export class S3ArtifactStore implements ArtifactStore {
   private readonly client: Minio.Client;
+  private readonly retries: number;
+  private readonly backoffMs: number;
 
-  constructor(private readonly config: S3Config) {
+  constructor(
+    private readonly config: S3Config,
+    options: S3StoreOptions = {},
+  ) {
+    this.retries = options.retries ?? 2;
+    this.backoffMs = options.backoffMs ?? 200;
     this.client = new Minio.Client({
+      transport: timedTransport(config.useSSL, options.requestTimeoutMs ?? 30_000),
       endPoint: config.endpoint,
       ...(config.port !== undefined ? { port: config.port } : {}),
       useSSL: config.useSSL,
@@ -83,8 +149,12 @@ export class S3ArtifactStore implements ArtifactStore {
     });
   }
 
+  private retry<T>(fn: () => Promise<T>): Promise<T> {
+    return withRetries(fn, this.retries, this.backoffMs);
+  }
+
   async ensureBucket(bucket = this.config.bucket): Promise<void> {
-    if (await this.client.bucketExists(bucket)) return;
+    if (await this.retry(() => this.client.bucketExists(bucket))) return;
     try {
       await this.client.makeBucket(bucket, this.config.region);
     } catch (e) {
@@ -97,7 +167,7 @@ export class S3ArtifactStore implements ArtifactStore {
   async putFile(path: string, uri: string): Promise<void> {
     const { bucket, key } = parseArtifactUri(uri);
     const { size } = await stat(path);
-    await this.client.putObject(bucket, key, createReadStream(path), size);
+    await this.retry(() => this.client.putObject(bucket, key, createReadStream(path), size));
   }
 
   async putDirectory(dir: string, uri: string): Promise<number> {
@@ -106,7 +176,7 @@ export class S3ArtifactStore implements ArtifactStore {
     await eachLimited(files, CONCURRENCY, async (file) => {
       const rel = relative(dir, file).split(sep).join('/');
       const { size } = await stat(file);
-      await this.client.putObject(bucket, `${key}/${checkKey(rel)}`, createReadStream(file), size);
+      await this.retry(() => this.client.putObject(bucket, `${key}/${checkKey(rel)}`, createReadStream(file), size));
     });
     return files.length;
   }
@@ -154,21 +224,24 @@ export class S3ArtifactStore implements ArtifactStore {
   async putJson(uri: string, value: unknown): Promise<void> {
     const { bucket, key } = parseArtifactUri(uri);
     const body = Buffer.from(JSON.stringify(value));
-    await this.client.putObject(bucket, key, body, body.length, { 'Content-Type': 'application/json' });
+    await this.retry(() => this.client.putObject(bucket, key, body, body.length, { 'Content-Type': 'application/json' }));
   }
 
   async getJson<T = unknown>(uri: string): Promise<T> {
     const { bucket, key } = parseArtifactUri(uri);
-    let stream;
-    try {
-      stream = await this.client.getObject(bucket, key);
-    } catch (e) {
-      if (isNotFound(e)) throw new ArtifactNotFoundError(uri);
-      throw e;
-    }
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+    const text = await this.retry(async () => {
+      let stream;
+      try {
+        stream = await this.client.getObject(bucket, key);
+      } catch (e) {
+        if (isNotFound(e)) throw new ArtifactNotFoundError(uri);
+        throw e;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    });
+    return JSON.parse(text) as T;
   }
 
   async exists(uri: string): Promise<boolean> {
@@ -179,7 +252,7 @@ export class S3ArtifactStore implements ArtifactStore {
 
   private async objectExists(bucket: string, key: string): Promise<boolean> {
     try {
-      await this.client.statObject(bucket, key);
+      await this.retry(() => this.client.statObject(bucket, key));
       return true;
     } catch (e) {
       if (isNotFound(e)) return false;
@@ -187,7 +260,11 @@ export class S3ArtifactStore implements ArtifactStore {
     }
   }
 
-  private async listKeys(bucket: string, prefix: string, limit = Infinity): Promise<string[]> {
+  private listKeys(bucket: string, prefix: string, limit = Infinity): Promise<string[]> {
+    return this.retry(() => this.listKeysOnce(bucket, prefix, limit));
+  }
+
+  private async listKeysOnce(bucket: string, prefix: string, limit: number): Promise<string[]> {
     const keys: string[] = [];
     const stream = this.client.listObjectsV2(bucket, prefix, true);
     for await (const item of stream as AsyncIterable<Minio.BucketItem>) {
@@ -202,7 +279,11 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   /** Streams to `<path>.part` then renames, so a reader never sees half a file. */
-  private async fetchObject(bucket: string, key: string, path: string): Promise<void> {
+  private fetchObject(bucket: string, key: string, path: string): Promise<void> {
+    return this.retry(() => this.fetchObjectOnce(bucket, key, path));
+  }
+
+  private async fetchObjectOnce(bucket: string, key: string, path: string): Promise<void> {
     let body;
     try {
       body = await this.client.getObject(bucket, key);

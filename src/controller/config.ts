@@ -51,6 +51,42 @@ export interface ControllerConfig {
   tenancy: TenancyConfig;
   /** Bounds on pipeline size and cost (PIPEWRIGHT_MAX_*, model/limits.ts); the defaults when absent. */
   limits?: Limits;
+  /** How faults are met: timeouts, deadlines and per-pass budgets (see faultsFromEnv). */
+  faults: FaultSettings;
+}
+
+export interface FaultSettings {
+  /** Longest a shutdown waits for reconciles in flight. */
+  drainMs: number;
+  /** Longest one S3 request may stay silent (no byte either way) before it is abandoned. */
+  s3RequestTimeoutMs: number;
+  /** Retries of a failed idempotent S3 request, with exponential backoff, inside one reconcile. */
+  s3Retries: number;
+  /** How long a run may wait for an unreachable S3 server before it fails. */
+  s3OutageDeadlineMs: number;
+  /** Consecutive transient failures of a run's reconcile before its status and an event say so. */
+  failuresBeforeReport: number;
+  /** Most task pods launched (or cache hits recorded) in one reconcile pass; the rest follow in the next. */
+  launchesPerPass: number;
+  /** Soft limit on one pass's time in launches: past it, the pass records what it did and requeues at once. */
+  passBudgetMs: number;
+  /** Most loop-iteration nodes whose detail the status keeps inline; the rest are counted (full detail in S3). */
+  statusNodeLimit: number;
+}
+
+/** PIPEWRIGHT_DRAIN_SECONDS, PIPEWRIGHT_S3_TIMEOUT_SECONDS, PIPEWRIGHT_S3_RETRIES, PIPEWRIGHT_S3_OUTAGE_DEADLINE_SECONDS,
+ * PIPEWRIGHT_FAILURES_BEFORE_REPORT, PIPEWRIGHT_LAUNCHES_PER_PASS, PIPEWRIGHT_PASS_BUDGET_MS, PIPEWRIGHT_STATUS_NODE_LIMIT. */
+export function faultsFromEnv(env: NodeJS.ProcessEnv): FaultSettings {
+  return {
+    drainMs: seconds(env.PIPEWRIGHT_DRAIN_SECONDS, 10) * 1000,
+    s3RequestTimeoutMs: seconds(env.PIPEWRIGHT_S3_TIMEOUT_SECONDS, 10) * 1000,
+    s3Retries: env.PIPEWRIGHT_S3_RETRIES === '0' ? 0 : int(env.PIPEWRIGHT_S3_RETRIES, 2),
+    s3OutageDeadlineMs: seconds(env.PIPEWRIGHT_S3_OUTAGE_DEADLINE_SECONDS, 600) * 1000,
+    failuresBeforeReport: int(env.PIPEWRIGHT_FAILURES_BEFORE_REPORT, 3),
+    launchesPerPass: int(env.PIPEWRIGHT_LAUNCHES_PER_PASS, 1000),
+    passBudgetMs: int(env.PIPEWRIGHT_PASS_BUDGET_MS, 2000),
+    statusNodeLimit: int(env.PIPEWRIGHT_STATUS_NODE_LIMIT, 2000),
+  };
 }
 
 export const LEASE_NAME = 'pipewright-leader-election';
@@ -119,6 +155,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
     resyncSeconds: int(env.PIPEWRIGHT_RESYNC_SECONDS, 300),
     statusValueLimit: int(env.PIPEWRIGHT_STATUS_VALUE_LIMIT, 1024),
     limits: limitsFromEnv(env),
+    faults: faultsFromEnv(env),
     workspace: {
       // Checked here: a typo would otherwise only show when the first run with a workspace is refused its claim.
       accessModes: accessModes((env.PIPEWRIGHT_WORKSPACE_ACCESS_MODES || 'ReadWriteOnce').split(',').map((s) => s.trim()).filter(Boolean), 'PIPEWRIGHT_WORKSPACE_ACCESS_MODES'),

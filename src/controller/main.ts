@@ -12,7 +12,7 @@ import type { ControllerConfig } from './config.js';
 import { startHttpServer, type HttpServerHandle } from './http-server.js';
 import { configureLimits } from '../model/limits.js';
 import { makeCaches } from './informers.js';
-import { kubeOps } from './kube-ops.js';
+import { kubeOps, type KubeOps } from './kube-ops.js';
 import { kubeLeaseApi, LeaderElector, type LeaseApi } from './leader-elector.js';
 import { WorkQueue } from './queue.js';
 import { Reconciler } from './reconcile.js';
@@ -36,6 +36,8 @@ export interface ControllerHooks {
    * (client-go's advice: a process that may have missed events must not keep running as a standby).
    */
   onLeadershipLost?: (reason: string) => void;
+  /** Tests: wrap the controller's API writes (e.g. to measure every status write). */
+  wrapKubeOps?: (ops: KubeOps) => KubeOps;
   /** Tests: wrap the Lease API (e.g. to make renewals fail). */
   wrapLeaseApi?: (api: LeaseApi) => LeaseApi;
 }
@@ -134,11 +136,11 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
       if (run.metadata?.uid) reconciler.forget(run.metadata.uid);
     },
   });
-  const store = artifacts.s3 ? new S3ArtifactStore(artifacts.s3) : undefined;
+  const store = artifacts.s3 ? new S3ArtifactStore(artifacts.s3, { requestTimeoutMs: config.faults.s3RequestTimeoutMs, retries: config.faults.s3Retries }) : undefined;
   const reconciler = new Reconciler({
     config,
     logger,
-    kube: kubeOps(kc),
+    kube: hooks.wrapKubeOps ? hooks.wrapKubeOps(kubeOps(kc)) : kubeOps(kc),
     getRun: (ns, name) => caches.runs.get(name, ns),
     podsOfRun: (namespace, uid) => caches.podsOfRun(namespace, uid),
     // Task outputs are cached in the same bucket as the artifacts, keyed by fingerprint (as the local runner does).
@@ -164,7 +166,8 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     queue,
     async stop() {
       clearInterval(resync);
-      queue.stop();
+      // Reconciles in flight finish (bounded) before the caches they read go away.
+      await queue.stop(config.faults.drainMs);
       await Promise.all([caches.runs.stop(), caches.pods.stop()]);
       // Events still being sent get a moment to go out.
       await Promise.race([reconciler.events.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);

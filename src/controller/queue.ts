@@ -3,6 +3,14 @@
 
 export type ReconcileOutcome = { requeueAfterMs?: number } | void;
 
+/** Node's timers hold a signed 32-bit delay: anything longer (or not a number) fires after 1 ms. A longer wait
+ * is cut to this; the reconcile it triggers computes the rest again and asks for a new delay. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export function clampDelay(ms: number): number {
+  return ms < MAX_TIMER_MS ? ms : MAX_TIMER_MS;
+}
+
 export interface QueueOptions {
   workers: number;
   baseBackoffMs?: number;
@@ -20,6 +28,7 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, number>();
+  private readonly handles = new Set<{ unref?: () => void; ref?: () => void }>();
   private running = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -43,6 +52,8 @@ export class WorkQueue {
 
   /** Adds the key after a delay; an earlier pending delay for the key wins. */
   addAfter(key: string, ms: number): void {
+    if (this.stopped) return;
+    ms = clampDelay(ms);
     if (ms <= 0) return this.add(key);
     const due = Date.now() + ms;
     const existing = this.timers.get(key);
@@ -50,9 +61,11 @@ export class WorkQueue {
     this.timers.set(key, due);
     const setTimer = this.opts.setTimer ?? ((fn, t) => setTimeout(fn, t));
     const t = setTimer(() => {
+      this.handles.delete(t);
       if (this.timers.get(key) === due) this.timers.delete(key);
       this.add(key);
     }, ms);
+    this.handles.add(t);
     t.unref?.();
   }
 
@@ -60,8 +73,33 @@ export class WorkQueue {
     return this.queue.length;
   }
 
-  stop(): void {
+  /**
+   * Refuses new work (adds, delayed adds, queued keys) and resolves once the reconciles in flight have finished,
+   * or after `drainMs`, whichever comes first: a shutdown neither cuts a reconcile between its pod creations and
+   * its status write (the next leader would redo nothing wrong, but it costs a conflict) nor hangs on a stuck one.
+   */
+  async stop(drainMs = 10_000): Promise<void> {
     this.stopped = true;
+    this.queue.length = 0;
+    this.queued.clear();
+    this.dirty.clear();
+    for (const t of this.handles) clearTimeout(t as unknown as ReturnType<typeof setTimeout>);
+    this.handles.clear();
+    this.timers.clear();
+    if (this.running === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, drainMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Reconciles running now. */
+  get inFlight(): number {
+    return this.running;
   }
 
   /** Resolves when nothing is queued or running (tests, shutdown). */
@@ -78,7 +116,7 @@ export class WorkQueue {
       this.running++;
       void this.process(key);
     }
-    if (this.running === 0 && this.queue.length === 0) {
+    if (this.running === 0 && (this.queue.length === 0 || this.stopped)) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       waiters.forEach((w) => w());

@@ -4,7 +4,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import type { ArtifactStore } from '../artifacts/s3.js';
+import { ArtifactNotFoundError, ArtifactUriError, type ArtifactStore } from '../artifacts/s3.js';
 import { plan } from '../engine/plan.js';
 import type { ExecutionFact, LaunchRequest, NodeOutputs, PlanResult, RunContext } from '../engine/state.js';
 import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
@@ -29,6 +29,10 @@ import type { PipelineRunObject } from './types.js';
 import type { ReconcileOutcome } from './queue.js';
 import { checkReadUri, isOwnUri } from '../artifacts/tenancy.js';
 import { checkLaunchInputs, checkPodSecrets, checkRunPolicy } from './run-policy.js';
+import { classify, DEGRADED, Reason, TerminalError, transientBoundary, type Classified, type ReasonName } from './errors.js';
+import { checkRunShape, statusProblems } from './run-shape.js';
+import { boundNodes, formatDuration, STATUS_NODE_BYTES, type Condition } from './status.js';
+import { NodeDocs, nodesDocUri } from './status-nodes.js';
 
 export interface ReconcilerDeps {
   config: ControllerConfig;
@@ -55,6 +59,8 @@ export { eachLimited };
 
 /** How long an expectation (our own write not yet in a cache) is trusted before the cache is believed instead. */
 export const EXPECTATION_MS = 30_000;
+/** Runs with more nodes than this yield the event loop between the steps of a pass. */
+const LARGE_RUN_NODES = 1000;
 const STATUS_EXPECTATION_MS = 5_000;
 
 /** Nodes the controller ended itself; and the attempt just launched, so that a cache without its pod yet reads
@@ -89,10 +95,26 @@ export class Reconciler {
   /** Run uids whose workspace claim this process made sure of (a restart repeats one idempotent create). */
   private readonly workspaces = new Set<string>();
 
+  /** By run uid: transient failures in a row, and whether the run's status says so already. */
+  private readonly failing = new Map<string, { count: number; since: number; reported?: string }>();
+
   /** Events go out in the background: a reconcile never waits for them. */
   readonly events: EventRecorder;
+  private readonly deps: ReconcilerDeps;
+  /** Full node detail of runs too large for their status (undefined without S3: such a status is kept whole). */
+  private readonly nodeDocs: NodeDocs | undefined;
 
-  constructor(private readonly deps: ReconcilerDeps) {
+  constructor(deps: ReconcilerDeps) {
+    // What the API server and S3 throw is marked transient here, once; everything else is about the run itself.
+    const own = (err: unknown): boolean => err instanceof RejectedError || err instanceof ConflictError;
+    const notFound = (err: unknown): boolean => err instanceof ArtifactNotFoundError || err instanceof ArtifactUriError;
+    this.deps = {
+      ...deps,
+      kube: transientBoundary(deps.kube, 'APIServer', own),
+      ...(deps.store ? { store: transientBoundary(deps.store, 'S3', notFound) } : {}),
+      ...(deps.cacheFor ? { cacheFor: (ns: string) => transientBoundary(deps.cacheFor!(ns), 'S3', notFound) } : {}),
+    };
+    this.nodeDocs = this.deps.store ? new NodeDocs(this.deps.store) : undefined;
     this.events = new EventRecorder(LAUNCH_CONCURRENCY, 1000, (n) => {
       if (n % 100 === 1) deps.logger.warn({ dropped: n }, 'too many events waiting: dropping events');
     });
@@ -103,6 +125,12 @@ export class Reconciler {
     this.workspaces.delete(uid);
     this.written.delete(uid);
     this.created.delete(uid);
+    this.failing.delete(uid);
+    this.nodeDocs?.forget(uid);
+  }
+
+  private clock(): Date {
+    return (this.deps.now ?? (() => new Date()))();
   }
 
   /** Every version of a run the cache receives, in order (wired to the run watch). */
@@ -132,7 +160,11 @@ export class Reconciler {
     }
     const started = Date.now();
     try {
-      return await this.reconcileRun(key, run);
+      const outcome = await this.reconcileRun(key, run);
+      this.failing.delete(run.metadata.uid);
+      return outcome;
+    } catch (err) {
+      return await this.failed(key, run, err);
     } finally {
       this.deps.onReconciled?.(Date.now() - started, key);
     }
@@ -140,13 +172,16 @@ export class Reconciler {
 
   private async reconcileRun(key: string, run: PipelineRunObject): Promise<ReconcileOutcome> {
     if (!run.metadata?.uid) return;
-    const previous: RunStatus = run.status ?? {};
-    if (isRunFinished(previous.phase)) {
+    /** The status as stored; `previous` has every node, also those kept only at nodesRef. */
+    const stored: RunStatus = run.status ?? {};
+    if (isRunFinished(stored.phase)) {
       this.forget(run.metadata.uid);
       return;
     }
     const log = this.deps.logger.child({ run: key });
-    const now = (this.deps.now ?? (() => new Date()))();
+    const now = this.clock();
+    checkRunShape(run);
+    const previous: RunStatus = stored.nodesRef ? { ...stored, nodes: await this.allNodes(run.metadata.uid, stored) } : stored;
     let pipeline: Pipeline;
     try {
       pipeline = await this.pipelineFor(run);
@@ -154,7 +189,7 @@ export class Reconciler {
       if (!(err instanceof PipelineError)) throw err;
       const message = err.diagnostics.map(formatDiagnostic).join('; ');
       log.warn({ err: message }, 'invalid pipeline');
-      return this.finishInvalid(run, previous, message, now);
+      return this.finishInvalid(run, stored, message, now);
     }
     const spec = run.spec ?? {};
     const args = validateArguments(pipeline, spec.arguments ?? {});
@@ -167,7 +202,7 @@ export class Reconciler {
           return formatDiagnostic({ ...d, fix, location: { path } });
         })
         .join('; ');
-      return this.finishInvalid(run, previous, message, now);
+      return this.finishInvalid(run, stored, message, now);
     }
     // Tenancy: what the run may read and write and which Secrets it may name, before anything runs.
     const tenancy = this.deps.config.tenancy;
@@ -175,11 +210,16 @@ export class Reconciler {
     if (policy.diagnostics.length > 0) {
       const message = policy.diagnostics.map(formatDiagnostic).join('; ');
       log.warn({ err: message }, 'run refused');
-      return this.finishInvalid(run, previous, message, now, 'Forbidden');
+      return this.finishInvalid(run, previous, message, now, Reason.Forbidden);
     }
     const ctx = this.runContext(run, policy.pipelineRoot);
     const pods = this.deps.podsOfRun(run.metadata.namespace!, run.metadata.uid);
     const observed = await this.observe(run, pods, previous);
+    // A large run's pass is a few long synchronous steps (each linear in its nodes): between them the event loop
+    // serves the other runs, the watches and the Lease renewals.
+    let large = Object.keys(previous.nodes ?? {}).length > LARGE_RUN_NODES;
+    const breathe = (): Promise<void> => (large ? new Promise((r) => setImmediate(r)) : Promise.resolve());
+    await breathe();
     const timeoutMs = parseDuration(spec.timeout);
     const deadline = timeoutMs && previous.startedAt ? Date.parse(previous.startedAt) + timeoutMs : undefined;
     const timedOut = deadline !== undefined && now.getTime() >= deadline;
@@ -194,11 +234,23 @@ export class Reconciler {
         ...(spec.parallelism ? { parallelism: spec.parallelism } : {}),
         enableCaching: spec.caching !== false,
         checkImportUri: (uri) => checkReadUri(uri, ctx.namespace, tenancy, 'importer'),
+        // Bounded work per pass: a 50,000-item fan-out launches in slices, each recorded in the status before the
+        // next (the run is requeued at once), so one run neither holds a worker for long nor starves the others.
+        maxLaunches: launchesPerPass,
       });
+    const { launchesPerPass, passBudgetMs } = this.deps.config.faults;
     let result = planFor();
-    const launched = result.launch;
-    const changed = await this.act(run, pipeline, ctx, result, observed, timedOut, log);
-    if (changed) result = planFor();
+    large ||= Object.keys(result.nodes).length > LARGE_RUN_NODES;
+    await breathe();
+    const budget = { until: Date.now() + passBudgetMs, skipped: new Set<string>() };
+    const deferred = result.launch.length >= launchesPerPass;
+    const changed = await this.act(run, pipeline, ctx, result, observed, timedOut, log, budget);
+    const launched = result.launch.filter((l) => !budget.skipped.has(l.nodeId));
+    if (changed) {
+      await breathe();
+      result = planFor();
+      await breathe();
+    }
 
     const status = buildStatus({
       previous,
@@ -212,20 +264,55 @@ export class Reconciler {
       ...(timedOut && result.phase === 'Cancelled' ? { override: { phase: 'Failed' as const, message: `run exceeded its timeout of ${spec.timeout}` } } : {}),
     });
     markStoppedAndLaunched(status, observed.stopped, launched);
-    if (!isDeepStrictEqual(status, previous)) {
+    await breathe();
+    const toWrite = await this.bounded(run, ctx, status, breathe);
+    // A status this controller could not read back would fail the run later with the wrong reason.
+    const bad = statusProblems(toWrite);
+    if (bad.length) throw new TerminalError(Reason.InternalError, `the controller built a status it cannot read back (${bad.join('; ')}); report this with the run's pipeline`);
+    if (!isDeepStrictEqual(toWrite, stored)) {
       try {
-        const rv = await this.deps.kube.writeRunStatus(run, status);
+        const rv = await this.deps.kube.writeRunStatus(run, toWrite);
         if (rv && !isRunFinished(status.phase)) this.written.set(run.metadata.uid, { rv, until: Date.now() + STATUS_EXPECTATION_MS });
       } catch (err) {
         if (err instanceof ConflictError) return { requeueAfterMs: 50 };
         throw err;
       }
+      await breathe();
       this.emitEvents(run, previous, status, log);
+      // The status just written has no Degraded condition: say the trouble reported earlier is over.
+      const degraded = stored.conditions?.find((c) => c.type === DEGRADED && c.status === 'True');
+      if (degraded) this.events.record(() => this.deps.kube.event(run, 'Normal', Reason.Recovered, `reconciles succeed again after ${degraded.reason}`).catch(() => undefined));
       if (isRunFinished(status.phase)) await this.releaseWorkspace(run, pipeline, log);
     }
-    const wake = [result.wakeAt ? Date.parse(result.wakeAt) : undefined, deadline, observed.recheckAt].filter((t): t is number => t !== undefined && !Number.isNaN(t));
+    const more = deferred || budget.skipped.size > 0 ? now.getTime() : undefined;
+    const wake = [result.wakeAt ? Date.parse(result.wakeAt) : undefined, deadline, observed.recheckAt, more].filter((t): t is number => t !== undefined && !Number.isNaN(t));
     if (isRunFinished(status.phase) || wake.length === 0) return;
     return { requeueAfterMs: Math.max(10, Math.min(...wake) - now.getTime()) };
+  }
+
+  /** Every node of a status cut to size, from the object at nodesRef; a missing object is the run's end. */
+  private async allNodes(uid: string, stored: RunStatus): Promise<Record<string, StatusNode>> {
+    if (!this.nodeDocs) throw new TerminalError(Reason.NodeDetailMissing, `status.nodesRef is ${stored.nodesRef} but this controller has no S3 access to read it`);
+    try {
+      return await this.nodeDocs.allNodes(uid, stored);
+    } catch (err) {
+      if (err instanceof ArtifactNotFoundError) throw new TerminalError(Reason.NodeDetailMissing, `the run's node detail at ${stored.nodesRef} is gone, so finished tasks cannot be told from tasks to run; create the run again`, { cause: err });
+      throw err;
+    }
+  }
+
+  /**
+   * The status as written: whole when it fits; otherwise every node goes to S3 first and the status keeps a
+   * bounded part of them, the summary and where the rest is (a status over 1.5 MiB is refused by etcd).
+   */
+  private async bounded(run: PipelineRunObject, ctx: RunContext, status: RunStatus, breathe: () => Promise<void>): Promise<RunStatus> {
+    if (!this.nodeDocs || !status.nodes) return status;
+    const b = boundNodes(status.nodes, { limit: this.deps.config.faults.statusNodeLimit, bytes: STATUS_NODE_BYTES });
+    if (!b.summary) return status;
+    const ref = nodesDocUri(ctx);
+    await breathe();
+    const revision = await this.nodeDocs.save(run.metadata!.uid!, ref, status.nodes);
+    return { ...status, nodes: b.nodes, nodesRef: ref, nodesSummary: { ...b.summary, revision } };
   }
 
   private async pipelineFor(run: PipelineRunObject): Promise<Pipeline> {
@@ -349,11 +436,16 @@ export class Reconciler {
   }
 
   /** Creates and deletes pods; returns true when it recorded new facts (stops, rejected pods). */
-  private async act(run: PipelineRunObject, pipeline: Pipeline, ctx: RunContext, result: PlanResult, observed: Awaited<ReturnType<Reconciler['observe']>>, timedOut: boolean, log: Logger): Promise<boolean> {
+  private async act(run: PipelineRunObject, pipeline: Pipeline, ctx: RunContext, result: PlanResult, observed: Awaited<ReturnType<Reconciler['observe']>>, timedOut: boolean, log: Logger, budget: { until: number; skipped: Set<string> }): Promise<boolean> {
     let changed = false;
     const spec = run.spec ?? {};
     const workspace = await this.ensureWorkspace(run, pipeline, result.launch, log);
     await eachLimited(result.launch, LAUNCH_CONCURRENCY, async (launch) => {
+      // Past the pass's time budget the rest waits for the next pass (requeued at once).
+      if (Date.now() > budget.until) {
+        budget.skipped.add(launch.nodeId);
+        return;
+      }
       const component = pipeline.components[launch.componentName]!;
       const executor = pipeline.executors[launch.executorLabel];
       if (executor?.kind !== 'container') return;
@@ -522,20 +614,90 @@ export class Reconciler {
     observed.stopped[id] = { phase, kind: 'container', task, attempt, message, finishedAt, stopped: true };
   }
 
-  private async finishInvalid(run: PipelineRunObject, previous: RunStatus, message: string, now: Date, reason = 'InvalidPipeline'): Promise<ReconcileOutcome> {
+  private async finishInvalid(run: PipelineRunObject, previous: RunStatus, message: string, now: Date, reason: ReasonName = Reason.InvalidPipeline): Promise<ReconcileOutcome> {
+    await this.failRun(run, previous, reason, message, now);
+  }
+
+  /**
+   * A reconcile threw. Terminal (the run's content): the run fails once, with reason, message and event.
+   * Transient (API server, S3): rethrown for the queue's backoff; after some in a row the status says what is
+   * failing, and an S3 outage past its deadline fails the run (its outputs cannot be read, so it cannot succeed).
+   */
+  private async failed(key: string, run: PipelineRunObject, err: unknown): Promise<ReconcileOutcome> {
+    const uid = run.metadata!.uid!;
+    const c = classify(err);
+    const log = this.deps.logger.child({ run: key });
+    const now = this.clock();
+    const previous: RunStatus = typeof run.status === 'object' && run.status !== null ? run.status : {};
+    if (c.kind === 'terminal') {
+      log.warn({ reason: c.reason, err: c.message, cause: err instanceof Error ? err.stack : String(err) }, 'run failed: cannot be processed');
+      await this.failRun(run, previous, c.reason, c.message, now);
+      this.forget(uid);
+      return;
+    }
+    const f = this.failing.get(uid) ?? { count: 0, since: now.getTime() };
+    f.count++;
+    this.failing.set(uid, f);
+    if (c.dependency === 'S3') {
+      // The outage's start survives a restart in the condition's transition time.
+      const cond = previous.conditions?.find((x) => x.type === DEGRADED && x.status === 'True' && x.reason === Reason.S3Unavailable);
+      const since = Math.min(f.since, cond ? Date.parse(cond.lastTransitionTime) || f.since : f.since);
+      const deadline = this.deps.config.faults.s3OutageDeadlineMs;
+      if (now.getTime() - since >= deadline) {
+        const message = `S3 has been unreachable for ${formatDuration(now.getTime() - since)} (deadline ${formatDuration(deadline)}, PIPEWRIGHT_S3_OUTAGE_DEADLINE_SECONDS): task outputs cannot be read, so the run cannot finish; last error: ${c.message}`;
+        log.error({ err: c.message }, 'S3 outage deadline exceeded: failing the run');
+        await this.failRun(run, previous, Reason.S3OutageDeadlineExceeded, message, now);
+        this.forget(uid);
+        return;
+      }
+    }
+    if (f.count >= this.deps.config.faults.failuresBeforeReport && f.reported !== c.reason) {
+      await this.reportDegraded(run, previous, c, f.count, now).then(
+        () => (f.reported = c.reason),
+        (e: unknown) => log.debug({ err: String(e) }, 'cannot report the failure on the run'),
+      );
+    }
+    throw err;
+  }
+
+  /** Condition Degraded=True (reason, what fails) on the run, and a Warning event, once per reason. */
+  private async reportDegraded(run: PipelineRunObject, previous: RunStatus, c: Classified, count: number, now: Date): Promise<void> {
+    const message = `${count} reconciles in a row failed, retrying with backoff: ${c.message}`;
+    const prev = previous.conditions?.find((x) => x.type === DEGRADED);
+    const cond: Condition = { type: DEGRADED, status: 'True', reason: c.reason, message: message.slice(0, 1000), lastTransitionTime: prev?.status === 'True' && prev.reason === c.reason ? prev.lastTransitionTime : now.toISOString() };
+    const status: RunStatus = { ...previous, conditions: [...(previous.conditions ?? []).filter((x) => x.type !== DEGRADED), cond] };
+    const rv = await this.deps.kube.writeRunStatus(run, status);
+    if (rv) this.written.set(run.metadata!.uid!, { rv, until: Date.now() + STATUS_EXPECTATION_MS });
+    this.events.record(() => this.deps.kube.event(run, 'Warning', c.reason, message).catch(() => undefined));
+  }
+
+  /** The run ends Failed with `reason`; its pods still running are stopped. Written once: a finished run is not reconciled again. */
+  private async failRun(run: PipelineRunObject, previous: RunStatus, reason: ReasonName, message: string, now: Date): Promise<void> {
     const iso = now.toISOString();
+    const startedAt = typeof previous.startedAt === 'string' ? previous.startedAt : iso;
     const status: RunStatus = {
       phase: 'Failed',
-      progress: '0/0',
+      progress: typeof previous.progress === 'string' ? previous.progress : '0/0',
       message: message.slice(0, 1000),
-      startedAt: previous.startedAt ?? iso,
+      startedAt,
       finishedAt: iso,
-      duration: '0s',
+      duration: formatDuration(now.getTime() - (Date.parse(startedAt) || now.getTime())),
       ...(run.metadata?.generation !== undefined ? { observedGeneration: run.metadata.generation } : {}),
       conditions: [{ type: 'Succeeded', status: 'False', reason, message: message.slice(0, 1000), lastTransitionTime: iso }],
     };
+    // Node detail is kept when it is sound (it says what had run); a malformed status is replaced.
+    if (reason !== Reason.InvalidRun && previous.nodes) status.nodes = previous.nodes;
+    if (reason !== Reason.InvalidRun && previous.nodesRef) {
+      status.nodesRef = previous.nodesRef;
+      if (previous.nodesSummary) status.nodesSummary = previous.nodesSummary;
+    }
+    for (const pod of this.deps.podsOfRun(run.metadata!.namespace!, run.metadata!.uid!)) {
+      const phase = pod.status?.phase;
+      if (phase !== 'Succeeded' && phase !== 'Failed' && pod.metadata?.name) await this.deps.kube.deletePod(run.metadata!.namespace!, pod.metadata.name);
+    }
+    // A conflict goes back to the queue (transient): the next attempt starts from the newer object.
     await this.deps.kube.writeRunStatus(run, status);
-    await this.deps.kube.event(run, 'Warning', reason, message).catch(() => undefined);
+    this.events.record(() => this.deps.kube.event(run, 'Warning', reason, message).catch(() => undefined));
   }
 
   private emitEvents(run: PipelineRunObject, previous: RunStatus, status: RunStatus, log: Logger): void {

@@ -1,5 +1,5 @@
 // The PipelineRun status: a bounded function of the plan and the observed pods. Pure.
-import type { ExecutionFact, NodeKind, NodeOutputs, NodePhase, PlanResult, RunPhase, RuntimeArtifact } from '../engine/state.js';
+import { isTerminal, type ExecutionFact, type NodeKind, type NodeOutputs, type NodePhase, type PlanResult, type RunPhase, type RuntimeArtifact } from '../engine/state.js';
 import type { JsonValue } from '../model/types.js';
 
 export interface StatusArtifact {
@@ -45,6 +45,13 @@ export interface RunStatus {
   observedGeneration?: number;
   conditions?: Condition[];
   nodes?: Record<string, StatusNode>;
+  /**
+   * Set when `nodes` holds only part of the nodes (a run too large for the 1 MiB status): the S3 URI of a JSON
+   * object `{ nodes }` with every node, written by the controller before this status.
+   */
+  nodesRef?: string;
+  /** With nodesRef: how many nodes there are in all, and per loop how many iterations are in each phase. */
+  nodesSummary?: NodesSummary;
   /** The root pipeline's outputs once the run succeeded, bounded like a node's (see rootOutputs). */
   outputs?: RootOutputs;
 }
@@ -213,4 +220,115 @@ export function outputsFromStatus(o: NonNullable<StatusNode['outputs']>): NodeOu
     artifacts[name] = list.map((a) => ({ name, uri: a.uri, type: { schemaTitle: a.type ?? 'system.Artifact', schemaVersion: '0.0.1' }, metadata: a.metadata ?? {} }));
   }
   return { parameters: { ...(o.parameters ?? {}) }, artifacts };
+}
+
+/** What a status cut to size says about the nodes it left out (their detail is in the object at nodesRef). */
+export interface NodesSummary {
+  /** Nodes in all, and how many of them the status holds. */
+  total: number;
+  inline: number;
+  /** Content hash of the object at nodesRef when it was written (lets a controller reuse its own copy). */
+  revision?: string;
+  /** Per loop node id: its iterations by phase. */
+  loops?: Record<string, Partial<Record<NodePhase, number>>>;
+  /** Loops left out of `loops` (a summary bounded too). */
+  loopsOmitted?: number;
+}
+
+export interface NodeBounds {
+  /** Most nodes kept inline. */
+  limit: number;
+  /** Most JSON characters of the inline nodes. */
+  bytes: number;
+}
+
+/** The inline nodes' share of the 1 MiB a status may take; the rest (conditions, outputs, summary) is small. */
+export const STATUS_NODE_BYTES = 700 * 1024;
+const LOOP_SUMMARY_LIMIT = 200;
+const ITERATION = /^(.*)\[(\d+)\]$/;
+
+const ACTIVE = new Set(['Pending', 'Running']);
+const FAILED = new Set(['Failed', 'Error']);
+
+/**
+ * Nodes that fit: all of them when they are few and small; otherwise, in this order as long as they fit, the
+ * loops and DAGs outside iterations (the run's shape), nodes in progress, failed nodes (most recent first), other
+ * nodes outside loops, then the rest (most recent first); plus per-loop counts of iterations by phase. The
+ * caller keeps every node elsewhere (nodesRef): the summary is for people, not for resuming.
+ */
+export function boundNodes(nodes: Record<string, StatusNode>, bounds: NodeBounds): { nodes: Record<string, StatusNode>; summary?: NodesSummary } {
+  const entries = Object.entries(nodes);
+  if (entries.length <= bounds.limit) {
+    let size = 2;
+    for (const [id, n] of entries) size += id.length + 4 + JSON.stringify(n).length;
+    if (size <= bounds.bytes) return { nodes };
+  }
+  const rank = (id: string, n: StatusNode): number => {
+    const inLoop = id.includes('[');
+    if (!inLoop && (n.kind === 'loop' || n.kind === 'dag')) return 0;
+    if (n.phase === 'Running' || (ACTIVE.has(n.phase) && n.pod)) return 1;
+    if (FAILED.has(n.phase)) return 2;
+    if (!inLoop) return 3;
+    return 4;
+  };
+  const ranked = entries.map(([id, n]) => ({ id, n, r: rank(id, n), t: n.finishedAt ?? n.startedAt ?? '' }));
+  ranked.sort((a, b) => a.r - b.r || (a.t < b.t ? 1 : a.t > b.t ? -1 : 0));
+  const kept: Record<string, StatusNode> = {};
+  let count = 0;
+  let size = 2;
+  for (const { id, n } of ranked) {
+    if (count >= bounds.limit) break;
+    const s = id.length + 4 + JSON.stringify(n).length;
+    if (size + s > bounds.bytes) continue;
+    kept[id] = n;
+    size += s;
+    count++;
+  }
+  const loops: Record<string, Partial<Record<NodePhase, number>>> = {};
+  let loopCount = 0;
+  let loopsOmitted = 0;
+  for (const [id, n] of entries) {
+    if (n.kind !== 'iteration') continue;
+    const loop = ITERATION.exec(id)?.[1];
+    if (loop === undefined) continue;
+    let c = loops[loop];
+    if (!c) {
+      if (loopCount >= LOOP_SUMMARY_LIMIT) {
+        loopsOmitted++;
+        continue;
+      }
+      c = loops[loop] = {};
+      loopCount++;
+    }
+    c[n.phase] = (c[n.phase] ?? 0) + 1;
+  }
+  const summary: NodesSummary = { total: entries.length, inline: count };
+  if (loopCount) summary.loops = loops;
+  if (loopsOmitted) summary.loopsOmitted = loopsOmitted;
+  return { nodes: kept, summary };
+}
+
+/**
+ * Every node, from the full set at nodesRef and the inline ones. Normally the inline nodes are a subset of the
+ * same write; should the object be newer than the status (a controller stopped between the two writes), each
+ * node is taken where it got further (a later attempt, or finished over not finished).
+ */
+export function mergeNodes(full: Record<string, StatusNode>, inline: Record<string, StatusNode>): Record<string, StatusNode> {
+  const out: Record<string, StatusNode> = { ...full };
+  for (const [id, n] of Object.entries(inline)) {
+    const f = out[id];
+    if (!f) {
+      out[id] = n;
+      continue;
+    }
+    const fa = f.attempt ?? 0;
+    const na = n.attempt ?? 0;
+    if (fa !== na) {
+      if (na > fa) out[id] = n;
+      continue;
+    }
+    if (isTerminal(f.phase) && !isTerminal(n.phase)) continue;
+    out[id] = n;
+  }
+  return out;
 }

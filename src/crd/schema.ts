@@ -200,6 +200,8 @@ export const pipelineRunStatusSchema: Schema = {
     },
     nodes: anyObject('Per-node state keyed by deterministic node id (phase, pod, attempt, times, short message, output keys).'),
     outputs: anyObject('Pipeline outputs once the run succeeded (parameters and artifact references).'),
+    nodesRef: str('Set when `nodes` holds only part of a large run: the S3 URI of a JSON object with every node, written by the controller.'),
+    nodesSummary: anyObject('With nodesRef: nodes in all and inline, and per loop its iterations by phase.'),
   },
 };
 

@@ -39,7 +39,6 @@ class Planner {
   private readonly nodes: Record<string, NodeView> = {};
   private readonly launch: LaunchRequest[] = [];
   /** Ids in `launch`: looked up per node, so a set (a list search made a large loop quadratic). */
-  private readonly launched = new Set<string>();
   private readonly stop: PlanResult['stop'] = [];
   private wakeAt: number | undefined;
   private budget: number;
@@ -58,6 +57,7 @@ class Planner {
       for (let i = 1; i <= parts.length; i++) this.startedPrefixes.add(parts.slice(0, i).join('/'));
     }
     this.budget = input.parallelism && input.parallelism > 0 ? Math.max(0, input.parallelism - running) : Infinity;
+    if (input.maxLaunches !== undefined) this.budget = Math.min(this.budget, Math.max(0, input.maxLaunches));
   }
 
   run(): PlanResult {
@@ -301,8 +301,8 @@ class Planner {
     const fact: ExecutionFact | undefined = this.input.facts[base.id];
     const view: NodeView = { ...base, kind: 'container', phase: 'Pending' };
     if (!fact) {
-      if (!hold) this.tryLaunch(view, task, comp, inputs, 1);
-      return this.record(view, this.launched.has(base.id));
+      // (Not a scan of this.launch per node: that made a 10,000-task fan-out quadratic.)
+      return this.record(view, !hold && this.tryLaunch(view, task, comp, inputs, 1));
     }
     Object.assign(view, stripUndefined({ attempt: fact.attempt, startedAt: fact.startedAt, finishedAt: fact.finishedAt, message: fact.message }));
     if (fact.phase === 'Pending' || fact.phase === 'Running') {
@@ -329,8 +329,8 @@ class Planner {
     return this.record(view, true);
   }
 
-  private tryLaunch(view: NodeView, task: Task, comp: Component, inputs: ResolvedInputs, attempt: number): void {
-    if (this.budget <= 0 || comp.implementation.kind !== 'executor') return;
+  private tryLaunch(view: NodeView, task: Task, comp: Component, inputs: ResolvedInputs, attempt: number): boolean {
+    if (this.budget <= 0 || comp.implementation.kind !== 'executor') return false;
     this.budget--;
     const { run } = this.input;
     const artifacts: LaunchRequest['outputs']['artifacts'] = {};
@@ -360,7 +360,7 @@ class Planner {
       req.cacheFingerprint = cacheFingerprint(this.input.pipeline, comp, task, inputs, run.namespace);
     }
     this.launch.push(req);
-    this.launched.add(req.nodeId);
+    return true;
   }
 
   private checkTimeout(id: string, task: Task, fact: ExecutionFact): void {

@@ -169,6 +169,8 @@ export interface PlanInput {
    * from a parameter is only known here; the importer then fails instead of succeeding. Absent: any URI.
    */
   checkImportUri?: (uri: string) => { message: string; fix: string } | undefined;
+  /** Most launch requests in this result (a caller bounding its work per pass); the rest come in a later plan. */
+  maxLaunches?: number;
 }
 
 export interface PlanResult {
