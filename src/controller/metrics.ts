@@ -1,0 +1,125 @@
+// Prometheus metrics (prom-client). Two registries: the process's own (served by every replica: gateway requests,
+// leadership, Node.js process figures) and the work's (reconciles, queue, runs, tasks, pods, S3), which exists
+// only while this replica leads, so that a standby never reports stale or zero work series.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RunStatus } from './status.js';
+
+export const METRIC_PREFIX = 'pipewright_';
+
+/** Seconds; reconciles are mostly milliseconds, task pods seconds to hours. */
+const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const TASK_BUCKETS = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600];
+
+export class ProcessMetrics {
+  readonly registry = new Registry();
+  readonly gatewayRequests = new Counter({
+    name: `${METRIC_PREFIX}gateway_requests_total`,
+    help: 'Artifact gateway requests by route (download, upload) and HTTP status code.',
+    labelNames: ['route', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly leader = new Gauge({ name: `${METRIC_PREFIX}leader`, help: '1 while this replica holds the leader Lease (or runs without leader election).', registers: [this.registry] });
+  private work: WorkMetrics | undefined;
+
+  constructor(opts: { defaultMetrics?: boolean } = {}) {
+    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+  }
+
+  /** Registers the work's metrics (called when this replica starts leading); `runs` lists the run cache. */
+  startWork(sources: WorkSources): WorkMetrics {
+    this.work = new WorkMetrics(sources);
+    this.leader.set(1);
+    return this.work;
+  }
+
+  stopWork(): void {
+    this.work = undefined;
+    this.leader.set(0);
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The text exposition: the process's series, then the work's while leading. */
+  async text(): Promise<string> {
+    const own = await this.registry.metrics();
+    return this.work ? `${own}\n${await this.work.registry.metrics()}` : own;
+  }
+}
+
+export interface WorkSources {
+  /** The runs in the cache, for the runs-by-phase gauge (read at scrape time). */
+  runs: () => readonly { status?: RunStatus }[];
+  queueDepth: () => number;
+}
+
+export type ReconcileResult = 'success' | 'requeue' | 'error';
+
+export class WorkMetrics {
+  readonly registry = new Registry();
+  readonly reconciles = new Counter({ name: `${METRIC_PREFIX}reconcile_total`, help: 'Reconciles by result: success, requeue (asked to run again later), error (retried with backoff).', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly reconcileSeconds = new Histogram({ name: `${METRIC_PREFIX}reconcile_duration_seconds`, help: 'Time spent in one reconcile.', labelNames: ['result'] as const, buckets: RECONCILE_BUCKETS, registers: [this.registry] });
+  readonly queueWaitSeconds = new Histogram({ name: `${METRIC_PREFIX}workqueue_wait_seconds`, help: 'How long a key waited in the work queue before a worker took it.', buckets: RECONCILE_BUCKETS, registers: [this.registry] });
+  readonly taskSeconds = new Histogram({ name: `${METRIC_PREFIX}task_duration_seconds`, help: 'Wall time of finished task attempts (pod start to end) by final phase.', labelNames: ['phase'] as const, buckets: TASK_BUCKETS, registers: [this.registry] });
+  readonly podsCreated = new Counter({ name: `${METRIC_PREFIX}pods_created_total`, help: 'Task pod creations by result: created, exists (already there: a retried reconcile), rejected (refused by the API server).', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly s3Errors = new Counter({ name: `${METRIC_PREFIX}s3_errors_total`, help: 'Failed object-store calls made by the controller, by operation (a missing object is not an error).', labelNames: ['operation'] as const, registers: [this.registry] });
+
+  constructor(sources: WorkSources) {
+    new Gauge({
+      name: `${METRIC_PREFIX}workqueue_depth`,
+      help: 'Keys waiting in the work queue.',
+      registers: [this.registry],
+      collect() {
+        this.set(sources.queueDepth());
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}runs`,
+      help: 'PipelineRuns in the controller cache by phase (Pending includes runs not yet seen by a reconcile).',
+      labelNames: ['phase'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const p of ['Pending', 'Running', 'Succeeded', 'Failed', 'Error', 'Cancelled']) this.set({ phase: p }, 0);
+        for (const r of sources.runs()) this.inc({ phase: r.status?.phase ?? 'Pending' });
+      },
+    });
+  }
+
+  reconciled(result: ReconcileResult, ms: number): void {
+    this.reconciles.inc({ result });
+    this.reconcileSeconds.observe({ result }, ms / 1000);
+  }
+
+  /** Task attempts that finished between two statuses of a run (status writes are the one place both are known). */
+  statusWritten(previous: RunStatus, next: RunStatus): void {
+    for (const [id, n] of Object.entries(next.nodes ?? {})) {
+      if (n.kind !== 'container' || !n.startedAt || !n.finishedAt) continue;
+      const before = previous.nodes?.[id];
+      if (before?.finishedAt && before.attempt === n.attempt) continue;
+      const s = (Date.parse(n.finishedAt) - Date.parse(n.startedAt)) / 1000;
+      if (Number.isFinite(s) && s >= 0) this.taskSeconds.observe({ phase: n.phase }, s);
+    }
+  }
+}
+
+/** Wraps an object so that each rejected method call is counted (by method name) unless `ignore` says otherwise. */
+export function countingErrors<T extends object>(target: T, onError: (method: string) => void, ignore: (err: unknown) => boolean = () => false): T {
+  return new Proxy(target, {
+    get(obj, prop, receiver) {
+      const v = Reflect.get(obj, prop, receiver) as unknown;
+      if (typeof v !== 'function' || typeof prop !== 'string') return v;
+      return (...args: unknown[]) => {
+        const r = (v as (...a: unknown[]) => unknown).apply(obj, args);
+        if (r instanceof Promise) {
+          return r.catch((err: unknown) => {
+            if (!ignore(err)) onError(prop);
+            throw err;
+          });
+        }
+        return r;
+      };
+    },
+  });
+}
