@@ -22,7 +22,7 @@ import { buildTaskPod } from './pod-spec.js';
 import { rejectedPodMessage } from './pod-security.js';
 import { createPvcObject, deletePvcName, PlatformOpError, workspaceClaimName, workspaceConfig, workspacePvcObject } from '../executor/pvc-ops.js';
 import type { PlatformOp } from '../model/types.js';
-import { buildStatus, factFromStatusNode, factsFromStatus, isRunFinished, type RunStatus, type StatusNode } from './status.js';
+import { buildStatus, factFromStatusNode, factsFromStatus, isRunFinished, REASONS, runConditions, type RunStatus, type StatusNode } from './status.js';
 import { S3CacheIndex, type CacheIndex } from '../artifacts/cache-index.js';
 import type { PipelineRunObject } from './types.js';
 import type { ReconcileOutcome } from './queue.js';
@@ -183,7 +183,7 @@ export class Reconciler {
     if (policy.diagnostics.length > 0) {
       const message = policy.diagnostics.map(formatDiagnostic).join('; ');
       log.warn({ err: message }, 'run refused');
-      return this.finishInvalid(run, previous, message, now, 'Forbidden');
+      return this.finishInvalid(run, previous, message, now, REASONS.forbidden);
     }
     const ctx = this.runContext(run, policy.pipelineRoot);
     const pods = this.deps.podsOfRun(run.metadata.namespace!, run.metadata.uid);
@@ -217,7 +217,7 @@ export class Reconciler {
       outputsRefs: observed.refs,
       stopped: observed.stopped,
       valueLimit: this.deps.config.statusValueLimit,
-      ...(timedOut && result.phase === 'Cancelled' ? { override: { phase: 'Failed' as const, message: `run exceeded its timeout of ${spec.timeout}` } } : {}),
+      ...(timedOut && result.phase === 'Cancelled' ? { override: { phase: 'Failed' as const, message: `run exceeded its timeout of ${spec.timeout}`, reason: REASONS.timeout } } : {}),
     });
     markStoppedAndLaunched(status, observed.stopped, launched);
     if (!isDeepStrictEqual(status, previous)) {
@@ -530,7 +530,7 @@ export class Reconciler {
     observed.stopped[id] = { phase, kind: 'container', task, attempt, message, finishedAt, stopped: true };
   }
 
-  private async finishInvalid(run: PipelineRunObject, previous: RunStatus, message: string, now: Date, reason = 'InvalidPipeline'): Promise<ReconcileOutcome> {
+  private async finishInvalid(run: PipelineRunObject, previous: RunStatus, message: string, now: Date, reason: string = REASONS.invalidPipeline): Promise<ReconcileOutcome> {
     const iso = now.toISOString();
     const status: RunStatus = {
       phase: 'Failed',
@@ -540,7 +540,7 @@ export class Reconciler {
       finishedAt: iso,
       duration: '0s',
       ...(run.metadata?.generation !== undefined ? { observedGeneration: run.metadata.generation } : {}),
-      conditions: [{ type: 'Succeeded', status: 'False', reason, message: message.slice(0, 1000), lastTransitionTime: iso }],
+      conditions: runConditions('Failed', reason, message.slice(0, 1000), previous, iso, run.metadata?.generation),
     };
     await this.deps.kube.writeRunStatus(run, status);
     await this.deps.kube.event(run, 'Warning', reason, message).catch(() => undefined);

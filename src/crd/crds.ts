@@ -66,7 +66,7 @@ function crd(names: Names, schema: Schema, columns: PrinterColumn[]): Record<str
 }
 
 export const pipelineCrd = crd(
-  { kind: 'Pipeline', plural: 'pipelines', singular: 'pipeline', shortNames: ['pl'] },
+  { kind: 'Pipeline', plural: 'pipelines', singular: 'pipeline', shortNames: ['pwp'] },
   rootSchema(pipelineSpecSchema, pipelineStatusSchema, []),
   [
     { name: 'Description', type: 'string', jsonPath: '.spec.description', priority: 1 },
@@ -75,7 +75,7 @@ export const pipelineCrd = crd(
 );
 
 export const pipelineRunCrd = crd(
-  { kind: 'PipelineRun', plural: 'pipelineruns', singular: 'pipelinerun', shortNames: ['pr', 'plr'] },
+  { kind: 'PipelineRun', plural: 'pipelineruns', singular: 'pipelinerun', shortNames: ['pwr', 'pwrun'] },
   rootSchema(pipelineRunSpecSchema, pipelineRunStatusSchema, []),
   [
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
