@@ -42,7 +42,7 @@ app.kubernetes.io/component: controller
   verbs: ["create", "get", "delete"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
+  verbs: ["create", "patch"]
 {{- end }}
 
 {{- /* The leader-election Lease rules, the same as deploy/rbac.yaml's Role. */ -}}
