@@ -14,6 +14,7 @@ import { makeCaches } from './informers.js';
 import { kubeOps, RejectedError, type KubeOps } from './kube-ops.js';
 import { kubeLeaseApi, LeaderElector, type LeaseApi } from './leader-elector.js';
 import { countingErrors, ProcessMetrics, type WorkMetrics } from './metrics.js';
+import { pipelineValidator } from './pipeline-status.js';
 import { WorkQueue, type ReconcileOutcome } from './queue.js';
 import { Reconciler } from './reconcile.js';
 
@@ -206,15 +207,17 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     ...(artifacts.key ? { grantKey: artifacts.key } : {}),
     ...(hooks.onReconciled ? { onReconciled: hooks.onReconciled } : {}),
   });
+  const pipelines = pipelineValidator(kc, config.namespaces, logger);
   await hooks.beforeCacheSync?.();
   await caches.pods.start();
   await caches.runs.start();
+  await pipelines.start();
   const enqueueAll = (): void => {
     for (const r of caches.runs.list()) queue.add(`${r.metadata?.namespace}/${r.metadata?.name}`);
   };
   enqueueAll();
   const resync = setInterval(() => {
-    void Promise.all([caches.pods.relist(), caches.runs.relist()])
+    void Promise.all([caches.pods.relist(), caches.runs.relist(), pipelines.relist()])
       .catch((err: unknown) => logger.warn({ err: String(err) }, 're-list failed'))
       .finally(enqueueAll);
   }, config.resyncSeconds * 1000);
@@ -227,7 +230,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
       metrics.stopWork();
       clearInterval(resync);
       queue.stop();
-      await Promise.all([caches.runs.stop(), caches.pods.stop()]);
+      await Promise.all([caches.runs.stop(), caches.pods.stop(), pipelines.stop()]);
       // Events still being sent get a moment to go out.
       await Promise.race([reconciler.events.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
     },

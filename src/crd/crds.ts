@@ -69,6 +69,7 @@ export const pipelineCrd = crd(
   { kind: 'Pipeline', plural: 'pipelines', singular: 'pipeline', shortNames: ['pwp'] },
   rootSchema(pipelineSpecSchema, pipelineStatusSchema, []),
   [
+    { name: 'Valid', type: 'boolean', jsonPath: '.status.valid' },
     { name: 'Description', type: 'string', jsonPath: '.spec.description', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],

@@ -206,7 +206,14 @@ export const pipelineStatusSchema: Schema = {
   type: 'object',
   properties: {
     observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
-    valid: { type: 'boolean', description: 'Whether the pipeline parsed and validated.' },
+    valid: { type: 'boolean', description: 'Whether the pipeline parsed and validated (written by the controller).' },
     message: str('Validation problems, if any.'),
+    conditions: {
+      type: 'array',
+      description: 'Valid: True when the pipeline parsed and validated, False (reason InvalidPipeline) otherwise.',
+      items: condition,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    },
   },
 };
