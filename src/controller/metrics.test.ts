@@ -33,11 +33,14 @@ describe('metrics', () => {
     w.statusWritten({}, running);
     w.statusWritten(running, done);
     w.statusWritten(done, done);
+    // Cancelled by the controller: the new status has no startedAt, the previous one does.
+    w.statusWritten(running, { nodes: { a: { phase: 'Cancelled', kind: 'container', task: 't', attempt: 1, finishedAt: '2026-01-01T00:00:05Z' } } });
     const s = series(await m.text(), 'pipewright_task_duration_seconds');
     expect(s['pipewright_task_duration_seconds_count{phase="Succeeded"}']).toBe(1);
     expect(s['pipewright_task_duration_seconds_sum{phase="Succeeded"}']).toBe(42);
     expect(s['pipewright_task_duration_seconds_bucket{le="30",phase="Succeeded"}']).toBe(0);
     expect(s['pipewright_task_duration_seconds_bucket{le="60",phase="Succeeded"}']).toBe(1);
+    expect(s['pipewright_task_duration_seconds_sum{phase="Cancelled"}']).toBe(5);
   });
 
   it('counts rejected calls by method, except the ignored ones', async () => {

@@ -95,10 +95,12 @@ export class WorkMetrics {
   /** Task attempts that finished between two statuses of a run (status writes are the one place both are known). */
   statusWritten(previous: RunStatus, next: RunStatus): void {
     for (const [id, n] of Object.entries(next.nodes ?? {})) {
-      if (n.kind !== 'container' || !n.startedAt || !n.finishedAt) continue;
       const before = previous.nodes?.[id];
+      // An attempt the controller ended (cancel, timeout) keeps no startedAt in its new status: the previous one has it.
+      const startedAt = n.startedAt ?? (before?.attempt === n.attempt ? before?.startedAt : undefined);
+      if (n.kind !== 'container' || !startedAt || !n.finishedAt) continue;
       if (before?.finishedAt && before.attempt === n.attempt) continue;
-      const s = (Date.parse(n.finishedAt) - Date.parse(n.startedAt)) / 1000;
+      const s = (Date.parse(n.finishedAt) - Date.parse(startedAt)) / 1000;
       if (Number.isFinite(s) && s >= 0) this.taskSeconds.observe({ phase: n.phase }, s);
     }
   }
