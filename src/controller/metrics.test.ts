@@ -76,3 +76,12 @@ describe('metrics', () => {
     }
   });
 });
+
+describe('process metrics', () => {
+  it('are collected once per process and served by each controller', async () => {
+    const [a, b] = [new ProcessMetrics(), new ProcessMetrics()];
+    const [ta, tb] = [await a.text(), await b.text()];
+    expect(ta).toMatch(/^pipewright_process_cpu_user_seconds_total \d/m);
+    expect(tb).toMatch(/^pipewright_nodejs_heap_size_used_bytes \d/m);
+  });
+});

@@ -10,6 +10,17 @@ export const METRIC_PREFIX = 'pipewright_';
 const RECONCILE_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const TASK_BUCKETS = [1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600];
 
+let shared: Registry | undefined;
+
+/** Node.js process figures, collected once per process (several controllers run in one test process). */
+function processRegistry(): Registry {
+  if (!shared) {
+    shared = new Registry();
+    collectDefaultMetrics({ register: shared, prefix: METRIC_PREFIX });
+  }
+  return shared;
+}
+
 export class ProcessMetrics {
   readonly registry = new Registry();
   readonly gatewayRequests = new Counter({
@@ -21,8 +32,10 @@ export class ProcessMetrics {
   readonly leader = new Gauge({ name: `${METRIC_PREFIX}leader`, help: '1 while this replica holds the leader Lease (or runs without leader election).', registers: [this.registry] });
   private work: WorkMetrics | undefined;
 
+  private readonly process: Registry | undefined;
+
   constructor(opts: { defaultMetrics?: boolean } = {}) {
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    if (opts.defaultMetrics !== false) this.process = processRegistry();
   }
 
   /** Registers the work's metrics (called when this replica starts leading); `runs` lists the run cache. */
@@ -43,8 +56,10 @@ export class ProcessMetrics {
 
   /** The text exposition: the process's series, then the work's while leading. */
   async text(): Promise<string> {
-    const own = await this.registry.metrics();
-    return this.work ? `${own}\n${await this.work.registry.metrics()}` : own;
+    const parts = [await this.registry.metrics()];
+    if (this.work) parts.push(await this.work.registry.metrics());
+    if (this.process) parts.push(await this.process.metrics());
+    return parts.join('\n');
   }
 }
 

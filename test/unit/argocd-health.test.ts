@@ -19,12 +19,13 @@ function health(script: string, files: string[]): Record<string, { status: strin
 describe('Argo CD health of a PipelineRun', () => {
   it('captured statuses: Running → Progressing, Succeeded → Healthy, Failed and Cancelled → Degraded', () => {
     const phase = (f: string) => (JSON.parse(readFileSync(`${FIXTURES}/${f}`, 'utf8')) as { status: { phase: string } }).status.phase;
-    const files = ['pipelinerun-running.json', 'pipelinerun-succeeded.json', 'pipelinerun-failed.json', 'pipelinerun-cancelled.json'];
-    expect(files.map(phase)).toEqual(['Running', 'Succeeded', 'Failed', 'Cancelled']);
+    const files = ['pipelinerun-running.json', 'pipelinerun-succeeded.json', 'pipelinerun-failed.json', 'pipelinerun-cancelled.json', 'pipelinerun-timeout.json'];
+    expect(files.map(phase)).toEqual(['Running', 'Succeeded', 'Failed', 'Cancelled', 'Failed']);
     const h = health('pipelinerun-health.lua', files);
     expect(Object.fromEntries(Object.entries(h).map(([f, r]) => [f, r.status]))).toEqual({
-      'pipelinerun-running.json': 'Progressing', 'pipelinerun-succeeded.json': 'Healthy', 'pipelinerun-failed.json': 'Degraded', 'pipelinerun-cancelled.json': 'Degraded',
+      'pipelinerun-running.json': 'Progressing', 'pipelinerun-succeeded.json': 'Healthy', 'pipelinerun-failed.json': 'Degraded', 'pipelinerun-cancelled.json': 'Degraded', 'pipelinerun-timeout.json': 'Degraded',
     });
+    expect(h['pipelinerun-timeout.json']!.message).toBe('Timeout: run exceeded its timeout of 3s');
     expect(h['pipelinerun-failed.json']!.message).toMatch(/^TaskFailed: task boom failed.*exit code 3/);
     expect(h['pipelinerun-running.json']!.message).toBe('run running (0/1 tasks done)');
     expect(h['pipelinerun-succeeded.json']!.message).toBe('run succeeded (2/2 tasks)');

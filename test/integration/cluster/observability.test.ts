@@ -118,6 +118,7 @@ describe('a controller after real runs', () => {
     ]));
     await apply(run('fails', [py('boom', "import sys; print('no'); sys.exit(3)")]));
     await apply(run('slow', [py('sleep', 'import time; time.sleep(120)')]));
+    await apply({ ...run('late', [py('sleep', 'import time; time.sleep(120)')]), spec: { ...run('late', [py('sleep', 'import time; time.sleep(120)')]).spec, timeout: '3s' } });
     const wait = (name: string, cond: string) => kubectl(['wait', `pwr/${name}`, '-n', ns.name, `--for=${cond}`, '--timeout=150s'], undefined, 170_000);
     const [ok, fails, failsFalse] = await Promise.all([wait('ok', 'condition=Finished'), wait('fails', 'condition=Finished'), wait('fails', 'condition=Succeeded=False')]);
     expect([ok.code, fails.code, failsFalse.code]).toEqual([0, 0, 0]);
@@ -133,18 +134,20 @@ describe('a controller after real runs', () => {
     await kubectlOk(['patch', 'pwr', 'slow', '-n', ns.name, '--type=merge', '-p', '{"spec":{"cancel":true}}']);
     statuses.cancelled = await waitForRun(ns.name, 'slow', 60_000);
     expect(statuses.cancelled.status?.phase).toBe('Cancelled');
+    statuses.timeout = await waitForRun(ns.name, 'late', 60_000);
+    expect(statuses.timeout.status?.conditions?.map((x) => `${x.type}=${x.status}/${x.reason}`)).toEqual(['Succeeded=False/Timeout', 'Finished=True/Timeout']);
   });
 
   it('/metrics: reconciles, runs by phase, pods created, task durations, queue; no S3 errors', async () => {
     const text = await scrape(c.httpPort);
     expect(series(text, 'pipewright_runs')).toEqual({
       'pipewright_runs{phase="Pending"}': 0, 'pipewright_runs{phase="Running"}': 0, 'pipewright_runs{phase="Succeeded"}': 1,
-      'pipewright_runs{phase="Failed"}': 1, 'pipewright_runs{phase="Error"}': 0, 'pipewright_runs{phase="Cancelled"}': 1,
+      'pipewright_runs{phase="Failed"}': 2, 'pipewright_runs{phase="Error"}': 0, 'pipewright_runs{phase="Cancelled"}': 1,
     });
-    // One pod per task: hello, world, boom, sleep.
-    expect(series(text, 'pipewright_pods_created_total')).toEqual({ 'pipewright_pods_created_total{result="created"}': 4 });
+    // One pod per task: hello, world, boom, and the two sleeps.
+    expect(series(text, 'pipewright_pods_created_total')).toEqual({ 'pipewright_pods_created_total{result="created"}': 5 });
     const tasks = series(text, 'pipewright_task_duration_seconds_count');
-    expect(tasks).toEqual({ 'pipewright_task_duration_seconds_count{phase="Succeeded"}': 2, 'pipewright_task_duration_seconds_count{phase="Failed"}': 1, 'pipewright_task_duration_seconds_count{phase="Cancelled"}': 1 });
+    expect(tasks).toEqual({ 'pipewright_task_duration_seconds_count{phase="Succeeded"}': 2, 'pipewright_task_duration_seconds_count{phase="Failed"}': 1, 'pipewright_task_duration_seconds_count{phase="Cancelled"}': 2 });
     const reconciles = series(text, 'pipewright_reconcile_total');
     expect(reconciles['pipewright_reconcile_total{result="success"}']).toBeGreaterThanOrEqual(3);
     expect(reconciles['pipewright_reconcile_total{result="error"}'] ?? 0).toBe(0);
@@ -173,8 +176,10 @@ describe('a controller after real runs', () => {
 
   it('Argo CD health (gopher-lua): running → Progressing, succeeded → Healthy, failed and cancelled → Degraded', async () => {
     const runs = [fixture(statuses.slow!, 'pipelinerun-running.json'), fixture(statuses.ok!, 'pipelinerun-succeeded.json'), fixture(statuses.fails!, 'pipelinerun-failed.json'), fixture(statuses.cancelled!, 'pipelinerun-cancelled.json')];
+    runs.push(fixture(statuses.timeout!, 'pipelinerun-timeout.json'));
     const h = health('pipelinerun-health.lua', runs);
-    expect(h.map((x) => x.status)).toEqual(['Progressing', 'Healthy', 'Degraded', 'Degraded']);
+    expect(h.map((x) => x.status)).toEqual(['Progressing', 'Healthy', 'Degraded', 'Degraded', 'Degraded']);
+    expect(h[4]!.message).toBe('Timeout: run exceeded its timeout of 3s');
     expect(h[2]!.message).toMatch(/^TaskFailed: .*exit code 3/);
     const p = health('pipeline-health.lua', [fixture(statuses.pipelineGood!, 'pipeline-valid.json'), fixture(statuses.pipelineBad!, 'pipeline-invalid.json')]);
     expect(p.map((x) => x.status)).toEqual(['Healthy', 'Degraded']);
