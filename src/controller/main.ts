@@ -89,7 +89,7 @@ export async function startController(kc: k8s.KubeConfig, baseConfig: Controller
   const http: HttpServerHandle = await startHttpServer({
     port: baseConfig.http.port,
     log: logger.child({ component: 'http' }),
-    ...(artifacts.s3 && artifacts.key ? { gateway: new ArtifactGateway({ key: artifacts.key, store: minioGatewayStore(artifacts.s3, baseConfig.s3) }) } : {}),
+    ...(artifacts.s3 && artifacts.key ? { gateway: new ArtifactGateway({ key: artifacts.key, store: countingErrors(minioGatewayStore(artifacts.s3, baseConfig.s3), (op) => metrics.s3Errors.inc({ component: 'gateway', operation: op })) }) } : {}),
     ready,
     metrics,
   });
@@ -194,7 +194,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
   // Only the leader's work registers these series; a standby serves the process's own.
   const m = metrics.startWork({ runs: () => caches.runs.list(), queueDepth: () => queue.length });
   // A missing object (cache miss) is an answer, not an S3 error.
-  const store = artifacts.s3 ? countingErrors(new S3ArtifactStore(artifacts.s3), (op) => m.s3Errors.inc({ operation: op }), (err) => err instanceof ArtifactNotFoundError) : undefined;
+  const store = artifacts.s3 ? countingErrors(new S3ArtifactStore(artifacts.s3), (op) => m.s3Error(op), (err) => err instanceof ArtifactNotFoundError) : undefined;
   const reconciler = new Reconciler({
     config,
     logger,

@@ -20,6 +20,9 @@ describe('metrics', () => {
     expect(series(text, 'pipewright_workqueue_depth')).toEqual({ pipewright_workqueue_depth: 7 });
     expect(series(text, 'pipewright_reconcile_total')).toEqual({ 'pipewright_reconcile_total{result="success"}': 1, 'pipewright_reconcile_total{result="error"}': 1 });
     expect(series(text, 'pipewright_leader')).toEqual({ pipewright_leader: 1 });
+    w.s3Error('getJson');
+    m.s3Errors.inc({ component: 'gateway', operation: 'presign' });
+    expect(series(await m.text(), 'pipewright_s3_errors_total')).toEqual({ 'pipewright_s3_errors_total{component="reconciler",operation="getJson"}': 1, 'pipewright_s3_errors_total{component="gateway",operation="presign"}': 1 });
     m.stopWork();
     expect(await m.text()).not.toContain('pipewright_runs');
   });

@@ -29,6 +29,8 @@ export class ProcessMetrics {
     labelNames: ['route', 'code'] as const,
     registers: [this.registry],
   });
+  /** Failed object-store calls; the reconciler's are counted only while leading, the gateway's in every replica. */
+  readonly s3Errors = new Counter({ name: `${METRIC_PREFIX}s3_errors_total`, help: 'Failed object-store calls made by the controller, by component (reconciler, gateway) and operation (a missing object is not an error).', labelNames: ['component', 'operation'] as const, registers: [this.registry] });
   readonly leader = new Gauge({ name: `${METRIC_PREFIX}leader`, help: '1 while this replica holds the leader Lease (or runs without leader election).', registers: [this.registry] });
   private work: WorkMetrics | undefined;
 
@@ -40,7 +42,7 @@ export class ProcessMetrics {
 
   /** Registers the work's metrics (called when this replica starts leading); `runs` lists the run cache. */
   startWork(sources: WorkSources): WorkMetrics {
-    this.work = new WorkMetrics(sources);
+    this.work = new WorkMetrics(sources, this.s3Errors);
     this.leader.set(1);
     return this.work;
   }
@@ -78,9 +80,8 @@ export class WorkMetrics {
   readonly queueWaitSeconds = new Histogram({ name: `${METRIC_PREFIX}workqueue_wait_seconds`, help: 'How long a key waited in the work queue before a worker took it.', buckets: RECONCILE_BUCKETS, registers: [this.registry] });
   readonly taskSeconds = new Histogram({ name: `${METRIC_PREFIX}task_duration_seconds`, help: 'Wall time of finished task attempts (pod start to end) by final phase.', labelNames: ['phase'] as const, buckets: TASK_BUCKETS, registers: [this.registry] });
   readonly podsCreated = new Counter({ name: `${METRIC_PREFIX}pods_created_total`, help: 'Task pod creations by result: created, exists (already there: a retried reconcile), rejected (refused by the API server).', labelNames: ['result'] as const, registers: [this.registry] });
-  readonly s3Errors = new Counter({ name: `${METRIC_PREFIX}s3_errors_total`, help: 'Failed object-store calls made by the controller, by operation (a missing object is not an error).', labelNames: ['operation'] as const, registers: [this.registry] });
 
-  constructor(sources: WorkSources) {
+  constructor(sources: WorkSources, private readonly s3ErrorCounter: Counter<'component' | 'operation'>) {
     new Gauge({
       name: `${METRIC_PREFIX}workqueue_depth`,
       help: 'Keys waiting in the work queue.',
@@ -100,6 +101,10 @@ export class WorkMetrics {
         for (const r of sources.runs()) this.inc({ phase: r.status?.phase ?? 'Pending' });
       },
     });
+  }
+
+  s3Error(operation: string): void {
+    this.s3ErrorCounter.inc({ component: 'reconciler', operation });
   }
 
   reconciled(result: ReconcileResult, ms: number): void {
