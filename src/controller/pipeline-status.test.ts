@@ -9,14 +9,14 @@ const good = { pipelineSpec: { params: [], tasks: [{ name: 'hello', image: 'pyth
 describe('pipelineStatusFor', () => {
   it('says valid, once per generation', () => {
     const s = pipelineStatusFor(pipeline(good), '2026-01-01T00:00:00Z');
-    expect(s).toMatchObject({ observedGeneration: 1, valid: true, conditions: [{ type: 'Valid', status: 'True', reason: 'Valid' }] });
+    expect(s).toMatchObject({ observedGeneration: 1, valid: true, conditions: [{ type: 'Valid', status: 'True', reason: 'Valid' }, { type: 'Stalled', status: 'False' }] });
     expect(pipelineStatusFor(pipeline(good, 1, s!), '2026-01-01T00:01:00Z')).toBeUndefined();
   });
 
   it('says invalid, naming the field and the fix, and keeps the transition time while it stays invalid', () => {
     const bad = { pipelineSpec: { params: [], tasks: [{ name: 'a', image: 'python:3.11', inputs: { parameters: [{ name: 'x', value: '{{tasks.nope.outputs.parameters.y}}' }] } }] } };
     const s = pipelineStatusFor(pipeline(bad), '2026-01-01T00:00:00Z')!;
-    expect(s).toMatchObject({ valid: false, conditions: [{ type: 'Valid', status: 'False', reason: 'InvalidPipeline' }] });
+    expect(s).toMatchObject({ valid: false, conditions: [{ type: 'Valid', status: 'False', reason: 'InvalidPipeline' }, { type: 'Stalled', status: 'True', reason: 'InvalidPipeline' }] });
     expect(s.message).toMatch(/nope/);
     const again = pipelineStatusFor(pipeline(bad, 2, s), '2026-01-01T00:05:00Z')!;
     expect(again.observedGeneration).toBe(2);

@@ -32,14 +32,17 @@ export function pipelineStatusFor(p: PipelineObject & { status?: Partial<Pipelin
   }
   const valid = message === undefined;
   const reason = valid ? 'Valid' : REASONS.invalidPipeline;
-  const prev = p.status?.conditions?.find((c) => c.type === 'Valid');
-  const st: Condition['status'] = valid ? 'True' : 'False';
-  const condition: Condition = {
-    type: 'Valid', status: st, reason, message: message ?? 'the pipeline parsed and validated',
-    lastTransitionTime: prev && prev.status === st ? prev.lastTransitionTime : now,
-    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  // Valid, and kstatus's Stalled (True when invalid) so that Flux and cli-utils read an invalid Pipeline as Failed.
+  const make = (type: string, st: Condition['status']): Condition => {
+    const prev = p.status?.conditions?.find((c) => c.type === type);
+    return {
+      type, status: st, reason, message: message ?? 'the pipeline parsed and validated',
+      lastTransitionTime: prev && prev.status === st ? prev.lastTransitionTime : now,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    };
   };
-  return { ...(generation !== undefined ? { observedGeneration: generation } : {}), valid, ...(message ? { message } : {}), conditions: [condition] };
+  const conditions = [make('Valid', valid ? 'True' : 'False'), make('Stalled', valid ? 'False' : 'True')];
+  return { ...(generation !== undefined ? { observedGeneration: generation } : {}), valid, ...(message ? { message } : {}), conditions };
 }
 
 /** Watches Pipelines (per namespace, or all) and writes each one's status when its generation changes. */

@@ -178,7 +178,9 @@ export const REASONS = { taskFailed: 'TaskFailed', timeout: 'Timeout', invalidPi
 /**
  * Succeeded (True, False once ended otherwise, Unknown while running: Knative's and Tekton's convention) and
  * Finished (True once the run ended, whatever the outcome), so `kubectl wait --for=condition=Finished` returns on
- * a failed run too, where waiting for Succeeded would hang.
+ * a failed run too, where waiting for Succeeded would hang. Reconciling (True while the run runs) and Stalled
+ * (True once it ended without success) are kstatus's conditions, so Flux and cli-utils read a running run as
+ * InProgress and a failed one as Failed instead of Current.
  */
 export function runConditions(phase: RunPhase, reason: string, message: string | undefined, previous: RunStatus, now: string, generation?: number): Condition[] {
   const finished = isRunFinished(phase);
@@ -189,7 +191,12 @@ export function runConditions(phase: RunPhase, reason: string, message: string |
     if (generation !== undefined) c.observedGeneration = generation;
     return c;
   };
-  return [make('Succeeded', phase === 'Succeeded' ? 'True' : finished ? 'False' : 'Unknown'), make('Finished', finished ? 'True' : 'False')];
+  return [
+    make('Succeeded', phase === 'Succeeded' ? 'True' : finished ? 'False' : 'Unknown'),
+    make('Finished', finished ? 'True' : 'False'),
+    make('Reconciling', finished ? 'False' : 'True'),
+    make('Stalled', finished && phase !== 'Succeeded' ? 'True' : 'False'),
+  ];
 }
 
 /** Facts the pods can no longer tell: attempts the controller ended itself, and finished nodes whose pods are gone. */

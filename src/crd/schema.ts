@@ -171,7 +171,7 @@ const condition: Schema = {
   type: 'object',
   required: ['type', 'status'],
   properties: {
-    type: str('Succeeded: True when the run succeeded, False when it ended otherwise, Unknown while it runs.', { maxLength: 316 }),
+    type: str('Succeeded (True, False once ended otherwise, Unknown while running); Finished (True once ended); Reconciling and Stalled (kstatus); Valid (Pipelines).', { maxLength: 316 }),
     status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
     reason: str('CamelCase reason (e.g. Running, Succeeded, TaskFailed, Cancelled, Timeout).', { maxLength: 1024 }),
     message: str('Human-readable detail.', { maxLength: 32768 }),

@@ -1,15 +1,18 @@
 // The Argo CD health checks (charts/pipewright/files/argocd/*.lua) run with gopher-lua v1.1.2, the VM Argo CD
 // embeds (test/tools/lua-health, built once into ~/.cache/pipewright/bin), on objects captured from real runs on
 // the test cluster (test/integration/cluster/observability.test.ts with PIPEWRIGHT_CAPTURE_ARGOCD_FIXTURES=1).
+// The same objects through kstatus (sigs.k8s.io/cli-utils, what Flux's health checks use; test/tools/kstatus).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 const FIXTURES = 'test/fixtures/argocd';
 let bin = '';
+let kstatus = '';
 
 beforeAll(() => {
   bin = execFileSync('bash', ['test/tools/lua-health/build.sh'], { encoding: 'utf8' }).trim();
-}, 180_000);
+  kstatus = execFileSync('bash', ['test/tools/kstatus/build.sh'], { encoding: 'utf8' }).trim();
+}, 300_000);
 
 function health(script: string, files: string[]): Record<string, { status: string; message: string }> {
   const out = execFileSync(bin, [`charts/pipewright/files/argocd/${script}`, ...files.map((f) => `${FIXTURES}/${f}`)], { encoding: 'utf8' });
@@ -46,5 +49,16 @@ describe('Argo CD health of a Pipeline', () => {
     const h = health('pipeline-health.lua', ['pipeline-valid.json', 'pipeline-invalid.json']);
     expect([h['pipeline-valid.json']!.status, h['pipeline-invalid.json']!.status]).toEqual(['Healthy', 'Degraded']);
     expect(h['pipeline-invalid.json']!.message).toMatch(/^invalid pipeline: .*nope/);
+  });
+});
+
+describe('kstatus (Flux, cli-utils) on the same objects', () => {
+  it('running → InProgress, succeeded and valid → Current, failed, cancelled, timed out and invalid → Failed', () => {
+    const files = ['pipelinerun-running.json', 'pipelinerun-succeeded.json', 'pipelinerun-failed.json', 'pipelinerun-cancelled.json', 'pipelinerun-timeout.json', 'pipeline-valid.json', 'pipeline-invalid.json'];
+    const out = execFileSync(kstatus, files.map((f) => `${FIXTURES}/${f}`), { encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l) as { status: string });
+    expect(Object.fromEntries(files.map((f, i) => [f, out[i]!.status]))).toEqual({
+      'pipelinerun-running.json': 'InProgress', 'pipelinerun-succeeded.json': 'Current', 'pipelinerun-failed.json': 'Failed',
+      'pipelinerun-cancelled.json': 'Failed', 'pipelinerun-timeout.json': 'Failed', 'pipeline-valid.json': 'Current', 'pipeline-invalid.json': 'Failed',
+    });
   });
 });

@@ -125,7 +125,7 @@ describe('a controller after real runs', () => {
     statuses.ok = await getRun(ns.name, 'ok');
     statuses.fails = await getRun(ns.name, 'fails');
     expect([statuses.ok.status?.phase, statuses.fails.status?.phase]).toEqual(['Succeeded', 'Failed']);
-    expect(statuses.fails.status?.conditions?.map((x) => `${x.type}=${x.status}/${x.reason}`)).toEqual(['Succeeded=False/TaskFailed', 'Finished=True/TaskFailed']);
+    expect(statuses.fails.status?.conditions?.map((x) => `${x.type}=${x.status}/${x.reason}`)).toEqual(['Succeeded=False/TaskFailed', 'Finished=True/TaskFailed', 'Reconciling=False/TaskFailed', 'Stalled=True/TaskFailed']);
     // A wait for success on a run that failed times out: why Finished exists.
     expect((await kubectl(['wait', 'pwr/fails', '-n', ns.name, '--for=condition=Succeeded', '--timeout=2s'])).code).not.toBe(0);
 
@@ -135,7 +135,7 @@ describe('a controller after real runs', () => {
     statuses.cancelled = await waitForRun(ns.name, 'slow', 60_000);
     expect(statuses.cancelled.status?.phase).toBe('Cancelled');
     statuses.timeout = await waitForRun(ns.name, 'late', 60_000);
-    expect(statuses.timeout.status?.conditions?.map((x) => `${x.type}=${x.status}/${x.reason}`)).toEqual(['Succeeded=False/Timeout', 'Finished=True/Timeout']);
+    expect(statuses.timeout.status?.conditions?.map((x) => `${x.type}=${x.status}/${x.reason}`)).toEqual(['Succeeded=False/Timeout', 'Finished=True/Timeout', 'Reconciling=False/Timeout', 'Stalled=True/Timeout']);
   });
 
   it('/metrics: reconciles, runs by phase, pods created, task durations, queue; no S3 errors', async () => {
