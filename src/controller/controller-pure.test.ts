@@ -103,6 +103,18 @@ describe('status', () => {
     expect(s.conditions?.[0]).toMatchObject({ type: 'Succeeded', status: 'Unknown', reason: 'Running' });
   });
 
+  it('gives the conditions a reason (TaskFailed, Timeout, Cancelled) a Finished condition for any ending, and the kstatus conditions Reconciling and Stalled', () => {
+    const base = { now: '2026-01-01T00:01:00Z', pods: {}, outputsRefs: {}, stopped: {}, valueLimit: 1024 };
+    const conds = (p: PlanResult, override?: { phase: 'Failed'; message: string; reason: string }) =>
+      Object.fromEntries((buildStatus({ ...base, previous: {}, plan: p, ...(override ? { override } : {}) }).conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
+    const failedTask = { id: 'a', task: 'a', phase: 'Failed' as const, kind: 'container' as const, displayName: 'a', message: 'exit code 3' };
+    expect(conds({ phase: 'Failed', nodes: { a: failedTask }, launch: [], stop: [] })).toEqual({ Succeeded: 'False/TaskFailed', Finished: 'True/TaskFailed', Reconciling: 'False/TaskFailed', Stalled: 'True/TaskFailed' });
+    expect(conds({ phase: 'Cancelled', nodes: {}, launch: [], stop: [] }, { phase: 'Failed', message: 'run exceeded its timeout of 1s', reason: 'Timeout' })).toEqual({ Succeeded: 'False/Timeout', Finished: 'True/Timeout', Reconciling: 'False/Timeout', Stalled: 'True/Timeout' });
+    expect(conds({ phase: 'Cancelled', nodes: {}, launch: [], stop: [] })).toEqual({ Succeeded: 'False/Cancelled', Finished: 'True/Cancelled', Reconciling: 'False/Cancelled', Stalled: 'True/Cancelled' });
+    expect(conds({ phase: 'Running', nodes: {}, launch: [], stop: [] })).toEqual({ Succeeded: 'Unknown/Running', Finished: 'False/Running', Reconciling: 'True/Running', Stalled: 'False/Running' });
+    expect(conds({ phase: 'Succeeded', nodes: {}, launch: [], stop: [] })).toEqual({ Succeeded: 'True/Succeeded', Finished: 'True/Succeeded', Reconciling: 'False/Succeeded', Stalled: 'False/Succeeded' });
+  });
+
   it('keeps the root pipeline outputs of a succeeded run, bounded like a node\'s', () => {
     const art = { name: 'chosen', uri: 'minio://b/r/chosen', type: { schemaTitle: 'system.Artifact', schemaVersion: '0.0.1' }, metadata: { chars: 7 } };
     const outputs = { parameters: { labels: ['alpha:3', 'beta:30'], big: 'x'.repeat(2000) }, artifacts: { chosen: [art], fat: [{ ...art, name: 'fat', metadata: { blob: 'y'.repeat(2000) } }] } };

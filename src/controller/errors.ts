@@ -26,7 +26,9 @@ export const Reason = {
   /** The status names node detail in S3 (nodesRef) that cannot be read: finished tasks cannot be told apart. */
   NodeDetailMissing: 'NodeDetailMissing',
   /** The run exceeded spec.timeout. */
-  TimedOut: 'TimedOut',
+  Timeout: 'Timeout',
+  /** A task failed (after its retries) and so did the run. */
+  TaskFailed: 'TaskFailed',
   /** S3 does not answer: the run waits (condition Degraded), then fails at the outage deadline. */
   S3Unavailable: 'S3Unavailable',
   S3OutageDeadlineExceeded: 'S3OutageDeadlineExceeded',

@@ -1,9 +1,10 @@
-// The controller's HTTP server (node:http, no framework): /healthz, /readyz and the artifact gateway. Runs in
+// The controller's HTTP server (node:http, no framework): /healthz, /readyz, /metrics and the artifact gateway. Runs in
 // every replica, leader or not, so task pods reach a gateway whichever replica the Service picks.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { GatewayError, type ArtifactGateway } from './artifact-gateway.js';
+import type { ProcessMetrics } from './metrics.js';
 
 /** Request bodies are a URI and at most MAX_OBJECTS relative paths. */
 export const MAX_BODY_BYTES = 2 << 20;
@@ -16,6 +17,8 @@ export interface HttpServerDeps {
   gateway?: ArtifactGateway;
   /** For /readyz. */
   ready: () => boolean;
+  /** Served at /metrics; gateway requests are counted in it. */
+  metrics?: ProcessMetrics;
 }
 
 export interface HttpServerHandle {
@@ -62,6 +65,12 @@ async function route(deps: HttpServerDeps, req: IncomingMessage, res: ServerResp
     send(res, status, { status: status === 200 ? 'ready' : 'not ready' });
     return status;
   }
+  if (path === '/metrics' && req.method === 'GET' && deps.metrics) {
+    const text = await deps.metrics.text();
+    res.writeHead(200, { 'content-type': deps.metrics.contentType, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+    res.end(text);
+    return 200;
+  }
   if (!gateway || (path !== '/v1/artifacts/download' && path !== '/v1/artifacts/upload')) throw new GatewayError(404, `no route ${req.method} ${path}`);
   if (req.method !== 'POST') throw new GatewayError(405, `${path} takes POST`);
   const claims = gateway.authorize(req.headers.authorization);
@@ -75,7 +84,7 @@ async function route(deps: HttpServerDeps, req: IncomingMessage, res: ServerResp
 }
 
 function logRequest(log: Logger, fields: Record<string, unknown>, status: number): void {
-  if (fields.path === '/healthz' || fields.path === '/readyz') return;
+  if (fields.path === '/healthz' || fields.path === '/readyz' || fields.path === '/metrics') return;
   const entry = { ...fields, status };
   if (status >= 500) log.error(entry, 'http request');
   else if (status >= 400) log.warn(entry, 'http request');
@@ -104,6 +113,7 @@ export async function startHttpServer(deps: HttpServerDeps): Promise<HttpServerH
       if (unread) res.once('finish', () => req.socket?.destroy());
     }
     fields.ms = Date.now() - started;
+    if (path === '/v1/artifacts/download' || path === '/v1/artifacts/upload') deps.metrics?.gatewayRequests.inc({ route: path.slice('/v1/artifacts/'.length), code: String(status) });
     logRequest(log, fields, status);
   };
   const server: Server = createServer((req, res) => void handle(req, res));

@@ -2,6 +2,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { pooledApiClient } from './api-client.js';
+import { EventCorrelator } from './event-correlator.js';
 import { GROUP, PIPELINE_PLURAL, RUN_PLURAL, VERSION } from './names.js';
 import type { PvcObject } from '../executor/pvc-ops.js';
 import type { RunStatus } from './status.js';
@@ -46,6 +47,8 @@ function apiMessage(err: unknown): string {
 export function kubeOps(kc: k8s.KubeConfig): KubeOps {
   const core = pooledApiClient(kc, k8s.CoreV1Api);
   const custom = pooledApiClient(kc, k8s.CustomObjectsApi);
+  const correlator = new EventCorrelator();
+  const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
   return {
     async createPod(pod) {
       try {
@@ -123,6 +126,20 @@ export function kubeOps(kc: k8s.KubeConfig): KubeOps {
     },
     async event(run, type, reason, message) {
       const now = new Date();
+      const namespace = run.metadata!.namespace!;
+      message = message.slice(0, 1000);
+      const key = EventCorrelator.key(run.metadata!.uid!, type, reason, message);
+      const seen = correlator.lookup(key, now.getTime());
+      if (seen) {
+        try {
+          await core.patchNamespacedEvent({ name: seen.name, namespace, body: { count: seen.count + 1, lastTimestamp: now.toISOString().replace(/\.\d+Z$/, 'Z') } }, mergePatch);
+          correlator.remember(key, seen.name, seen.count + 1, now.getTime());
+          return;
+        } catch (err) {
+          if (code(err) !== 404) throw err;
+          correlator.forget(key);
+        }
+      }
       const id = createHash('sha256').update(`${run.metadata!.uid}\0${reason}\0${message}\0${now.getTime()}`).digest('hex').slice(0, 12);
       await core.createNamespacedEvent({
         namespace: run.metadata!.namespace!,
@@ -131,7 +148,7 @@ export function kubeOps(kc: k8s.KubeConfig): KubeOps {
           involvedObject: { apiVersion: run.apiVersion, kind: run.kind, name: run.metadata!.name, namespace: run.metadata!.namespace, uid: run.metadata!.uid },
           type,
           reason,
-          message: message.slice(0, 1000),
+          message,
           firstTimestamp: now,
           lastTimestamp: now,
           count: 1,
@@ -140,6 +157,7 @@ export function kubeOps(kc: k8s.KubeConfig): KubeOps {
           reportingInstance: process.env.HOSTNAME ?? 'pipewright-controller',
         },
       });
+      correlator.remember(key, `${run.metadata!.name}.${id}`, 1, now.getTime());
     },
   };
 }

@@ -62,6 +62,8 @@ export class LeaderElector {
   private sleeper: { timer: NodeJS.Timeout; wake: () => void } | undefined;
   private loopDone: Promise<void> = Promise.resolve();
   private work: Promise<void> | undefined;
+  /** When a Lease request last got an answer (a 409 counts: the API server was reached). */
+  private lastContact: number | undefined;
   private readonly now: () => number;
   private readonly wall: () => Date;
   private readonly random: () => number;
@@ -76,6 +78,11 @@ export class LeaderElector {
 
   isLeader(): boolean {
     return this.leading;
+  }
+
+  /** A healthy standby: campaigning, and its last Lease request within a lease duration got an answer. */
+  isHealthyFollower(): boolean {
+    return !this.stopped && !this.lost && !this.leading && this.lastContact !== undefined && this.now() - this.lastContact < this.d.config.leaseDurationMs;
   }
 
   start(): void {
@@ -109,7 +116,9 @@ export class LeaderElector {
     const c = this.d.config;
     try {
       await withTimeout(this.acquireOrRenew(), c.renewDeadlineMs, 'lease request');
+      this.lastContact = this.now();
     } catch (err) {
+      if (err instanceof LeaseConflictError) this.lastContact = this.now();
       if (err instanceof LeaseConflictError) this.log.debug('lease changed under us (409): another candidate wrote first');
       else this.log.warn({ err: err instanceof Error ? err.message : String(err), leading: this.leading }, this.leading ? 'lease renewal failed' : 'lease request failed');
     }

@@ -3,7 +3,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { grantKey } from '../artifacts/grant.js';
-import { S3ArtifactStore } from '../artifacts/s3.js';
+import { ArtifactNotFoundError, S3ArtifactStore } from '../artifacts/s3.js';
 import { s3ConfigFromEnv, type S3Config } from '../artifacts/s3-config.js';
 import { S3CacheIndex } from '../artifacts/cache-index.js';
 import { isOwnUri } from '../artifacts/tenancy.js';
@@ -12,9 +12,11 @@ import type { ControllerConfig } from './config.js';
 import { startHttpServer, type HttpServerHandle } from './http-server.js';
 import { configureLimits } from '../model/limits.js';
 import { makeCaches } from './informers.js';
-import { kubeOps, type KubeOps } from './kube-ops.js';
+import { kubeOps, RejectedError, type KubeOps } from './kube-ops.js';
 import { kubeLeaseApi, LeaderElector, type LeaseApi } from './leader-elector.js';
-import { WorkQueue } from './queue.js';
+import { countingErrors, ProcessMetrics, type WorkMetrics } from './metrics.js';
+import { pipelineValidator } from './pipeline-status.js';
+import { WorkQueue, type ReconcileOutcome } from './queue.js';
 import { Reconciler } from './reconcile.js';
 
 export interface ControllerHandle {
@@ -40,11 +42,19 @@ export interface ControllerHooks {
   wrapKubeOps?: (ops: KubeOps) => KubeOps;
   /** Tests: wrap the Lease API (e.g. to make renewals fail). */
   wrapLeaseApi?: (api: LeaseApi) => LeaseApi;
+  /** Tests: awaited after the work starts and before its caches list (readiness while caches sync). */
+  beforeCacheSync?: () => Promise<void>;
+  /** Tests: the HTTP server is listening (before the work starts). */
+  onHttpListening?: (port: number) => void;
+  /** Default: a new registry with Node.js process metrics. */
+  metrics?: ProcessMetrics;
 }
 
 interface Work {
   stop(): Promise<void>;
   queue: WorkQueue;
+  /** The caches listed and the first reconciles queued. */
+  synced: boolean;
 }
 
 interface Artifacts {
@@ -67,27 +77,38 @@ function artifactsFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Artifacts {
 export async function startController(kc: k8s.KubeConfig, baseConfig: ControllerConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env, hooks: ControllerHooks = {}): Promise<ControllerHandle> {
   if (baseConfig.limits) configureLimits(baseConfig.limits);
   const artifacts = artifactsFromEnv(env, logger);
-  // Every replica serves the gateway: pods reach whichever one the Service picks, leader or not.
+  const metrics = hooks.metrics ?? new ProcessMetrics();
+  const le = baseConfig.leaderElection;
+  let work: Work | undefined;
+  const election: { elector?: LeaderElector } = {};
+  // Ready: the leader once its caches synced; a standby while it reaches the Lease (it serves the gateway and can
+  // take over). Without S3 settings no task pod could be served, so no replica is ready.
+  const ready = (): boolean => {
+    if (artifacts.s3 === undefined || artifacts.key === undefined) return false;
+    const { elector } = election;
+    if (!elector || elector.isLeader()) return work?.synced === true;
+    return elector.isHealthyFollower();
+  };
+  // Every replica serves the gateway and /metrics: pods reach whichever one the Service picks, leader or not.
   const http: HttpServerHandle = await startHttpServer({
     port: baseConfig.http.port,
     log: logger.child({ component: 'http' }),
-    ...(artifacts.s3 && artifacts.key ? { gateway: new ArtifactGateway({ key: artifacts.key, store: minioGatewayStore(artifacts.s3, baseConfig.s3) }) } : {}),
-    // A standby is ready too: it serves the gateway. Without S3 settings no task pod could be served.
-    ready: () => artifacts.s3 !== undefined && artifacts.key !== undefined,
+    ...(artifacts.s3 && artifacts.key ? { gateway: new ArtifactGateway({ key: artifacts.key, store: countingErrors(minioGatewayStore(artifacts.s3, baseConfig.s3), (op) => metrics.s3Errors.inc({ component: 'gateway', operation: op })) }) } : {}),
+    ready,
+    metrics,
   });
+  hooks.onHttpListening?.(http.port);
   const config: ControllerConfig = Object.freeze({ ...baseConfig, http: { ...baseConfig.http, gatewayUrl: baseConfig.http.gatewayUrl ?? `http://127.0.0.1:${http.port}` } });
-  const le = config.leaderElection;
   if (!le) {
-    let work: Work;
     try {
-      work = await startWork(kc, config, logger, artifacts, hooks);
+      work = await startWork(kc, config, logger, artifacts, hooks, metrics);
     } catch (e) {
       await http.close();
       throw e;
     }
-    return { queue: work.queue, stop: async () => { await work.stop(); await http.close(); }, isLeader: () => true, httpPort: http.port };
+    const w = work;
+    return { queue: w.queue, stop: async () => { await w.stop(); await http.close(); }, isLeader: () => true, httpPort: http.port };
   }
-  let work: Work | undefined;
   const api = kubeLeaseApi(kc, le);
   const elector = new LeaderElector({
     config: le,
@@ -95,7 +116,7 @@ export async function startController(kc: k8s.KubeConfig, baseConfig: Controller
     logger,
     callbacks: {
       onStartedLeading: async () => {
-        work = await startWork(kc, config, logger, artifacts, hooks);
+        work = await startWork(kc, config, logger, artifacts, hooks, metrics);
       },
       onStoppedLeading: async () => {
         const w = work;
@@ -108,27 +129,65 @@ export async function startController(kc: k8s.KubeConfig, baseConfig: Controller
       }),
     },
   });
+  election.elector = elector;
   elector.start();
+  const e = elector;
   return {
     get queue() {
       return work?.queue;
     },
-    isLeader: () => elector.isLeader(),
+    isLeader: () => e.isLeader(),
     stop: async () => {
-      await elector.stop();
+      await e.stop();
       await http.close();
     },
     httpPort: http.port,
   };
 }
 
-async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: Logger, artifacts: Artifacts, hooks: ControllerHooks): Promise<Work> {
+/** The controller's API writes, counted: pods created by result, task durations from each status written. */
+function measuredKube(kube: KubeOps, m: WorkMetrics): KubeOps {
+  return {
+    ...kube,
+    async createPod(pod) {
+      try {
+        const r = await kube.createPod(pod);
+        m.podsCreated.inc({ result: r });
+        return r;
+      } catch (err) {
+        m.podsCreated.inc({ result: err instanceof RejectedError ? 'rejected' : 'error' });
+        throw err;
+      }
+    },
+    async writeRunStatus(run, status) {
+      const rv = await kube.writeRunStatus(run, status);
+      m.statusWritten(run.status ?? {}, status);
+      return rv;
+    },
+  };
+}
+
+async function timed(m: WorkMetrics, reconcile: () => Promise<ReconcileOutcome>): Promise<ReconcileOutcome> {
+  const started = Date.now();
+  try {
+    const outcome = await reconcile();
+    m.reconciled(outcome && outcome.requeueAfterMs !== undefined ? 'requeue' : 'success', Date.now() - started);
+    return outcome;
+  } catch (err) {
+    m.reconciled('error', Date.now() - started);
+    throw err;
+  }
+}
+
+// eslint-disable-next-line max-params
+async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: Logger, artifacts: Artifacts, hooks: ControllerHooks, metrics: ProcessMetrics): Promise<Work> {
   const watched = (key: string): boolean => config.namespaces.length === 0 || config.namespaces.includes(key.split('/')[0]!);
   // The queue's handler and the caches' callbacks refer to each other; both run only after start().
-  const queue: WorkQueue = new WorkQueue((key) => reconciler.reconcile(key), {
+  const queue: WorkQueue = new WorkQueue((key) => timed(m, () => reconciler.reconcile(key)), {
     workers: config.workers,
     maxBackoffMs: 60_000,
     onError: (key, err, retryInMs) => logger.error({ run: key, err: err instanceof Error ? err.message : String(err), retryInMs }, 'reconcile failed'),
+    onDequeue: (_key, ms) => m.queueWaitSeconds.observe(ms / 1000),
   });
   const caches = makeCaches(kc, config.namespaces, (key) => watched(key) && queue.add(key), logger, {
     onRun: (run) => reconciler.runSeen(run),
@@ -136,11 +195,14 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
       if (run.metadata?.uid) reconciler.forget(run.metadata.uid);
     },
   });
-  const store = artifacts.s3 ? new S3ArtifactStore(artifacts.s3, { requestTimeoutMs: config.faults.s3RequestTimeoutMs, retries: config.faults.s3Retries }) : undefined;
+  // Only the leader's work registers these series; a standby serves the process's own.
+  const m = metrics.startWork({ runs: () => caches.runs.list(), queueDepth: () => queue.length });
+  // A missing object (cache miss) is an answer, not an S3 error.
+  const store = artifacts.s3 ? countingErrors(new S3ArtifactStore(artifacts.s3, { requestTimeoutMs: config.faults.s3RequestTimeoutMs, retries: config.faults.s3Retries }), (op) => m.s3Error(op), (err) => err instanceof ArtifactNotFoundError) : undefined;
   const reconciler = new Reconciler({
     config,
     logger,
-    kube: hooks.wrapKubeOps ? hooks.wrapKubeOps(kubeOps(kc)) : kubeOps(kc),
+    kube: measuredKube(hooks.wrapKubeOps ? hooks.wrapKubeOps(kubeOps(kc)) : kubeOps(kc), m),
     getRun: (ns, name) => caches.runs.get(name, ns),
     podsOfRun: (namespace, uid) => caches.podsOfRun(namespace, uid),
     // Task outputs are cached in the same bucket as the artifacts, keyed by fingerprint (as the local runner does).
@@ -149,14 +211,17 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     ...(artifacts.key ? { grantKey: artifacts.key } : {}),
     ...(hooks.onReconciled ? { onReconciled: hooks.onReconciled } : {}),
   });
+  const pipelines = pipelineValidator(kc, config.namespaces, logger);
+  await hooks.beforeCacheSync?.();
   await caches.pods.start();
   await caches.runs.start();
+  await pipelines.start();
   const enqueueAll = (): void => {
     for (const r of caches.runs.list()) queue.add(`${r.metadata?.namespace}/${r.metadata?.name}`);
   };
   enqueueAll();
   const resync = setInterval(() => {
-    void Promise.all([caches.pods.relist(), caches.runs.relist()])
+    void Promise.all([caches.pods.relist(), caches.runs.relist(), pipelines.relist()])
       .catch((err: unknown) => logger.warn({ err: String(err) }, 're-list failed'))
       .finally(enqueueAll);
   }, config.resyncSeconds * 1000);
@@ -164,11 +229,13 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
   logger.info({ namespaces: config.namespaces.length ? config.namespaces : 'all', workers: config.workers }, 'controller started');
   return {
     queue,
+    synced: true,
     async stop() {
+      metrics.stopWork();
       clearInterval(resync);
       // Reconciles in flight finish (bounded) before the caches they read go away.
       await queue.stop(config.faults.drainMs);
-      await Promise.all([caches.runs.stop(), caches.pods.stop()]);
+      await Promise.all([caches.runs.stop(), caches.pods.stop(), pipelines.stop()]);
       // Events still being sent get a moment to go out.
       await Promise.race([reconciler.events.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);
     },

@@ -16,13 +16,16 @@ export interface QueueOptions {
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   onError?: (key: string, err: unknown, retryInMs: number) => void;
+  /** A worker took the key after it waited `waitedMs` in the queue (metrics). */
+  onDequeue?: (key: string, waitedMs: number) => void;
   /** Time source and timers, injectable for tests. */
   setTimer?: (fn: () => void, ms: number) => { unref?: () => void };
 }
 
 export class WorkQueue {
   private readonly queue: string[] = [];
-  private readonly queued = new Set<string>();
+  /** Queued keys and when they were added. */
+  private readonly queued = new Map<string, number>();
   private readonly active = new Set<string>();
   /** Keys added while being processed: run once more afterwards. */
   private readonly dirty = new Set<string>();
@@ -45,7 +48,7 @@ export class WorkQueue {
       return;
     }
     if (this.queued.has(key)) return;
-    this.queued.add(key);
+    this.queued.set(key, Date.now());
     this.queue.push(key);
     this.pump();
   }
@@ -111,7 +114,9 @@ export class WorkQueue {
   private pump(): void {
     while (!this.stopped && this.running < this.opts.workers && this.queue.length > 0) {
       const key = this.queue.shift()!;
+      const addedAt = this.queued.get(key);
       this.queued.delete(key);
+      if (addedAt !== undefined) this.opts.onDequeue?.(key, Date.now() - addedAt);
       this.active.add(key);
       this.running++;
       void this.process(key);

@@ -64,7 +64,7 @@ describe('Reconciler tenancy', () => {
   it('fails a run rooted in another namespace prefix, with a Warning event and no pod', async () => {
     const calls = await reconcileOnce(run({ pipelineSpec: { pipelineRoot: 'minio://pipewright/v2/artifacts/b', tasks: [{ name: 't', image: 'busybox', command: ['true'] }] } }));
     expect(calls.pods).toEqual([]);
-    expect(calls.writes[0]).toMatchObject({ phase: 'Failed', conditions: [{ type: 'Succeeded', status: 'False', reason: 'Forbidden' }] });
+    expect(calls.writes[0]).toMatchObject({ phase: 'Failed', conditions: [{ type: 'Succeeded', status: 'False', reason: 'Forbidden' }, { type: 'Finished', status: 'True', reason: 'Forbidden' }, { type: 'Reconciling', status: 'False' }, { type: 'Stalled', status: 'True' }] });
     expect(calls.writes[0]!.message).toMatch(/^pipelineRoot: pipeline root "minio:\/\/pipewright\/v2\/artifacts\/b" is outside namespace a's artifact prefixes; .*\(fix: compile without pipeline_root/);
     expect(calls.events).toEqual([{ type: 'Warning', reason: 'Forbidden', message: calls.writes[0]!.message }]);
   });
@@ -94,7 +94,7 @@ describe('Reconciler tenancy', () => {
   it('fails the run whose use_secret_as_env names the controller S3 Secret by a constant; no pod', async () => {
     const calls = await reconcileOnce(run({ pipelineYAML: readFileSync('test/fixtures/ir/compat/tenancy_secret.yaml', 'utf8') }));
     expect(calls.pods).toEqual([]);
-    expect(calls.writes[0]).toMatchObject({ phase: 'Failed', conditions: [{ reason: 'Forbidden' }] });
+    expect(calls.writes[0]).toMatchObject({ phase: 'Failed', conditions: [{ reason: 'Forbidden' }, { type: 'Finished', status: 'True' }, { type: 'Reconciling' }, { type: 'Stalled' }] });
     expect(calls.writes[0]!.message).toMatch(/^platformSpec kubernetes executors\.exec-leak\.secretAsEnv\[0\]: Secret "pipewright-s3" is one of the controller's own Secrets; a pipeline may not mount or reference it \(fix: create a Secret of your own in namespace a/);
     expect(calls.events).toEqual([expect.objectContaining({ type: 'Warning', reason: 'Forbidden' })]);
   });

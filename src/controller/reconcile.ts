@@ -23,7 +23,7 @@ import { buildTaskPod } from './pod-spec.js';
 import { rejectedPodMessage } from './pod-security.js';
 import { createPvcObject, deletePvcName, PlatformOpError, workspaceClaimName, workspaceConfig, workspacePvcObject } from '../executor/pvc-ops.js';
 import type { PlatformOp } from '../model/types.js';
-import { buildStatus, factFromStatusNode, factsFromStatus, isRunFinished, type RunStatus, type StatusNode } from './status.js';
+import { buildStatus, factFromStatusNode, factsFromStatus, isRunFinished, runConditions, type RunStatus, type StatusNode } from './status.js';
 import { S3CacheIndex, type CacheIndex } from '../artifacts/cache-index.js';
 import type { PipelineRunObject } from './types.js';
 import type { ReconcileOutcome } from './queue.js';
@@ -261,7 +261,7 @@ export class Reconciler {
       outputsRefs: observed.refs,
       stopped: observed.stopped,
       valueLimit: this.deps.config.statusValueLimit,
-      ...(timedOut && result.phase === 'Cancelled' ? { override: { phase: 'Failed' as const, message: `run exceeded its timeout of ${spec.timeout}` } } : {}),
+      ...(timedOut && result.phase === 'Cancelled' ? { override: { phase: 'Failed' as const, message: `run exceeded its timeout of ${spec.timeout}`, reason: Reason.Timeout } } : {}),
     });
     markStoppedAndLaunched(status, observed.stopped, launched);
     await breathe();
@@ -683,7 +683,7 @@ export class Reconciler {
       finishedAt: iso,
       duration: formatDuration(now.getTime() - (Date.parse(startedAt) || now.getTime())),
       ...(run.metadata?.generation !== undefined ? { observedGeneration: run.metadata.generation } : {}),
-      conditions: [{ type: 'Succeeded', status: 'False', reason, message: message.slice(0, 1000), lastTransitionTime: iso }],
+      conditions: runConditions('Failed', reason, message.slice(0, 1000), previous, iso, run.metadata?.generation),
     };
     // Node detail is kept when it is sound (it says what had run); a malformed status is replaced.
     if (reason !== Reason.InvalidRun && previous.nodes) status.nodes = previous.nodes;

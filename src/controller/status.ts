@@ -1,6 +1,7 @@
 // The PipelineRun status: a bounded function of the plan and the observed pods. Pure.
 import { isTerminal, type ExecutionFact, type NodeKind, type NodeOutputs, type NodePhase, type PlanResult, type RunPhase, type RuntimeArtifact } from '../engine/state.js';
 import type { JsonValue } from '../model/types.js';
+import { Reason } from './errors.js';
 
 export interface StatusArtifact {
   uri: string;
@@ -125,8 +126,8 @@ export interface StatusInput {
   /** Nodes the controller ended itself, kept from the previous status. */
   stopped: Record<string, StatusNode>;
   valueLimit: number;
-  /** Overrides for a run-level ending the engine cannot see (timeout). */
-  override?: { phase: RunPhase; message: string };
+  /** Overrides for a run-level ending the engine cannot see (timeout); `reason` goes to the conditions. */
+  override?: { phase: RunPhase; message: string; reason?: string };
 }
 
 export function buildStatus(input: StatusInput): RunStatus {
@@ -173,22 +174,36 @@ export function buildStatus(input: StatusInput): RunStatus {
       if (out.parameters || out.artifacts) status.outputs = out;
     }
   }
-  status.conditions = [succeededCondition(phase, message, previous, now, input.generation)];
+  const taskFailed = phase === 'Failed' && Object.values(nodes).some((n) => n.kind === 'container' && n.phase === 'Failed');
+  const reason = input.override?.reason ?? (taskFailed ? Reason.TaskFailed : phase);
+  status.conditions = runConditions(phase, reason, message, previous, now, input.generation);
   return status;
 }
 
-function succeededCondition(phase: RunPhase, message: string | undefined, previous: RunStatus, now: string, generation?: number): Condition {
-  const st: Condition['status'] = phase === 'Succeeded' ? 'True' : isRunFinished(phase) ? 'False' : 'Unknown';
-  const prev = previous.conditions?.find((c) => c.type === 'Succeeded');
-  const c: Condition = {
-    type: 'Succeeded',
-    status: st,
-    reason: phase,
-    message: message ?? (phase === 'Succeeded' ? 'all tasks finished' : phase === 'Running' ? 'tasks are running' : `run is ${phase.toLowerCase()}`),
-    lastTransitionTime: prev && prev.status === st && prev.reason === phase ? prev.lastTransitionTime : now,
+/** Condition reasons beyond the phase names (Pending, Running, Succeeded, Failed, Error, Cancelled). */
+
+/**
+ * Succeeded (True, False once ended otherwise, Unknown while running: Knative's and Tekton's convention) and
+ * Finished (True once the run ended, whatever the outcome), so `kubectl wait --for=condition=Finished` returns on
+ * a failed run too, where waiting for Succeeded would hang. Reconciling (True while the run runs) and Stalled
+ * (True once it ended without success) are kstatus's conditions, so Flux and cli-utils read a running run as
+ * InProgress and a failed one as Failed instead of Current.
+ */
+export function runConditions(phase: RunPhase, reason: string, message: string | undefined, previous: RunStatus, now: string, generation?: number): Condition[] {
+  const finished = isRunFinished(phase);
+  const text = message ?? (phase === 'Succeeded' ? 'all tasks finished' : phase === 'Running' ? 'tasks are running' : `run is ${phase.toLowerCase()}`);
+  const make = (type: string, st: Condition['status']): Condition => {
+    const prev = previous.conditions?.find((c) => c.type === type);
+    const c: Condition = { type, status: st, reason, message: text, lastTransitionTime: prev && prev.status === st && prev.reason === reason ? prev.lastTransitionTime : now };
+    if (generation !== undefined) c.observedGeneration = generation;
+    return c;
   };
-  if (generation !== undefined) c.observedGeneration = generation;
-  return c;
+  return [
+    make('Succeeded', phase === 'Succeeded' ? 'True' : finished ? 'False' : 'Unknown'),
+    make('Finished', finished ? 'True' : 'False'),
+    make('Reconciling', finished ? 'False' : 'True'),
+    make('Stalled', finished && phase !== 'Succeeded' ? 'True' : 'False'),
+  ];
 }
 
 /** Facts the pods can no longer tell: attempts the controller ended itself, and finished nodes whose pods are gone. */

@@ -36,7 +36,7 @@ describe('PipelineRun CRD', () => {
 
   it('has the printer columns kubectl shows', () => {
     expect(version.additionalPrinterColumns.map((c: { name: string }) => c.name)).toEqual(['Phase', 'Progress', 'Age', 'Duration', 'Message', 'Pipeline']);
-    expect(crd.spec.names.shortNames).toEqual(['pr', 'plr']);
+    expect(crd.spec.names.shortNames).toEqual(['pwr', 'pwrun']);
     expect(version.subresources).toEqual({ status: {} });
   });
 

@@ -66,16 +66,17 @@ function crd(names: Names, schema: Schema, columns: PrinterColumn[]): Record<str
 }
 
 export const pipelineCrd = crd(
-  { kind: 'Pipeline', plural: 'pipelines', singular: 'pipeline', shortNames: ['pl'] },
+  { kind: 'Pipeline', plural: 'pipelines', singular: 'pipeline', shortNames: ['pwp'] },
   rootSchema(pipelineSpecSchema, pipelineStatusSchema, []),
   [
+    { name: 'Valid', type: 'boolean', jsonPath: '.status.valid' },
     { name: 'Description', type: 'string', jsonPath: '.spec.description', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ],
 );
 
 export const pipelineRunCrd = crd(
-  { kind: 'PipelineRun', plural: 'pipelineruns', singular: 'pipelinerun', shortNames: ['pr', 'plr'] },
+  { kind: 'PipelineRun', plural: 'pipelineruns', singular: 'pipelinerun', shortNames: ['pwr', 'pwrun'] },
   rootSchema(pipelineRunSpecSchema, pipelineRunStatusSchema, []),
   [
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },

@@ -172,7 +172,7 @@ const condition: Schema = {
   type: 'object',
   required: ['type', 'status'],
   properties: {
-    type: str('Succeeded: True when the run succeeded, False when it ended otherwise, Unknown while it runs.', { maxLength: 316 }),
+    type: str('Succeeded (True, False once ended otherwise, Unknown while running); Finished (True once ended); Reconciling and Stalled (kstatus); Valid (Pipelines).', { maxLength: 316 }),
     status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
     reason: str('CamelCase reason (e.g. Running, Succeeded, TaskFailed, Cancelled, Timeout).', { maxLength: 1024 }),
     message: str('Human-readable detail.', { maxLength: 32768 }),
@@ -209,7 +209,14 @@ export const pipelineStatusSchema: Schema = {
   type: 'object',
   properties: {
     observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
-    valid: { type: 'boolean', description: 'Whether the pipeline parsed and validated.' },
+    valid: { type: 'boolean', description: 'Whether the pipeline parsed and validated (written by the controller).' },
     message: str('Validation problems, if any.'),
+    conditions: {
+      type: 'array',
+      description: 'Valid: True when the pipeline parsed and validated, False (reason InvalidPipeline) otherwise.',
+      items: condition,
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+    },
   },
 };

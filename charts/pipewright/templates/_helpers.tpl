@@ -33,7 +33,10 @@ app.kubernetes.io/component: controller
   verbs: ["update"]
 - apiGroups: ["pipewright.dev"]
   resources: ["pipelines"]
-  verbs: ["get"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["pipewright.dev"]
+  resources: ["pipelines/status"]
+  verbs: ["update"]
 - apiGroups: [""]
   resources: ["pods"]
   verbs: ["create", "get", "list", "watch", "delete"]
@@ -42,7 +45,7 @@ app.kubernetes.io/component: controller
   verbs: ["create", "get", "delete"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
+  verbs: ["create", "patch"]
 {{- end }}
 
 {{- /* The leader-election Lease rules, the same as deploy/rbac.yaml's Role. */ -}}

@@ -56,20 +56,20 @@ spec:
 describe('valid PipelineRuns', () => {
   it('are accepted with caching defaulted, can be cancelled, and take status', async () => {
     await kubectlOk(['create', '-n', ns.name, '-f', '-'], validRun('good'));
-    const run = JSON.parse(await kubectlOk(['get', 'pr', 'good', '-n', ns.name, '-o', 'json']));
+    const run = JSON.parse(await kubectlOk(['get', 'pwr', 'good', '-n', ns.name, '-o', 'json']));
     expect(run.spec.caching).toBe(true);
     expect(run.spec.arguments).toEqual({ count: 3, names: ['a', 'b'], cfg: { k: 1 } });
-    await kubectlOk(['patch', 'pr', 'good', '-n', ns.name, '--type', 'merge', '-p', '{"spec":{"cancel":true}}']);
+    await kubectlOk(['patch', 'pwr', 'good', '-n', ns.name, '--type', 'merge', '-p', '{"spec":{"cancel":true}}']);
     const status = {
       phase: 'Cancelled', progress: '1/3', message: 'cancelled by user', duration: '12s',
       conditions: [{ type: 'Succeeded', status: 'False', reason: 'Cancelled', message: 'cancelled', lastTransitionTime: '2026-01-01T00:00:00Z' }],
       nodes: { 'for-loop-2[0]/train': { phase: 'Cancelled' } }, outputs: {},
     };
-    await kubectlOk(['patch', 'pr', 'good', '-n', ns.name, '--subresource', 'status', '--type', 'merge', '-p', JSON.stringify({ status })]);
-    const table = await kubectlOk(['get', 'plr', '-n', ns.name, '-o', 'wide']);
+    await kubectlOk(['patch', 'pwr', 'good', '-n', ns.name, '--subresource', 'status', '--type', 'merge', '-p', JSON.stringify({ status })]);
+    const table = await kubectlOk(['get', 'pwrun', '-n', ns.name, '-o', 'wide']);
     expect(table.split('\n')[0]!.split(/\s+/)).toEqual(['NAME', 'PHASE', 'PROGRESS', 'AGE', 'DURATION', 'MESSAGE', 'PIPELINE']);
     expect(table).toMatch(/good\s+Cancelled\s+1\/3\s+\S+\s+12s\s+cancelled by user\s+hello/);
-    const bad = await kubectl(['patch', 'pr', 'good', '-n', ns.name, '--subresource', 'status', '--type', 'merge', '-p', '{"status":{"phase":"Done"}}']);
+    const bad = await kubectl(['patch', 'pwr', 'good', '-n', ns.name, '--subresource', 'status', '--type', 'merge', '-p', '{"status":{"phase":"Done"}}']);
     expect(bad.stderr).toContain('Unsupported value: "Done"');
   });
 

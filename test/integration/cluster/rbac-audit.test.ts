@@ -7,6 +7,7 @@
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
+import { kubeOps } from '../../../src/controller/kube-ops.js';
 import type { ControllerHandle } from '../../../src/controller/main.js';
 import type { PipelineRunObject } from '../../../src/controller/types.js';
 import { AUDITED_NAMESPACE } from '../../cluster/control-plane.js';
@@ -124,6 +125,12 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
     expect(phases.orphan!.status?.message).toContain(`pod ${orphanPod} was deleted before it finished`);
     // Events go out in the background, just after the status.
     await waitUntil('RunSucceeded event of ok', async () => (await kubectlOk(['get', 'events', '-n', ns.name, '--field-selector', 'involvedObject.name=ok', '-o', 'jsonpath={.items[*].reason}'])).includes('RunSucceeded'), 20_000, 500);
+    // The same event twice (a task's pod flapping between two waiting reasons does this): the second bumps the
+    // first Event's count (a PATCH) rather than adding an Event.
+    const ops = kubeOps(await serviceAccountKubeconfig(AUDITED_NAMESPACE, SA));
+    for (let i = 0; i < 2; i++) await ops.event(phases.ok!, 'Warning', 'TaskPending', 'produce: waiting (ImagePullBackOff)');
+    const repeated = JSON.parse(await kubectlOk(['get', 'events', '-n', ns.name, '--field-selector', 'involvedObject.name=ok,reason=TaskPending', '-o', 'json'])) as { items: { count: number }[] };
+    expect(repeated.items.map((e) => e.count)).toEqual([2]);
   });
 
   it('made no denied request and used every permission deploy/rbac.yaml grants', async () => {
