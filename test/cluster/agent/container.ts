@@ -1,7 +1,7 @@
 // One container run: bwrap in its own process group, output written in the CRI log format
 // ("<RFC3339Nano> <stream> <F|P> <line>") that the log endpoint serves back.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface Exit { exitCode: number; startError?: string }
@@ -81,7 +81,7 @@ export class ContainerProcess {
   /** SIGTERM to the container's main process, SIGKILL to all of it after graceMs. */
   async stop(graceMs: number): Promise<Exit> {
     if (!this.done) {
-      if (this.mainPid !== undefined) { try { process.kill(this.mainPid, 'SIGTERM'); } catch { /* gone */ } }
+      if (this.mainPid !== undefined) for (const pid of [this.mainPid, ...childrenOf(this.mainPid)]) { try { process.kill(pid, 'SIGTERM'); } catch { /* gone */ } }
       else this.killGroup('SIGTERM');
       const timer = setTimeout(() => this.killGroup('SIGKILL'), Math.max(0, graceMs));
       const exit = await this.exited;
@@ -92,6 +92,19 @@ export class ContainerProcess {
   }
 
   kill(): void { this.killGroup('SIGKILL'); }
+}
+
+/**
+ * With its own PID namespace (--unshare-pid) bwrap's reported child is the namespace's init, which ignores a
+ * SIGTERM from outside (no handler); the command runs as its child. Both get the signal, as a runtime's init
+ * (tini, catatonit) forwards it.
+ */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
 }
 
 function signalNumber(s: NodeJS.Signals): number {
