@@ -101,5 +101,8 @@ export function renderCrds(): Record<string, string> {
   };
 }
 
-/** Where the generator writes: the plain manifests and the Helm chart's CRD directory. */
-export const CRD_DIRS = ['crds', 'charts/pipewright/crds'] as const;
+/**
+ * Where the generator writes: crds/, the kustomize base's deploy/crds (kustomize loads nothing outside its
+ * directory) and the chart's files/crds (rendered by templates/crds.yaml, so `helm upgrade` upgrades them).
+ */
+export const CRD_DIRS = ['crds', 'deploy/crds', 'charts/pipewright/files/crds'] as const;

@@ -1,5 +1,5 @@
 // The one source of truth for the Pipeline and PipelineRun OpenAPI v3 structural schemas. crds/*.yaml and
-// charts/pipewright/crds/*.yaml are generated from here (npm run gen:crds); a unit test keeps them equal.
+// charts/pipewright/files/crds/*.yaml are generated from here (npm run gen:crds); a unit test keeps them equal.
 
 export interface ValidationRule {
   rule: string;
