@@ -77,7 +77,7 @@ export async function ensureBuckets(s3: S3Config, pipelineRoot: string, logger: 
       await store.ensureBucket(bucket);
     } catch (e) {
       const err = e as { code?: string; message?: string };
-      throw new Error(`S3 bucket "${bucket}" at ${where} is missing and could not be created (${err.code ?? 'error'}: ${err.message ?? String(e)}). `
+      throw new Error(`S3 bucket "${bucket}" at ${where} could not be found or created (${err.code ?? 'error'}: ${err.message ?? String(e)}). `
         + `Create it (mc mb <alias>/${bucket}, or aws s3 mb s3://${bucket}) or allow the controller's credential s3:CreateBucket; `
         + 'check the endpoint and the credentials in the controller\'s Secret (PIPEWRIGHT_S3_ENDPOINT, PIPEWRIGHT_S3_BUCKET; chart: s3.endpoint, s3.bucket, s3.secret.name)');
     }

@@ -4,7 +4,8 @@
 //
 // Substituted in the README's commands, and only these: the S3 endpoint (the test cluster's S3 server); the
 // controller's port (pods share the host's network here, so 8080 might be taken); and the release and namespace
-// names get a suffix, since other test files of the same cluster use deploy/'s pipewright-system objects.
+// names get a suffix, since other test files of the same cluster use deploy/'s pipewright-system objects; and, as
+// the README says for CRDs applied before (other test files apply crds/), --take-ownership --force-conflicts.
 import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -95,15 +96,13 @@ afterAll(async () => {
 describe('charts/pipewright/README.md, as written', () => {
   it('installs a controller that runs the example, passes helm test, survives an upgrade mid-run and uninstalls cleanly', async () => {
     const port = clusterState().s3.port + 40;
-    const adopt = /```sh\n([\s\S]*?)```/g;
+    // The CRDs exist already (kubectl apply -f crds/ by other test files): the README's flags for that case.
     const md = readFileSync(join(repo, 'charts/pipewright/README.md'), 'utf8');
-    const blocks = [...md.matchAll(adopt)].map((m) => m[1]!);
-    const adoption = blocks.find((b) => b.includes('meta.helm.sh/release-name'))!;
-    // The CRDs exist already (kubectl apply -f crds/ by other tests): the README's adoption commands first.
-    const adopted = await sh(adoption.replace(/\bpipewright-system\b/g, system).replace(/release-name=pipewright\b/g, `release-name=${release}`));
-    expect(adopted).toMatchObject({ code: 0 });
+    const adopt = /Add `(--take-ownership --force-conflicts)` to the `helm install`/.exec(md)![1]!;
+    const script = readmeScript(port).replace(/^(helm install .*?) \\$/m, `$1 ${adopt} \\`);
+    expect(script).toContain(adopt);
 
-    const install = await timed('readme', () => sh(readmeScript(port)));
+    const install = await timed('readme', () => sh(script));
     if (install.code !== 0) throw new Error(`README commands failed (${install.code}):\n${install.out.slice(-6000)}`);
     expect(install.out).toMatch(/Succeeded/); // helm test's verdict (its non-zero exit would have stopped the script)
     expect(install.out).toContain('pipelinerun.pipewright.dev/hello condition met');
