@@ -65,7 +65,10 @@ describe('deploy/ manifests', () => {
     expect(svc.metadata.name).toBe('pipewright-controller');
     expect(svc.spec.ports).toEqual([expect.objectContaining({ port: 8080, targetPort: 'http' })]);
     const env = docs.find((d) => d.kind === 'Deployment')!.spec!.template.spec.containers[0]!.env;
-    expect(env.find((e) => e.name === 'PIPEWRIGHT_GATEWAY_URL')?.value).toBe(`http://pipewright-controller.${svc.metadata.namespace}.svc:8080`);
+    expect(env.find((e) => e.name === 'PIPEWRIGHT_GATEWAY_URL')?.value).toBe('http://pipewright-controller.$(POD_NAMESPACE).svc:8080');
+    // $(POD_NAMESPACE) expands only when POD_NAMESPACE comes first, and it is where the Service lives.
+    expect(env.findIndex((e) => e.name === 'POD_NAMESPACE')).toBeLessThan(env.findIndex((e) => e.name === 'PIPEWRIGHT_GATEWAY_URL'));
+    expect(svc.metadata.namespace).toBe('pipewright-system');
     expect(env.find((e) => e.name === 'PIPEWRIGHT_HTTP_PORT')?.value).toBe('8080');
   });
 

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { clusterState, kubectl, kubectlOk, waitUntil } from './helpers.js';
-import { installCrds, waitForRun } from './operator.js';
+import { getRun, installCrds, waitForRun } from './operator.js';
 
 jest.setTimeout(900_000);
 
@@ -103,6 +103,7 @@ describe('charts/pipewright/README.md, as written', () => {
     expect(script).toContain(adopt);
 
     const install = await timed('readme', () => sh(script));
+    process.stderr.write(`README commands (${timings.readme}s):\n${install.out}\n`);
     if (install.code !== 0) throw new Error(`README commands failed (${install.code}):\n${install.out.slice(-6000)}`);
     expect(install.out).toMatch(/Succeeded/); // helm test's verdict (its non-zero exit would have stopped the script)
     expect(install.out).toContain('pipelinerun.pipewright.dev/hello condition met');
@@ -119,6 +120,9 @@ describe('charts/pipewright/README.md, as written', () => {
       JSON.stringify((await kubectl(['get', 'pipelinerun', 'inflight', '-n', team, '-o', 'json'])).stdout).includes('Running'), 120_000, 1000);
     const upgrade = await timed('upgrade', () => sh(`helm upgrade ${release} charts/pipewright -n ${system} --reuse-values --set controller.logLevel=debug --wait --timeout 5m`));
     expect(upgrade).toMatchObject({ code: 0 });
+    const during = await getRun(team, 'inflight');
+    process.stderr.write(`in-flight run at the upgrade: ${during.status?.phase}, nodes ${JSON.stringify(Object.fromEntries(Object.entries(during.status?.nodes ?? {}).map(([k, n]) => [k, n.phase])))}\n`);
+    expect(during.status?.phase).toBe('Running');
     await waitUntil('the old controller pod gone', async () => {
       const now = await controllerPods();
       return now.length === 1 && now[0]!.name !== pods[0]!.name && now[0]!.phase === 'Running';
