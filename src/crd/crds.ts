@@ -82,7 +82,8 @@ export const pipelineRunCrd = crd(
     { name: 'Progress', type: 'string', jsonPath: '.status.progress', description: 'Finished tasks / tasks' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     { name: 'Duration', type: 'string', jsonPath: '.status.duration' },
-    { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 0 },
+    // No priority: 0 (the default): the API server drops it, and every kubectl apply would then patch the CRD.
+    { name: 'Message', type: 'string', jsonPath: '.status.message' },
     { name: 'Pipeline', type: 'string', jsonPath: '.spec.pipelineRef.name', priority: 1 },
   ],
 );
