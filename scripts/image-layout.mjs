@@ -109,7 +109,7 @@ export function buildLayout(out) {
       }
     } else if (op === 'RUN') {
       process.stderr.write(`[image-layout] ${stage.name}: RUN ${rest}\n`);
-      execFileSync('sh', ['-c', rest], { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...stage.env } });
+      execFileSync('sh', ['-c', rest], { cwd, stdio: ['ignore', process.stderr, process.stderr], env: { ...process.env, ...stage.env } });
     } else throw new Error(`Dockerfile: ${op} is not replayed by scripts/image-layout.mjs`);
   }
   renameSync(stage.root, join(work, 'root'));

@@ -40,7 +40,7 @@ export default async function globalSetup() {
   if (env.PIPEWRIGHT_TEST_IMAGE_LAYOUT !== '0' && !env.PW_AGENT_IMAGE_LAYOUT) {
     const t1 = Date.now();
     env.PW_AGENT_IMAGE_LAYOUT = execFileSync(process.execPath, [join(here, '../../scripts/image-layout.mjs')],
-      { stdio: ['ignore', 'pipe', 'inherit'], env, encoding: 'utf8' }).trim();
+      { stdio: ['ignore', 'pipe', 'inherit'], env, encoding: 'utf8' }).trim().split('\n').pop();
     process.stderr.write(`image layout ${env.PW_AGENT_IMAGE_LAYOUT} (${((Date.now() - t1) / 1000).toFixed(1)}s)\n`);
   }
   const t0 = Date.now();
