@@ -1,5 +1,5 @@
 // Writes the example PipelineRuns, each carrying its pipeline file verbatim:
-//   examples/training/run.yaml (the compiled KFP pipeline) and examples/native/hello-run.yaml (the native one).
+//   examples/training/run.yaml (the compiled KFP pipeline) and examples/hello-run.yaml (the native one).
 // Usage: node scripts/make-run-yaml.mjs [--check]
 import { readFileSync, writeFileSync } from 'node:fs';
 import process from 'node:process';
@@ -19,8 +19,8 @@ spec:
   pipelineYAML: |
 ${indent(readFileSync('examples/training/pipeline.yaml', 'utf8'))}
 `,
-  'examples/native/hello-run.yaml': `# A PipelineRun carrying examples/native/hello.yaml unchanged (regenerate: node scripts/make-run-yaml.mjs).
-# kubectl apply -n my-team -f examples/native/hello-run.yaml
+  'examples/hello-run.yaml': `# A PipelineRun carrying examples/native/hello.yaml unchanged (regenerate: node scripts/make-run-yaml.mjs).
+# kubectl apply -n my-team -f examples/hello-run.yaml
 # kubectl -n my-team wait pipelinerun/hello --for=jsonpath='{.status.phase}'=Succeeded --timeout=10m
 apiVersion: pipewright.dev/v1alpha1
 kind: PipelineRun

@@ -8,8 +8,8 @@ it('run.yaml holds the compiled pipeline verbatim', () => {
   expect(run.spec.pipelineYAML).toBe(readFileSync('examples/training/pipeline.yaml', 'utf8'));
 });
 
-it('native/hello-run.yaml holds native/hello.yaml verbatim', () => {
-  const run = parse(readFileSync('examples/native/hello-run.yaml', 'utf8')) as { kind: string; spec: { pipelineYAML: string } };
+it('hello-run.yaml holds native/hello.yaml verbatim', () => {
+  const run = parse(readFileSync('examples/hello-run.yaml', 'utf8')) as { kind: string; spec: { pipelineYAML: string } };
   expect(run.kind).toBe('PipelineRun');
   expect(run.spec.pipelineYAML).toBe(readFileSync('examples/native/hello.yaml', 'utf8'));
 });

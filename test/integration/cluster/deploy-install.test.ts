@@ -62,7 +62,7 @@ describe('deploy/README.md, as written', () => {
     expect(lines.length).toBeGreaterThanOrEqual(10);
 
     team = await createNamespace('kustomize-team');
-    await kubectlOk(['apply', '-n', team.name, '-f', join(repo, 'examples/native/hello-run.yaml')]);
+    await kubectlOk(['apply', '-n', team.name, '-f', join(repo, 'examples/hello-run.yaml')]);
     const run = await waitForRun(team.name, 'hello', 300_000);
     expect([run.status?.phase, run.status?.message]).toEqual(['Succeeded', run.status?.message]);
     // Run by the Deployment's pod, which holds the Lease.
