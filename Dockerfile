@@ -1,7 +1,10 @@
 # Pipewright: the controller and the in-pod inputs/outputs steps share this image.
 #   docker build -t ghcr.io/pipewright/pipewright:0.1.0 .
+# scripts/image-layout.mjs replays the COPY/RUN/WORKDIR steps below into a directory (tests run the controller and
+# the pod helpers from that layout); keep to those instructions, one per line, so it can.
 
-FROM node:24 AS build
+# One exact Node version for both stages (bump deliberately: the layout test runs the host's node).
+FROM node:24.21.0 AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -9,7 +12,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:24-slim
+FROM node:24.21.0-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
@@ -18,6 +21,7 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY crds ./crds
 # An unprivileged user by number so runAsNonRoot can verify it; the task pods' helper containers ask for the
-# same uid (src/controller/pod-spec.ts). Nothing is written at run time: it runs with a read-only root.
+# same uid (src/controller/pod-spec.ts). Nothing is written at run time: it runs with a read-only root. node is
+# PID 1: the controller and the pod helpers handle SIGTERM themselves.
 USER 65532:65532
 ENTRYPOINT ["node", "/app/bin/pipewright.js"]

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /* global process, console */
-// Writes crds/*.yaml and charts/pipewright/crds/*.yaml from src/crd (compiled to dist/ by `npm run build`).
+// Writes crds/*.yaml and charts/pipewright/files/crds/*.yaml from src/crd (compiled to dist/ by `npm run build`).
 // Usage: npm run gen:crds        (build + write)
 //        node scripts/gen-crds.mjs --check   (exit 1 if a committed file differs)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -119,7 +119,8 @@ export function leaderElectionFromEnv(env: NodeJS.ProcessEnv, suffix = randomByt
   if (!['true', '1', 'yes'].includes((env.PIPEWRIGHT_LEADER_ELECT ?? '').toLowerCase())) return undefined;
   const le: LeaderElectionConfig = {
     namespace: env.PIPEWRIGHT_LEADER_ELECTION_NAMESPACE || env.POD_NAMESPACE || 'pipewright-system',
-    name: LEASE_NAME,
+    // One Lease per installation: two Helm releases in one namespace must not elect a single leader.
+    name: env.PIPEWRIGHT_LEASE_NAME || LEASE_NAME,
     identity: env.POD_NAME || `${hostname()}_${suffix}`,
     leaseDurationMs: seconds(env.PIPEWRIGHT_LEASE_DURATION_SECONDS, 15) * 1000,
     renewDeadlineMs: seconds(env.PIPEWRIGHT_RENEW_DEADLINE_SECONDS, 10) * 1000,

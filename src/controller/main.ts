@@ -4,6 +4,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { grantKey } from '../artifacts/grant.js';
 import { ArtifactNotFoundError, S3ArtifactStore } from '../artifacts/s3.js';
+import { parseArtifactUri } from '../artifacts/uri.js';
 import { s3ConfigFromEnv, type S3Config } from '../artifacts/s3-config.js';
 import { S3CacheIndex } from '../artifacts/cache-index.js';
 import { isOwnUri } from '../artifacts/tenancy.js';
@@ -74,9 +75,33 @@ function artifactsFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Artifacts {
   return { ...(s3 ? { s3 } : {}), ...(key ? { key } : {}) };
 }
 
+/**
+ * The buckets the controller writes to (the configured one and the pipeline root's), created when missing: a fresh
+ * MinIO has none, and every task's upload would fail later. A bucket that cannot be created stops the start with
+ * its name and the fix.
+ */
+export async function ensureBuckets(s3: S3Config, pipelineRoot: string, logger: Logger): Promise<void> {
+  const store = new S3ArtifactStore(s3);
+  const where = `${s3.useSSL ? 'https' : 'http'}://${s3.endpoint}${s3.port ? `:${s3.port}` : ''}`;
+  let rootBucket: string | undefined;
+  try { rootBucket = parseArtifactUri(pipelineRoot).bucket; } catch { /* tenancy rejects a bad root with its own message */ }
+  for (const bucket of [...new Set([s3.bucket, ...(rootBucket ? [rootBucket] : [])])]) {
+    try {
+      await store.ensureBucket(bucket);
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      throw new Error(`S3 bucket "${bucket}" at ${where} could not be found or created (${err.code ?? 'error'}: ${err.message ?? String(e)}). `
+        + `Create it (mc mb <alias>/${bucket}, or aws s3 mb s3://${bucket}) or allow the controller's credential s3:CreateBucket; `
+        + 'check the endpoint and the credentials in the controller\'s Secret (PIPEWRIGHT_S3_ENDPOINT, PIPEWRIGHT_S3_BUCKET; chart: s3.endpoint, s3.bucket, s3.secret.name)');
+    }
+    logger.info({ bucket, endpoint: where }, 'S3 bucket ready');
+  }
+}
+
 export async function startController(kc: k8s.KubeConfig, baseConfig: ControllerConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env, hooks: ControllerHooks = {}): Promise<ControllerHandle> {
   if (baseConfig.limits) configureLimits(baseConfig.limits);
   const artifacts = artifactsFromEnv(env, logger);
+  if (artifacts.s3) await ensureBuckets(artifacts.s3, baseConfig.pipelineRoot, logger);
   const metrics = hooks.metrics ?? new ProcessMetrics();
   const le = baseConfig.leaderElection;
   let work: Work | undefined;

@@ -83,7 +83,8 @@ export const pipelineRunCrd = crd(
     { name: 'Progress', type: 'string', jsonPath: '.status.progress', description: 'Finished tasks / tasks' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     { name: 'Duration', type: 'string', jsonPath: '.status.duration' },
-    { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 0 },
+    // No priority: 0 (the default): the API server drops it, and every kubectl apply would then patch the CRD.
+    { name: 'Message', type: 'string', jsonPath: '.status.message' },
     { name: 'Pipeline', type: 'string', jsonPath: '.spec.pipelineRef.name', priority: 1 },
   ],
 );
@@ -102,5 +103,8 @@ export function renderCrds(): Record<string, string> {
   };
 }
 
-/** Where the generator writes: the plain manifests and the Helm chart's CRD directory. */
-export const CRD_DIRS = ['crds', 'charts/pipewright/crds'] as const;
+/**
+ * Where the generator writes: crds/, the kustomize base's deploy/crds (kustomize loads nothing outside its
+ * directory) and the chart's files/crds (rendered by templates/crds.yaml, so `helm upgrade` upgrades them).
+ */
+export const CRD_DIRS = ['crds', 'deploy/crds', 'charts/pipewright/files/crds'] as const;

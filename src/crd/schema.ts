@@ -1,5 +1,5 @@
 // The one source of truth for the Pipeline and PipelineRun OpenAPI v3 structural schemas. crds/*.yaml and
-// charts/pipewright/crds/*.yaml are generated from here (npm run gen:crds); a unit test keeps them equal.
+// charts/pipewright/files/crds/*.yaml are generated from here (npm run gen:crds); a unit test keeps them equal.
 import { DURATION_PATTERN } from '../model/duration.js';
 
 export interface ValidationRule {
@@ -188,8 +188,8 @@ export const pipelineRunStatusSchema: Schema = {
     phase: { type: 'string', enum: [...RUN_PHASES] },
     progress: str('Finished executable tasks over all known so far, e.g. 3/5.'),
     message: str('Why the run is where it is: the failing task, its exit code and reason.'),
-    startedAt: str('', { format: 'date-time' }),
-    finishedAt: str('', { format: 'date-time' }),
+    startedAt: str('When the run started.', { format: 'date-time' }),
+    finishedAt: str('When the run finished.', { format: 'date-time' }),
     duration: str('Wall time, e.g. 1m42s (running runs: so far).'),
     observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
     conditions: {

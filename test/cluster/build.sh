@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (once, cached under ~/.cache/pipewright keyed by version) everything the test cluster runs:
-# etcd, kube-apiserver/-controller-manager/-scheduler, versitygw (S3), plus Debian's bubblewrap and openssl.
+# etcd, kube-apiserver/-controller-manager/-scheduler, versitygw (S3), helm, plus Debian's bubblewrap and openssl.
 # Idempotent: a cached binary is never rebuilt. Versions live in versions.env beside this script.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -91,6 +91,16 @@ build_versitygw() {
   mv "$out.tmp" "$out"
 }
 
+# Helm, from its Go module (the chart tests run the real binary); version stamped as its Makefile does.
+build_helm() {
+  local out="$cache/bin/helm-$HELM_VERSION" major=${HELM_VERSION%%.*}
+  mkdir -p "$out.tmp"
+  GOBIN="$out.tmp" go install -trimpath \
+    -ldflags="-s -w -X helm.sh/helm/$major/internal/version.version=$HELM_VERSION" \
+    "helm.sh/helm/$major/cmd/helm@$HELM_VERSION"
+  mv "$out.tmp" "$out"
+}
+
 t_all=$SECONDS
 [[ -x "$cache/bin/etcd-$ETCD_VERSION/etcd" ]] || timed "etcd $ETCD_VERSION" build_etcd
 [[ -x "$cache/bin/versitygw-$VERSITYGW_VERSION/versitygw" ]] || timed "versitygw $VERSITYGW_VERSION" build_versitygw
@@ -105,4 +115,5 @@ if ! command -v kubectl >/dev/null && [[ ! -x "$cache/bin/k8s-$K8S_VERSION/kubec
   timed "k8s wrapper module $K8S_VERSION" k8s_wrapper
   GOFLAGS="$GOFLAGS -mod=mod" timed "kubectl $K8S_VERSION" build_k8s kubectl
 fi
+[[ -x "$cache/bin/helm-$HELM_VERSION/helm" ]] || timed "helm $HELM_VERSION" build_helm
 log "all binaries ready under $cache/bin ($((SECONDS - t_all))s)"

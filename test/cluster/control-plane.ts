@@ -16,6 +16,8 @@ const CONTROLLERS = [
   'garbage-collector-controller', 'namespace-controller', 'serviceaccount-controller',
   'serviceaccount-token-controller', 'root-ca-certificate-publisher-controller', 'node-lifecycle-controller',
   'job-controller', 'ttl-after-finished-controller', 'pod-garbage-collector-controller',
+  // The chart's and deploy/'s controller is a Deployment (install tests), with a PodDisruptionBudget when HA.
+  'deployment-controller', 'replicaset-controller', 'disruption-controller',
   'persistentvolume-binder-controller', 'ephemeral-volume-controller',
   // Remove the in-use finalizers that admission puts on every claim and volume; without them a deleted claim
   // stays Terminating for ever.

@@ -1,21 +1,34 @@
-// The plain manifests in deploy/: parseable, least privilege, credentials only by reference.
-import { readdirSync, readFileSync } from 'node:fs';
+// The kustomize base deploy/, as `kubectl kustomize` renders it: least privilege, credentials only by reference,
+// no Secret, the image set once.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 
 const repo = join(new URL('.', import.meta.url).pathname, '../..');
 const dir = join(repo, 'deploy');
+const rendered = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
 type Doc = { kind: string; metadata: { name: string }; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[]; spec?: { template: { spec: { containers: { args: string[]; env: { name: string; value?: string; valueFrom?: unknown }[] }[] } } } };
-const docs: Doc[] = readdirSync(dir)
-  .filter((f) => f.endsWith('.yaml'))
-  .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS() as Doc));
+const docs: Doc[] = parseAllDocuments(rendered).map((d) => d.toJS() as Doc);
 
 describe('deploy/ manifests', () => {
   it('contain the expected objects', () => {
     expect(docs.map((d) => d.kind).sort()).toEqual(
-      // server-rbac.yaml adds the KFP API server's ServiceAccount, ClusterRole and ClusterRoleBinding.
-      ['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount', 'ServiceAccount'],
+      ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'],
     );
+    // kustomize's order: an apply from nothing creates the Namespace and the CRDs before what lives in them.
+    expect(docs.slice(0, 3).map((d) => d.kind)).toEqual(['Namespace', 'CustomResourceDefinition', 'CustomResourceDefinition']);
+  });
+
+  it('set the image once, for the controller and the task pods\' helpers alike', () => {
+    expect(rendered.match(/ghcr\.io\/pipewright\/pipewright\S*/g)).toEqual(['ghcr.io/pipewright/pipewright:0.1.0', 'ghcr.io/pipewright/pipewright:0.1.0']);
+    expect(readFileSync(join(dir, 'kustomization.yaml'), 'utf8').match(/newTag:/g)).toHaveLength(1);
+  });
+
+  it('roll the controller when a setting changes (the ConfigMap name carries a hash the Deployment refers to)', () => {
+    const cm = docs.find((d) => d.kind === 'ConfigMap')!;
+    expect(cm.metadata.name).toMatch(/^pipewright-config-[a-z0-9]{10}$/);
+    expect(rendered).toContain(`name: ${cm.metadata.name}\n`);
   });
 
   it('grant no Secret access, no wildcards, no pod updates', () => {
@@ -54,12 +67,15 @@ describe('deploy/ manifests', () => {
     expect(svc.metadata.name).toBe('pipewright-controller');
     expect(svc.spec.ports).toEqual([expect.objectContaining({ port: 8080, targetPort: 'http' })]);
     const env = docs.find((d) => d.kind === 'Deployment')!.spec!.template.spec.containers[0]!.env;
-    expect(env.find((e) => e.name === 'PIPEWRIGHT_GATEWAY_URL')?.value).toBe(`http://pipewright-controller.${svc.metadata.namespace}.svc:8080`);
+    expect(env.find((e) => e.name === 'PIPEWRIGHT_GATEWAY_URL')?.value).toBe('http://pipewright-controller.$(POD_NAMESPACE).svc:8080');
+    // $(POD_NAMESPACE) expands only when POD_NAMESPACE comes first, and it is where the Service lives.
+    expect(env.findIndex((e) => e.name === 'POD_NAMESPACE')).toBeLessThan(env.findIndex((e) => e.name === 'PIPEWRIGHT_GATEWAY_URL'));
+    expect(svc.metadata.namespace).toBe('pipewright-system');
     expect(env.find((e) => e.name === 'PIPEWRIGHT_HTTP_PORT')?.value).toBe('8080');
   });
 
-  it('keep the S3 Secret in the controller\'s namespace only', () => {
-    const secrets = docs.filter((d) => d.kind === 'Secret') as unknown as { metadata: { namespace: string } }[];
-    expect(secrets.map((s) => s.metadata.namespace)).toEqual(['pipewright-system']);
+  it('hold no Secret: the credentials are a Secret the user creates, which an apply never resets', () => {
+    expect(docs.filter((d) => d.kind === 'Secret')).toEqual([]);
+    expect(rendered).not.toMatch(/CHANGE-ME|accesskey:|secretkey:/);
   });
 });

@@ -16,8 +16,26 @@ app.kubernetes.io/component: controller
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end }}
 
+{{- /* <release>-pipewright, or the release name alone when it already says pipewright (release "pipewright":
+the same names as deploy/). Every object name derives from it, so two releases never collide. */ -}}
 {{- define "pipewright.fullname" -}}
-{{ printf "%s-pipewright" .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- if contains "pipewright" .Release.Name }}{{ .Release.Name | trunc 52 | trimSuffix "-" }}
+{{- else }}{{ printf "%s-pipewright" .Release.Name | trunc 52 | trimSuffix "-" }}{{ end }}
+{{- end }}
+
+{{- define "pipewright.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}{{ .Values.serviceAccount.name | default (printf "%s-controller" (include "pipewright.fullname" .)) }}
+{{- else }}{{ required "serviceAccount.name is required when serviceAccount.create is false (the existing ServiceAccount the controller runs as)" .Values.serviceAccount.name }}{{ end }}
+{{- end }}
+
+{{- /* The leader-election Lease: one per release, so two releases in one namespace do not share a leader. */ -}}
+{{- define "pipewright.leaseName" -}}
+{{ include "pipewright.fullname" . }}-leader-election
+{{- end }}
+
+{{- /* The gateway (and /metrics) as pods reach it: the Service's DNS name. */ -}}
+{{- define "pipewright.gatewayUrl" -}}
+{{ printf "http://%s-controller.%s.svc:%v" (include "pipewright.fullname" .) .Release.Namespace .Values.controller.httpPort }}
 {{- end }}
 
 {{- /* The controller's rules, the same as deploy/rbac.yaml's ClusterRole (a unit test compares them). */ -}}
@@ -48,11 +66,11 @@ app.kubernetes.io/component: controller
   verbs: ["create", "patch"]
 {{- end }}
 
-{{- /* The leader-election Lease rules, the same as deploy/rbac.yaml's Role. */ -}}
+{{- /* The leader-election Lease rules, the same as deploy/rbac.yaml's Role but for this release's Lease. */ -}}
 {{- define "pipewright.leaseRules" -}}
 - apiGroups: ["coordination.k8s.io"]
   resources: ["leases"]
-  resourceNames: ["pipewright-leader-election"]
+  resourceNames: [{{ include "pipewright.leaseName" . | quote }}]
   verbs: ["get", "update"]
 - apiGroups: ["coordination.k8s.io"]
   resources: ["leases"]

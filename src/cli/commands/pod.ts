@@ -42,6 +42,19 @@ export async function runPodStep(step: PodStep, env: NodeJS.ProcessEnv = process
   }
 }
 
+/**
+ * As a container's PID 1, node ignores SIGTERM unless it handles it: the pod would sit out its whole grace period
+ * on delete (cancel, timeout, node drain). Stop at once, saying why in the termination log.
+ */
+export function stopOnSignals(step: PodStep, env: NodeJS.ProcessEnv = process.env, exit: (code: number) => void = (c) => process.exit(c)): void {
+  for (const [signal, number] of [['SIGTERM', 15], ['SIGINT', 2]] as const) {
+    process.once(signal, () => {
+      const terminationLog = env[POD_ENV.terminationLog] || DEFAULT_TERMINATION_LOG;
+      void writeTerminationLog(terminationLog, `pod ${step} stopped by ${signal}`).catch(() => undefined).finally(() => exit(128 + number));
+    });
+  }
+}
+
 export function registerPodCommand(program: Command): void {
   const pod = program
     .command('pod')
@@ -55,6 +68,7 @@ export function registerPodCommand(program: Command): void {
           : `collect outputs described by ${POD_ENV.outputs}, upload artifacts, report them in the termination log`,
       )
       .action(async () => {
+        stopOnSignals(step);
         // A leaf process in a pod: exit with our own code whatever the caller does afterwards.
         process.exit(await runPodStep(step));
       });

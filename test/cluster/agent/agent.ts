@@ -132,6 +132,8 @@ export class Agent implements LogSource {
         publish: (p, s) => this.status.set(p, s),
         event: (p, reason, message, type) => this.event(p, reason, message, type),
         simulation: (p) => simulationFor(p, this.o),
+        services: async () => (await this.kube.get<{ items: { metadata: { name: string; namespace: string } }[] }>('/api/v1/services'))
+          ?.items.map((x) => `${x.metadata.name}.${x.metadata.namespace}`) ?? [],
       });
       this.workers.set(uid, w);
       this.byKey.set(`${pod.metadata!.namespace}/${pod.metadata!.name}`, uid);

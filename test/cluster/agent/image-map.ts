@@ -23,9 +23,31 @@ export type ImageMap = (image: string) => ImageRule;
 const globToRegExp = (g: string): RegExp =>
   new RegExp(`^${g.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*')}$`);
 
-export function defaultRules(repo: string, cache: string, shimDir: string): ImageRule[] {
+/** The image as scripts/image-layout.mjs builds it: OUT/root is its file system, OUT/image.json its config. */
+export interface ImageLayout { dir: string; env: Record<string, string>; user?: string; entrypoint: string[] }
+
+export function readImageLayout(dir: string): ImageLayout {
+  const cfg = JSON.parse(readFileSync(join(dir, 'image.json'), 'utf8')) as Omit<ImageLayout, 'dir'>;
+  return { dir, ...cfg };
+}
+
+/**
+ * The project's image from its built layout (the Dockerfile's stages replayed): its /app bound at /app, its ENV,
+ * USER and ENTRYPOINT. The host's node stands in for the base image's.
+ */
+export function layoutRules(layout: ImageLayout): ImageRule[] {
+  const [uid, gid] = (layout.user ?? '0').split(':').map(Number);
+  return ['pipewright*', '*/pipewright*'].map((pattern) => ({
+    pattern, entrypoint: layout.entrypoint, env: layout.env,
+    binds: [{ host: join(layout.dir, 'root', 'app'), path: '/app', readOnly: true }],
+    user: { uid: uid!, ...(gid !== undefined ? { gid } : {}) },
+  }));
+}
+
+export function defaultRules(repo: string, cache: string, shimDir: string, layout?: ImageLayout): ImageRule[] {
   const py = join(cache, 'python', 'bin');
   return [
+    ...(layout ? layoutRules(layout) : []),
     // The project's own image runs the built project through a `pipewright` shim on PATH. The checkout is bound
     // in explicitly: under /tmp (a clone made there) it would be hidden by the sandbox's private /tmp. It runs as
     // the Dockerfile's USER; the checkout, node and the shim only need to be readable (and executable) by others.

@@ -2,14 +2,14 @@
 //   PW_AGENT_KUBECONFIG, PW_AGENT_NODE_NAME, PW_AGENT_PORT, PW_AGENT_TLS_CERT/KEY, PW_AGENT_CA, PW_AGENT_ROOT,
 //   PW_AGENT_REPO; optional PW_AGENT_CPU, PW_AGENT_MEMORY, PW_AGENT_PODS, PW_AGENT_IMAGE_MAP, PW_AGENT_SIMULATE,
 //   PW_AGENT_SIMULATE_DURATION_MS, PW_AGENT_SIMULATE_EXIT_CODE, PW_AGENT_BACKOFF_MS, PW_AGENT_EVENTS,
-//   PW_AGENT_PROVISIONER_KUBECONFIG (admin credentials for the volume provisioner).
+//   PW_AGENT_PROVISIONER_KUBECONFIG (admin credentials for the volume provisioner), PW_AGENT_IMAGE_LAYOUT.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { readVersions } from '../config.js';
 import { Agent } from './agent.js';
-import { defaultRules, loadImageMap } from './image-map.js';
+import { defaultRules, loadImageMap, readImageLayout } from './image-map.js';
 import { Kube } from './kube.js';
 import { startLogServer } from './log-server.js';
 import { NodeHeartbeat } from './node.js';
@@ -38,7 +38,11 @@ async function main(): Promise<void> {
   writeFileSync(join(shimDir, 'pipewright'), `#!/bin/sh\nexec "${process.execPath}" "${join(repo, 'bin/pipewright.js')}" "$@"\n`);
   chmodSync(join(shimDir, 'pipewright'), 0o755);
   const cache = need('PIPEWRIGHT_CACHE');
-  const imageMap = loadImageMap(env.PW_AGENT_IMAGE_MAP, defaultRules(repo, cache, shimDir));
+  // PW_AGENT_IMAGE_LAYOUT: the image's layout (scripts/image-layout.mjs); pipewright images then run from it, not
+  // from the checkout.
+  const layout = env.PW_AGENT_IMAGE_LAYOUT ? readImageLayout(env.PW_AGENT_IMAGE_LAYOUT) : undefined;
+  if (layout) log.info({ layout: layout.dir }, 'pipewright images run from the image layout');
+  const imageMap = loadImageMap(env.PW_AGENT_IMAGE_MAP, defaultRules(repo, cache, shimDir, layout));
   const bwrap = execFileSync('sh', ['-c', 'command -v bwrap'], { encoding: 'utf8' }).trim();
   // Containers see neither this cluster's directory (PW_AGENT_ROOT's parent: certificates, kubeconfigs, state.json
   // with the S3 keys, other pods' volumes) nor any other test cluster's; the python venvs in the cache stay visible.

@@ -25,7 +25,23 @@ export interface WorkerDeps {
   event(pod: V1Pod, reason: string, message: string, type?: 'Normal' | 'Warning'): void;
   backoffMs: number;
   simulation(pod: V1Pod): Simulation | undefined;
+  /** Services as `name.namespace` (no kube-proxy or DNS here: their names resolve to 127.0.0.1, see hostsFile). */
+  services?(): Promise<string[]>;
   log: Logger;
+}
+
+/**
+ * /etc/hosts for a pod: every Service's DNS names point at 127.0.0.1, where its pods listen (containers share the
+ * host's network), so `http://<svc>.<ns>.svc:<port>` works when the Service's port is its target port.
+ */
+export function hostsFile(services: string[], podNamespace: string): string {
+  const lines = ['127.0.0.1 localhost', '::1 localhost ip6-localhost ip6-loopback'];
+  for (const key of services) {
+    const [name, ns] = key.split('.') as [string, string];
+    const names = [`${name}.${ns}.svc.cluster.local`, `${name}.${ns}.svc`, `${name}.${ns}`, ...(ns === podNamespace ? [name] : [])];
+    lines.push(`127.0.0.1 ${names.join(' ')}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((resolve) => {
@@ -263,6 +279,11 @@ export class PodWorker {
       return { host: sub, path: m.mountPath, readOnly: !!m.readOnly };
     });
     mounts.push({ host: termFile, path: c.terminationMessagePath ?? '/dev/termination-log', readOnly: false });
+    if (this.deps.services) {
+      const hosts = join(cdir, `hosts-${r.restartCount}`);
+      writeFileSync(hosts, hostsFile(await this.deps.services().catch(() => []), this.pod.metadata!.namespace!));
+      mounts.push({ host: hosts, path: '/etc/hosts', readOnly: true });
+    }
     for (const b of rule.binds ?? []) mounts.push({ host: b.host, path: b.path, readOnly: b.readOnly ?? false });
     const logFile = join(this.dir, 'logs', c.name, `${r.restartCount}.log`);
     rmSync(logFile, { force: true });

@@ -35,6 +35,14 @@ export default async function globalSetup() {
     return undefined;
   });
   if (map) env.PW_AGENT_IMAGE_MAP = map;
+  // The project's image as its Dockerfile builds it (cached by content): the node agent runs the controller's and
+  // the task pods' pipewright containers from it. PIPEWRIGHT_TEST_IMAGE_LAYOUT=0 runs them from the checkout.
+  if (env.PIPEWRIGHT_TEST_IMAGE_LAYOUT !== '0' && !env.PW_AGENT_IMAGE_LAYOUT) {
+    const t1 = Date.now();
+    env.PW_AGENT_IMAGE_LAYOUT = execFileSync(process.execPath, [join(here, '../../scripts/image-layout.mjs')],
+      { stdio: ['ignore', 'pipe', 'inherit'], env, encoding: 'utf8' }).trim().split('\n').pop();
+    process.stderr.write(`image layout ${env.PW_AGENT_IMAGE_LAYOUT} (${((Date.now() - t1) / 1000).toFixed(1)}s)\n`);
+  }
   const t0 = Date.now();
   execFileSync('bash', [join(here, 'build.sh')], { stdio: ['ignore', 'inherit', 'inherit'], env });
   execFileSync('bash', [join(here, 'run.sh'), 'up'], { stdio: ['ignore', 'inherit', 'inherit'], env });

@@ -11,6 +11,7 @@ import { defaultRules, loadImageMap } from '../../cluster/agent/image-map.js';
 import { simulationFor } from '../../cluster/agent/agent.js';
 import { podStatus, terminated, waiting } from '../../cluster/agent/status.js';
 import { bwrapArgs, identityArgs } from '../../cluster/agent/sandbox.js';
+import { hostsFile } from '../../cluster/agent/pod-worker.js';
 
 const pod: V1Pod = {
   metadata: { name: 'p', namespace: 'ns', uid: 'u1', labels: { b: '2', a: '1' }, annotations: { note: 'x' } },
@@ -141,5 +142,29 @@ describe('readOnlyRootFilesystem', () => {
     } finally {
       rmSync(vol, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Services without kube-proxy or DNS', () => {
+  it('resolve every Service name to the loopback, the short name only in its own namespace', () => {
+    const hosts = hostsFile(['pipewright-controller.pw-system', 'minio.minio'], 'pw-system').split('\n');
+    expect(hosts).toContain('127.0.0.1 pipewright-controller.pw-system.svc.cluster.local pipewright-controller.pw-system.svc pipewright-controller.pw-system pipewright-controller');
+    expect(hosts).toContain('127.0.0.1 minio.minio.svc.cluster.local minio.minio.svc minio.minio');
+    expect(hosts[0]).toBe('127.0.0.1 localhost');
+  });
+});
+
+describe('the image layout', () => {
+  it('runs pipewright images from the layout\'s /app with its entrypoint, ENV and USER', () => {
+    const layout = { dir: '/cache/image/abc', env: { NODE_ENV: 'production' }, user: '65532:65532', entrypoint: ['node', '/app/bin/pipewright.js'] };
+    const map = loadImageMap(undefined, defaultRules('/repo', '/cache', '/shims', layout));
+    for (const image of ['ghcr.io/pipewright/pipewright:0.1.0', 'pipewright:dev']) {
+      expect(map(image)).toMatchObject({
+        entrypoint: ['node', '/app/bin/pipewright.js'], env: { NODE_ENV: 'production' }, user: { uid: 65532, gid: 65532 },
+        binds: [{ host: '/cache/image/abc/root/app', path: '/app', readOnly: true }],
+      });
+    }
+    // Without a layout: the checkout, through the shim.
+    expect(loadImageMap(undefined, defaultRules('/repo', '/cache', '/shims'))('pipewright:dev').entrypoint).toEqual(['pipewright']);
   });
 });

@@ -1,0 +1,132 @@
+// The Helm chart through the real helm binary (built by test/cluster/build.sh from its Go module): lint --strict,
+// the values schema, and what `helm template` renders for the values that change the objects.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parse, parseAllDocuments } from 'yaml';
+
+const repo = join(new URL('.', import.meta.url).pathname, '../..');
+const chart = join(repo, 'charts/pipewright');
+const version = /^HELM_VERSION=(\S+)$/m.exec(readFileSync(join(repo, 'test/cluster/versions.env'), 'utf8'))![1]!;
+const helmBin = join(process.env.PIPEWRIGHT_CACHE ?? join(homedir(), '.cache/pipewright'), 'bin', `helm-${version}`, 'helm');
+
+interface Obj {
+  apiVersion: string; kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> };
+  spec?: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  rules?: { resources: string[]; resourceNames?: string[]; verbs: string[] }[];
+  roleRef?: { name: string }; subjects?: { name: string; namespace: string }[];
+}
+
+function helm(args: string[]): { code: number; out: string; err: string } {
+  if (!existsSync(helmBin)) throw new Error(`${helmBin} is missing: run bash test/cluster/build.sh (builds helm ${version})`);
+  const r = spawnSync(helmBin, args, { encoding: 'utf8', env: { ...process.env, HELM_CACHE_HOME: '/tmp/pipewright-helm-cache', HELM_CONFIG_HOME: '/tmp/pipewright-helm-config' } });
+  return { code: r.status ?? 1, out: r.stdout, err: r.stderr };
+}
+
+function render(release: string, set: string[] = [], namespace = 'pipewright-system'): Obj[] {
+  const r = helm(['template', release, chart, '--skip-tests', '--namespace', namespace, ...set.flatMap((s) => ['--set', s])]);
+  if (r.code !== 0) throw new Error(`helm template failed: ${r.err}`);
+  return parseAllDocuments(r.out).map((d) => d.toJS() as Obj).filter(Boolean);
+}
+
+const find = (objs: Obj[], kind: string, name?: string): Obj | undefined =>
+  objs.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+const env = (dep: Obj): Record<string, string | undefined> =>
+  Object.fromEntries((dep.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+
+describe('the Helm chart', () => {
+  it('passes helm lint --strict', () => {
+    const r = helm(['lint', '--strict', chart]);
+    expect([r.code, r.err]).toEqual([0, '']);
+    expect(r.out).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+  });
+
+  it('refuses values of the wrong type or unknown keys, naming the field', () => {
+    const bad = helm(['template', 'pw', chart, '--set', 'controller.replicas=notanumber']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/controller\/replicas|controller\.replicas/);
+    const unknown = helm(['template', 'pw', chart, '--set', 'controller.replica=2']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.err).toMatch(/replica/);
+  });
+
+  it('derives every name from the release: the release "pipewright" gets deploy/\'s names, two releases share none', () => {
+    const a = render('pipewright');
+    const dep = find(a, 'Deployment')!;
+    expect(dep.metadata.name).toBe('pipewright-controller');
+    expect(dep.spec.template.spec.serviceAccountName).toBe('pipewright-controller');
+    expect(env(dep).PIPEWRIGHT_LEASE_NAME).toBe('pipewright-leader-election');
+    expect(env(dep).PIPEWRIGHT_GATEWAY_URL).toBe('http://pipewright-controller.pipewright-system.svc:8080');
+    expect(find(a, 'Service')!.metadata.name).toBe('pipewright-controller');
+    const b = render('team', [], 'pipewright-system');
+    const names = (objs: Obj[]): string[] => objs.filter((o) => o.kind !== 'CustomResourceDefinition').map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(names(b).filter((n) => names(a).includes(n))).toEqual([]);
+    const depB = find(b, 'Deployment')!;
+    expect(env(depB).PIPEWRIGHT_LEASE_NAME).toBe('team-pipewright-leader-election');
+    // The Lease Role names exactly the Lease the controller uses.
+    const role = b.find((o) => o.kind === 'Role' && o.metadata.name.endsWith('leader-election'))!;
+    expect(role.rules!.flatMap((r) => r.resourceNames ?? [])).toEqual(['team-pipewright-leader-election']);
+    expect(find(b, 'ClusterRoleBinding')!.subjects).toEqual([expect.objectContaining({ name: 'team-pipewright-controller', namespace: 'pipewright-system' })]);
+  });
+
+  it('creates the ServiceAccount with annotations (IRSA, Workload Identity), or uses an existing one', () => {
+    const created = render('pw', ['serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::1:role/pw']);
+    expect(find(created, 'ServiceAccount')!.metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/pw' });
+    const existing = render('pw', ['serviceAccount.create=false', 'serviceAccount.name=mine']);
+    expect(find(existing, 'ServiceAccount')).toBeUndefined();
+    expect(find(existing, 'Deployment')!.spec.template.spec.serviceAccountName).toBe('mine');
+    const missing = helm(['template', 'pw', chart, '--set', 'serviceAccount.create=false']);
+    expect(missing.err).toMatch(/serviceAccount\.name is required/);
+  });
+
+  it('takes the security contexts and probes from values', () => {
+    const objs = render('pw', ['controller.podSecurityContext.runAsUser=1234', 'controller.readinessProbe.periodSeconds=3']);
+    const pod = find(objs, 'Deployment')!.spec.template.spec;
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, runAsUser: 1234, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(pod.containers[0].securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+    expect(pod.containers[0].readinessProbe).toEqual({ httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 3 });
+    expect(pod.containers[0].livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+  });
+
+  it('adds a PodDisruptionBudget only with more than one replica, and a ServiceMonitor only when asked', () => {
+    expect(find(render('pw'), 'PodDisruptionBudget')).toBeUndefined();
+    const ha = render('pw', ['controller.replicas=2']);
+    expect(find(ha, 'PodDisruptionBudget')!.spec).toEqual({ minAvailable: 1, selector: { matchLabels: find(ha, 'Deployment')!.spec.selector.matchLabels } });
+    expect(find(render('pw'), 'ServiceMonitor')).toBeUndefined();
+    const sm = find(render('pw', ['metrics.serviceMonitor.enabled=true']), 'ServiceMonitor')!;
+    expect(sm.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+    expect(find(render('pw'), 'Service')!.spec.ports).toEqual([{ name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' }]);
+  });
+
+  it('renders the CRDs as templates Helm upgrades and uninstall keeps, unchanged from the generated files', () => {
+    const crds = render('pw').filter((o) => o.kind === 'CustomResourceDefinition');
+    expect(crds.map((c) => c.metadata.name).sort()).toEqual(['pipelineruns.pipewright.dev', 'pipelines.pipewright.dev']);
+    for (const c of crds) {
+      expect(c.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
+      const file = parse(readFileSync(join(repo, 'crds', `pipewright.dev_${c.metadata.name.split('.')[0]}.yaml`), 'utf8')) as Obj;
+      expect(c.spec).toEqual(file.spec);
+    }
+    expect(existsSync(join(chart, 'crds'))).toBe(false); // Helm would install those once and never upgrade them
+    expect(render('pw', ['crds.install=false']).filter((o) => o.kind === 'CustomResourceDefinition')).toEqual([]);
+  });
+
+  it('reads S3 credentials from the existing Secret by default, or from none', () => {
+    const withSecret = env(find(render('pw'), 'Deployment')!);
+    expect(Object.keys(withSecret)).toEqual(expect.arrayContaining(['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']));
+    expect(find(render('pw'), 'Secret')).toBeUndefined();
+    const none = env(find(render('pw', ['s3.secret.name=']), 'Deployment')!);
+    expect(Object.keys(none)).not.toContain('AWS_ACCESS_KEY_ID');
+  });
+
+  it('has a helm test that runs a pipeline with the chart\'s image and its own narrow Role', () => {
+    const r = helm(['template', 'pw', chart, '--namespace', 'ns1', '--show-only', 'templates/tests/test-pipeline.yaml']);
+    expect(r.code).toBe(0);
+    const objs = parseAllDocuments(r.out).map((d) => d.toJS() as Obj);
+    const pod = find(objs, 'Pod')!;
+    expect(pod.metadata.annotations?.['helm.sh/hook']).toBe('test');
+    expect(pod.spec.containers[0].image).toBe('ghcr.io/pipewright/pipewright:0.1.0');
+    expect(find(objs, 'Role')!.rules).toEqual([{ apiGroups: ['pipewright.dev'], resources: ['pipelineruns'], verbs: ['create', 'get', 'delete'] }]);
+  });
+});
