@@ -27,12 +27,14 @@ export interface KubeOps {
   deletePvc(namespace: string, name: string): Promise<'deleted' | 'absent'>;
 }
 
-function code(err: unknown): number | undefined {
+/** The HTTP status of a client-node API error. */
+export function code(err: unknown): number | undefined {
   const c = (err as { code?: unknown }).code;
   return typeof c === 'number' ? c : undefined;
 }
 
-function apiMessage(err: unknown): string {
+/** The API server's message of a client-node API error (its Status body, as text or parsed). */
+export function apiMessage(err: unknown): string {
   const body = (err as { body?: unknown }).body;
   if (typeof body === 'string') {
     try {
@@ -41,6 +43,7 @@ function apiMessage(err: unknown): string {
       return body;
     }
   }
+  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') return (body as { message: string }).message;
   return err instanceof Error ? err.message : String(err);
 }
 

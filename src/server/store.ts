@@ -2,35 +2,18 @@
 // KFP id (a uid, no namespace) are found by listing: cluster-wide when the identity may, else in the default namespace.
 import * as k8s from '@kubernetes/client-node';
 import { pooledApiClient } from '../controller/api-client.js';
+import { apiMessage, code } from '../controller/kube-ops.js';
 import { GROUP, PIPELINE_PLURAL, RUN_PLURAL, VERSION } from '../controller/names.js';
 import type { PipelineObject, PipelineRunObject } from '../controller/types.js';
 import { ApiError, GRPC, LABEL_EXPERIMENT, LABEL_KFP_PIPELINE, LABEL_PIPELINE_ID, notFound } from './mapping.js';
 
 type Plural = typeof RUN_PLURAL | typeof PIPELINE_PLURAL;
 
-function code(err: unknown): number | undefined {
-  const c = (err as { code?: unknown }).code;
-  return typeof c === 'number' ? c : undefined;
-}
-
-function message(err: unknown): string {
-  const body = (err as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      return (JSON.parse(body) as { message?: string }).message ?? body;
-    } catch {
-      return body;
-    }
-  }
-  if (body && typeof body === 'object' && typeof (body as { message?: unknown }).message === 'string') return (body as { message: string }).message;
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** A Kubernetes API failure as KFP's error. */
 export function apiErrorOf(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const c = code(err);
-  const m = message(err);
+  const m = apiMessage(err);
   switch (c) {
     case 400: case 422: return new ApiError(400, GRPC.INVALID_ARGUMENT, m);
     case 401: return new ApiError(401, GRPC.UNAUTHENTICATED, m);
