@@ -2,9 +2,10 @@
 // restart policy, activeDeadlineSeconds and graceful deletion, publishing status at each step.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { V1Container, V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1PodStatus, V1Probe } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ContainerProcess, type Exit } from './container.js';
+import { ContainerProbes } from './probe.js';
 import { containerEnv, expand, type Lookups } from './env.js';
 import type { ImageMap } from './image-map.js';
 import { bwrapArgs, identityArgs, type Hidden, type Mount } from './sandbox.js';
@@ -124,7 +125,7 @@ export class PodWorker {
 
   private record(c: V1Container, init: boolean, sidecar: boolean): ContainerRecord {
     const r: ContainerRecord = {
-      name: c.name, image: c.image ?? '', init, sidecar, restartCount: 0, state: {}, lastState: {}, started: false,
+      name: c.name, image: c.image ?? '', init, sidecar, restartCount: 0, state: {}, lastState: {}, started: false, ready: false,
     };
     this.records.set(c.name, r);
     return r;
@@ -164,7 +165,7 @@ export class PodWorker {
     const started = new Date();
     this.facts.initialized = true;
     this.facts.readyToStart = true;
-    for (const r of this.facts.containers) r.state = runningSince(started);
+    for (const r of this.facts.containers) { r.state = runningSince(started); r.started = true; r.ready = true; }
     this.facts.phase = 'Running';
     if (sim.delayMs > 0) this.publish();
     await sleep(sim.delayMs, this.stopping.signal);
@@ -294,10 +295,17 @@ export class PodWorker {
     this.procs.set(c.name, proc);
     r.containerID = id;
     r.state = runningSince(proc.startedAt);
+    // Without probes a running container is started and ready at once (one status write, as before).
+    r.started = !c.startupProbe;
+    r.ready = r.started && !c.readinessProbe;
     this.facts.phase = this.facts.initialized ? 'Running' : 'Pending';
     this.deps.event(this.pod, 'Started', `Started container ${c.name}`);
     this.publish();
+    const probes = this.probe(c, r, proc);
     const exit = await proc.exited;
+    probes.stop();
+    r.started = false;
+    r.ready = false;
     this.procs.delete(c.name);
     const finishedAt = new Date();
     const message = exit.startError ?? this.terminationMessage(c, termFile, logFile, exit.exitCode);
@@ -305,6 +313,22 @@ export class PodWorker {
       { containerID: id, message, reason: exit.startError ? 'StartError' : undefined });
     this.publish();
     return exit;
+  }
+
+  /** Startup, readiness and liveness probes of this run (probe.ts); a container without probes is ready at once. */
+  private probe(c: V1Container, r: ContainerRecord, proc: ContainerProcess): ContainerProbes {
+    const grace = (p: V1Probe | undefined): number =>
+      (p?.terminationGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+    const probes = new ContainerProbes(c, {
+      onStarted: () => { if (!r.started) { r.started = true; this.publish(); } },
+      onReady: (ready) => { if (r.ready !== ready) { r.ready = ready; this.publish(); } },
+      onKill: (kind, message) => {
+        this.deps.event(this.pod, 'Killing', message);
+        void proc.stop(grace(kind === 'Startup' ? c.startupProbe : c.livenessProbe));
+      },
+      event: (reason, message, type) => this.deps.event(this.pod, reason, message, type),
+    });
+    return probes;
   }
 
   private terminationMessage(c: V1Container, termFile: string, logFile: string, exitCode: number): string | undefined {

@@ -5,7 +5,9 @@ export type Phase = 'Pending' | 'Running' | 'Succeeded' | 'Failed';
 
 export interface ContainerRecord {
   name: string; image: string; init: boolean; sidecar: boolean;
-  restartCount: number; state: V1ContainerState; lastState: V1ContainerState; started: boolean;
+  restartCount: number; state: V1ContainerState; lastState: V1ContainerState;
+  /** Set by the probes of the current run (probe.ts): started once a startup probe passed, ready by readiness. */
+  started: boolean; ready: boolean;
   containerID?: string;
 }
 
@@ -19,8 +21,8 @@ const iso = (d: Date | undefined): string | undefined => d?.toISOString().replac
 function toStatus(c: ContainerRecord): V1ContainerStatus {
   const running = !!c.state.running;
   const s: V1ContainerStatus = {
-    name: c.name, image: c.image, imageID: '', ready: running, restartCount: c.restartCount,
-    started: running, state: c.state, lastState: c.lastState,
+    name: c.name, image: c.image, imageID: '', ready: running && c.ready, restartCount: c.restartCount,
+    started: running && c.started, state: c.state, lastState: c.lastState,
   };
   if (c.containerID) s.containerID = c.containerID;
   return s;
@@ -35,7 +37,7 @@ function cond(type: string, ok: boolean, reason?: string, message?: string): V1P
 export function podStatus(f: PodFacts, previous: V1PodStatus | undefined): V1PodStatus {
   const terminal = f.phase === 'Succeeded' || f.phase === 'Failed';
   const regular = f.containers.filter((c) => !c.init);
-  const notReady = regular.filter((c) => !c.state.running).map((c) => c.name);
+  const notReady = regular.filter((c) => !c.state.running || !c.ready).map((c) => c.name);
   const incomplete = f.containers.filter((c) => c.init && (c.sidecar ? !c.state.running : c.state.terminated?.exitCode !== 0))
     .map((c) => c.name);
   const ready = !terminal && notReady.length === 0;

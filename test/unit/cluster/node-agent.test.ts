@@ -9,7 +9,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { expand, fieldPath } from '../../cluster/agent/env.js';
 import { defaultRules, loadImageMap } from '../../cluster/agent/image-map.js';
 import { simulationFor } from '../../cluster/agent/agent.js';
-import { podStatus, terminated, waiting } from '../../cluster/agent/status.js';
+import { podStatus, runningSince, terminated, waiting } from '../../cluster/agent/status.js';
 import { bwrapArgs, identityArgs } from '../../cluster/agent/sandbox.js';
 import { hostsFile } from '../../cluster/agent/pod-worker.js';
 
@@ -53,7 +53,7 @@ describe('simulate mode', () => {
 
 describe('pod status', () => {
   const t = new Date('2026-01-01T00:00:00Z');
-  const rec = (state: object) => ({ name: 'c', image: 'i', init: false, sidecar: false, restartCount: 0, state, lastState: {}, started: false });
+  const rec = (state: object) => ({ name: 'c', image: 'i', init: false, sidecar: false, restartCount: 0, state, lastState: {}, started: false, ready: false });
   it('reports a completed pod as a kubelet does', () => {
     const s = podStatus({ phase: 'Succeeded', startTime: t, initialized: true, readyToStart: true,
       containers: [rec(terminated(0, t, t, { containerID: 'id' }))] }, undefined);
@@ -66,6 +66,16 @@ describe('pod status', () => {
       containers: [rec(waiting('ContainerCreating'))] }, undefined);
     expect(s.conditions!.find((c) => c.type === 'ContainersReady')).toMatchObject({
       status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [c]' });
+  });
+  it('keeps a running container whose readiness probe has not passed out of Ready', () => {
+    const facts = (ready: boolean) => ({ phase: 'Running' as const, startTime: t, initialized: true, readyToStart: true,
+      containers: [{ ...rec(runningSince(t)), started: true, ready }] });
+    const notYet = podStatus(facts(false), undefined);
+    expect(notYet.conditions!.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady' });
+    expect(notYet.containerStatuses![0]).toMatchObject({ ready: false, started: true });
+    const ready = podStatus(facts(true), notYet);
+    expect(ready.conditions!.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+    expect(ready.containerStatuses![0]).toMatchObject({ ready: true });
   });
 });
 
