@@ -80,14 +80,32 @@ function artifactsFromEnv(env: NodeJS.ProcessEnv, logger: Logger): Artifacts {
  * MinIO has none, and every task's upload would fail later. A bucket that cannot be created stops the start with
  * its name and the fix.
  */
-export async function ensureBuckets(s3: S3Config, pipelineRoot: string, logger: Logger): Promise<void> {
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']);
+
+/**
+ * Retries f while S3 cannot be reached at all (a server starting beside the controller, e.g. the chart's bundled
+ * one), up to waitMs; any answer from S3, such as a credential error, fails at once.
+ */
+async function untilReachable(f: () => Promise<void>, waitMs: number, onRetry: (err: string) => void): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 500; ; delay = Math.min(delay * 2, 5000)) {
+    try { await f(); return; } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (!code || !UNREACHABLE.has(code) || Date.now() + delay > deadline) throw e;
+      onRetry(`${code}: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+export async function ensureBuckets(s3: S3Config, pipelineRoot: string, logger: Logger, waitMs = 30_000): Promise<void> {
   const store = new S3ArtifactStore(s3);
   const where = `${s3.useSSL ? 'https' : 'http'}://${s3.endpoint}${s3.port ? `:${s3.port}` : ''}`;
   let rootBucket: string | undefined;
   try { rootBucket = parseArtifactUri(pipelineRoot).bucket; } catch { /* tenancy rejects a bad root with its own message */ }
   for (const bucket of [...new Set([s3.bucket, ...(rootBucket ? [rootBucket] : [])])]) {
     try {
-      await store.ensureBucket(bucket);
+      await untilReachable(() => store.ensureBucket(bucket), waitMs, (err) => logger.warn({ endpoint: where, err }, 'S3 not reachable yet; retrying'));
     } catch (e) {
       const err = e as { code?: string; message?: string };
       throw new Error(`S3 bucket "${bucket}" at ${where} could not be found or created (${err.code ?? 'error'}: ${err.message ?? String(e)}). `

@@ -76,3 +76,14 @@ the same names as deploy/). Every object name derives from it, so two releases n
   resources: ["leases"]
   verbs: ["create"]
 {{- end }}
+
+{{- /* The Secret the controller reads S3 credentials from: the bundled server's generated one, or s3.secret.name. */ -}}
+{{- define "pipewright.s3SecretName" -}}
+{{- if .Values.s3.bundled.enabled }}{{ include "pipewright.fullname" . }}-s3{{ else }}{{ .Values.s3.secret.name }}{{ end }}
+{{- end }}
+
+{{- define "pipewright.s3Selector" -}}
+app.kubernetes.io/name: pipewright
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: s3
+{{- end }}

@@ -44,10 +44,21 @@ export function layoutRules(layout: ImageLayout): ImageRule[] {
   }));
 }
 
-export function defaultRules(repo: string, cache: string, shimDir: string, layout?: ImageLayout): ImageRule[] {
+/**
+ * The versitygw image (the chart's bundled S3 server, s3.bundled): the binary build.sh caches, bound where the
+ * image has it (/app/versitygw, its ENTRYPOINT). The image has no USER: it runs as root unless the pod says not.
+ */
+export function versitygwRules(bin: string): ImageRule[] {
+  return ['versity/versitygw*', '*/versity/versitygw*'].map((pattern) => ({
+    pattern, entrypoint: ['/app/versitygw'], binds: [{ host: bin, path: '/app/versitygw', readOnly: true }],
+  }));
+}
+
+export function defaultRules(repo: string, cache: string, shimDir: string, layout?: ImageLayout, versitygwBin?: string): ImageRule[] {
   const py = join(cache, 'python', 'bin');
   return [
     ...(layout ? layoutRules(layout) : []),
+    ...(versitygwBin && existsSync(versitygwBin) ? versitygwRules(versitygwBin) : []),
     // The project's own image runs the built project through a `pipewright` shim on PATH. The checkout is bound
     // in explicitly: under /tmp (a clone made there) it would be hidden by the sandbox's private /tmp. It runs as
     // the Dockerfile's USER; the checkout, node and the shim only need to be readable (and executable) by others.

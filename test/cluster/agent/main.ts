@@ -42,7 +42,9 @@ async function main(): Promise<void> {
   // from the checkout.
   const layout = env.PW_AGENT_IMAGE_LAYOUT ? readImageLayout(env.PW_AGENT_IMAGE_LAYOUT) : undefined;
   if (layout) log.info({ layout: layout.dir }, 'pipewright images run from the image layout');
-  const imageMap = loadImageMap(env.PW_AGENT_IMAGE_MAP, defaultRules(repo, cache, shimDir, layout));
+  // The chart's bundled S3 server (s3.bundled) runs the versitygw binary build.sh made for the cluster's own S3.
+  const versitygw = join(cache, 'bin', `versitygw-${readVersions(repo).versitygw}`, 'versitygw');
+  const imageMap = loadImageMap(env.PW_AGENT_IMAGE_MAP, defaultRules(repo, cache, shimDir, layout, versitygw));
   const bwrap = execFileSync('sh', ['-c', 'command -v bwrap'], { encoding: 'utf8' }).trim();
   // Containers see neither this cluster's directory (PW_AGENT_ROOT's parent: certificates, kubeconfigs, state.json
   // with the S3 keys, other pods' volumes) nor any other test cluster's; the python venvs in the cache stay visible.

@@ -1,59 +1,30 @@
 // charts/pipewright/README.md, run as a user would: its shell block against the test cluster, then an upgrade with
 // a run in flight and an uninstall. The controller is a pod of the chart's Deployment on the node agent, running
-// the image layout (scripts/image-layout.mjs); task pods reach its gateway through the Service's DNS name.
+// the image layout (scripts/image-layout.mjs); task pods reach its gateway through the Service's DNS name, and the
+// agent runs its readiness and liveness probes.
 //
-// Substituted in the README's commands, and only these: the S3 endpoint (the test cluster's S3 server); the
-// controller's port (pods share the host's network here, so 8080 might be taken); and the release and namespace
-// names get a suffix, since other test files of the same cluster use deploy/'s pipewright-system objects; and, as
-// the README says for CRDs applied before (other test files apply crds/), --take-ownership --force-conflicts.
+// Substituted in the README's commands, and only this: the S3 endpoint and credentials (the test cluster's S3
+// server), as every user substitutes their own. The release, namespaces and the controller's port are the
+// README's. What makes that possible: the cluster is first brought back to "nothing installed" for those names
+// (other test files apply deploy/, whose objects and CRDs share them: `kubectl delete -k deploy/`), and the
+// machine-wide default-install lock (helpers.ts) keeps any other install on the documented defaults, here or in
+// another test cluster on this machine, from binding port 8080 meanwhile (pods share the host's network).
 import { jest } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { clusterState, kubectl, kubectlOk, waitUntil } from './helpers.js';
-import { getRun, installCrds, waitForRun } from './operator.js';
+import { cleanUp, fromNothing, readmeBlocks, release, sh, system, team } from './chart.js';
+import { clusterState, kubectl, kubectlOk, lockDefaultInstall, waitUntil } from './helpers.js';
+import { getRun, waitForRun } from './operator.js';
 
 jest.setTimeout(900_000);
 
-const repo = join(new URL('.', import.meta.url).pathname, '../../..');
-const version = /^HELM_VERSION=(\S+)$/m.exec(readFileSync(join(repo, 'test/cluster/versions.env'), 'utf8'))![1]!;
-const helmBin = join(process.env.PIPEWRIGHT_CACHE ?? join(homedir(), '.cache/pipewright'), 'bin', `helm-${version}`, 'helm');
-const suffix = randomBytes(2).toString('hex');
-const release = `pipewright-${suffix}`;
-const system = `pipewright-system-${suffix}`;
-const team = `my-team-${suffix}`;
-
-interface Result { code: number; out: string }
-
-function sh(script: string, timeoutMs = 600_000): Promise<Result> {
-  const s = clusterState();
-  return new Promise((resolve) => {
-    execFile('bash', ['-euo', 'pipefail', '-c', script], {
-      cwd: repo, timeout: timeoutMs, maxBuffer: 64 << 20,
-      env: {
-        ...process.env, KUBECONFIG: s.kubeconfig, PATH: `${dirname(helmBin)}:${dirname(s.kubectl)}:${process.env.PATH}`,
-        S3_ACCESS_KEY: s.s3.accessKey, S3_SECRET_KEY: s.s3.secretKey,
-        HELM_CACHE_HOME: join(s.dir, 'helm', 'cache'), HELM_CONFIG_HOME: join(s.dir, 'helm', 'config'), HELM_DATA_HOME: join(s.dir, 'helm', 'data'),
-      },
-    }, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}` }));
-  });
-}
-
-/** The README's first sh block, with the substitutions above. */
-function readmeScript(port: number): string {
-  const md = readFileSync(join(repo, 'charts/pipewright/README.md'), 'utf8');
-  const block = /```sh\n([\s\S]*?)```/.exec(md)![1]!;
+/** The README's first sh block, with the S3 endpoint and credentials substituted. */
+function readmeScript(): string {
+  const block = readmeBlocks()[0]!;
   const s = clusterState().s3;
   const endpoint = '--set s3.endpoint=minio.minio.svc.cluster.local --set s3.port=9000';
   if (!block.includes(endpoint)) throw new Error(`the README's helm install no longer says ${endpoint}`);
   return block
     .replace(/^export S3_ACCESS_KEY=.*$/m, ': credentials from the environment')
-    .replace(endpoint, `--set s3.endpoint=${s.host} --set s3.port=${s.port} --set controller.httpPort=${port}`)
-    .replace(/\bpipewright-system\b/g, system)
-    .replace(/\bmy-team\b/g, team)
-    .replace(/helm (install|test|upgrade|uninstall) pipewright /g, `helm $1 ${release} `);
+    .replace(endpoint, `--set s3.endpoint=${s.host} --set s3.port=${s.port}`);
 }
 
 async function controllerPods(): Promise<{ name: string; phase: string; deleting: boolean }[]> {
@@ -82,26 +53,22 @@ async function timed<T>(name: string, f: () => Promise<T>): Promise<T> {
   try { return await f(); } finally { timings[name] = Math.round((Date.now() - t0) / 1000); }
 }
 
+let unlock: (() => void) | undefined;
+
 beforeAll(async () => {
-  // Other test files apply crds/ with kubectl; a user who did so lets Helm adopt them as the README says.
-  await installCrds();
-});
+  unlock = await lockDefaultInstall();
+  await fromNothing();
+}, 1_500_000);
 
 afterAll(async () => {
   process.stderr.write(`chart-install timings (s): ${JSON.stringify(timings)}\n`);
-  await sh(`helm uninstall ${release} -n ${system} --wait || true`, 120_000);
-  await kubectl(['delete', 'namespace', system, team, '--wait=false', '--ignore-not-found']);
-});
+  await cleanUp();
+  unlock?.();
+}, 400_000);
 
 describe('charts/pipewright/README.md, as written', () => {
   it('installs a controller that runs the example, passes helm test, survives an upgrade mid-run and uninstalls cleanly', async () => {
-    const port = clusterState().s3.port + 40;
-    // The CRDs exist already (kubectl apply -f crds/ by other test files): the README's flags for that case.
-    const md = readFileSync(join(repo, 'charts/pipewright/README.md'), 'utf8');
-    const adopt = /Add `(--take-ownership --force-conflicts)` to the `helm install`/.exec(md)![1]!;
-    const script = readmeScript(port).replace(/^(helm install .*?) \\$/m, `$1 ${adopt} \\`);
-    expect(script).toContain(adopt);
-
+    const script = readmeScript();
     const install = await timed('readme', () => sh(script));
     process.stderr.write(`README commands (${timings.readme}s):\n${install.out}\n`);
     if (install.code !== 0) throw new Error(`README commands failed (${install.code}):\n${install.out.slice(-6000)}`);
@@ -111,6 +78,15 @@ describe('charts/pipewright/README.md, as written', () => {
     // The controller is the Deployment's pod (node agent), not a process of this test.
     const pods = await controllerPods();
     expect(pods).toEqual([expect.objectContaining({ phase: 'Running', deleting: false })]);
+    // Ready through its readiness probe (/readyz): the node agent flipped it after the container had started.
+    const pod = JSON.parse(await kubectlOk(['get', 'pod', pods[0]!.name, '-n', system, '-o', 'json'])) as
+      { spec: { containers: { readinessProbe?: { httpGet?: { path: string } }; livenessProbe?: { httpGet?: { path: string } } }[] };
+        status: { conditions: { type: string; status: string; lastTransitionTime: string }[]; containerStatuses: { ready: boolean; state: { running?: { startedAt: string } } }[] } };
+    expect(pod.spec.containers[0]!.readinessProbe?.httpGet?.path).toBe('/readyz');
+    expect(pod.spec.containers[0]!.livenessProbe?.httpGet?.path).toBe('/healthz');
+    expect(pod.status.containerStatuses[0]!.ready).toBe(true);
+    const readyAt = Date.parse(pod.status.conditions.find((c) => c.type === 'Ready' && c.status === 'True')!.lastTransitionTime);
+    expect(readyAt).toBeGreaterThan(Date.parse(pod.status.containerStatuses[0]!.state.running!.startedAt));
     const hello = await waitForRun(team, 'hello');
     expect(hello.status?.phase).toBe('Succeeded');
 

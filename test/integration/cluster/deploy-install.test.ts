@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { clusterState, createNamespace, kubectl, kubectlOk, waitUntil } from './helpers.js';
+import { clusterState, createNamespace, kubectl, kubectlOk, lockDefaultInstall, waitUntil } from './helpers.js';
 import { waitForRun } from './operator.js';
 
 jest.setTimeout(600_000);
@@ -35,6 +35,11 @@ function readmeScript(): string {
 }
 
 let team: { name: string; remove: () => Promise<void> } | undefined;
+let unlock: (() => void) | undefined;
+
+// The controller listens on the documented port 8080 of the host (pods share its network), and pipewright-system is
+// shared with the chart's install tests: one such install at a time on this machine (helpers.ts).
+beforeAll(async () => { unlock = await lockDefaultInstall(); }, 1_500_000);
 
 afterAll(async () => {
   // The controller goes; the rest is what deploy/ leaves for the other test files (rbac-audit applies it too).
@@ -42,6 +47,7 @@ afterAll(async () => {
   await kubectl(['delete', 'secret', 'pipewright-s3', '-n', 'pipewright-system', '--ignore-not-found']);
   await team?.remove();
   rmSync(work, { recursive: true, force: true });
+  unlock?.();
 });
 
 describe('deploy/README.md, as written', () => {

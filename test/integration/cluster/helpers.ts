@@ -1,7 +1,8 @@
 // What cluster tests use: the running test cluster (started by jest globalSetup), the real kubectl, a namespace
 // per test file, waiting on pods, and stopping/starting kube-apiserver.
-import { execFile, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -104,4 +105,23 @@ export async function startApiserver(): Promise<void> {
 export function processesMatching(text: string): string[] {
   const r = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
   return r.stdout.split('\n').filter((l) => l.includes(text) && !l.includes('ps -eo'));
+}
+
+/**
+ * A machine-wide lock for the test files that install with the documented defaults (namespace pipewright-system,
+ * release pipewright, the controller's port 8080, the bundled S3's 7070). Pods share the host's network on the
+ * node agent, so those ports are the machine's: two test clusters on one machine (several checkouts) must not run
+ * such an install at once, and in one cluster these files reuse the same names. Held by a `flock` child: released
+ * by the returned function, or by the kernel when this process dies. Waits up to timeoutMs.
+ */
+export async function lockDefaultInstall(timeoutMs = 1_200_000): Promise<() => void> {
+  const cache = process.env.PIPEWRIGHT_CACHE ?? join(homedir(), '.cache/pipewright');
+  mkdirSync(join(cache, 'locks'), { recursive: true });
+  const child = spawn('flock', ['-x', '-w', String(Math.ceil(timeoutMs / 1000)), join(cache, 'locks', 'default-install.lock'), '-c', 'echo locked; exec cat'],
+    { stdio: ['pipe', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`could not take the default-install lock (flock exited ${code})`)));
+  });
+  return () => { child.stdin!.end(); child.kill(); };
 }

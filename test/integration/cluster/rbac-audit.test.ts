@@ -11,7 +11,7 @@ import { kubeOps } from '../../../src/controller/kube-ops.js';
 import type { ControllerHandle } from '../../../src/controller/main.js';
 import type { PipelineRunObject } from '../../../src/controller/types.js';
 import { AUDITED_NAMESPACE } from '../../cluster/control-plane.js';
-import { createNamespace, kubectl, kubectlOk, sleep, waitUntil } from './helpers.js';
+import { createNamespace, kubectl, kubectlOk, lockDefaultInstall, sleep, waitUntil } from './helpers.js';
 import { getRun, installCrds, prepareNamespaceForRuns, waitForRun } from './operator.js';
 import { auditEvents, grantedBy, permission, permissionOf, serviceAccountKubeconfig, startControllerAs } from './rbac.js';
 
@@ -28,7 +28,11 @@ let ns: { name: string; remove: () => Promise<void> };
 const t0 = new Date();
 const controllers: ControllerHandle[] = [];
 
+let unlock: (() => void) | undefined;
+
 beforeAll(async () => {
+  // deploy/'s names in pipewright-system, which the chart and deploy/ install tests remove and recreate.
+  unlock = await lockDefaultInstall();
   await installCrds();
   await kubectlOk(['apply', '-f', 'deploy/namespace.yaml', '-f', 'deploy/rbac.yaml']);
   // The first controller must create the Lease (a permission of its own).
@@ -40,6 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(controllers.map((c) => c.stop()));
   await ns?.remove();
+  unlock?.();
 });
 
 async function controller(identity: string): Promise<ControllerHandle> {

@@ -1,6 +1,7 @@
 // The controller makes its buckets at start (a fresh MinIO has none), or stops naming the bucket and the fix.
 import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { makeCredentials, type S3Config } from '../../../src/artifacts/s3-config.js';
 import { ensureBuckets } from '../../../src/controller/main.js';
@@ -31,5 +32,27 @@ describe('the controller\'s buckets', () => {
     expect(err?.message).toContain('s3:CreateBucket');
     expect(err?.message).toContain('s3.secret.name');
     expect(err?.message).not.toContain('wrong-secret-key');
+  });
+
+  it('waits for an S3 server that is still starting (the chart\'s bundled one), and gives up on one that never comes', async () => {
+    // A port that refuses connections for 1.5 s, then forwards to the cluster's S3 server.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const s = clusterState().s3;
+    const proxy = createServer((c) => { const up = connect(s.port, s.host); c.pipe(up).pipe(c); up.on('error', () => c.destroy()); c.on('error', () => up.destroy()); });
+    const late = setTimeout(() => proxy.listen(port, '127.0.0.1'), 1500);
+    const bucket = `pw-d-${randomBytes(3).toString('hex')}`;
+    try {
+      await ensureBuckets(config({ port, bucket }), `minio://${bucket}/v2/artifacts`, log, 30_000);
+      expect(await s3Client().bucketExists(bucket)).toBe(true);
+    } finally {
+      clearTimeout(late);
+      proxy.close();
+    }
+    await s3Client().removeBucket(bucket);
+    const err = await ensureBuckets(config({ port, bucket }), `minio://${bucket}/v2/artifacts`, log, 1000).then(() => undefined, (e: Error) => e);
+    expect(err?.message).toMatch(new RegExp(`S3 bucket "${bucket}" at http://127\\.0\\.0\\.1:${port} could not be found or created \\(ECONNREFUSED`));
   });
 });

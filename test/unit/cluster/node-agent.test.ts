@@ -38,6 +38,15 @@ describe('image map', () => {
     expect(map('python:3.11').pathPrepend).toEqual(['/py']);
     expect(map('busybox').pattern).toBe('*');
   });
+  it('runs the versitygw image (the chart\'s bundled S3) from the cached binary, at the image\'s entrypoint', () => {
+    const bin = process.execPath; // any existing file stands in for the binary
+    const map = loadImageMap(undefined, defaultRules('/repo', '/cache', '/shims', undefined, bin));
+    expect(map('ghcr.io/versity/versitygw:v1.7.0')).toMatchObject({
+      entrypoint: ['/app/versitygw'], binds: [{ host: bin, path: '/app/versitygw', readOnly: true }] });
+    expect(map('versity/versitygw:latest').entrypoint).toEqual(['/app/versitygw']);
+    // No binary built: the image falls through to the host's programs, as any unknown image.
+    expect(loadImageMap(undefined, defaultRules('/repo', '/cache', '/shims', undefined, '/nope'))('ghcr.io/versity/versitygw:v1.7.0').pattern).toBe('*');
+  });
 });
 
 describe('simulate mode', () => {
