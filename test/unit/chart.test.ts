@@ -120,6 +120,36 @@ describe('the Helm chart', () => {
     expect(Object.keys(none)).not.toContain('AWS_ACCESS_KEY_ID');
   });
 
+  it('bundles a versitygw S3 server only when asked, and points the controller at it with generated credentials', () => {
+    expect(render('pw').filter((o) => o.metadata.name === 'pw-pipewright-s3')).toEqual([]);
+    const objs = render('pw', ['s3.bundled.enabled=true']);
+    const dep = find(objs, 'Deployment', 'pw-pipewright-s3')!;
+    const versitygw = /^VERSITYGW_VERSION=(\S+)$/m.exec(readFileSync(join(repo, 'test/cluster/versions.env'), 'utf8'))![1]!;
+    const c = dep.spec.template.spec.containers[0];
+    expect(c.image).toBe(`ghcr.io/versity/versitygw:${versitygw}`); // the version the test cluster runs
+    expect(c.args).toEqual(['--port', ':7070', '--health', '/health', 'posix', '--sidecar', '/meta', '/data']);
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/health', port: 's3' });
+    expect(c.livenessProbe.tcpSocket).toEqual({ port: 's3' });
+    expect(dep.spec.template.spec.volumes).toEqual([{ name: 'data', emptyDir: {} }]);
+    expect(find(objs, 'Service', 'pw-pipewright-s3')!.spec.ports).toEqual([{ name: 's3', port: 7070, targetPort: 's3', protocol: 'TCP' }]);
+    const secret = find(objs, 'Secret', 'pw-pipewright-s3') as unknown as { data: Record<string, string> };
+    const access = Buffer.from(secret.data.accesskey!, 'base64').toString();
+    expect([access, Buffer.from(secret.data.secretkey!, 'base64').toString()]).toEqual([expect.stringMatching(/^pw[a-z0-9]{18}$/), expect.stringMatching(/^[A-Za-z0-9]{40}$/)]);
+    const controller = find(objs, 'Deployment', 'pw-pipewright-controller')!.spec.template.spec.containers[0];
+    const refs = (controller.env as { name: string; valueFrom?: { secretKeyRef?: { name: string } } }[]).filter((e) => e.name.startsWith('AWS_'));
+    expect(refs.map((e) => e.valueFrom?.secretKeyRef?.name)).toEqual(['pw-pipewright-s3', 'pw-pipewright-s3']);
+    const cm = find(objs, 'ConfigMap', 'pw-pipewright-config') as unknown as { data: Record<string, string> };
+    expect(cm.data).toMatchObject({ PIPEWRIGHT_S3_ENDPOINT: 'pw-pipewright-s3.pipewright-system.svc', PIPEWRIGHT_S3_PORT: '7070', PIPEWRIGHT_S3_SECRET: 'pw-pipewright-s3' });
+    // Persistence: a claim instead of the emptyDir.
+    const kept = render('pw', ['s3.bundled.enabled=true', 's3.bundled.persistence.enabled=true', 's3.bundled.persistence.size=2Gi']);
+    expect(find(kept, 'PersistentVolumeClaim', 'pw-pipewright-s3')!.spec.resources).toEqual({ requests: { storage: '2Gi' } });
+    expect(find(kept, 'Deployment', 'pw-pipewright-s3')!.spec.template.spec.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'pw-pipewright-s3' } }]);
+    const badPort = helm(['template', 'pw', chart, '--set', 's3.bundled.port=0']);
+    expect([badPort.code !== 0, badPort.err]).toEqual([true, expect.stringMatching(/s3\/bundled\/port|s3\.bundled\.port/)]);
+    const badSize = helm(['template', 'pw', chart, '--set', 's3.bundled.persistence.size=lots']);
+    expect([badSize.code !== 0, badSize.err]).toEqual([true, expect.stringMatching(/size/)]);
+  });
+
   it('has a helm test that runs a pipeline with the chart\'s image and its own narrow Role', () => {
     const r = helm(['template', 'pw', chart, '--namespace', 'ns1', '--show-only', 'templates/tests/test-pipeline.yaml']);
     expect(r.code).toBe(0);
