@@ -130,7 +130,7 @@ describe('the Helm chart', () => {
     expect(c.args).toEqual(['--port', ':7070', '--health', '/health', 'posix', '--sidecar', '/meta', '/data']);
     expect(c.readinessProbe.httpGet).toEqual({ path: '/health', port: 's3' });
     expect(c.livenessProbe.tcpSocket).toEqual({ port: 's3' });
-    expect(dep.spec.template.spec.volumes).toEqual([{ name: 'data', emptyDir: {} }]);
+    expect(dep.spec.template.spec.volumes).toEqual([{ name: 'data', emptyDir: {} }, { name: 'tmp', emptyDir: {} }]);
     expect(find(objs, 'Service', 'pw-pipewright-s3')!.spec.ports).toEqual([{ name: 's3', port: 7070, targetPort: 's3', protocol: 'TCP' }]);
     const secret = find(objs, 'Secret', 'pw-pipewright-s3') as unknown as { data: Record<string, string> };
     const access = Buffer.from(secret.data.accesskey!, 'base64').toString();
@@ -143,7 +143,7 @@ describe('the Helm chart', () => {
     // Persistence: a claim instead of the emptyDir.
     const kept = render('pw', ['s3.bundled.enabled=true', 's3.bundled.persistence.enabled=true', 's3.bundled.persistence.size=2Gi']);
     expect(find(kept, 'PersistentVolumeClaim', 'pw-pipewright-s3')!.spec.resources).toEqual({ requests: { storage: '2Gi' } });
-    expect(find(kept, 'Deployment', 'pw-pipewright-s3')!.spec.template.spec.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'pw-pipewright-s3' } }]);
+    expect(find(kept, 'Deployment', 'pw-pipewright-s3')!.spec.template.spec.volumes).toEqual([{ name: 'data', persistentVolumeClaim: { claimName: 'pw-pipewright-s3' } }, { name: 'tmp', emptyDir: {} }]);
     const badPort = helm(['template', 'pw', chart, '--set', 's3.bundled.port=0']);
     expect([badPort.code !== 0, badPort.err]).toEqual([true, expect.stringMatching(/s3\/bundled\/port|s3\.bundled\.port/)]);
     const badSize = helm(['template', 'pw', chart, '--set', 's3.bundled.persistence.size=lots']);

@@ -74,6 +74,12 @@ describe('charts/pipewright/README.md, as written', () => {
     if (install.code !== 0) throw new Error(`README commands failed (${install.code}):\n${install.out.slice(-6000)}`);
     expect(install.out).toMatch(/Succeeded/); // helm test's verdict (its non-zero exit would have stopped the script)
     expect(install.out).toContain('pipelinerun.pipewright.dev/hello condition met');
+    // NOTES: how to check the install and run the example.
+    expect(install.out).toContain(`helm test ${release} -n ${system}`);
+    expect(install.out).toContain('kubectl -n my-team apply -f examples/hello-run.yaml');
+    // The release owns the CRDs (templates, not crds/), so `helm upgrade` upgrades them.
+    const crdOwner = await kubectlOk(['get', 'crd', 'pipelineruns.pipewright.dev', '-o', 'jsonpath={.metadata.annotations.meta\\.helm\\.sh/release-name}']);
+    expect(crdOwner).toBe(release);
 
     // The controller is the Deployment's pod (node agent), not a process of this test.
     const pods = await controllerPods();
