@@ -140,6 +140,9 @@ describe('the Helm chart', () => {
     expect(refs.map((e) => e.valueFrom?.secretKeyRef?.name)).toEqual(['pw-pipewright-s3', 'pw-pipewright-s3']);
     const cm = find(objs, 'ConfigMap', 'pw-pipewright-config') as unknown as { data: Record<string, string> };
     expect(cm.data).toMatchObject({ PIPEWRIGHT_S3_ENDPOINT: 'pw-pipewright-s3.pipewright-system.svc', PIPEWRIGHT_S3_PORT: '7070', PIPEWRIGHT_S3_SECRET: 'pw-pipewright-s3' });
+    // Keys given in values are used (helm template / Argo CD cannot look up the generated ones).
+    const given = find(render('pw', ['s3.bundled.enabled=true', 's3.secret.accessKey=devkey', 's3.secret.secretKey=devsecret']), 'Secret', 'pw-pipewright-s3') as unknown as { data: Record<string, string> };
+    expect(given.data).toEqual({ accesskey: Buffer.from('devkey').toString('base64'), secretkey: Buffer.from('devsecret').toString('base64') });
     // Persistence: a claim instead of the emptyDir.
     const kept = render('pw', ['s3.bundled.enabled=true', 's3.bundled.persistence.enabled=true', 's3.bundled.persistence.size=2Gi']);
     expect(find(kept, 'PersistentVolumeClaim', 'pw-pipewright-s3')!.spec.resources).toEqual({ requests: { storage: '2Gi' } });
