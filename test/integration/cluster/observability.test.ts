@@ -118,7 +118,9 @@ describe('a controller after real runs', () => {
     ]));
     await apply(run('fails', [py('boom', "import sys; print('no'); sys.exit(3)")]));
     await apply(run('slow', [py('sleep', 'import time; time.sleep(120)')]));
-    await apply({ ...run('late', [py('sleep', 'import time; time.sleep(120)')]), spec: { ...run('late', [py('sleep', 'import time; time.sleep(120)')]).spec, timeout: '3s' } });
+    // Long enough for its pod to start on a loaded machine: a task timed out before it started has no duration.
+    await apply({ ...run('late', [py('sleep', 'import time; time.sleep(120)')]), spec: { ...run('late', [py('sleep', 'import time; time.sleep(120)')]).spec, timeout: '25s' } });
+    await waitUntil('late is running', async () => (await getRun(ns.name, 'late')).status?.nodes?.sleep?.phase === 'Running', 25_000, 200);
     const wait = (name: string, cond: string) => kubectl(['wait', `pwr/${name}`, '-n', ns.name, `--for=${cond}`, '--timeout=150s'], undefined, 170_000);
     const [ok, fails, failsFalse] = await Promise.all([wait('ok', 'condition=Finished'), wait('fails', 'condition=Finished'), wait('fails', 'condition=Succeeded=False')]);
     expect([ok.code, fails.code, failsFalse.code]).toEqual([0, 0, 0]);
