@@ -181,7 +181,7 @@ describe('a controller after real runs', () => {
     runs.push(fixture(statuses.timeout!, 'pipelinerun-timeout.json'));
     const h = health('pipelinerun-health.lua', runs);
     expect(h.map((x) => x.status)).toEqual(['Progressing', 'Healthy', 'Degraded', 'Degraded', 'Degraded']);
-    expect(h[4]!.message).toBe('Timeout: run exceeded its timeout of 3s');
+    expect(h[4]!.message).toBe('Timeout: run exceeded its timeout of 25s');
     expect(h[2]!.message).toMatch(/^TaskFailed: .*exit code 3/);
     const p = health('pipeline-health.lua', [fixture(statuses.pipelineGood!, 'pipeline-valid.json'), fixture(statuses.pipelineBad!, 'pipeline-invalid.json')]);
     expect(p.map((x) => x.status)).toEqual(['Healthy', 'Degraded']);
