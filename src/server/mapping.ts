@@ -106,6 +106,7 @@ export function taskDetails(runId: string, nodes: Record<string, StatusNode>): K
       parent_task_id: parentNodeId(id),
       pod_name: n.pod,
       child_tasks: children.length ? children : undefined,
+      pipewright_node: omitUndefined({ phase: n.phase, kind: n.kind, reason: n.reason, message: n.message, attempt: n.attempt }),
       pipewright_outputs: n.outputs as JsonObject | undefined,
     });
   });

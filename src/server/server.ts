@@ -17,6 +17,8 @@ import {
 } from './mapping.js';
 import { multipartFile } from './multipart.js';
 import { KubeStore, apiErrorOf } from './store.js';
+import { UiApi, UiStatic } from './ui.js';
+import type { S3Config } from '../artifacts/s3-config.js';
 
 export interface ServerOptions {
   port: number;
@@ -27,6 +29,10 @@ export interface ServerOptions {
   allowAnonymous: boolean;
   /** Token audiences accepted besides the API server's own (e.g. pipelines.kubeflow.org). */
   audiences?: string[];
+  /** S3 settings (the controller's) for artifact reads by the web UI; without them those reads answer 501. */
+  s3?: S3Config;
+  /** The built web UI (default <package>/ui/dist). */
+  uiDir?: string;
 }
 
 export interface ServerHandle {
@@ -408,7 +414,11 @@ function sendError(res: ServerResponse, e: ApiError): void {
 
 export async function startServer(kc: k8s.KubeConfig, opts: ServerOptions, logger: Logger): Promise<ServerHandle> {
   const auth = new Authorizer(kc, opts);
-  const api = new KfpApi(new KubeStore(kc, opts.defaultNamespace), auth, opts);
+  const store = new KubeStore(kc, opts.defaultNamespace);
+  const api = new KfpApi(store, auth, opts);
+  const ui = new UiStatic(opts.uiDir);
+  const uiApi = new UiApi(kc, store, auth, opts.s3);
+  if (!ui.built) logger.warn({ dir: ui.dir }, 'the web UI is not built (npm run build): serving the API only');
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -418,19 +428,27 @@ export async function startServer(kc: k8s.KubeConfig, opts: ServerOptions, logge
           send(res, 200, { status: 'ok' });
           return;
         }
+        if ((method === 'GET' || method === 'HEAD') && !url.pathname.startsWith('/apis/') && ui.serve(url.pathname, res)) return;
+        const origin = { host: req.headers.host, origin: req.headers.origin, secFetchSite: req.headers['sec-fetch-site'] as string | undefined };
+        if (await uiApi.handle(url.pathname, url.searchParams, () => auth.authenticate(req.headers.authorization, origin), res, req)) return;
         const found = api.route(method, url.pathname);
         if (found === undefined && UNIMPLEMENTED_SERVICES.test(url.pathname)) {
           throw new ApiError(501, GRPC.UNIMPLEMENTED, `${url.pathname.split('/')[3]} are not implemented by pipewright server (see docs/kfp-api.md)`);
         }
         if (found === undefined) throw new ApiError(404, GRPC.NOT_FOUND, `no such endpoint: ${method} ${url.pathname} (see docs/kfp-api.md for what is implemented)`);
         if (found === 'method') throw new ApiError(405, GRPC.UNIMPLEMENTED, `${method} is not supported on ${url.pathname}`);
-        const caller = url.pathname === '/apis/v2beta1/healthz' ? ({ kind: 'kubeconfig' } as Caller) : await auth.authenticate(req.headers.authorization, { host: req.headers.host, origin: req.headers.origin });
+        const caller = url.pathname === '/apis/v2beta1/healthz' ? ({ kind: 'kubeconfig' } as Caller) : await auth.authenticate(req.headers.authorization, origin);
         const body = method === 'GET' || method === 'DELETE' ? Buffer.alloc(0) : await readBody(req);
         const out = await found.handler({ caller, query: url.searchParams, body, contentType: req.headers['content-type'] }, found.params);
         send(res, 200, out);
         logger.debug({ method, path: url.pathname }, 'kfp api call');
       } catch (err) {
         const e = apiErrorOf(err);
+        if (res.headersSent) {
+          logger.warn({ method, path: url.pathname, err: e.message }, 'response failed after it started');
+          res.destroy();
+          return;
+        }
         if (e.http >= 500) logger.error({ method, path: url.pathname, err: e.message }, 'kfp api call failed');
         else logger.info({ method, path: url.pathname, status: e.http, err: e.message }, 'kfp api call refused');
         sendError(res, e);
