@@ -1,5 +1,6 @@
 // The shell: navigation, the namespace the lists look at, the token (only when the server asks for one), the pages.
 import { useState } from 'react';
+import { ErrorBoundary } from './components/ErrorBoundary';
 import { token } from './lib/api';
 import { useRoute } from './lib/router';
 import { Compare } from './pages/Compare';
@@ -57,7 +58,7 @@ export function App() {
         <button type="button" className="link" onClick={() => setShowToken((s) => !s)} aria-expanded={showToken}>Token</button>
       </header>
       {showToken && <TokenForm onDone={() => { setShowToken(false); setEpoch((n) => n + 1); }} />}
-      <main id="main" tabIndex={-1} key={epoch}>{page}</main>
+      <main id="main" tabIndex={-1} key={epoch}><ErrorBoundary key={route.path.join("/")}>{page}</ErrorBoundary></main>
     </div>
   );
 }

@@ -31,6 +31,8 @@ let server: ServerHandle;
 let browser: Browser;
 let page: Page;
 let base = '';
+/** Uncaught errors of the page: none is expected. */
+const pageErrors: string[] = [];
 let experimentId = '';
 /** Started by the API beside the one the form starts: a skipped condition, and a long run to cancel. */
 const runs: Record<'a' | 'b' | 'long', string> = { a: '', b: '', long: '' };
@@ -76,6 +78,7 @@ beforeAll(async () => {
   runs.long = await start('showcase-long', { sleep_seconds: 600 });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
 });
 
 afterAll(async () => {
@@ -205,5 +208,6 @@ describe('the web UI in chromium', () => {
     await page.locator('.task-panel').waitFor();
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot('phone-run-detail');
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -16,7 +16,11 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], pollMs = 0, 
   const [state, setState] = useState<{ data?: T; error?: string; loading: boolean }>({ loading: true });
   const [tick, setTick] = useState(0);
   const loadRef = useRef(load);
-  loadRef.current = load;
+  const keepRef = useRef(keepPolling);
+  useEffect(() => {
+    loadRef.current = load;
+    keepRef.current = keepPolling;
+  });
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -24,7 +28,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[], pollMs = 0, 
       loadRef.current().then((data) => {
         if (!live) return;
         setState({ data, loading: false });
-        if (pollMs && keepPolling(data)) timer = setTimeout(run, pollMs);
+        if (pollMs && keepRef.current(data)) timer = setTimeout(run, pollMs);
       }, (err: unknown) => {
         if (!live) return;
         const message = err instanceof ApiError && err.status === 401 ? `${err.message} — set a token (Token, top right)` : err instanceof Error ? err.message : String(err);

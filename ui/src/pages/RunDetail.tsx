@@ -14,7 +14,8 @@ const isLive = (r: Run): boolean => !['SUCCEEDED', 'FAILED', 'CANCELED', 'SKIPPE
 export function RunDetail({ id }: { id: string }) {
   const run = useLoad(() => api.getRun(id), [id], LIVE_MS, isLive);
   const live = run.data ? isLive(run.data) : true;
-  const events = useLoad(() => api.events(id).catch(() => ({ events: [] })), [id], live ? LIVE_MS * 2 : 0);
+  // Events are re-read while the run is live, and once more after it ends (the poll stops on the read after).
+  const events = useLoad(() => api.events(id).catch(() => ({ events: [] })), [id], LIVE_MS * 2, () => live);
   const version = useLoad(async () => {
     const ref = run.data?.pipeline_version_reference;
     if (run.data?.pipeline_spec || !ref?.pipeline_id || !ref.pipeline_version_id) return undefined;
