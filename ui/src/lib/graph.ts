@@ -120,7 +120,7 @@ export function buildGraph(tasks: TaskDetail[], spec: Obj | undefined, expanded:
         kind,
         durationMs: t ? durationMs(t, now) : undefined,
         reason: t?.state === 'SKIPPED' || t?.state === 'FAILED' || phase === 'Cached' ? reason : undefined,
-        counts: expandable && kids.length ? countStates(kids) : undefined,
+        counts: (kind === 'loop' || kind === 'dag') && kids.length ? countStates(kids) : undefined,
         expandable,
         expanded: isOpen,
         parent: scope,

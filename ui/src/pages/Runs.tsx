@@ -47,14 +47,14 @@ export function Runs({ namespace, experimentId, query }: { namespace: string; ex
       <form className="filters" role="search" aria-label="Filter runs" onSubmit={(e) => { e.preventDefault(); setQuery(base, query, { name: nameDraft.trim() }); }}>
         {!experimentId && (
           <label>Experiment
-            <select value={exp} onChange={(e) => setQuery(base, query, { experiment: e.target.value })}>
+            <select aria-label="Experiment" value={exp} onChange={(e) => setQuery(base, query, { experiment: e.target.value })}>
               <option value="">All</option>
               {experiments.data?.items.map((e) => <option key={e.experiment_id} value={e.experiment_id}>{e.display_name}</option>)}
             </select>
           </label>
         )}
         <label>State
-          <select value={state} onChange={(e) => setQuery(base, query, { state: e.target.value })}>
+          <select aria-label="State" value={state} onChange={(e) => setQuery(base, query, { state: e.target.value })}>
             <option value="">All</option>
             {STATES.map((s) => <option key={s} value={s}>{STATE_LABEL[s]}</option>)}
           </select>
@@ -64,7 +64,7 @@ export function Runs({ namespace, experimentId, query }: { namespace: string; ex
         </label>
         <button type="submit">Filter</button>
         <label>Sort
-          <select value={sort} onChange={(e) => setQuery(base, query, { sort: e.target.value })}>
+          <select aria-label="Sort" value={sort} onChange={(e) => setQuery(base, query, { sort: e.target.value })}>
             <option value="created_at desc">Newest first</option>
             <option value="created_at">Oldest first</option>
             <option value="display_name">Name A–Z</option>
