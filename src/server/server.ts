@@ -4,7 +4,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { parseAllDocuments } from 'yaml';
 import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
 import type { JsonObject } from '../model/types.js';
 import { pipelineFromSource } from '../controller/pipeline-source.js';
@@ -13,7 +12,7 @@ import { Authorizer, type Caller, type Resource, type Verb } from './auth.js';
 import type { KfpExperiment, KfpPipeline, KfpPipelineVersion, KfpRun } from './kfp-types.js';
 import {
   ApiError, GRPC, LABEL_EXPERIMENT_ID, LABEL_STORAGE, badRequest, experimentFromKfp, experimentToKfp, listPage, pipelineObject,
-  pipelineToKfp, runFromKfp, runToKfp, versionObject, versionToKfp, type ListQuery,
+  pipelineToKfp, runFromKfp, runToKfp, specFromYaml, versionObject, versionToKfp, type ListQuery,
 } from './mapping.js';
 import { multipartFile } from './multipart.js';
 import { KubeStore, apiErrorOf } from './store.js';
@@ -78,16 +77,6 @@ function json<T>(body: Buffer, what: string): T {
   }
 }
 
-/** The first YAML document (and the platform document, if any) as the pipeline_spec field shows it. */
-function specFromYaml(yaml: string): JsonObject | undefined {
-  try {
-    const docs = parseAllDocuments(yaml).map((d) => d.toJS() as JsonObject);
-    if (!docs[0]) return undefined;
-    return docs[1] ? { pipeline_spec: docs[0], platform_spec: docs[1] } : docs[0];
-  } catch {
-    return undefined;
-  }
-}
 
 const specOfVersion = (v: PipelineObject): JsonObject | undefined => (v.spec?.pipelineYAML ? specFromYaml(v.spec.pipelineYAML) : v.spec?.pipelineSpec);
 
