@@ -10,7 +10,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# The web UI (ui/) is not in the image yet: the server then serves the API only (docs/ui.md).
+RUN npm run build:server && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24.21.0-slim
 ENV NODE_ENV=production

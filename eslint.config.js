@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '**/*.js', 'charts/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'ui/**', 'coverage/**', '**/*.js', 'charts/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

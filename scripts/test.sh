@@ -9,9 +9,12 @@ echo "== build, lint, types"
 npm run --silent build
 npm run --silent lint
 npm run --silent typecheck
+echo "== web UI unit tests (ui/, vitest)"
+npm --prefix ui test --silent
 
-echo "== test cluster binaries (cached under ~/.cache/pipewright)"
+echo "== test cluster binaries and the UI tests' chromium (cached)"
 bash test/cluster/build.sh
+bash scripts/ui-browser.sh
 
 echo "== jest: unit, local, cluster"
 report="$(mktemp)"

@@ -28,14 +28,28 @@ export interface AuthOptions {
 
 const LOOPBACK_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
 
+export interface RequestOrigin {
+  host?: string;
+  origin?: string;
+  /** Sec-Fetch-Site, sent by browsers on every request: same-origin, same-site, cross-site or none. */
+  secFetchSite?: string;
+}
+
 /**
- * Laptop mode trusts this machine's processes, not the web pages its browser visits: a request with an Origin
- * (browsers send one, the SDK never does) or with a Host that is not loopback (DNS rebinding) is refused, as
- * kubectl proxy refuses other hosts. Returns the reason, or undefined when the request may act as the kubeconfig.
+ * Laptop mode trusts this machine's processes and the server's own web UI, not the other web pages its browser
+ * visits: a request from another origin (its Origin, or a Sec-Fetch-Site other than same-origin/none) or with a Host
+ * that is not loopback (DNS rebinding) is refused, as kubectl proxy refuses other hosts. The UI's own requests carry
+ * Origin http://<loopback Host> (or none, for GETs). Returns the reason, or undefined when the request may act as the
+ * kubeconfig.
  */
-export function localCallerProblem(headers: { host?: string; origin?: string }): string | undefined {
-  if (headers.origin !== undefined) return `requests from web pages (Origin ${headers.origin}) need a bearer token`;
-  if (!LOOPBACK_HOST.test(headers.host ?? '')) return `Host ${headers.host ?? '(none)'} is not loopback: callers without a token must use http://127.0.0.1 or http://localhost`;
+export function localCallerProblem(headers: RequestOrigin): string | undefined {
+  const host = headers.host ?? '';
+  const sameOrigin = LOOPBACK_HOST.test(host) && headers.origin?.toLowerCase() === `http://${host.toLowerCase()}`;
+  if (headers.origin !== undefined && !sameOrigin) return `requests from web pages of other origins (Origin ${headers.origin}) need a bearer token`;
+  if (headers.secFetchSite !== undefined && !['same-origin', 'none'].includes(headers.secFetchSite)) {
+    return `requests from other web sites (Sec-Fetch-Site ${headers.secFetchSite}) need a bearer token`;
+  }
+  if (!LOOPBACK_HOST.test(host)) return `Host ${headers.host ?? '(none)'} is not loopback: callers without a token must use http://127.0.0.1 or http://localhost`;
   return undefined;
 }
 
@@ -52,7 +66,7 @@ export class Authorizer {
     this.authz = pooledApiClient(kc, k8s.AuthorizationV1Api);
   }
 
-  async authenticate(authorization: string | undefined, headers: { host?: string; origin?: string } = {}): Promise<Caller> {
+  async authenticate(authorization: string | undefined, headers: RequestOrigin = {}): Promise<Caller> {
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     if (!token) {
       if (this.opts.trustLocalCallers) {

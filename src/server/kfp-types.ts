@@ -65,6 +65,7 @@ export interface KfpTaskDetail {
   pod_name?: string;
   child_tasks?: { task_id: string; pod_name?: string }[];
   /** Not in KFP: the outputs with their values and metadata (the generated client ignores unknown keys). */
+  pipewright_node?: { phase: string; kind: string; reason?: string; message?: string; attempt?: number };
   pipewright_outputs?: JsonObject;
 }
 

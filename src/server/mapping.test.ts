@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { StatusNode } from '../controller/status.js';
 import fc from 'fast-check';
 import type { PipelineRunObject } from '../controller/types.js';
 import {
@@ -74,6 +75,27 @@ describe('runToKfp', () => {
   it('shows an inline pipeline with its platform document as the SDK sent it', () => {
     const r = runToKfp(run({ spec: { pipelineSpec: { root: {} }, platformSpec: { platforms: {} } } }));
     expect(r.pipeline_spec).toEqual({ pipeline_spec: { root: {} }, platform_spec: { platforms: {} } });
+  });
+
+  it('shows a run\'s pipelineYAML as pipeline_spec on get, not in lists; gives the UI each node\'s phase, kind and reason', () => {
+    const r = run({
+      spec: { pipelineYAML: 'pipelineInfo: {name: p}\nroot: {}\n' },
+      status: { phase: 'Succeeded', nodes: { a: { phase: 'Cached', kind: 'container', task: 'a', reason: 'CacheHit', message: 'reused' } } },
+    });
+    expect(runToKfp(r).pipeline_spec).toEqual({ pipelineInfo: { name: 'p' }, root: {} });
+    expect(runToKfp(r, false).pipeline_spec).toBeUndefined();
+    expect(runToKfp(r).run_details!.task_details[0]!.pipewright_node).toEqual({ phase: 'Cached', kind: 'container', reason: 'CacheHit', message: 'reused' });
+  });
+
+  it('indexes a large loop\'s children (iterations and their tasks)', () => {
+    const nodes: Record<string, StatusNode> = { 'for-loop-1': { phase: 'Succeeded', kind: 'loop', task: 'for-loop-1' } };
+    for (let i = 0; i < 1000; i++) {
+      nodes[`for-loop-1[${i}]`] = { phase: 'Succeeded', kind: 'iteration', task: `for-loop-1[${i}]` };
+      nodes[`for-loop-1[${i}]/sq`] = { phase: 'Succeeded', kind: 'container', task: 'sq', pod: `p${i}` };
+    }
+    const details = runToKfp(run({ status: { phase: 'Succeeded', nodes } })).run_details!.task_details;
+    expect(details).toHaveLength(2001);
+    expect(details.find((t) => t.task_id === 'for-loop-1[7]')!.child_tasks).toEqual([{ task_id: 'for-loop-1[7]/sq', pod_name: 'p7' }]);
   });
 });
 

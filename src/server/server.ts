@@ -4,7 +4,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { parseAllDocuments } from 'yaml';
 import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
 import type { JsonObject } from '../model/types.js';
 import { pipelineFromSource } from '../controller/pipeline-source.js';
@@ -13,10 +12,12 @@ import { Authorizer, type Caller, type Resource, type Verb } from './auth.js';
 import type { KfpExperiment, KfpPipeline, KfpPipelineVersion, KfpRun } from './kfp-types.js';
 import {
   ApiError, GRPC, LABEL_EXPERIMENT_ID, LABEL_STORAGE, badRequest, experimentFromKfp, experimentToKfp, listPage, pipelineObject,
-  pipelineToKfp, runFromKfp, runToKfp, versionObject, versionToKfp, type ListQuery,
+  pipelineToKfp, runFromKfp, runToKfp, specFromYaml, versionObject, versionToKfp, type ListQuery,
 } from './mapping.js';
 import { multipartFile } from './multipart.js';
 import { KubeStore, apiErrorOf } from './store.js';
+import { UiApi, UiStatic } from './ui.js';
+import type { S3Config } from '../artifacts/s3-config.js';
 
 export interface ServerOptions {
   port: number;
@@ -27,6 +28,10 @@ export interface ServerOptions {
   allowAnonymous: boolean;
   /** Token audiences accepted besides the API server's own (e.g. pipelines.kubeflow.org). */
   audiences?: string[];
+  /** S3 settings (the controller's) for artifact reads by the web UI; without them those reads answer 501. */
+  s3?: S3Config;
+  /** The built web UI (default <package>/ui/dist). */
+  uiDir?: string;
 }
 
 export interface ServerHandle {
@@ -72,16 +77,6 @@ function json<T>(body: Buffer, what: string): T {
   }
 }
 
-/** The first YAML document (and the platform document, if any) as the pipeline_spec field shows it. */
-function specFromYaml(yaml: string): JsonObject | undefined {
-  try {
-    const docs = parseAllDocuments(yaml).map((d) => d.toJS() as JsonObject);
-    if (!docs[0]) return undefined;
-    return docs[1] ? { pipeline_spec: docs[0], platform_spec: docs[1] } : docs[0];
-  } catch {
-    return undefined;
-  }
-}
 
 const specOfVersion = (v: PipelineObject): JsonObject | undefined => (v.spec?.pipelineYAML ? specFromYaml(v.spec.pipelineYAML) : v.spec?.pipelineSpec);
 
@@ -408,7 +403,11 @@ function sendError(res: ServerResponse, e: ApiError): void {
 
 export async function startServer(kc: k8s.KubeConfig, opts: ServerOptions, logger: Logger): Promise<ServerHandle> {
   const auth = new Authorizer(kc, opts);
-  const api = new KfpApi(new KubeStore(kc, opts.defaultNamespace), auth, opts);
+  const store = new KubeStore(kc, opts.defaultNamespace);
+  const api = new KfpApi(store, auth, opts);
+  const ui = new UiStatic(opts.uiDir);
+  const uiApi = new UiApi(kc, store, auth, opts.s3);
+  if (!ui.built) logger.warn({ dir: ui.dir }, 'the web UI is not built (npm run build): serving the API only');
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -418,19 +417,27 @@ export async function startServer(kc: k8s.KubeConfig, opts: ServerOptions, logge
           send(res, 200, { status: 'ok' });
           return;
         }
+        if ((method === 'GET' || method === 'HEAD') && !url.pathname.startsWith('/apis/') && ui.serve(url.pathname, res)) return;
+        const origin = { host: req.headers.host, origin: req.headers.origin, secFetchSite: req.headers['sec-fetch-site'] as string | undefined };
+        if (await uiApi.handle(url.pathname, url.searchParams, () => auth.authenticate(req.headers.authorization, origin), res, req)) return;
         const found = api.route(method, url.pathname);
         if (found === undefined && UNIMPLEMENTED_SERVICES.test(url.pathname)) {
           throw new ApiError(501, GRPC.UNIMPLEMENTED, `${url.pathname.split('/')[3]} are not implemented by pipewright server (see docs/kfp-api.md)`);
         }
         if (found === undefined) throw new ApiError(404, GRPC.NOT_FOUND, `no such endpoint: ${method} ${url.pathname} (see docs/kfp-api.md for what is implemented)`);
         if (found === 'method') throw new ApiError(405, GRPC.UNIMPLEMENTED, `${method} is not supported on ${url.pathname}`);
-        const caller = url.pathname === '/apis/v2beta1/healthz' ? ({ kind: 'kubeconfig' } as Caller) : await auth.authenticate(req.headers.authorization, { host: req.headers.host, origin: req.headers.origin });
+        const caller = url.pathname === '/apis/v2beta1/healthz' ? ({ kind: 'kubeconfig' } as Caller) : await auth.authenticate(req.headers.authorization, origin);
         const body = method === 'GET' || method === 'DELETE' ? Buffer.alloc(0) : await readBody(req);
         const out = await found.handler({ caller, query: url.searchParams, body, contentType: req.headers['content-type'] }, found.params);
         send(res, 200, out);
         logger.debug({ method, path: url.pathname }, 'kfp api call');
       } catch (err) {
         const e = apiErrorOf(err);
+        if (res.headersSent) {
+          logger.warn({ method, path: url.pathname, err: e.message }, 'response failed after it started');
+          res.destroy();
+          return;
+        }
         if (e.http >= 500) logger.error({ method, path: url.pathname, err: e.message }, 'kfp api call failed');
         else logger.info({ method, path: url.pathname, status: e.http, err: e.message }, 'kfp api call refused');
         sendError(res, e);

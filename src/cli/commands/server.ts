@@ -46,8 +46,11 @@ export function registerServerCommand(program: Command): void {
       const allowAnonymous = flags.allowAnonymous ?? ['1', 'true'].includes(process.env.PIPEWRIGHT_SERVER_ALLOW_ANONYMOUS ?? '');
       const trustLocalCallers = !inCluster && LOOPBACK.has(host) && !flags.requireToken;
       const audiences = flags.tokenAudience ?? (process.env.PIPEWRIGHT_SERVER_TOKEN_AUDIENCES ?? '').split(',').map((a) => a.trim()).filter(Boolean);
-      const handle = await startServer(kc, { port: flags.port, host, defaultNamespace, trustLocalCallers, allowAnonymous, audiences }, logger);
-      logger.info({ address: host, port: handle.port, defaultNamespace, trustLocalCallers, allowAnonymous }, 'serving the KFP v2beta1 API');
+      // The controller's S3 settings, when given, let the web UI read run artifacts through the server.
+      const { S3_ENV, s3ConfigFromEnv } = await import('../../artifacts/s3-config.js');
+      const s3 = process.env[S3_ENV.endpoint] ? s3ConfigFromEnv() : undefined;
+      const handle = await startServer(kc, { port: flags.port, host, defaultNamespace, trustLocalCallers, allowAnonymous, audiences, s3 }, logger);
+      logger.info({ address: host, port: handle.port, defaultNamespace, trustLocalCallers, allowAnonymous }, 'serving the KFP v2beta1 API and the web UI');
       await new Promise<void>((resolve) => {
         const stop = (): void => { void handle.close().finally(resolve); };
         process.once('SIGTERM', stop);
