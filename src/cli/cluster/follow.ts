@@ -1,0 +1,97 @@
+// Following a run as it changes (a watch on the one object, re-established when it ends) and reading task pods'
+// logs, whole or followed.
+import { PassThrough } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
+import { code } from '../../controller/kube-ops.js';
+import { isRunFinished } from '../../controller/status.js';
+import type { PipelineRunObject } from '../../controller/types.js';
+import type { Cluster } from './connect.js';
+import { CliError, EXIT } from './errors.js';
+
+/** The container of a task pod that runs the user's command (pod-spec.ts). */
+export const MAIN_CONTAINER = 'main';
+
+/** Server-side watch timeout: each watch ends this often and is re-opened after a fresh GET (a resync). */
+const WATCH_SECONDS = 60;
+
+export const finished = (run: PipelineRunObject): boolean => isRunFinished(run.status?.phase);
+
+/**
+ * Calls onUpdate with the run now and with every change until `until(run)` holds (default: the run finished);
+ * returns that version. Rejects with a CliError when the run is deleted meanwhile.
+ */
+export async function followRun(cluster: Cluster, namespace: string, name: string, onUpdate: (run: PipelineRunObject) => void,
+  opts: { until?: (run: PipelineRunObject) => boolean; signal?: AbortSignal } = {}): Promise<PipelineRunObject> {
+  const until = opts.until ?? finished;
+  const watch = new k8s.Watch(cluster.kc);
+  for (;;) {
+    let run = await cluster.getRun(name, namespace);
+    onUpdate(run);
+    if (until(run) || opts.signal?.aborted) return run;
+    const outcome = await new Promise<PipelineRunObject | 'restart'>((resolve, reject) => {
+      let abort: AbortController | undefined;
+      let settled = false;
+      const settle = (v: PipelineRunObject | 'restart' | Error): void => {
+        if (settled) return;
+        settled = true;
+        opts.signal?.removeEventListener('abort', onAbort);
+        abort?.abort();
+        if (v instanceof Error) reject(v);
+        else resolve(v);
+      };
+      const onAbort = (): void => settle(run);
+      opts.signal?.addEventListener('abort', onAbort);
+      watch.watch(cluster.runsPath(namespace), {
+        fieldSelector: `metadata.name=${name}`, resourceVersion: run.metadata?.resourceVersion, timeoutSeconds: WATCH_SECONDS, allowWatchBookmarks: true,
+      }, (type, obj: PipelineRunObject) => {
+        if (settled) return;
+        if (type === 'DELETED') settle(new CliError(`PipelineRun ${namespace}/${name} was deleted`, EXIT.failed));
+        else if (type === 'ADDED' || type === 'MODIFIED') {
+          run = obj;
+          onUpdate(run);
+          if (until(run)) settle(run);
+        }
+      }, () => settle('restart')).then((a) => {
+        abort = a;
+        if (settled) a.abort();
+      }, () => settle('restart'));
+    });
+    if (outcome !== 'restart') return outcome;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Streams one container's log, calling onLine per complete line; resolves when the stream ends (at once without
+ * follow; with follow when the container exits). Rejects with the API's error (e.g. 400 while it is not started).
+ */
+export async function streamLog(cluster: Cluster, namespace: string, pod: string, onLine: (line: string) => void,
+  opts: { follow?: boolean; signal?: AbortSignal; container?: string } = {}): Promise<void> {
+  const sink = new PassThrough();
+  let rest = '';
+  sink.on('data', (chunk: Buffer) => {
+    const text = rest + chunk.toString('utf8');
+    const lines = text.split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) onLine(l);
+  });
+  const ended = new Promise<void>((resolve) => {
+    sink.on('end', resolve);
+    sink.on('close', resolve);
+  });
+  const abort = await new k8s.Log(cluster.kc).log(namespace, pod, opts.container ?? MAIN_CONTAINER, sink, { follow: !!opts.follow });
+  const onAbort = (): void => {
+    abort.abort();
+    sink.end();
+  };
+  opts.signal?.addEventListener('abort', onAbort);
+  await ended;
+  opts.signal?.removeEventListener('abort', onAbort);
+  if (rest) onLine(rest);
+}
+
+/** True for the errors a log read gives while the pod is being created or scheduled: try again shortly. */
+export function notReadyYet(err: unknown): boolean {
+  const c = code(err);
+  return c === 400 || c === 404;
+}
