@@ -16,6 +16,7 @@ import {
   pipelineToKfp, runFromKfp, runToKfp, versionObject, versionToKfp, type ListQuery,
 } from './mapping.js';
 import { multipartFile } from './multipart.js';
+import { RunIndex } from './run-index.js';
 import { KubeStore, apiErrorOf } from './store.js';
 
 export interface ServerOptions {
@@ -31,6 +32,8 @@ export interface ServerOptions {
 
 export interface ServerHandle {
   port: number;
+  /** Runs by uid, kept by a watch. */
+  runs: RunIndex;
   close(): Promise<void>;
 }
 
@@ -408,7 +411,9 @@ function sendError(res: ServerResponse, e: ApiError): void {
 
 export async function startServer(kc: k8s.KubeConfig, opts: ServerOptions, logger: Logger): Promise<ServerHandle> {
   const auth = new Authorizer(kc, opts);
-  const api = new KfpApi(new KubeStore(kc, opts.defaultNamespace), auth, opts);
+  const runs = new RunIndex(kc, opts.defaultNamespace, logger);
+  await runs.start();
+  const api = new KfpApi(new KubeStore(kc, opts.defaultNamespace, runs), auth, opts);
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -437,15 +442,24 @@ export async function startServer(kc: k8s.KubeConfig, opts: ServerOptions, logge
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => resolve());
+    });
+  } catch (err) {
+    await runs.stop();
+    throw err;
+  }
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    runs,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await runs.stop();
+    },
   };
 }
