@@ -77,6 +77,9 @@ describe('run rows', () => {
     expect(pipelineNameOf({ spec: { pipelineRef: { name: 'p' } } })).toBe('pipeline/p');
     expect(pipelineNameOf({ spec: { pipelineSpec: { pipelineInfo: { name: 'ir' } } } })).toBe('ir');
     expect(pipelineNameOf({ spec: { pipelineYAML: 'apiVersion: x\nmetadata:\n  name: native\nspec: {}' } })).toBe('native');
+    expect(pipelineNameOf({ spec: { pipelineYAML: JSON.stringify({ kind: 'PipelineSpec', metadata: { name: 'Two Steps' } }, null, 1) } })).toBe('Two Steps');
+    expect(pipelineNameOf({ spec: { pipelineYAML: '{"pipelineInfo":{"name":"compact"},"root":{}}' } })).toBe('compact');
+    expect(pipelineNameOf({ spec: { pipelineYAML: "# c\ncomponents: {}\npipelineInfo:\n  name: 'quoted name'\n" } })).toBe('quoted name');
     expect(pipelineNameOf({ spec: {} })).toBe('-');
   });
 

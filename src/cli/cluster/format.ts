@@ -98,9 +98,13 @@ export function pipelineNameOf(run: PipelineRunObject): string {
   const spec = run.spec?.pipelineSpec as { pipelineInfo?: { name?: string }; metadata?: { name?: string } } | undefined;
   const inline = spec?.pipelineInfo?.name ?? spec?.metadata?.name;
   if (inline) return inline;
-  const yaml = run.spec?.pipelineYAML ?? '';
-  const m = /^pipelineInfo:\s*\n\s+name:\s*(\S+)/m.exec(yaml) ?? /^metadata:\s*\n\s+name:\s*(\S+)/m.exec(yaml) ?? /"pipelineInfo":\{"name":"([^"]+)"/.exec(yaml);
-  return m?.[1] ?? '-';
+  const text = run.spec?.pipelineYAML ?? '';
+  // A look at the text, not a parse (lists of many runs): `pipelineInfo`/`metadata` then `name`, YAML or JSON.
+  for (const key of ['pipelineInfo', 'metadata']) {
+    const m = new RegExp(`(?:^|\\n|\\{|,)\\s*"?${key}"?\\s*:\\s*\\{?\\s*"?name"?\\s*:\\s*(?:"([^"]*)"|'([^']*)'|([^\\s,}]+))`).exec(text);
+    if (m) return m[1] ?? m[2] ?? m[3]!;
+  }
+  return '-';
 }
 
 export function runRow(run: PipelineRunObject, now: number, format: ListFormat, allNamespaces: boolean, style: Style): string[] {

@@ -3,16 +3,19 @@
 // the image layout (scripts/image-layout.mjs); task pods reach its gateway through the Service's DNS name.
 //
 // Substituted in the README's commands, and only these: the S3 endpoint (the test cluster's S3 server); the
-// controller's port (pods share the host's network here, so 8080 might be taken); and the release and namespace
+// controller's and the server's ports (pods share the host's network here, so 8080 and 8888 might be taken); and the release and namespace
 // names get a suffix, since other test files of the same cluster use deploy/'s pipewright-system objects; and, as
 // the README says for CRDs applied before (other test files apply crds/), --take-ownership --force-conflicts.
 import { jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
+import { KFP_SDK_VERSION } from '../../../src/local/python-env.js';
 import { clusterState, kubectl, kubectlOk, waitUntil } from './helpers.js';
+import { kfpPython } from './kfp-python.js';
 import { getRun, installCrds, waitForRun } from './operator.js';
 
 jest.setTimeout(900_000);
@@ -50,7 +53,7 @@ function readmeScript(port: number): string {
   if (!block.includes(endpoint)) throw new Error(`the README's helm install no longer says ${endpoint}`);
   return block
     .replace(/^export S3_ACCESS_KEY=.*$/m, ': credentials from the environment')
-    .replace(endpoint, `--set s3.endpoint=${s.host} --set s3.port=${s.port} --set controller.httpPort=${port}`)
+    .replace(endpoint, `--set s3.endpoint=${s.host} --set s3.port=${s.port} --set controller.httpPort=${port} --set server.port=${port + 1}`)
     .replace(/\bpipewright-system\b/g, system)
     .replace(/\bmy-team\b/g, team)
     .replace(/helm (install|test|upgrade|uninstall) pipewright /g, `helm $1 ${release} `);
@@ -75,6 +78,21 @@ const slowRun = (name: string): string => JSON.stringify({
     ] },
   }) },
 });
+
+/** client_flow.py's `token` mode (kfp.Client(host, existing_token, namespace).create_run_from_pipeline_package). */
+function kfpClient(host: string, token: string, namespace: string): Promise<{ status: number; run_id?: string; error?: string }> {
+  const work = mkdtempSync(join(tmpdir(), 'chart-kfp-'));
+  return new Promise((resolve, reject) => {
+    execFile(kfpPython(KFP_SDK_VERSION), [join(repo, 'test/integration/cluster/kfp-api/client_flow.py'), 'token'], {
+      env: { ...process.env, KFP_HOST: host, TOKEN: token, NAMESPACE: namespace, WORKDIR: work, SUFFIX: suffix }, timeout: 300_000,
+    }, (err, stdout, stderr) => {
+      rmSync(work, { recursive: true, force: true });
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (err || !line) reject(new Error(`client_flow.py token failed: ${err?.message ?? ''}\n${stdout}\n${stderr.slice(-3000)}`));
+      else resolve(JSON.parse(line.slice(7)) as { status: number; run_id?: string });
+    });
+  });
+}
 
 const timings: Record<string, number> = {};
 async function timed<T>(name: string, f: () => Promise<T>): Promise<T> {
@@ -113,6 +131,26 @@ describe('charts/pipewright/README.md, as written', () => {
     expect(pods).toEqual([expect.objectContaining({ phase: 'Running', deleting: false })]);
     const hello = await waitForRun(team, 'hello');
     expect(hello.status?.phase).toBe('Succeeded');
+
+    // The chart's server (its own Deployment and ServiceAccount): the real kfp Client creates a run through it with
+    // the token of a user whose Role allows runs in the namespace, and the run succeeds.
+    await timed('server', async () => {
+      await kubectlOk(['-n', system, 'rollout', 'status', `deploy/${release}-server`, '--timeout=3m']);
+      const user = [
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'kfp-user' } },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'kfp-user' },
+          rules: [{ apiGroups: ['pipewright.dev'], resources: ['pipelineruns', 'pipelines'], verbs: ['get', 'list', 'create', 'update', 'delete'] }] },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'kfp-user' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kfp-user' }, subjects: [{ kind: 'ServiceAccount', name: 'kfp-user', namespace: team }] },
+      ];
+      await kubectlOk(['apply', '-n', team, '-f', '-'], user.map((d) => stringify(d)).join('---\n'));
+      const token = (await kubectlOk(['create', 'token', 'kfp-user', '-n', team, '--duration=1h'])).trim();
+      const created = await kfpClient(`http://127.0.0.1:${port + 1}`, token, team);
+      expect(created).toMatchObject({ status: 200, run_id: expect.any(String) });
+      const name = (await kubectlOk(['get', 'pipelineruns', '-n', team, '-o', `jsonpath={.items[?(@.metadata.uid=="${created.run_id}")].metadata.name}`])).trim();
+      expect(name).not.toBe('');
+      expect((await waitForRun(team, name)).status?.phase).toBe('Succeeded');
+    });
 
     // helm upgrade with a changed value rolls the controller; the run in flight completes.
     await kubectlOk(['apply', '-f', '-'], slowRun('inflight'));

@@ -98,7 +98,7 @@ describe('a run from submit to delete', () => {
     expect(list.out).toMatch(/^cli-ok\s+Succeeded\s+2\/2\s+\S+\s+\S+/m);
     expect((await cli((o) => listCommand({ ...flags(), phase: ['failed'] }, o))).out).not.toContain('cli-ok');
     const all = await cli((o) => listCommand({ ...flags(), allNamespaces: true, output: 'wide' }, o));
-    expect(all.out).toMatch(new RegExp(`^${ns.name}\\s+cli-ok\\s+Succeeded\\s+.*two-steps`, 'm'));
+    expect(all.out).toMatch(new RegExp(`^${ns.name}\\s+cli-ok\\s+Succeeded\\s+.*Two Steps`, 'm'));
     const json = JSON.parse((await cli((o) => listCommand({ ...flags(), output: 'json' }, o))).out) as { items: PipelineRunObject[] };
     expect(json.items.map((r) => r.metadata?.name)).toContain('cli-ok');
 
