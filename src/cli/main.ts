@@ -8,6 +8,7 @@ import { configureLimits, limitsFromEnv, type Limits } from '../model/limits.js'
 import { CliError } from './cluster/errors.js';
 import { registerCancelCommand } from './commands/cancel.js';
 import { registerCompileCommand } from './commands/compile.js';
+import { registerCompletionCommand } from './commands/completion.js';
 import { registerControllerCommand } from './commands/controller.js';
 import { registerDeleteCommand } from './commands/delete.js';
 import { registerExportCommand } from './commands/export.js';
@@ -55,6 +56,7 @@ export async function buildProgram(_argv: readonly string[] = []): Promise<Comma
   registerServerCommand(program);
   registerControllerCommand(program);
   registerPodCommand(program);
+  registerCompletionCommand(program);
   program.addHelpText('after', '\nOn this machine: run, validate, compile. Against the current kubeconfig: submit, list, get, logs, watch, cancel,\n' +
     'delete, export (--kubeconfig, --context, -n). In a cluster: server (the KFP REST API for kfp.Client), controller\n' +
     '(the operator), pod inputs|outputs (inside task pods). pipewright help <command> for its options; docs/cli.md.');

@@ -57,7 +57,8 @@ export async function followRun(cluster: Cluster, namespace: string, name: strin
       }, () => settle('restart'));
     });
     if (outcome !== 'restart') return outcome;
-    await new Promise((r) => setTimeout(r, 200));
+    // A watch that cannot be opened (e.g. RBAC without `watch`) degrades to a GET per second.
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }
 

@@ -54,21 +54,27 @@ async function printAll(cluster: Cluster, run: PipelineRunObject, task: string |
 
 /** Follows every matching task as it starts; ends when the run has ended and every stream has closed. */
 async function follow(cluster: Cluster, run0: PipelineRunObject, task: string | undefined, flags: LogsFlags, io: CommandIo): Promise<number> {
-  const { followRun, notReadyYet, streamLog, finished } = await import('../cluster/follow.js');
+  const { followRun, notReadyYet, streamLog } = await import('../cluster/follow.js');
   const ns = run0.metadata!.namespace!;
   const prefix = prefixer(styleOf(io), flags.prefix ?? true);
   const streams = new Map<string, Promise<void>>(); // by pod
   let latest = run0;
+  const TERMINAL = new Set(['Succeeded', 'Failed', 'Error', 'Cancelled', 'Skipped', 'Cached']);
+  /** The node ended, or moved on to another pod (a retry): its log is complete, so one more read is the last. */
+  const settled = (id: string, pod: string): boolean => {
+    const node = latest.status?.nodes?.[id];
+    return !node || node.pod !== pod || TERMINAL.has(node.phase);
+  };
   const stream = async (id: string, pod: string): Promise<void> => {
     for (;;) {
+      const last = settled(id, pod);
       try {
         await streamLog(cluster, ns, pod, (l) => io.stdout.write(`${prefix(id)}${l}\n`), { follow: true, signal: io.signal });
         return;
       } catch (err) {
-        const node = latest.status?.nodes?.[id];
         // Until the container starts the log endpoint answers 400; a pod deleted after it ran, 404.
-        if (!notReadyYet(err) || io.signal?.aborted || (node?.pod !== pod) || (finished(latest) && node?.phase !== 'Running' && node?.phase !== 'Pending')) {
-          if ((err as { code?: number }).code !== 400) io.stderr.write(`pipewright: ${id}: no log from pod ${pod} (${(err as Error).message})\n`);
+        if (!notReadyYet(err) || io.signal?.aborted || last) {
+          if ((err as { code?: number }).code !== 400 || !last) io.stderr.write(`pipewright: ${id}: no log from pod ${pod} (${(err as Error).message})\n`);
           return;
         }
         await new Promise((r) => setTimeout(r, 500));
