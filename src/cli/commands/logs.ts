@@ -66,19 +66,27 @@ async function follow(cluster: Cluster, run0: PipelineRunObject, task: string | 
     return !node || node.pod !== pod || TERMINAL.has(node.phase);
   };
   const stream = async (id: string, pod: string): Promise<void> => {
+    // A follow that ends before the task did (its container had not started yet) is read again from the start;
+    // lines already printed are skipped.
+    let printed = 0;
     for (;;) {
       const last = settled(id, pod);
+      let seen = 0;
       try {
-        await streamLog(cluster, ns, pod, (l) => io.stdout.write(`${prefix(id)}${l}\n`), { follow: true, signal: io.signal });
-        return;
+        await streamLog(cluster, ns, pod, (l) => {
+          if (seen++ < printed) return;
+          printed++;
+          io.stdout.write(`${prefix(id)}${l}\n`);
+        }, { follow: true, signal: io.signal });
+        if (last || io.signal?.aborted) return;
       } catch (err) {
         // Until the container starts the log endpoint answers 400; a pod deleted after it ran, 404.
         if (!notReadyYet(err) || io.signal?.aborted || last) {
           if ((err as { code?: number }).code !== 400 || !last) io.stderr.write(`pipewright: ${id}: no log from pod ${pod} (${(err as Error).message})\n`);
           return;
         }
-        await new Promise((r) => setTimeout(r, 500));
       }
+      await new Promise((r) => setTimeout(r, 500));
     }
   };
   const pickUp = (run: PipelineRunObject): void => {
