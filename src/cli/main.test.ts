@@ -36,4 +36,28 @@ describe('the command list', () => {
     const help = program.commands.find((c) => c.name() === 'server')!.helpInformation();
     for (const flag of ['--port', '--kubeconfig', '--namespace', '--allow-anonymous', '--require-token', '--token-audience']) expect(help).toContain(flag);
   });
+
+  it('every command is listed and `help <command>` works for each (exit 0), cluster ones with kubectl\'s flags', async () => {
+    const program = await buildProgram();
+    const names = program.commands.map((c) => c.name());
+    expect(names).toEqual(expect.arrayContaining(['run', 'validate', 'compile', 'submit', 'list', 'get', 'logs', 'watch', 'cancel', 'delete', 'export', 'server', 'controller', 'pod']));
+    for (const name of names.filter((n) => n !== 'help')) {
+      const out = new PassThrough();
+      let text = '';
+      out.on('data', (b: Buffer) => (text += b.toString()));
+      const p = await buildProgram();
+      for (const c of [p, ...p.commands]) c.configureOutput({ writeOut: (s) => out.write(s), writeErr: (s) => out.write(s) });
+      let code: number | undefined;
+      try {
+        await p.parseAsync(['node', 'pipewright', 'help', name]);
+      } catch (e) {
+        code = (e as { exitCode?: number }).exitCode;
+      }
+      expect([name, code ?? 0]).toEqual([name, 0]);
+      expect(text).toContain(`Usage: pipewright ${name}`);
+      if (['submit', 'list', 'get', 'logs', 'watch', 'cancel', 'delete', 'export'].includes(name)) {
+        for (const flag of ['--kubeconfig', '--context', '--namespace']) expect([name, text.includes(flag)]).toEqual([name, true]);
+      }
+    }
+  });
 });

@@ -1,13 +1,26 @@
 // The pipewright CLI. Exit codes: 0 ok, 1 failure (run failed, unexpected error), 2 bad input (a pipeline,
-// argument or option problem: one line per problem on stderr, never a stack trace).
+// argument or option problem: one line per problem on stderr, never a stack trace); the cluster commands add
+// 3 cancelled, 4 not found, 5 denied, 6 cluster unreachable (docs/cli.md).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { MAX_SHOWN, PipelineError, clip, diagnostic, formatDiagnostic, moreProblems } from '../model/diagnostics.js';
 import { configureLimits, limitsFromEnv, type Limits } from '../model/limits.js';
+import { CliError } from './cluster/errors.js';
+import { registerCancelCommand } from './commands/cancel.js';
 import { registerCompileCommand } from './commands/compile.js';
+import { registerCompletionCommand } from './commands/completion.js';
+import { registerControllerCommand } from './commands/controller.js';
+import { registerDeleteCommand } from './commands/delete.js';
+import { registerExportCommand } from './commands/export.js';
+import { registerGetCommand } from './commands/get.js';
+import { registerListCommand } from './commands/list.js';
+import { registerLogsCommand } from './commands/logs.js';
+import { registerPodCommand } from './commands/pod-command.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerSubmitCommand } from './commands/submit.js';
 import { registerValidateCommand } from './commands/validate.js';
+import { registerWatchCommand } from './commands/watch.js';
 
 export const EXIT_BAD_INPUT = 2;
 
@@ -20,7 +33,9 @@ function version(): string {
   }
 }
 
-export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+// Every command registers without loading the Kubernetes or S3 client (seconds on a busy machine): the cluster
+// commands, server, controller and pod import them in their actions.
+export async function buildProgram(_argv: readonly string[] = []): Promise<Command> {
   const program = new Command()
     .name('pipewright')
     .description('Run Kubeflow Pipelines v2 pipelines locally or on Kubernetes')
@@ -30,11 +45,21 @@ export async function buildProgram(argv: readonly string[] = []): Promise<Comman
   registerRunCommand(program);
   registerValidateCommand(program);
   registerCompileCommand(program);
-  registerServerCommand(program); // loads the Kubernetes client only when it runs
-  // Cluster-side commands pull in the Kubernetes and S3 clients (seconds on a busy machine): load them only when used.
-  if (argv[2] === 'controller') (await import('./commands/controller.js')).registerControllerCommand(program);
-  if (argv[2] === 'pod') (await import('./commands/pod.js')).registerPodCommand(program);
-  program.addHelpText('after', '\nIn a cluster: pipewright server (the KFP REST API for kfp.Client), pipewright controller (the operator), pipewright pod inputs|outputs (inside task pods).');
+  registerSubmitCommand(program);
+  registerListCommand(program);
+  registerGetCommand(program);
+  registerLogsCommand(program);
+  registerWatchCommand(program);
+  registerCancelCommand(program);
+  registerDeleteCommand(program);
+  registerExportCommand(program);
+  registerServerCommand(program);
+  registerControllerCommand(program);
+  registerPodCommand(program);
+  registerCompletionCommand(program);
+  program.addHelpText('after', '\nOn this machine: run, validate, compile. Against the current kubeconfig: submit, list, get, logs, watch, cancel,\n' +
+    'delete, export (--kubeconfig, --context, -n). In a cluster: server (the KFP REST API for kfp.Client), controller\n' +
+    '(the operator), pod inputs|outputs (inside task pods). pipewright help <command> for its options; docs/cli.md.');
   return program;
 }
 
@@ -48,6 +73,10 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream, env: No
     return EXIT_BAD_INPUT;
   }
   if (err instanceof CommanderError) return err.exitCode; // commander already printed the message
+  if (err instanceof CliError) {
+    stderr.write(`pipewright: ${clip(oneLine(err.message), 2000)}\n`);
+    return err.exitCode;
+  }
   const message = err instanceof Error ? err.message : String(err);
   stderr.write(`pipewright: ${clip(oneLine(message), 2000)}\n`);
   if (env.PIPEWRIGHT_DEBUG === '1' && err instanceof Error && err.stack) stderr.write(`${err.stack}\n`);

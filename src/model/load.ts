@@ -47,7 +47,8 @@ export async function compilePackagesFor(file: string, given: string[] = []): Pr
   return wanted ? [...given, `kfp-kubernetes==${KFP_SDK_VERSION}`] : given;
 }
 
-async function compilePython(file: string, opts: LoadOptions): Promise<string> {
+/** A .py pipeline compiled by the kfp SDK to IR YAML text; its problems as PipelineErrors. */
+export async function compilePython(file: string, opts: LoadOptions): Promise<string> {
   try {
     const packages = await compilePackagesFor(file, opts.packages);
     return await compileKfpPipeline(file, {

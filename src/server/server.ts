@@ -15,6 +15,7 @@ import {
   pipelineToKfp, runFromKfp, runToKfp, specFromYaml, versionObject, versionToKfp, type ListQuery,
 } from './mapping.js';
 import { multipartFile } from './multipart.js';
+import { RunIndex } from './run-index.js';
 import { KubeStore, apiErrorOf } from './store.js';
 import { UiApi, UiStatic } from './ui.js';
 import type { S3Config } from '../artifacts/s3-config.js';
@@ -36,6 +37,8 @@ export interface ServerOptions {
 
 export interface ServerHandle {
   port: number;
+  /** Runs by uid, kept by a watch. */
+  runs: RunIndex;
   close(): Promise<void>;
 }
 
@@ -403,11 +406,17 @@ function sendError(res: ServerResponse, e: ApiError): void {
 
 export async function startServer(kc: k8s.KubeConfig, opts: ServerOptions, logger: Logger): Promise<ServerHandle> {
   const auth = new Authorizer(kc, opts);
+<<<<<<< HEAD
   const store = new KubeStore(kc, opts.defaultNamespace);
   const api = new KfpApi(store, auth, opts);
   const ui = new UiStatic(opts.uiDir);
   const uiApi = new UiApi(kc, store, auth, opts.s3);
   if (!ui.built) logger.warn({ dir: ui.dir }, 'the web UI is not built (npm run build): serving the API only');
+=======
+  const runs = new RunIndex(kc, opts.defaultNamespace, logger);
+  await runs.start();
+  const api = new KfpApi(new KubeStore(kc, opts.defaultNamespace, runs), auth, opts);
+>>>>>>> cli
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -444,15 +453,24 @@ export async function startServer(kc: k8s.KubeConfig, opts: ServerOptions, logge
       }
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port, opts.host, () => resolve());
+    });
+  } catch (err) {
+    await runs.stop();
+    throw err;
+  }
   return {
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    runs,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await runs.stop();
+    },
   };
 }

@@ -1,10 +1,12 @@
-// Kubernetes I/O of the KFP API: PipelineRuns, Pipeline objects and experiment ConfigMaps. Objects addressed by
-// KFP id (a uid, no namespace) are found by listing: cluster-wide when the identity may, else in the default namespace.
+// Kubernetes I/O of the KFP API: PipelineRuns, Pipeline objects and experiment ConfigMaps. Runs addressed by KFP id
+// (a uid, no namespace) are read from a watch-backed index (run-index.ts); other objects by id are found by
+// listing: cluster-wide when the identity may, else in the default namespace.
 import * as k8s from '@kubernetes/client-node';
 import { pooledApiClient } from '../controller/api-client.js';
 import { apiMessage, code } from '../controller/kube-ops.js';
 import { GROUP, PIPELINE_PLURAL, RUN_PLURAL, VERSION } from '../controller/names.js';
 import type { PipelineObject, PipelineRunObject } from '../controller/types.js';
+import type { RunIndex } from './run-index.js';
 import { ApiError, GRPC, LABEL_EXPERIMENT, LABEL_KFP_PIPELINE, LABEL_PIPELINE_ID, notFound } from './mapping.js';
 
 type Plural = typeof RUN_PLURAL | typeof PIPELINE_PLURAL;
@@ -28,7 +30,8 @@ export class KubeStore {
   private readonly custom: k8s.CustomObjectsApi;
   private readonly core: k8s.CoreV1Api;
 
-  constructor(kc: k8s.KubeConfig, readonly defaultNamespace: string) {
+  /** `runs`: the index by uid; without it, by-id lookups list (tests of the store alone). */
+  constructor(kc: k8s.KubeConfig, readonly defaultNamespace: string, private readonly runs?: RunIndex) {
     this.custom = pooledApiClient(kc, k8s.CustomObjectsApi);
     this.core = pooledApiClient(kc, k8s.CoreV1Api);
   }
@@ -67,13 +70,18 @@ export class KubeStore {
   }
 
   async findRun(id: string): Promise<PipelineRunObject> {
+    const cached = this.runs?.get(id);
+    if (cached) return cached;
+    // A miss is rare: a run created elsewhere a moment ago (its watch event on the way) or no such run. One listing decides.
     const run = (await this.listCustom<PipelineRunObject>(RUN_PLURAL, undefined)).find((r) => r.metadata?.uid === id);
     if (!run) throw notFound(`run ${id} not found`);
     return run;
   }
 
   async createRun(run: PipelineRunObject): Promise<PipelineRunObject> {
-    return (await this.call(() => this.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: RUN_PLURAL, namespace: run.metadata!.namespace!, body: run }))) as PipelineRunObject;
+    const created = (await this.call(() => this.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: RUN_PLURAL, namespace: run.metadata!.namespace!, body: run }))) as PipelineRunObject;
+    this.runs?.remember(created); // the client asks for it by id next, maybe before the watch event arrives
+    return created;
   }
 
   async patchRun(run: PipelineRunObject, patch: object): Promise<void> {

@@ -31,8 +31,9 @@ function render(release: string, set: string[] = [], namespace = 'pipewright-sys
   return parseAllDocuments(r.out).map((d) => d.toJS() as Obj).filter(Boolean);
 }
 
+/** By kind (and name); without a name, the controller's objects (the server's have component=server). */
 const find = (objs: Obj[], kind: string, name?: string): Obj | undefined =>
-  objs.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+  objs.find((o) => o.kind === kind && (name === undefined ? o.metadata.labels?.['app.kubernetes.io/component'] !== 'server' : o.metadata.name === name));
 const env = (dep: Obj): Record<string, string | undefined> =>
   Object.fromEntries((dep.spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
 
@@ -162,4 +163,35 @@ describe('the Helm chart', () => {
     expect(pod.spec.containers[0].image).toBe('ghcr.io/pipewright/pipewright:0.1.0');
     expect(find(objs, 'Role')!.rules).toEqual([{ apiGroups: ['pipewright.dev'], resources: ['pipelineruns'], verbs: ['create', 'get', 'delete'] }]);
   });
+
+  it('deploys pipewright server with its own ServiceAccount, Service on 8888 and deploy/server-rbac.yaml\'s rules', () => {
+    const objs = render('pipewright');
+    const dep = find(objs, 'Deployment', 'pipewright-server')!;
+    const pod = dep.spec.template.spec;
+    expect(pod.serviceAccountName).toBe('pipewright-server');
+    expect(pod.containers[0].args).toEqual(['server', '--port=8888', '--address=0.0.0.0', '--namespace=pipewright-system']);
+    expect(pod.containers[0].image).toBe('ghcr.io/pipewright/pipewright:0.1.0');
+    expect(pod.containers[0].readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    // The server's pods are not the controller's: neither Service selects the other's.
+    expect(dep.spec.selector.matchLabels['app.kubernetes.io/component']).toBe('server');
+    expect(find(objs, 'Service', 'pipewright-server')!.spec).toMatchObject({ selector: dep.spec.selector.matchLabels, ports: [{ name: 'http', port: 8888, targetPort: 'http', protocol: 'TCP' }] });
+    expect(find(objs, 'Service', 'pipewright-controller')!.spec.selector['app.kubernetes.io/component']).toBe('controller');
+    expect(find(objs, 'ServiceAccount', 'pipewright-server')).toBeDefined();
+    const deployRole = parseAllDocuments(readFileSync(join(repo, 'deploy/server-rbac.yaml'), 'utf8')).map((d) => d.toJS() as Obj).find((o) => o.kind === 'ClusterRole')!;
+    expect(find(objs, 'ClusterRole', 'pipewright-server')!.rules).toEqual(deployRole.rules);
+    expect(find(objs, 'ClusterRoleBinding', 'pipewright-server')!.subjects).toEqual([{ kind: 'ServiceAccount', name: 'pipewright-server', namespace: 'pipewright-system' }]);
+  });
+
+  it('takes the server\'s port, namespace, anonymous access and audiences from values, or leaves it out', () => {
+    const objs = render('pw', ['server.port=9999', 'server.defaultNamespace=team', 'server.allowAnonymous=true', 'server.tokenAudiences={pipelines.kubeflow.org}']);
+    expect(find(objs, 'Deployment', 'pw-pipewright-server')!.spec.template.spec.containers[0].args)
+      .toEqual(['server', '--port=9999', '--address=0.0.0.0', '--namespace=team', '--allow-anonymous', '--token-audience=pipelines.kubeflow.org']);
+    expect(find(objs, 'Service', 'pw-pipewright-server')!.spec.ports[0].port).toBe(9999);
+    const off = render('pw', ['server.enabled=false']);
+    expect(off.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'server')).toEqual([]);
+    const bad = helm(['template', 'pw', chart, '--set', 'server.port=http']);
+    expect(bad.err).toMatch(/server/);
+  });
 });
+

@@ -14,14 +14,15 @@ const docs: Doc[] = parseAllDocuments(rendered).map((d) => d.toJS() as Doc);
 describe('deploy/ manifests', () => {
   it('contain the expected objects', () => {
     expect(docs.map((d) => d.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'],
+      ['ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'ConfigMap', 'CustomResourceDefinition', 'CustomResourceDefinition',
+        'Deployment', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Service', 'Service', 'ServiceAccount', 'ServiceAccount'],
     );
     // kustomize's order: an apply from nothing creates the Namespace and the CRDs before what lives in them.
     expect(docs.slice(0, 3).map((d) => d.kind)).toEqual(['Namespace', 'CustomResourceDefinition', 'CustomResourceDefinition']);
   });
 
-  it('set the image once, for the controller and the task pods\' helpers alike', () => {
-    expect(rendered.match(/ghcr\.io\/pipewright\/pipewright\S*/g)).toEqual(['ghcr.io/pipewright/pipewright:0.1.0', 'ghcr.io/pipewright/pipewright:0.1.0']);
+  it('set the image once, for the controller, the task pods\' helpers and the server alike', () => {
+    expect(rendered.match(/ghcr\.io\/pipewright\/pipewright\S*/g)).toEqual(Array(3).fill('ghcr.io/pipewright/pipewright:0.1.0'));
     expect(readFileSync(join(dir, 'kustomization.yaml'), 'utf8').match(/newTag:/g)).toHaveLength(1);
   });
 
@@ -78,4 +79,17 @@ describe('deploy/ manifests', () => {
     expect(docs.filter((d) => d.kind === 'Secret')).toEqual([]);
     expect(rendered).not.toMatch(/CHANGE-ME|accesskey:|secretkey:/);
   });
+
+  it('run pipewright server as server-rbac.yaml\'s ServiceAccount, without credentials, behind the Service pipewright-server:8888', () => {
+    const dep = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'pipewright-server') as unknown as
+      { spec: { template: { spec: { serviceAccountName: string; containers: { args: string[]; env?: { name: string }[] }[] } } } };
+    expect(dep.spec.template.spec.serviceAccountName).toBe('pipewright-server');
+    expect(dep.spec.template.spec.containers[0]!.args).toEqual(['server', '--port=8888', '--address=0.0.0.0', '--namespace=pipewright-system']);
+    expect((dep.spec.template.spec.containers[0]!.env ?? []).map((e) => e.name)).not.toContain('AWS_SECRET_ACCESS_KEY');
+    const svc = docs.find((d) => d.kind === 'Service' && d.metadata.name === 'pipewright-server') as unknown as { spec: { selector: Record<string, string>; ports: { port: number }[] } };
+    expect(svc.spec.selector['app.kubernetes.io/component']).toBe('server');
+    expect(svc.spec.ports[0]!.port).toBe(8888);
+    expect(docs.some((d) => d.kind === 'ServiceAccount' && d.metadata.name === 'pipewright-server')).toBe(true);
+  });
 });
+

@@ -1,20 +1,20 @@
 // `pipewright controller`: runs the operator against the current kubeconfig or the in-cluster config.
-import * as k8s from '@kubernetes/client-node';
+// The Kubernetes client and the controller load only when it runs, so `pipewright help controller` stays cheap.
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import { configFromEnv } from '../../controller/config.js';
-import { startController } from '../../controller/main.js';
 
 export function registerControllerCommand(program: Command): void {
   program
     .command('controller')
-    .description('run the Pipewright operator (watches PipelineRuns, runs each task as a pod)')
+    .description('Run the Pipewright operator (watches PipelineRuns, runs each task as a pod)')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, ~/.kube/config, or in-cluster)')
     .option('--namespace <ns...>', 'namespaces to watch (default: all, or $PIPEWRIGHT_NAMESPACES)')
     .option('--workers <n>', 'concurrent reconciles', (v) => Number(v))
     .option('--leader-elect', 'run only while holding the Lease pipewright-leader-election (default: $PIPEWRIGHT_LEADER_ELECT, off; the Deployment turns it on)')
     .option('--no-leader-elect', 'do not elect a leader, even if $PIPEWRIGHT_LEADER_ELECT is true')
     .action(async (opts: { kubeconfig?: string; namespace?: string[]; workers?: number; leaderElect?: boolean }) => {
+      const [k8s, { pino }, { configFromEnv }, { startController }] = await Promise.all([
+        import('@kubernetes/client-node'), import('pino'), import('../../controller/config.js'), import('../../controller/main.js'),
+      ]);
       const logger = pino({ name: 'pipewright-controller', level: process.env.LOG_LEVEL ?? 'info' });
       const kc = new k8s.KubeConfig();
       if (opts.kubeconfig) kc.loadFromFile(opts.kubeconfig);

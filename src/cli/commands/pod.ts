@@ -1,6 +1,5 @@
 // `pipewright pod inputs|outputs`: run inside task pods by the pod-spec builder, not by people.
 // Logs are pino JSON on stderr; the result (or a one-line failure) goes to the termination log.
-import type { Command } from 'commander';
 import { pino, type Logger } from 'pino';
 import { GrantedArtifactStore } from '../../artifacts/granted-store.js';
 import { DEFAULT_TERMINATION_LOG, EXIT, POD_ENV, PodSpecError, parseMounts } from '../../executor/pod-io-spec.js';
@@ -52,25 +51,5 @@ export function stopOnSignals(step: PodStep, env: NodeJS.ProcessEnv = process.en
       const terminationLog = env[POD_ENV.terminationLog] || DEFAULT_TERMINATION_LOG;
       void writeTerminationLog(terminationLog, `pod ${step} stopped by ${signal}`).catch(() => undefined).finally(() => exit(128 + number));
     });
-  }
-}
-
-export function registerPodCommand(program: Command): void {
-  const pod = program
-    .command('pod')
-    .description('steps run inside task pods (used by the controller, not by hand)');
-  for (const step of ['inputs', 'outputs'] as const) {
-    pod
-      .command(step)
-      .description(
-        step === 'inputs'
-          ? `download input artifacts listed in ${POD_ENV.downloads} to their mount paths`
-          : `collect outputs described by ${POD_ENV.outputs}, upload artifacts, report them in the termination log`,
-      )
-      .action(async () => {
-        stopOnSignals(step);
-        // A leaf process in a pod: exit with our own code whatever the caller does afterwards.
-        process.exit(await runPodStep(step));
-      });
   }
 }

@@ -10,11 +10,22 @@
 // machine-wide default-install lock (helpers.ts) keeps any other install on the documented defaults, here or in
 // another test cluster on this machine, from binding port 8080 meanwhile (pods share the host's network).
 import { jest } from '@jest/globals';
-import { cleanUp, fromNothing, readmeBlocks, release, sh, system, team } from './chart.js';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { KFP_SDK_VERSION } from '../../../src/local/python-env.js';
+import { cleanUp, fromNothing, readmeBlocks, release, repo, sh, system, team } from './chart.js';
 import { clusterState, kubectl, kubectlOk, lockDefaultInstall, waitUntil } from './helpers.js';
+import { kfpPython } from './kfp-python.js';
 import { getRun, waitForRun } from './operator.js';
 
 jest.setTimeout(900_000);
+
+// Names client_flow.py's pipeline and experiment apart from other runs of this test.
+const suffix = randomBytes(2).toString('hex');
 
 /** The README's first sh block, with the S3 endpoint and credentials substituted. */
 function readmeScript(): string {
@@ -46,6 +57,21 @@ const slowRun = (name: string): string => JSON.stringify({
     ] },
   }) },
 });
+
+/** client_flow.py's `token` mode (kfp.Client(host, existing_token, namespace).create_run_from_pipeline_package). */
+function kfpClient(host: string, token: string, namespace: string): Promise<{ status: number; run_id?: string; error?: string }> {
+  const work = mkdtempSync(join(tmpdir(), 'chart-kfp-'));
+  return new Promise((resolve, reject) => {
+    execFile(kfpPython(KFP_SDK_VERSION), [join(repo, 'test/integration/cluster/kfp-api/client_flow.py'), 'token'], {
+      env: { ...process.env, KFP_HOST: host, TOKEN: token, NAMESPACE: namespace, WORKDIR: work, SUFFIX: suffix }, timeout: 300_000,
+    }, (err, stdout, stderr) => {
+      rmSync(work, { recursive: true, force: true });
+      const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+      if (err || !line) reject(new Error(`client_flow.py token failed: ${err?.message ?? ''}\n${stdout}\n${stderr.slice(-3000)}`));
+      else resolve(JSON.parse(line.slice(7)) as { status: number; run_id?: string });
+    });
+  });
+}
 
 const timings: Record<string, number> = {};
 async function timed<T>(name: string, f: () => Promise<T>): Promise<T> {
@@ -95,6 +121,26 @@ describe('charts/pipewright/README.md, as written', () => {
     expect(readyAt).toBeGreaterThan(Date.parse(pod.status.containerStatuses[0]!.state.running!.startedAt));
     const hello = await waitForRun(team, 'hello');
     expect(hello.status?.phase).toBe('Succeeded');
+
+    // The chart's server (its own Deployment and ServiceAccount): the real kfp Client creates a run through it with
+    // the token of a user whose Role allows runs in the namespace, and the run succeeds.
+    await timed('server', async () => {
+      await kubectlOk(['-n', system, 'rollout', 'status', `deploy/${release}-server`, '--timeout=3m']);
+      const user = [
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'kfp-user' } },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'kfp-user' },
+          rules: [{ apiGroups: ['pipewright.dev'], resources: ['pipelineruns', 'pipelines'], verbs: ['get', 'list', 'create', 'update', 'delete'] }] },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'kfp-user' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'kfp-user' }, subjects: [{ kind: 'ServiceAccount', name: 'kfp-user', namespace: team }] },
+      ];
+      await kubectlOk(['apply', '-n', team, '-f', '-'], user.map((d) => stringify(d)).join('---\n'));
+      const token = (await kubectlOk(['create', 'token', 'kfp-user', '-n', team, '--duration=1h'])).trim();
+      const created = await kfpClient('http://127.0.0.1:8888', token, team);
+      expect(created).toMatchObject({ status: 200, run_id: expect.any(String) });
+      const name = (await kubectlOk(['get', 'pipelineruns', '-n', team, '-o', `jsonpath={.items[?(@.metadata.uid=="${created.run_id}")].metadata.name}`])).trim();
+      expect(name).not.toBe('');
+      expect((await waitForRun(team, name)).status?.phase).toBe('Succeeded');
+    });
 
     // helm upgrade with a changed value rolls the controller; the run in flight completes.
     await kubectlOk(['apply', '-f', '-'], slowRun('inflight'));

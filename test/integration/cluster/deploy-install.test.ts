@@ -43,7 +43,7 @@ beforeAll(async () => { unlock = await lockDefaultInstall(); }, 1_500_000);
 
 afterAll(async () => {
   // The controller goes; the rest is what deploy/ leaves for the other test files (rbac-audit applies it too).
-  await kubectl(['delete', 'deployment', 'pipewright-controller', '-n', 'pipewright-system', '--ignore-not-found', '--wait=true']);
+  await kubectl(['delete', 'deployment', 'pipewright-controller', 'pipewright-server', '-n', 'pipewright-system', '--ignore-not-found', '--wait=true']);
   await kubectl(['delete', 'secret', 'pipewright-s3', '-n', 'pipewright-system', '--ignore-not-found']);
   await team?.remove();
   rmSync(work, { recursive: true, force: true });

@@ -4,10 +4,10 @@
 // the in-cluster server runs as deploy/server-rbac.yaml's ServiceAccount and the audit log shows it denied nothing
 // and used every rule granted.
 import { jest } from '@jest/globals';
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { pino } from 'pino';
@@ -19,6 +19,7 @@ import { AUDITED_NAMESPACE } from '../../cluster/control-plane.js';
 import { clusterState, createNamespace, kubectlOk } from './helpers.js';
 import { installCrds, prepareNamespaceForRuns, startTestController } from './operator.js';
 import { auditEvents, grantedBy, permissionOf, serviceAccountKubeconfig } from './rbac.js';
+import { kfpPython } from './kfp-python.js';
 
 jest.setTimeout(900_000);
 
@@ -36,27 +37,6 @@ let local: ServerHandle;
 let incluster: ServerHandle;
 const work = mkdtempSync(join(tmpdir(), 'kfpapi-'));
 const t0 = new Date();
-
-/** A python with exactly kfp==version: the env pipewright builds for it, else a toolchain venv (built once). */
-function kfpPython(version: string): string {
-  const cache = process.env.PIPEWRIGHT_CACHE ?? join(homedir(), '.cache', 'pipewright');
-  const venvs = join(cache, 'venvs');
-  for (const d of existsSync(venvs) ? readdirSync(venvs) : []) {
-    const marker = join(venvs, d, 'pipewright-env.json');
-    if (!existsSync(marker)) continue;
-    const packages = (JSON.parse(readFileSync(marker, 'utf8')) as { packages?: string[] }).packages;
-    if (JSON.stringify(packages) === JSON.stringify([`kfp==${version}`])) return join(venvs, d, 'bin', 'python');
-  }
-  const tool = join(cache, 'toolchain', `kfp-${version}`);
-  if (!existsSync(join(tool, 'bin', 'python'))) {
-    const tmp = `${tool}.tmp-${process.pid}`;
-    rmSync(tmp, { recursive: true, force: true });
-    execFileSync('python3', ['-m', 'venv', tmp]);
-    execFileSync(join(tmp, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `kfp==${version}`], { stdio: 'inherit' });
-    renameSync(tmp, tool);
-  }
-  return join(tool, 'bin', 'python');
-}
 
 function flow<T>(version: string, mode: string, env: Record<string, string> = {}): Promise<T & { kfp: string }> {
   return new Promise((resolvePromise, reject) => {
