@@ -406,17 +406,13 @@ function sendError(res: ServerResponse, e: ApiError): void {
 
 export async function startServer(kc: k8s.KubeConfig, opts: ServerOptions, logger: Logger): Promise<ServerHandle> {
   const auth = new Authorizer(kc, opts);
-<<<<<<< HEAD
-  const store = new KubeStore(kc, opts.defaultNamespace);
+  const runs = new RunIndex(kc, opts.defaultNamespace, logger);
+  await runs.start();
+  const store = new KubeStore(kc, opts.defaultNamespace, runs);
   const api = new KfpApi(store, auth, opts);
   const ui = new UiStatic(opts.uiDir);
   const uiApi = new UiApi(kc, store, auth, opts.s3);
   if (!ui.built) logger.warn({ dir: ui.dir }, 'the web UI is not built (npm run build): serving the API only');
-=======
-  const runs = new RunIndex(kc, opts.defaultNamespace, logger);
-  await runs.start();
-  const api = new KfpApi(new KubeStore(kc, opts.defaultNamespace, runs), auth, opts);
->>>>>>> cli
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');
