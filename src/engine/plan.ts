@@ -24,6 +24,7 @@ import {
   type SkipReason,
 } from './state.js';
 import { coerceParameter } from './values.js';
+import { own } from '../util/own.js';
 
 interface Eval extends SiblingResult {
   started: boolean;
@@ -118,7 +119,7 @@ class Planner {
   }
 
   private setNode(view: NodeView): void {
-    if (!(view.id in this.nodes)) this.nodeCount++;
+    if (own(this.nodes, view.id) === undefined) this.nodeCount++;
     this.nodes[view.id] = view;
   }
 
@@ -298,7 +299,7 @@ class Planner {
   }
 
   private evalExecutable(base: Omit<NodeView, 'kind' | 'phase'>, task: Task, comp: Component, inputs: ResolvedInputs, hold: boolean): Eval {
-    const fact: ExecutionFact | undefined = this.input.facts[base.id];
+    const fact: ExecutionFact | undefined = own(this.input.facts, base.id);
     const view: NodeView = { ...base, kind: 'container', phase: 'Pending' };
     if (!fact) {
       // (Not a scan of this.launch per node: that made a 10,000-task fan-out quadratic.)
