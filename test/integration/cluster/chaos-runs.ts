@@ -145,7 +145,7 @@ export function faultPlan<T>(r: () => number, components: readonly T[], kills: n
   }
   return Array.from({ length: kills }, (_, i) => ({
     component: i < first.length ? first[i]! : components[int(r, 0, components.length - 1)]!,
-    afterMs: int(r, 500, 4000),
-    downMs: int(r, 200, 2000),
+    afterMs: int(r, 300, 2500),
+    downMs: int(r, 100, 1500),
   }));
 }
