@@ -1,5 +1,6 @@
-// A task may be named `constructor` (a valid DNS label): lookups by node id must read own properties only, or
-// Object.prototype's constructor answers for a node that has no fact, pod or stop yet.
+// Found by the hostile-runs cluster test. A task may be named `constructor` (a valid DNS label): lookups by node id
+// must read own properties only, or Object.prototype's constructor answers for a node with no fact, pod or stop yet.
+// A loop over the item limit names its task in the run's message.
 import type { V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { configFromEnv } from './config.js';
@@ -8,6 +9,9 @@ import { Reconciler } from './reconcile.js';
 import type { RunStatus } from './status.js';
 import type { PipelineRunObject } from './types.js';
 import { own } from '../util/own.js';
+import { nativeFromObject } from '../model/native.js';
+import { plan } from '../engine/plan.js';
+import { RUN } from '../engine/testing/builders.js';
 
 const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local', PIPEWRIGHT_S3_PORT: '9000' });
 
@@ -60,5 +64,18 @@ describe('a task named constructor', () => {
     expect(h.created.map((p) => p.metadata?.annotations?.['pipewright.dev/node-id'])).toEqual(['constructor', 'b']);
     expect(own(h.writes.at(-1)!.nodes, 'constructor')).toMatchObject({ phase: 'Succeeded', attempt: 1 });
     expect(own(h.writes.at(-1)!.nodes, 'constructor')!.stopped).toBeUndefined();
+  });
+});
+
+describe('a loop over the item limit', () => {
+  it('fails the run with a message naming the task and the limit', () => {
+    const pipeline = nativeFromObject({
+      apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineSpec', metadata: { name: 'big' },
+      spec: { params: [{ name: 'xs', type: 'list', default: Array.from({ length: 10_001 }, (_, i) => i) }], tasks: [{ name: 'each', image: 'busybox', command: ['true'], loop: { from: 'params.xs', as: 'item' } }] },
+    });
+    const r = plan({ pipeline, arguments: {}, run: RUN, facts: {}, now: '2026-01-01T00:00:00Z' });
+    expect(r.phase).toBe('Error');
+    expect(r.message).toMatch(/^task each: the loop has 10001 items; the limit is 10000; raise it with PIPEWRIGHT_MAX_LOOP_ITEMS/);
+    expect(r.launch).toEqual([]);
   });
 });

@@ -384,9 +384,10 @@ class Planner {
   private evalLoop(base: Omit<NodeView, 'kind' | 'phase'>, task: Task, comp: Component, inputs: ResolvedInputs, hold: boolean): Eval {
     const loop = task.loop!;
     const items = loopItems(loop.items, inputs);
-    if (typeof items === 'string') return this.record({ ...base, kind: 'loop', phase: 'Error', message: items, finishedAt: this.input.now }, false);
+    // The run's message is the loop's: it names the task, as a task's failure does.
+    if (typeof items === 'string') return this.record({ ...base, kind: 'loop', phase: 'Error', message: `task ${base.id}: ${items}`, finishedAt: this.input.now }, false);
     const tooMany = this.overLimits(items.length, comp);
-    if (tooMany) return this.record({ ...base, kind: 'loop', phase: 'Error', message: tooMany, finishedAt: this.input.now }, false);
+    if (tooMany) return this.record({ ...base, kind: 'loop', phase: 'Error', message: `task ${base.id}: ${tooMany}`, finishedAt: this.input.now }, false);
     const limit = loop.parallelism ?? Infinity;
     let active = 0;
     const iterations: Eval[] = [];
