@@ -23,10 +23,14 @@ export interface GrantedStoreOptions {
   grant: string;
   /** Uploads are read only from regular files under these directories (the pod's artifact mounts). */
   roots: string[];
-  /** Attempts per request on network errors and 5xx answers. */
-  attempts?: number;
-  /** First backoff; doubles each retry. */
+  /**
+   * How long a request is retried on network errors and 5xx answers (default 5 minutes): long enough for the
+   * controller (the gateway) or S3 to be restarted, so a finished task does not lose its outputs to an outage.
+   */
+  retryForMs?: number;
+  /** First backoff; doubles each retry, up to maxBackoffMs (default 5 s). */
   backoffMs?: number;
+  maxBackoffMs?: number;
   concurrency?: number;
 }
 
@@ -46,29 +50,33 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const bare = (url: string): string => url.split('?')[0]!;
 
 export class GrantedArtifactStore implements PodArtifactStore {
-  private readonly attempts: number;
+  private readonly retryForMs: number;
   private readonly backoffMs: number;
+  private readonly maxBackoffMs: number;
   private readonly concurrency: number;
 
   constructor(private readonly opts: GrantedStoreOptions) {
-    this.attempts = opts.attempts ?? 5;
+    this.retryForMs = opts.retryForMs ?? 300_000;
     this.backoffMs = opts.backoffMs ?? 500;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 5000;
     this.concurrency = opts.concurrency ?? 4;
   }
 
   private async retry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + this.retryForMs;
     for (let i = 1; ; i++) {
       try {
         return await fn();
       } catch (e) {
         // fetch rejects with a TypeError on network errors (compared by name: it may come from another realm).
         const network = (e as Error | null)?.name === 'TypeError';
-        if (!(e instanceof Retryable || network) || i >= this.attempts) {
+        const wait = Math.min(this.backoffMs * 2 ** (i - 1), this.maxBackoffMs);
+        if (!(e instanceof Retryable || network) || Date.now() + wait > deadline) {
           if (e instanceof Retryable) throw new Error(`${what}: ${e.message} (after ${i} attempts)`);
           if (network) throw new Error(`${what}: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message} (after ${i} attempts)`);
           throw e;
         }
-        await sleep(this.backoffMs * 2 ** (i - 1));
+        await sleep(wait);
       }
     }
   }

@@ -1,5 +1,6 @@
 // Kubernetes events for run and task transitions, derived from the status before and after. Pure.
 import type { RunStatus } from './status.js';
+import { own } from '../util/own.js';
 
 export interface RunEvent {
   type: 'Normal' | 'Warning';
@@ -29,7 +30,7 @@ export function diffEvents(prev: RunStatus, next: RunStatus): RunEvent[] {
   const events: RunEvent[] = [];
   for (const [id, n] of Object.entries(next.nodes ?? {})) {
     if (n.kind !== 'container' && n.kind !== 'importer') continue;
-    const before = prev.nodes?.[id];
+    const before = own(prev.nodes, id);
     if (before?.phase === n.phase && before.message === n.message && before.attempt === n.attempt) continue;
     if (n.phase === 'Pending' && n.message && n.message !== before?.message) {
       events.push({ type: 'Warning', reason: n.attempt && before?.attempt !== n.attempt ? 'TaskRetrying' : 'TaskPending', message: `${id}: ${n.message}` });

@@ -3,6 +3,7 @@
 // only while this replica leads, so that a standby never reports stale or zero work series.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RunStatus } from './status.js';
+import { own } from '../util/own.js';
 
 export const METRIC_PREFIX = 'pipewright_';
 
@@ -115,7 +116,7 @@ export class WorkMetrics {
   /** Task attempts that finished between two statuses of a run (status writes are the one place both are known). */
   statusWritten(previous: RunStatus, next: RunStatus): void {
     for (const [id, n] of Object.entries(next.nodes ?? {})) {
-      const before = previous.nodes?.[id];
+      const before = own(previous.nodes, id);
       // An attempt the controller ended (cancel, timeout) keeps no startedAt in its new status: the previous one has it.
       const startedAt = n.startedAt ?? (before?.attempt === n.attempt ? before?.startedAt : undefined);
       if (n.kind !== 'container' || !startedAt || !n.finishedAt) continue;

@@ -2,6 +2,7 @@
 import { isTerminal, type ExecutionFact, type NodeKind, type NodeOutputs, type NodePhase, type PlanResult, type RunPhase, type RuntimeArtifact } from '../engine/state.js';
 import type { JsonValue } from '../model/types.js';
 import { Reason } from './errors.js';
+import { own } from '../util/own.js';
 
 export interface StatusArtifact {
   uri: string;
@@ -140,7 +141,7 @@ export function buildStatus(input: StatusInput): RunStatus {
     const node: StatusNode = { phase: n.phase, kind: n.kind, task: n.displayName };
     if (n.reason) node.reason = n.reason;
     if (n.message) node.message = n.message.slice(0, MESSAGE_LIMIT);
-    const pod = input.pods[id];
+    const pod = own(input.pods, id);
     if (pod) node.pod = pod;
     if (n.attempt) node.attempt = n.attempt;
     if (n.startedAt) node.startedAt = n.startedAt;
@@ -148,10 +149,10 @@ export function buildStatus(input: StatusInput): RunStatus {
     if (n.outputs && n.kind !== 'dag' && n.kind !== 'iteration' && n.kind !== 'loop') {
       const b = boundedOutputs(n.outputs, input.valueLimit);
       if (b.outputs.parameters || b.outputs.artifacts) node.outputs = b.outputs;
-      const ref = input.outputsRefs[id];
+      const ref = own(input.outputsRefs, id);
       if (ref) node.outputsRef = ref;
     }
-    if (input.stopped[id]) node.stopped = true;
+    if (own(input.stopped, id)) node.stopped = true;
     if (n.kind === 'container' || n.kind === 'importer') {
       total++;
       if (['Succeeded', 'Failed', 'Error', 'Skipped', 'Cached', 'Cancelled'].includes(n.phase)) done++;
@@ -331,7 +332,7 @@ export function boundNodes(nodes: Record<string, StatusNode>, bounds: NodeBounds
 export function mergeNodes(full: Record<string, StatusNode>, inline: Record<string, StatusNode>): Record<string, StatusNode> {
   const out: Record<string, StatusNode> = { ...full };
   for (const [id, n] of Object.entries(inline)) {
-    const f = out[id];
+    const f = own(out, id);
     if (!f) {
       out[id] = n;
       continue;

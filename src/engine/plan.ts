@@ -24,6 +24,7 @@ import {
   type SkipReason,
 } from './state.js';
 import { coerceParameter } from './values.js';
+import { own } from '../util/own.js';
 
 interface Eval extends SiblingResult {
   started: boolean;
@@ -118,7 +119,7 @@ class Planner {
   }
 
   private setNode(view: NodeView): void {
-    if (!(view.id in this.nodes)) this.nodeCount++;
+    if (own(this.nodes, view.id) === undefined) this.nodeCount++;
     this.nodes[view.id] = view;
   }
 
@@ -298,7 +299,7 @@ class Planner {
   }
 
   private evalExecutable(base: Omit<NodeView, 'kind' | 'phase'>, task: Task, comp: Component, inputs: ResolvedInputs, hold: boolean): Eval {
-    const fact: ExecutionFact | undefined = this.input.facts[base.id];
+    const fact: ExecutionFact | undefined = own(this.input.facts, base.id);
     const view: NodeView = { ...base, kind: 'container', phase: 'Pending' };
     if (!fact) {
       // (Not a scan of this.launch per node: that made a 10,000-task fan-out quadratic.)
@@ -383,9 +384,10 @@ class Planner {
   private evalLoop(base: Omit<NodeView, 'kind' | 'phase'>, task: Task, comp: Component, inputs: ResolvedInputs, hold: boolean): Eval {
     const loop = task.loop!;
     const items = loopItems(loop.items, inputs);
-    if (typeof items === 'string') return this.record({ ...base, kind: 'loop', phase: 'Error', message: items, finishedAt: this.input.now }, false);
+    // The run's message is the loop's: it names the task, as a task's failure does.
+    if (typeof items === 'string') return this.record({ ...base, kind: 'loop', phase: 'Error', message: `task ${base.id}: ${items}`, finishedAt: this.input.now }, false);
     const tooMany = this.overLimits(items.length, comp);
-    if (tooMany) return this.record({ ...base, kind: 'loop', phase: 'Error', message: tooMany, finishedAt: this.input.now }, false);
+    if (tooMany) return this.record({ ...base, kind: 'loop', phase: 'Error', message: `task ${base.id}: ${tooMany}`, finishedAt: this.input.now }, false);
     const limit = loop.parallelism ?? Infinity;
     let active = 0;
     const iterations: Eval[] = [];

@@ -159,6 +159,12 @@ export async function down(dir: string): Promise<void> {
   rmSync(stateFile(dir), { force: true });
 }
 
+/** What the node agent reads from its environment besides commands()'s: PW_AGENT_*, and PATH and LANG for pods. */
+export function inheritedAgentEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] =>
+    (e[0].startsWith('PW_AGENT_') || e[0] === 'PATH' || e[0] === 'LANG') && e[1] !== undefined));
+}
+
 export interface UpOptions { agentEnv?: Record<string, string>; log?: (msg: string) => void }
 
 export async function up(cfg: ClusterConfig, opts: UpOptions = {}): Promise<ClusterState> {
@@ -189,7 +195,9 @@ export async function up(cfg: ClusterConfig, opts: UpOptions = {}): Promise<Clus
   writeFileSync(join(cfg.dir, 'audit-policy.yaml'), AUDIT_POLICY);
   const cmds = commands(cfg, certs);
   const agent = cmds['node-agent']!;
-  agent.env = { ...agent.env, ...opts.agentEnv };
+  // The agent's settings inherited from this process (image map and layout, back-off, capacity) are recorded with
+  // its command: a node agent restarted from state.json by another process (a test) must keep them.
+  agent.env = { ...inheritedAgentEnv(process.env), ...agent.env, ...opts.agentEnv };
   const state: ClusterState = {
     kubeconfig: join(cfg.dir, 'kubeconfig'), apiserverUrl: server, kubectl: findKubectl(cfg), dir: cfg.dir, nodeName: cfg.nodeName,
     s3: {

@@ -1,7 +1,8 @@
 // kube-apiserver goes away while pods run: the node agent re-lists when it is back, finishes every pod exactly
 // once and reports the right final states.
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { createNamespace, kubectlOk, sleep, startApiserver, stopApiserver, waitForPhase } from './helpers.js';
+import { startComponent, stopComponent } from './components.js';
+import { createNamespace, kubectlOk, sleep, waitForPhase } from './helpers.js';
 
 jest.setTimeout(120_000);
 
@@ -33,9 +34,9 @@ describe('kube-apiserver restart', () => {
       }));
     }
     for (const c of cases) await waitForPhase(ns, c.name, ['Running', 'Succeeded', 'Failed']);
-    await stopApiserver();
+    await stopComponent('kube-apiserver');
     await sleep(8_000); // 'short', 'during' and 'fails' end while nobody can hear them
-    await startApiserver();
+    await startComponent('kube-apiserver');
     for (const c of cases) {
       const p = await waitForPhase(ns, c.name, ['Succeeded', 'Failed'], 60_000);
       expect({ name: c.name, phase: p.status?.phase }).toEqual({ name: c.name, phase: c.phase });

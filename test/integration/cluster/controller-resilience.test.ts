@@ -1,26 +1,23 @@
 // The controller killed at random moments, and credentials kept away from user containers and logs.
 import { jest } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { configFromEnv } from '../../../src/controller/config.js';
 import { startController } from '../../../src/controller/main.js';
+import { ControllerProcess } from './controller-process.js';
 import { clusterState, createNamespace, kubectl, kubectlOk, sleep, waitUntil } from './helpers.js';
-import { addGatewayBackend, controllerEnv, gatewayService, getRun, installCrds, prepareNamespaceForRuns, removeGatewayBackend, waitForRun } from './operator.js';
+import { controllerEnv, getRun, installCrds, prepareNamespaceForRuns, waitForRun } from './operator.js';
 
 jest.setTimeout(600_000);
 
 let ns: { name: string; remove: () => Promise<void> };
-let gatewayUrl: string;
 
 beforeAll(async () => {
   await installCrds();
   ns = await createNamespace('res');
   await prepareNamespaceForRuns(ns.name);
-  // Pods outlive the controller that made them: they reach whichever one runs now, as through the Service.
-  gatewayUrl = await gatewayService();
 });
 afterAll(async () => ns?.remove());
 
@@ -37,25 +34,6 @@ function chain(name: string, n: number): unknown {
   return { apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name }, spec: { pipelineSpec: { params: [], tasks } } };
 }
 
-function startControllerProcess(): { child: ChildProcess; ready: Promise<void> } {
-  const env = { ...process.env, ...controllerEnv(ns.name), PIPEWRIGHT_GATEWAY_URL: gatewayUrl, LOG_LEVEL: 'info' };
-  const child = spawn(process.execPath, ['bin/pipewright.js', 'controller', '--kubeconfig', clusterState().kubeconfig], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let port: number | undefined;
-  const ready = new Promise<void>((resolve) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      const m = /"port":(\d+),"msg":"http server listening"/.exec(d.toString());
-      if (m && port === undefined) addGatewayBackend(port = Number(m[1]));
-      if (d.toString().includes('controller started')) resolve();
-    });
-    child.on('exit', () => {
-      if (port !== undefined) removeGatewayBackend(port);
-      resolve();
-    });
-  });
-  child.stderr!.resume();
-  return { child, ready };
-}
-
 describe('controller killed at random moments', () => {
   it('completes a 20-task run with exactly one pod per task attempt and every output intact', async () => {
     // Every pod ever created in the namespace, by uid: a recreated pod would show up twice under one name.
@@ -69,22 +47,26 @@ describe('controller killed at random moments', () => {
     }, () => undefined);
 
     await kubectlOk(['apply', '-n', ns.name, '-f', '-'], stringify(chain('chain20', 20)));
+    const controller = new ControllerProcess({ namespaces: ns.name, name: 'resilience' });
     let kills = 0;
     let finished = false;
-    while (!finished) {
-      const { child, ready } = startControllerProcess();
-      await ready;
-      await sleep(300 + Math.random() * 2200);
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
-      kills++;
-      const phase = (await getRun(ns.name, 'chain20')).status?.phase;
-      finished = kills >= 20 && ['Succeeded', 'Failed', 'Error'].includes(phase ?? '');
-      if (kills > 200) throw new Error('run did not finish after 200 controller restarts');
+    try {
+      while (!finished) {
+        await controller.start();
+        await sleep(300 + Math.random() * 2200);
+        await controller.kill();
+        kills++;
+        const phase = (await getRun(ns.name, 'chain20')).status?.phase;
+        finished = kills >= 20 && ['Succeeded', 'Failed', 'Error'].includes(phase ?? '');
+        if (kills > 200) throw new Error('run did not finish after 200 controller restarts');
+      }
+    } finally {
+      await controller.kill();
     }
     // Let a last controller settle the status if the final kill landed before it was written.
-    const { child } = startControllerProcess();
-    const run = await waitForRun(ns.name, 'chain20', 120_000).finally(() => child.kill('SIGKILL'));
+    await controller.start();
+    const run = await waitForRun(ns.name, 'chain20', 120_000).finally(() => controller.kill());
+    expect(controller.unexpectedExits).toEqual([]);
     watch.abort();
     expect(kills).toBeGreaterThanOrEqual(20);
     expect({ phase: run.status?.phase, message: run.status?.message }).toEqual({ phase: 'Succeeded', message: undefined });

@@ -1,14 +1,13 @@
 // What cluster tests use: the running test cluster (started by jest globalSetup), the real kubectl, a namespace
-// per test file, waiting on pods, and stopping/starting kube-apiserver.
+// per test file, waiting on pods, the machine-wide default-install lock (components.ts stops and restarts the
+// cluster's processes).
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterState } from '../../cluster/config.js';
-import { start, stop } from '../../cluster/processes.js';
 
 export function clusterState(): ClusterState {
   const file = process.env.PIPEWRIGHT_TEST_CLUSTER_STATE;
@@ -71,34 +70,6 @@ export async function waitForPhase(ns: string, name: string, phases: string[], t
     return phases.includes(pod?.status?.phase ?? '');
   }, timeoutMs, 300);
   return pod!;
-}
-
-function apiserverReady(s: ClusterState): Promise<boolean> {
-  return new Promise((resolve) => {
-    const pki = join(s.dir, 'pki');
-    const req = request(`${s.apiserverUrl}/readyz`, {
-      ca: readFileSync(join(pki, 'ca.crt')), cert: readFileSync(join(pki, 'admin.crt')), key: readFileSync(join(pki, 'admin.key')),
-      timeout: 2000,
-    }, (res) => { res.resume(); resolve(res.statusCode === 200); });
-    req.on('error', () => resolve(false));
-    req.on('timeout', () => req.destroy());
-    req.end();
-  });
-}
-
-/** Stops kube-apiserver (SIGTERM, then SIGKILL) and records that it is down. */
-export async function stopApiserver(): Promise<void> {
-  const s = clusterState();
-  await stop(s.pids['kube-apiserver']!, 10_000, 'kube-apiserver');
-}
-
-/** Starts kube-apiserver again with its original command line and waits until it is ready. */
-export async function startApiserver(): Promise<void> {
-  const file = process.env.PIPEWRIGHT_TEST_CLUSTER_STATE!;
-  const s = clusterState();
-  s.pids['kube-apiserver'] = start(s.dir, s.commands['kube-apiserver']!);
-  writeFileSync(file, `${JSON.stringify(s, null, 2)}\n`); // so teardown stops the new process
-  await waitUntil('kube-apiserver ready', () => apiserverReady(s), 60_000, 200);
 }
 
 /** Processes whose command line mentions the given text (to check nothing is left running). */
