@@ -314,8 +314,8 @@ describe('bounded status', () => {
     expect(b.nodes['for-loop-1']).toBeDefined();
     expect(Object.values(b.nodes).filter((n) => n.kind === 'container' && n.phase === 'Running')).toHaveLength(1999);
     expect(factsFromStatus(mergeNodes(full, b.nodes))).toEqual(factsFromStatus(full));
+    // Time is a benchmark's figure (bench/reconcile-pass.ts), not an assertion: printed on request.
     if (process.env.PRINT_TIMES) console.log(`boundNodes over 50,001 nodes: ${ms} ms`);
-    expect(ms).toBeLessThan(2000);
   });
 
   it('leaves a small status whole', () => {
