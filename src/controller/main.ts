@@ -19,6 +19,7 @@ import { countingErrors, ProcessMetrics, type WorkMetrics } from './metrics.js';
 import { pipelineValidator } from './pipeline-status.js';
 import { WorkQueue, type ReconcileOutcome } from './queue.js';
 import { Reconciler } from './reconcile.js';
+import { deleteRunOp, RunGc } from './run-gc-reconciler.js';
 
 export interface ControllerHandle {
   /** Stops the work; with leader election, also releases the Lease if held (a standby takes over at once). */
@@ -214,7 +215,18 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     onError: (key, err, retryInMs) => logger.error({ run: key, err: err instanceof Error ? err.message : String(err), retryInMs }, 'reconcile failed'),
     onDequeue: (_key, ms) => m.queueWaitSeconds.observe(ms / 1000),
   });
-  const caches = makeCaches(kc, config.namespaces, (key) => watched(key) && queue.add(key), logger, {
+  // lifecycle (issue 15): clean-up (pod GC, history, TTL) on a queue of its own, fed by the same watches.
+  const gcQueue = new WorkQueue((key) => gc.reconcile(key), {
+    workers: 2,
+    maxBackoffMs: 60_000,
+    onError: (key, err, retryInMs) => logger.warn({ run: key, err: err instanceof Error ? err.message : String(err), retryInMs }, 'run clean-up failed'),
+  });
+  const enqueue = (key: string): void => {
+    if (!watched(key)) return;
+    queue.add(key);
+    gcQueue.add(key);
+  };
+  const caches = makeCaches(kc, config.namespaces, enqueue, logger, {
     onRun: (run) => reconciler.runSeen(run),
     onRunDeleted: (run) => {
       if (run.metadata?.uid) reconciler.forget(run.metadata.uid);
@@ -236,13 +248,21 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     ...(artifacts.key ? { grantKey: artifacts.key } : {}),
     ...(hooks.onReconciled ? { onReconciled: hooks.onReconciled } : {}),
   });
+  const gc = new RunGc({
+    logger,
+    kube: { ...kubeOps(kc), deleteRun: deleteRunOp(kc) },
+    getRun: (ns, name) => caches.runs.get(name, ns),
+    podsOfRun: (namespace, uid) => caches.podsOfRun(namespace, uid),
+    defaults: config.lifecycle ?? { ttl: {}, podGC: 'Never' },
+    ...(store ? { history: { store, pipelineRoot: config.pipelineRoot } } : {}),
+  });
   const pipelines = pipelineValidator(kc, config.namespaces, logger);
   await hooks.beforeCacheSync?.();
   await caches.pods.start();
   await caches.runs.start();
   await pipelines.start();
   const enqueueAll = (): void => {
-    for (const r of caches.runs.list()) queue.add(`${r.metadata?.namespace}/${r.metadata?.name}`);
+    for (const r of caches.runs.list()) enqueue(`${r.metadata?.namespace}/${r.metadata?.name}`);
   };
   enqueueAll();
   const resync = setInterval(() => {
@@ -259,7 +279,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
       metrics.stopWork();
       clearInterval(resync);
       // Reconciles in flight finish (bounded) before the caches they read go away.
-      await queue.stop(config.faults.drainMs);
+      await Promise.all([queue.stop(config.faults.drainMs), gcQueue.stop(config.faults.drainMs)]);
       await Promise.all([caches.runs.stop(), caches.pods.stop(), pipelines.stop()]);
       // Events still being sent get a moment to go out.
       await Promise.race([reconciler.events.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);

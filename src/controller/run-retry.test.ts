@@ -68,7 +68,7 @@ describe('spec.retry', () => {
     expect(out.c!.stopped).toBeUndefined();
     expect(out.e!.stopped).toBe(true);
     expect(out.f!.stopped).toBe(true);
-    expect(withNew.c.stopped).toBe(true);
+    expect(nodes.c!.stopped).toBe(true);
     expect(forgetEarlierRounds(nodes, undefined)).toBe(nodes);
   });
 });

@@ -57,6 +57,8 @@ export interface RunStatus {
   outputs?: RootOutputs;
   /** Set once spec.retry was acted on (src/controller/run-retry.ts); kept by every later status. */
   retry?: { generation: number; count: number; attemptBase: number; retriedAt?: string };
+  /** Where the finished run's history is in the artifact store (src/controller/run-history.ts). */
+  historyRef?: string;
 }
 
 /** A node's bounded outputs plus what was left out: parameters too large for the status, artifacts without their (large) metadata. */

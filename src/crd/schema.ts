@@ -250,6 +250,7 @@ export const pipelineRunStatusSchema: Schema = {
         retriedAt: str('When the last retry started.', { format: 'date-time' }),
       },
     },
+    historyRef: str('Where the finished run\'s summary is kept in the artifact store (it outlives the run).'),
   },
 };
 

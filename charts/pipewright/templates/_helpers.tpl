@@ -42,7 +42,7 @@ the same names as deploy/). Every object name derives from it, so two releases n
 {{- define "pipewright.controllerRules" -}}
 - apiGroups: ["pipewright.dev"]
   resources: ["pipelineruns"]
-  verbs: ["list", "watch"]
+  verbs: ["list", "watch", "delete"]
 - apiGroups: ["pipewright.dev"]
   resources: ["pipelineruns/status"]
   verbs: ["update"]
