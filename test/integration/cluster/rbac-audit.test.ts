@@ -2,7 +2,7 @@
 // pipewright-controller ServiceAccount, what its pod would get) through representative runs — success with
 // artifacts and outputs from a referenced Pipeline, a failing task with a retry, a cancel, CreatePVC/DeletePVC and
 // a claim that is not the run's, a workspace, leader election with a hand-over to a second controller that finds a
-// pod deleted behind its back. Then the kube-apiserver's audit log must show no denied request and every
+// pod deleted behind its back, a run deleted by its TTL. Then the kube-apiserver's audit log must show no denied request and every
 // permission the manifest grants used at least once: an unused grant or a missing one fails the test.
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -104,6 +104,8 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
       apply(run('ws', { pipelineYAML: readFileSync('test/fixtures/ir/compat/workspace.yaml', 'utf8') })),
       apply(sleeper('cancel')),
       apply(sleeper('orphan')),
+      // Deleted by its TTL once finished (delete on pipelineruns).
+      apply(run('ttl', { ttlStrategy: { secondsAfterCompletion: 1 }, pipelineSpec: { params: [], tasks: [py('t', 'print(1)', { cache: false })] } })),
     ]);
     await Promise.all([nodeRunning('cancel', 'sleep'), nodeRunning('orphan', 'sleep')]);
     await kubectlOk(['patch', 'pipelinerun', 'cancel', '-n', ns.name, '--type=merge', '-p', '{"spec":{"cancel":true}}']);
@@ -117,6 +119,7 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
     await controller('audit-b');
 
     for (const name of ['ok', 'retry', 'pvc', 'pvc-taken', 'ws', 'orphan']) phases[name] = await waitForRun(ns.name, name, 150_000);
+    await waitUntil('ttl run deleted', async () => (await kubectl(['get', 'pipelinerun', 'ttl', '-n', ns.name])).code !== 0, 150_000, 500);
     const summary = Object.fromEntries(Object.entries(phases).map(([k, r]) => [k, r.status?.phase]));
     expect(summary).toEqual({ ok: 'Succeeded', retry: 'Failed', pvc: 'Succeeded', 'pvc-taken': 'Failed', ws: 'Succeeded', orphan: 'Error' });
     expect(phases.ok!.status?.nodes?.measure?.outputs?.parameters).toEqual({ length: 11 });
