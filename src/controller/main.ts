@@ -20,6 +20,8 @@ import { pipelineValidator } from './pipeline-status.js';
 import { WorkQueue, type ReconcileOutcome } from './queue.js';
 import { Reconciler } from './reconcile.js';
 import { deleteRunOp, RunGc } from './run-gc-reconciler.js';
+import { RecurringRuns } from './recurring-reconciler.js';
+import type { PipelineRunObject } from './types.js';
 
 export interface ControllerHandle {
   /** Stops the work; with leader election, also releases the Lease if held (a standby takes over at once). */
@@ -225,7 +227,15 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     if (!watched(key)) return;
     queue.add(key);
     gcQueue.add(key);
+    const [ns, name] = key.split('/') as [string, string];
+    recurring.runChanged(caches.runs.get(name, ns));
   };
+  const recurring = new RecurringRuns({
+    kc, namespaces: config.namespaces, logger,
+    runs: () => caches.runs.list(),
+    event: (rr, type, reason, message) => eventOps.event(rr as PipelineRunObject, type, reason, message),
+  });
+  const eventOps = kubeOps(kc);
   const caches = makeCaches(kc, config.namespaces, enqueue, logger, {
     onRun: (run) => reconciler.runSeen(run),
     onRunDeleted: (run) => {
@@ -261,12 +271,14 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
   await caches.pods.start();
   await caches.runs.start();
   await pipelines.start();
+  // Without the RecurringRun CRD (an older install) everything else still runs; each re-list tries again.
+  await recurring.start().catch((err: unknown) => logger.warn({ err: String(err) }, 'cannot watch RecurringRuns: apply crds/pipewright.dev_recurringruns.yaml'));
   const enqueueAll = (): void => {
     for (const r of caches.runs.list()) enqueue(`${r.metadata?.namespace}/${r.metadata?.name}`);
   };
   enqueueAll();
   const resync = setInterval(() => {
-    void Promise.all([caches.pods.relist(), caches.runs.relist(), pipelines.relist()])
+    void Promise.all([caches.pods.relist(), caches.runs.relist(), pipelines.relist(), recurring.relist().catch(() => undefined)])
       .catch((err: unknown) => logger.warn({ err: String(err) }, 're-list failed'))
       .finally(enqueueAll);
   }, config.resyncSeconds * 1000);
@@ -279,7 +291,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
       metrics.stopWork();
       clearInterval(resync);
       // Reconciles in flight finish (bounded) before the caches they read go away.
-      await Promise.all([queue.stop(config.faults.drainMs), gcQueue.stop(config.faults.drainMs)]);
+      await Promise.all([queue.stop(config.faults.drainMs), gcQueue.stop(config.faults.drainMs), recurring.stop(config.faults.drainMs)]);
       await Promise.all([caches.runs.stop(), caches.pods.stop(), pipelines.stop()]);
       // Events still being sent get a moment to go out.
       await Promise.race([reconciler.events.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);

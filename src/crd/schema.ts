@@ -206,7 +206,7 @@ export const pipelineRunSpecSchema: Schema = {
 
 export const RUN_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Error', 'Cancelled'] as const;
 
-const condition: Schema = {
+export const condition: Schema = {
   type: 'object',
   required: ['type', 'status'],
   properties: {
