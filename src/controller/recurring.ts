@@ -95,13 +95,56 @@ function dueSlots(s: Schedule, after: number, now: number, catchup: boolean): { 
   return { slots, more: false };
 }
 
+interface SlotContext {
+  name: string;
+  policy: 'Allow' | 'Forbid' | 'Replace';
+  max: number;
+  known: Set<string>;
+  last: number;
+  active: string[];
+}
+
+/** Goes through the due slots in order under the concurrency policy; fills the plan, its lastRunName and active. */
+function takeSlots(plan: RecurringPlan, slots: number[], c: SlotContext): { handled: number; waiting: boolean } {
+  let active = c.active;
+  let handled = c.last;
+  let waiting = false;
+  for (const slot of slots) {
+    const runName = runNameFor(c.name, slot);
+    const scheduledTime = new Date(slot).toISOString();
+    if (c.known.has(runName)) {
+      handled = slot;
+      continue;
+    }
+    if (c.policy === 'Forbid' && active.length > 0) {
+      plan.skipped.push(scheduledTime);
+      handled = slot;
+      continue;
+    }
+    if (c.policy === 'Allow' && active.length >= c.max) {
+      waiting = true; // this slot waits for a run to finish (its watch event brings us back)
+      break;
+    }
+    if (c.policy === 'Replace') {
+      plan.cancel.push(...active);
+      active = [];
+    }
+    plan.create.push({ name: runName, scheduledTime });
+    active = [...active, runName].sort();
+    plan.status.lastRunName = runName;
+    handled = slot;
+  }
+  plan.status.active = active;
+  return { handled, waiting };
+}
+
 export function planRecurring(rr: RecurringRunObject, owned: OwnedRun[], now: number): RecurringPlan {
   const spec = rr.spec!;
   const name = rr.metadata!.name!;
   const prev = rr.status ?? {};
   const base = { create: [], cancel: [], skipped: [] };
   const s = scheduleOf(rr);
-  let active = owned.filter((r) => !isRunFinished(r.phase) && !r.cancel).map((r) => r.name).sort();
+  const active = owned.filter((r) => !isRunFinished(r.phase) && !r.cancel).map((r) => r.name).sort();
   const status: RecurringRunStatus = { ...prev, ...(rr.metadata?.generation !== undefined ? { observedGeneration: rr.metadata.generation } : {}), active };
   delete status.message;
   if ('invalid' in s) return { ...base, status: { ...status, message: s.invalid }, invalid: s.invalid };
@@ -118,40 +161,12 @@ export function planRecurring(rr: RecurringRunObject, owned: OwnedRun[], now: nu
   // Under Replace every slot but the latest would be cancelled at once: only the latest runs.
   const slots = policy === 'Replace' ? due.slots.slice(-1) : due.slots;
   const plan: RecurringPlan = { ...base, create: [], cancel: [], skipped: [], status };
-  const known = new Set(owned.map((r) => r.name));
-  let handled = last;
-  let waiting = false;
-  for (const slot of slots) {
-    const runName = runNameFor(name, slot);
-    const scheduledTime = new Date(slot).toISOString();
-    if (known.has(runName)) {
-      handled = slot;
-      continue;
-    }
-    if (policy === 'Forbid' && active.length > 0) {
-      plan.skipped.push(scheduledTime);
-      handled = slot;
-      continue;
-    }
-    if (policy === 'Allow' && active.length >= max) {
-      waiting = true; // this slot waits for a run to finish (its watch event brings us back)
-      break;
-    }
-    if (policy === 'Replace') {
-      plan.cancel.push(...active);
-      active = [];
-    }
-    plan.create.push({ name: runName, scheduledTime });
-    active = [...active, runName].sort();
-    status.lastRunName = runName;
-    handled = slot;
-  }
+  const { handled, waiting } = takeSlots(plan, slots, { name, policy, max, known: new Set(owned.map((r) => r.name)), last, active });
   if (handled !== last) status.lastScheduleTime = new Date(handled).toISOString();
-  status.active = active;
   const next = s.next(waiting ? handled : Math.max(handled, now));
   if (next !== undefined) status.nextScheduleTime = new Date(next).toISOString();
   else delete status.nextScheduleTime;
-  if (waiting) status.message = `${active.length} runs active (maxConcurrency ${max}): the slot of ${status.nextScheduleTime ?? 'now'} waits for one to finish`;
+  if (waiting) status.message = `${plan.status.active?.length ?? 0} runs active (maxConcurrency ${max}): the slot of ${status.nextScheduleTime ?? 'now'} waits for one to finish`;
   if (due.more) plan.wakeAt = now;
   else if (!waiting && next !== undefined) plan.wakeAt = next;
   return plan;
