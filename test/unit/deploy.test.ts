@@ -14,7 +14,7 @@ const docs: Doc[] = parseAllDocuments(rendered).map((d) => d.toJS() as Doc);
 describe('deploy/ manifests', () => {
   it('contain the expected objects', () => {
     expect(docs.map((d) => d.kind).sort()).toEqual(
-      ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'],
+      ['ClusterRole', 'ClusterRoleBinding', 'ConfigMap', 'CustomResourceDefinition', 'CustomResourceDefinition', 'CustomResourceDefinition', 'Deployment', 'Namespace', 'Role', 'RoleBinding', 'Service', 'ServiceAccount'],
     );
     // kustomize's order: an apply from nothing creates the Namespace and the CRDs before what lives in them.
     expect(docs.slice(0, 3).map((d) => d.kind)).toEqual(['Namespace', 'CustomResourceDefinition', 'CustomResourceDefinition']);
