@@ -127,7 +127,7 @@ describe.each(VERSIONS)('kfp %s against pipewright server', (version) => {
     expect(r.states.at(-1)).toBe('CANCELED');
   });
 
-  it('retry_run on a failed run runs only the failed task again, and the run succeeds', async () => {
+  it('RetryRun (run_service_retry_run) on a failed run runs only the failed task again, and the run succeeds', async () => {
     // Outside /tmp (task pods get a private one) so the task sees the marker the flow makes between the rounds.
     const markers = join(homedir(), '.cache', 'pipewright', 'test-markers');
     mkdirSync(markers, { recursive: true });

@@ -128,7 +128,9 @@ def retry():
     first = wait_state(client, run.run_id, {"FAILED", "SUCCEEDED"}, timeout=300)
     with open(marker, "w") as f:
         f.write("present")
-    client.retry_run(run.run_id)
+    # kfp.Client has no retry method of its own: RetryRun is the API's (the KFP UI's Retry button), reached through
+    # the SDK's generated client, as a user of the SDK would.
+    client._run_api.run_service_retry_run(run_id=run.run_id)
     deadline = time.time() + 300
     after = []
     while time.time() < deadline:
