@@ -135,23 +135,33 @@ describe('TTL and history', () => {
       apply('ttl-failed', { ttlStrategy: { secondsAfterSuccess: 3600, secondsAfterFailure: 1 }, pipelineSpec: { params: [], tasks: [py('bad', 'import sys; sys.exit(4)')] } }),
       apply('ttl-kept', { ttlStrategy: { secondsAfterFailure: 1 }, pipelineSpec: { params: [], tasks: [py('fine', 'print(1)')] } }),
     ]);
-    const seen: Record<string, PipelineRunObject> = {};
-    for (const n of ['ttl-ok', 'ttl-failed', 'ttl-kept']) seen[n] = await waitForRun(ns.name, n);
+    // Uids now: the runs with a short TTL may be gone before a wait for their end would see them.
+    const uid: Record<string, string> = {};
+    for (const n of ['ttl-ok', 'ttl-failed', 'ttl-kept']) uid[n] = (await getRun(ns.name, n)).metadata!.uid!;
     const gone = async (n: string): Promise<boolean> => (await kubectl(['get', 'pipelinerun', n, '-n', ns.name])).code !== 0;
-    await waitUntil('ttl-ok and ttl-failed deleted', async () => (await gone('ttl-ok')) && (await gone('ttl-failed')), 30_000, 250);
+    const goneAt: Record<string, number> = {};
+    await waitUntil('ttl-ok and ttl-failed deleted', async () => {
+      for (const n of ['ttl-ok', 'ttl-failed']) if (goneAt[n] === undefined && (await gone(n))) goneAt[n] = Date.now();
+      return Object.keys(goneAt).length === 2;
+    }, 180_000, 250);
     // The succeeded run without a success TTL stays, with its history written.
-    expect(await gone('ttl-kept')).toBe(false);
+    const kept = await waitForRun(ns.name, 'ttl-kept');
+    expect(kept.status?.phase).toBe('Succeeded');
     await waitUntil('ttl-kept history', async () => (await getRun(ns.name, 'ttl-kept')).status?.historyRef !== undefined, 15_000, 250);
+    expect(await gone('ttl-kept')).toBe(false);
     // Pods went with their runs (owner references).
-    await waitUntil('pods of deleted runs gone', async () => (await podsOf(seen['ttl-ok']!)).length === 0 && (await podsOf(seen['ttl-failed']!)).length === 0, 60_000, 500);
+    const podsOfUid = async (u: string): Promise<string> => kubectlOk(['get', 'pods', '-n', ns.name, '-l', `pipewright.dev/run-uid=${u}`, '-o', 'name']);
+    await waitUntil('pods of deleted runs gone', async () => (await podsOfUid(uid['ttl-ok']!)).trim() === '' && (await podsOfUid(uid['ttl-failed']!)).trim() === '', 60_000, 500);
 
     const store = new S3ArtifactStore(s3ConfigFromEnv(controllerEnv(ns.name)));
     const listed = await listHistory(store, ROOT, ns.name);
     const byName = Object.fromEntries(listed.map((h) => [h.name, h]));
     expect(Object.keys(byName)).toEqual(expect.arrayContaining(['ttl-ok', 'ttl-failed', 'ttl-kept']));
-    const ok = await readHistory(store, ROOT, ns.name, seen['ttl-ok']!.metadata!.uid!);
-    expect(ok).toMatchObject({ name: 'ttl-ok', namespace: ns.name, phase: 'Succeeded', tasks: { hello: { phase: 'Succeeded', attempt: 1 } } });
-    expect(ok.finishedAt).toBe(seen['ttl-ok']!.status!.finishedAt);
+    const ok = await readHistory(store, ROOT, ns.name, uid['ttl-ok']!);
+    expect(ok).toMatchObject({ uid: uid['ttl-ok'], name: 'ttl-ok', namespace: ns.name, phase: 'Succeeded', tasks: { hello: { phase: 'Succeeded', attempt: 1 } } });
+    // Not deleted before its TTL (2 s after it finished; the failure TTL of 1 s did not apply to it).
+    expect(goneAt['ttl-ok']!).toBeGreaterThanOrEqual(Date.parse(ok.finishedAt!) + 2000);
+    expect(goneAt['ttl-failed']!).toBeGreaterThanOrEqual(Date.parse(byName['ttl-failed']!.finishedAt!) + 1000);
     expect(byName['ttl-failed']).toMatchObject({ phase: 'Failed', tasks: { bad: { phase: 'Failed' } } });
     expect(byName['ttl-failed']!.message).toContain('exit code 4');
   });
