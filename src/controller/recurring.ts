@@ -9,7 +9,7 @@ import type { RecurringRunObject, RecurringRunStatus } from './recurring-types.j
 
 /** Slots handled per pass with catch-up on; the rest follow at once in the next pass. */
 export const MAX_SLOTS_PER_PASS = 20;
-/** Slots looked through to find the latest missed one with catch-up off (a per-second schedule down for a day). */
+/** Slots looked through in one window when finding the latest missed one with catch-up off. */
 const MAX_SCAN = 200_000;
 export const DEFAULT_MAX_CONCURRENCY = 10;
 export const ANNOTATION_SCHEDULED_TIME = 'pipewright.dev/scheduled-time';
@@ -81,16 +81,21 @@ export function runNameFor(rrName: string, slot: number): string {
 
 /** The slots due in (after, now]: all of them (catch-up, bounded per pass) or only the latest. */
 function dueSlots(s: Schedule, after: number, now: number, catchup: boolean): { slots: number[]; more: boolean } {
-  const slots: number[] = [];
-  let t = s.next(after);
-  for (let scanned = 0; t !== undefined && t <= now && scanned < MAX_SCAN; scanned++) {
-    if (catchup) {
-      if (slots.length === MAX_SLOTS_PER_PASS) return { slots, more: true };
-      slots.push(t);
-    } else {
-      slots[0] = t;
+  if (!catchup) {
+    // The latest slot only: look back over growing windows instead of walking every slot since `after` (a
+    // per-second schedule down for a day would be 86,400 steps).
+    for (let w = 60_000; ; w *= 8) {
+      const from = Math.max(after, now - w);
+      let latest: number | undefined;
+      for (let t = s.next(from), n = 0; t !== undefined && t <= now && n < MAX_SCAN; t = s.next(t), n++) latest = t;
+      if (latest !== undefined) return { slots: [latest], more: false };
+      if (from === after) return { slots: [], more: false };
     }
-    t = s.next(t);
+  }
+  const slots: number[] = [];
+  for (let t = s.next(after); t !== undefined && t <= now; t = s.next(t)) {
+    if (slots.length === MAX_SLOTS_PER_PASS) return { slots, more: true };
+    slots.push(t);
   }
   return { slots, more: false };
 }

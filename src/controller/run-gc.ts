@@ -41,12 +41,15 @@ function podGcStrategy(run: PipelineRunObject, defaults: GcDefaults): PodGCStrat
   return s && (POD_GC_STRATEGIES as readonly string[]).includes(s) ? s : defaults.podGC;
 }
 
-function finishedAt(pod: V1Pod): string {
-  let latest = '';
-  for (const s of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
-    const t = s.state?.terminated?.finishedAt;
-    const iso = t ? new Date(t).toISOString() : '';
-    if (iso > latest) latest = iso;
+/** When the pod's last container ended (ms; 0 when unknown). */
+function finishedAt(pod: V1Pod): number {
+  let latest = 0;
+  for (const list of [pod.status?.initContainerStatuses, pod.status?.containerStatuses]) {
+    for (const s of list ?? []) {
+      const t = s.state?.terminated?.finishedAt;
+      const ms = t instanceof Date ? t.getTime() : t ? Date.parse(String(t)) : 0;
+      if (ms > latest) latest = ms;
+    }
   }
   return latest;
 }
@@ -90,14 +93,16 @@ export function planGc(run: PipelineRunObject, pods: V1Pod[], now: number, defau
   const keep = run.spec?.podGC?.keepLast ?? 0;
   if (keep > 0) {
     // Newest first (ties by name, so the answer does not depend on list order); the first `keep` stay.
-    const terminal = pods.filter((p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed');
+    const terminal = pods
+      .filter((p) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed')
+      .map((p) => ({ name: p.metadata?.name ?? '', at: finishedAt(p) }));
     const newest = new Set(
       terminal
-        .sort((a, b) => finishedAt(b).localeCompare(finishedAt(a)) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))
+        .sort((a, b) => b.at - a.at || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
         .slice(0, keep)
-        .map((p) => p.metadata?.name),
+        .map((p) => p.name),
     );
-    victims = victims.filter((p) => !newest.has(p.metadata?.name));
+    victims = victims.filter((p) => !newest.has(p.metadata?.name ?? ''));
   }
   const deletePods = victims.map((p) => p.metadata!.name!).sort();
   const ttl = ttlSeconds(run, defaults.ttl);
