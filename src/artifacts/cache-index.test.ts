@@ -63,6 +63,7 @@ describe('S3CacheIndex', () => {
       getToFile: no,
       getDirectory: no,
       download: no,
+      list: no,
       putJson: async (uri, v) => void objects.set(uri, JSON.parse(JSON.stringify(v))),
       getJson: async <T>(uri: string) => {
         if (!objects.has(uri)) throw new ArtifactNotFoundError(uri);

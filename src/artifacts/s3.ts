@@ -43,6 +43,8 @@ export interface ArtifactStore {
   getJson<T = unknown>(uri: string): Promise<T>;
   /** An object at `uri` or at least one object under `<uri>/`. */
   exists(uri: string): Promise<boolean>;
+  /** The URIs of the objects under `<uri>/`, sorted. */
+  list(uri: string): Promise<string[]>;
 }
 
 const CONCURRENCY = 4;
@@ -248,6 +250,12 @@ export class S3ArtifactStore implements ArtifactStore {
     const { bucket, key } = parseArtifactUri(uri);
     if (await this.objectExists(bucket, key)) return true;
     return (await this.listKeys(bucket, `${key}/`, 1)).length > 0;
+  }
+
+  async list(uri: string): Promise<string[]> {
+    const { bucket, key } = parseArtifactUri(uri);
+    const prefix = key.endsWith('/') ? key : `${key}/`;
+    return (await this.listKeys(bucket, prefix)).map((k) => `${uri.slice(0, uri.indexOf('://') + 3)}${bucket}/${k}`);
   }
 
   private async objectExists(bucket: string, key: string): Promise<boolean> {

@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 import { tenancyFromEnv, type TenancyConfig } from '../artifacts/tenancy.js';
 import { accessModes } from '../executor/pvc-ops.js';
 import { limitsFromEnv, type Limits } from '../model/limits.js';
+import { lifecycleFromEnv } from './lifecycle-config.js';
+import type { GcDefaults } from './run-gc.js';
 
 export interface S3Settings {
   endpoint: string;
@@ -53,6 +55,8 @@ export interface ControllerConfig {
   limits?: Limits;
   /** How faults are met: timeouts, deadlines and per-pass budgets (see faultsFromEnv). */
   faults: FaultSettings;
+  /** Run clean-up defaults: TTL after the end, pod GC strategy (lifecycle-config.ts); a run's spec wins. */
+  lifecycle?: GcDefaults;
 }
 
 export interface FaultSettings {
@@ -157,6 +161,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
     statusValueLimit: int(env.PIPEWRIGHT_STATUS_VALUE_LIMIT, 1024),
     limits: limitsFromEnv(env),
     faults: faultsFromEnv(env),
+    lifecycle: lifecycleFromEnv(env),
     workspace: {
       // Checked here: a typo would otherwise only show when the first run with a workspace is refused its claim.
       accessModes: accessModes((env.PIPEWRIGHT_WORKSPACE_ACCESS_MODES || 'ReadWriteOnce').split(',').map((s) => s.trim()).filter(Boolean), 'PIPEWRIGHT_WORKSPACE_ACCESS_MODES'),

@@ -19,6 +19,9 @@ import { countingErrors, ProcessMetrics, type WorkMetrics } from './metrics.js';
 import { pipelineValidator } from './pipeline-status.js';
 import { WorkQueue, type ReconcileOutcome } from './queue.js';
 import { Reconciler } from './reconcile.js';
+import { deleteRunOp, RunGc } from './run-gc-reconciler.js';
+import { RecurringRuns } from './recurring-reconciler.js';
+import type { PipelineRunObject } from './types.js';
 
 export interface ControllerHandle {
   /** Stops the work; with leader election, also releases the Lease if held (a standby takes over at once). */
@@ -232,7 +235,26 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     onError: (key, err, retryInMs) => logger.error({ run: key, err: err instanceof Error ? err.message : String(err), retryInMs }, 'reconcile failed'),
     onDequeue: (_key, ms) => m.queueWaitSeconds.observe(ms / 1000),
   });
-  const caches = makeCaches(kc, config.namespaces, (key) => watched(key) && queue.add(key), logger, {
+  // lifecycle (issue 15): clean-up (pod GC, history, TTL) on a queue of its own, fed by the same watches.
+  const gcQueue = new WorkQueue((key) => gc.reconcile(key), {
+    workers: 2,
+    maxBackoffMs: 60_000,
+    onError: (key, err, retryInMs) => logger.warn({ run: key, err: err instanceof Error ? err.message : String(err), retryInMs }, 'run clean-up failed'),
+  });
+  const enqueue = (key: string): void => {
+    if (!watched(key)) return;
+    queue.add(key);
+    gcQueue.add(key);
+    const [ns, name] = key.split('/') as [string, string];
+    recurring.runChanged(caches.runs.get(name, ns));
+  };
+  const recurring = new RecurringRuns({
+    kc, namespaces: config.namespaces, logger,
+    runs: () => caches.runs.list(),
+    event: (rr, type, reason, message) => eventOps.event(rr as PipelineRunObject, type, reason, message),
+  });
+  const eventOps = kubeOps(kc);
+  const caches = makeCaches(kc, config.namespaces, enqueue, logger, {
     onRun: (run) => reconciler.runSeen(run),
     onRunDeleted: (run) => {
       if (run.metadata?.uid) reconciler.forget(run.metadata.uid);
@@ -254,17 +276,27 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     ...(artifacts.key ? { grantKey: artifacts.key } : {}),
     ...(hooks.onReconciled ? { onReconciled: hooks.onReconciled } : {}),
   });
+  const gc = new RunGc({
+    logger,
+    kube: { ...kubeOps(kc), deleteRun: deleteRunOp(kc) },
+    getRun: (ns, name) => caches.runs.get(name, ns),
+    podsOfRun: (namespace, uid) => caches.podsOfRun(namespace, uid),
+    defaults: config.lifecycle ?? { ttl: {}, podGC: 'Never' },
+    ...(store ? { history: { store, pipelineRoot: config.pipelineRoot } } : {}),
+  });
   const pipelines = pipelineValidator(kc, config.namespaces, logger);
   await hooks.beforeCacheSync?.();
   await caches.pods.start();
   await caches.runs.start();
   await pipelines.start();
+  // Without the RecurringRun CRD (an older install) everything else still runs; each re-list tries again.
+  await recurring.start().catch((err: unknown) => logger.warn({ err: String(err) }, 'cannot watch RecurringRuns: apply crds/pipewright.dev_recurringruns.yaml'));
   const enqueueAll = (): void => {
-    for (const r of caches.runs.list()) queue.add(`${r.metadata?.namespace}/${r.metadata?.name}`);
+    for (const r of caches.runs.list()) enqueue(`${r.metadata?.namespace}/${r.metadata?.name}`);
   };
   enqueueAll();
   const resync = setInterval(() => {
-    void Promise.all([caches.pods.relist(), caches.runs.relist(), pipelines.relist()])
+    void Promise.all([caches.pods.relist(), caches.runs.relist(), pipelines.relist(), recurring.relist().catch(() => undefined)])
       .catch((err: unknown) => logger.warn({ err: String(err) }, 're-list failed'))
       .finally(enqueueAll);
   }, config.resyncSeconds * 1000);
@@ -277,7 +309,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
       metrics.stopWork();
       clearInterval(resync);
       // Reconciles in flight finish (bounded) before the caches they read go away.
-      await queue.stop(config.faults.drainMs);
+      await Promise.all([queue.stop(config.faults.drainMs), gcQueue.stop(config.faults.drainMs), recurring.stop(config.faults.drainMs)]);
       await Promise.all([caches.runs.stop(), caches.pods.stop(), pipelines.stop()]);
       // Events still being sent get a moment to go out.
       await Promise.race([reconciler.events.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);

@@ -16,7 +16,8 @@ import type { ControllerConfig } from './config.js';
 import { EventRecorder } from './event-recorder.js';
 import { diffEvents } from './events.js';
 import { ConflictError, RejectedError, type KubeOps } from './kube-ops.js';
-import { LABEL_RUN_UID, LABEL_TASK, labelValue, runLabels, runOwnerReference } from './names.js';
+import { ANNOTATION_ATTEMPT, LABEL_RUN_UID, LABEL_TASK, labelValue, runLabels, runOwnerReference } from './names.js';
+import { decideRetry, forgetEarlierRounds, pendingRetry, RetryReason } from './run-retry.js';
 import { factFromPod, type PodFact } from './observe.js';
 import { pipelineFromSource } from './pipeline-source.js';
 import { buildTaskPod } from './pod-spec.js';
@@ -175,13 +176,15 @@ export class Reconciler {
     /** The status as stored; `previous` has every node, also those kept only at nodesRef. */
     const stored: RunStatus = run.status ?? {};
     if (isRunFinished(stored.phase)) {
+      if (pendingRetry(run) !== undefined) return this.retryFinished(run, stored); // lifecycle (issue 15): spec.retry
       this.forget(run.metadata.uid);
       return;
     }
     const log = this.deps.logger.child({ run: key });
     const now = this.clock();
     checkRunShape(run);
-    const previous: RunStatus = stored.nodesRef ? { ...stored, nodes: await this.allNodes(run.metadata.uid, stored) } : stored;
+    const loaded: RunStatus = stored.nodesRef ? { ...stored, nodes: await this.allNodes(run.metadata.uid, stored) } : stored;
+    const previous: RunStatus = stored.retry ? { ...loaded, nodes: forgetEarlierRounds(loaded.nodes, stored.retry.attemptBase)! } : loaded; // lifecycle (issue 15)
     let pipeline: Pipeline;
     try {
       pipeline = await this.pipelineFor(run);
@@ -237,6 +240,7 @@ export class Reconciler {
         // Bounded work per pass: a 50,000-item fan-out launches in slices, each recorded in the status before the
         // next (the run is requeued at once), so one run neither holds a worker for long nor starves the others.
         maxLaunches: launchesPerPass,
+        ...(stored.retry ? { retryBase: stored.retry.attemptBase } : {}), // lifecycle (issue 15): retried run
       });
     const { launchesPerPass, passBudgetMs } = this.deps.config.faults;
     let result = planFor();
@@ -288,6 +292,30 @@ export class Reconciler {
     const wake = [result.wakeAt ? Date.parse(result.wakeAt) : undefined, deadline, observed.recheckAt, more].filter((t): t is number => t !== undefined && !Number.isNaN(t));
     if (isRunFinished(status.phase) || wake.length === 0) return;
     return { requeueAfterMs: Math.max(10, Math.min(...wake) - now.getTime()) };
+  }
+
+  /**
+   * lifecycle (issue 15): spec.retry on a finished run. The decision is pure (run-retry.ts); here it is written,
+   * once (the status's retry.generation then matches), with an event. Pods are not touched: new attempts get new names.
+   */
+  private async retryFinished(run: PipelineRunObject, stored: RunStatus): Promise<ReconcileOutcome> {
+    const uid = run.metadata!.uid!;
+    this.forget(uid);
+    const nodes = stored.nodesRef ? await this.allNodes(uid, stored) : stored.nodes;
+    const attempts = this.deps.podsOfRun(run.metadata!.namespace!, uid).map((p) => Number(p.metadata?.annotations?.[ANNOTATION_ATTEMPT]));
+    const d = decideRetry(run, nodes, attempts, this.clock().toISOString());
+    if (d.action === 'none') return;
+    try {
+      const rv = await this.deps.kube.writeRunStatus(run, d.status);
+      if (rv && d.action === 'retry') this.written.set(uid, { rv, until: Date.now() + STATUS_EXPECTATION_MS });
+    } catch (err) {
+      if (err instanceof ConflictError) return { requeueAfterMs: 50 };
+      throw err;
+    }
+    const [type, reason] = d.action === 'retry' ? (['Normal', RetryReason.Retrying] as const) : ([d.warning ? 'Warning' : 'Normal', d.reason] as const);
+    this.deps.logger.info({ run: `${run.metadata!.namespace}/${run.metadata!.name}`, reason, msg: d.message }, 'spec.retry');
+    this.events.record(() => this.deps.kube.event(run, type, reason, d.message).catch(() => undefined));
+    return d.action === 'retry' ? { requeueAfterMs: 0 } : undefined;
   }
 
   /** Every node of a status cut to size, from the object at nodesRef; a missing object is the run's end. */
@@ -687,6 +715,7 @@ export class Reconciler {
     };
     // Node detail is kept when it is sound (it says what had run); a malformed status is replaced.
     if (reason !== Reason.InvalidRun && previous.nodes) status.nodes = previous.nodes;
+    if (previous.retry) status.retry = previous.retry; // lifecycle (issue 15)
     if (reason !== Reason.InvalidRun && previous.nodesRef) {
       status.nodesRef = previous.nodesRef;
       if (previous.nodesSummary) status.nodesSummary = previous.nodesSummary;

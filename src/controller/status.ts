@@ -56,6 +56,10 @@ export interface RunStatus {
   nodesSummary?: NodesSummary;
   /** The root pipeline's outputs once the run succeeded, bounded like a node's (see rootOutputs). */
   outputs?: RootOutputs;
+  /** Set once spec.retry was acted on (src/controller/run-retry.ts); kept by every later status. */
+  retry?: { generation: number; count: number; attemptBase: number; retriedAt?: string };
+  /** Where the finished run's history is in the artifact store (src/controller/run-history.ts). */
+  historyRef?: string;
 }
 
 /** A node's bounded outputs plus what was left out: parameters too large for the status, artifacts without their (large) metadata. */
@@ -164,6 +168,7 @@ export function buildStatus(input: StatusInput): RunStatus {
   const message = (input.override?.message ?? plan.message ?? (phase === 'Running' || phase === 'Pending' ? waiting : undefined))?.slice(0, MESSAGE_LIMIT);
   const startedAt = previous.startedAt ?? (phase !== 'Pending' ? now : undefined);
   const status: RunStatus = { phase, progress: `${done}/${total}`, nodes };
+  if (previous.retry) status.retry = previous.retry;
   if (message) status.message = message;
   if (startedAt) status.startedAt = startedAt;
   if (input.generation !== undefined) status.observedGeneration = input.generation;

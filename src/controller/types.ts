@@ -19,6 +19,28 @@ export interface PipelineRunSpec extends PipelineSource {
   caching?: boolean;
   cancel?: boolean;
   podDefaults?: PodDefaults;
+  /** Bump to retry a finished Failed, Error or Cancelled run in place (src/controller/run-retry.ts). */
+  retry?: number;
+  /** When the finished run is deleted (src/controller/run-gc.ts). */
+  ttlStrategy?: TtlStrategy;
+  /** Which task pods are deleted when (src/controller/run-gc.ts). */
+  podGC?: PodGC;
+}
+
+/** Seconds after the run finished; the outcome's own setting wins over secondsAfterCompletion. Argo's names. */
+export interface TtlStrategy {
+  secondsAfterCompletion?: number;
+  secondsAfterSuccess?: number;
+  secondsAfterFailure?: number;
+}
+
+export const POD_GC_STRATEGIES = ['Never', 'OnTaskCompletion', 'OnTaskSuccess', 'OnRunCompletion', 'OnRunSuccess'] as const;
+export type PodGCStrategy = (typeof POD_GC_STRATEGIES)[number];
+
+export interface PodGC {
+  strategy?: PodGCStrategy;
+  /** Of the pods the strategy would delete, the N that finished last are kept (logs of the latest tasks). */
+  keepLast?: number;
 }
 
 export interface PipelineRunObject extends KubernetesObject {

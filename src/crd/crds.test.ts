@@ -40,11 +40,11 @@ describe('PipelineRun CRD', () => {
     expect(version.subresources).toEqual({ status: {} });
   });
 
-  it('guards every spec field but cancel against updates', () => {
+  it('guards every spec field but cancel and the lifecycle settings against updates', () => {
     const spec = version.schema.openAPIV3Schema.properties.spec as Schema;
     for (const [name, field] of Object.entries(spec.properties!)) {
       const guarded = (field['x-kubernetes-validations'] ?? []).some((r) => r.rule === 'self == oldSelf');
-      expect([name, guarded]).toEqual([name, name !== 'cancel']);
+      expect([name, guarded]).toEqual([name, !['cancel', 'retry', 'ttlStrategy', 'podGC'].includes(name)]);
     }
   });
 

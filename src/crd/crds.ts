@@ -4,6 +4,7 @@ import {
   pipelineRunSpecSchema, pipelineRunStatusSchema, pipelineSpecSchema, pipelineStatusSchema,
   type Schema, type ValidationRule,
 } from './schema.js';
+import { recurringRunSpecSchema, recurringRunStatusSchema } from './recurring-schema.js';
 
 export const GROUP = 'pipewright.dev';
 export const VERSION = 'v1alpha1';
@@ -65,6 +66,20 @@ function crd(names: Names, schema: Schema, columns: PrinterColumn[]): Record<str
   };
 }
 
+export const recurringRunCrd = crd(
+  { kind: 'RecurringRun', plural: 'recurringruns', singular: 'recurringrun', shortNames: ['pwrr'] },
+  rootSchema(recurringRunSpecSchema, recurringRunStatusSchema, []),
+  [
+    { name: 'Schedule', type: 'string', jsonPath: '.status.scheduleText' },
+    { name: 'Last Run', type: 'date', jsonPath: '.status.lastScheduleTime' },
+    // A string: kubectl shows a future date column as <invalid>.
+    { name: 'Next Run', type: 'string', jsonPath: '.status.nextScheduleTime' },
+    { name: 'Suspended', type: 'boolean', jsonPath: '.spec.suspend' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    { name: 'Message', type: 'string', jsonPath: '.status.message', priority: 1 },
+  ],
+);
+
 export const pipelineCrd = crd(
   { kind: 'Pipeline', plural: 'pipelines', singular: 'pipeline', shortNames: ['pwp'] },
   rootSchema(pipelineSpecSchema, pipelineStatusSchema, []),
@@ -100,6 +115,7 @@ export function renderCrds(): Record<string, string> {
   return {
     [`${GROUP}_pipelines.yaml`]: crdYaml(pipelineCrd),
     [`${GROUP}_pipelineruns.yaml`]: crdYaml(pipelineRunCrd),
+    [`${GROUP}_recurringruns.yaml`]: crdYaml(recurringRunCrd),
   };
 }
 

@@ -81,7 +81,34 @@ export const IMMUTABLE_RUN_FIELDS = [
   'serviceAccountName', 'timeout', 'parallelism', 'caching', 'podDefaults',
 ] as const;
 
-export const IMMUTABLE_MESSAGE = 'a PipelineRun cannot be changed after it is created (only spec.cancel can be set): create a new PipelineRun instead';
+export const IMMUTABLE_MESSAGE = 'a PipelineRun cannot be changed after it is created (only spec.cancel, spec.retry, spec.ttlStrategy and spec.podGC can be set): create a new PipelineRun instead';
+
+const POD_GC_STRATEGIES = ['Never', 'OnTaskCompletion', 'OnTaskSuccess', 'OnRunCompletion', 'OnRunSuccess'];
+const seconds = (description: string): Schema => ({ type: 'integer', format: 'int32', minimum: 0, maximum: 31_536_000, description });
+
+/** When a finished run is deleted (Argo's ttlStrategy names). Settable after creation. */
+const ttlStrategy: Schema = {
+  type: 'object',
+  description: 'Delete the run (its pods and claims go with it) this long after it finished; the outcome\'s own setting wins over secondsAfterCompletion. Default: the controller\'s PIPEWRIGHT_TTL_* settings (none: kept).',
+  properties: {
+    secondsAfterCompletion: seconds('Seconds after the run finished, whatever the outcome.'),
+    secondsAfterSuccess: seconds('Seconds after the run succeeded.'),
+    secondsAfterFailure: seconds('Seconds after the run failed, errored or was cancelled.'),
+  },
+};
+
+const podGC: Schema = {
+  type: 'object',
+  description: 'Which task pods are deleted when (their results are in the status first). Default: the controller\'s PIPEWRIGHT_POD_GC_STRATEGY (Never).',
+  properties: {
+    strategy: {
+      type: 'string',
+      enum: POD_GC_STRATEGIES,
+      description: 'Never; OnTaskCompletion / OnTaskSuccess: each pod once its task ended (succeeded) and the status recorded it; OnRunCompletion / OnRunSuccess: every pod once the run ended (succeeded).',
+    },
+    keepLast: { type: 'integer', format: 'int32', minimum: 0, maximum: 10_000, description: 'Of the pods the strategy would delete, keep the N that finished last.' },
+  },
+};
 
 const podDefaults: Schema = {
   type: 'object',
@@ -119,9 +146,14 @@ function runSpecRules(): ValidationRule[] {
     },
     // Transition rules: evaluated on updates only.
     {
-      rule: '!(has(oldSelf.cancel) && oldSelf.cancel) || (has(self.cancel) && self.cancel)',
-      message: 'spec.cancel cannot go back to false: a cancelled run stays cancelled (create a new PipelineRun to run again)',
+      rule: '!(has(oldSelf.cancel) && oldSelf.cancel) || (has(self.cancel) && self.cancel) || (has(self.retry) && (!has(oldSelf.retry) || self.retry > oldSelf.retry))',
+      message: 'spec.cancel cannot go back to false on its own: to run a cancelled run again, set spec.cancel to false and bump spec.retry in the same update',
       fieldPath: '.cancel',
+    },
+    {
+      rule: '!has(oldSelf.retry) || (has(self.retry) && self.retry >= oldSelf.retry)',
+      message: 'spec.retry only goes up: bump it (to one more than now) to retry the run again',
+      fieldPath: '.retry',
     },
     { rule: presence, message: IMMUTABLE_MESSAGE },
   ];
@@ -162,13 +194,19 @@ export const pipelineRunSpecSchema: Schema = {
     caching: immutable({ type: 'boolean', default: true, description: 'Reuse outputs of identical earlier tasks (tasks may still opt out).' }),
     cancel: { type: 'boolean', description: 'Set to true to cancel: running task pods are stopped, nothing new starts.' },
     podDefaults: immutable(podDefaults),
+    retry: {
+      type: 'integer', format: 'int32', minimum: 0, maximum: 1_000_000,
+      description: 'Bump (e.g. 0 → 1) to retry a finished Failed, Error or Cancelled run in place: tasks that did not succeed run again, succeeded ones keep their outputs.',
+    },
+    ttlStrategy,
+    podGC,
   },
   'x-kubernetes-validations': runSpecRules(),
 };
 
 export const RUN_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Error', 'Cancelled'] as const;
 
-const condition: Schema = {
+export const condition: Schema = {
   type: 'object',
   required: ['type', 'status'],
   properties: {
@@ -202,6 +240,17 @@ export const pipelineRunStatusSchema: Schema = {
     outputs: anyObject('Pipeline outputs once the run succeeded (parameters and artifact references).'),
     nodesRef: str('Set when `nodes` holds only part of a large run: the S3 URI of a JSON object with every node, written by the controller.'),
     nodesSummary: anyObject('With nodesRef: nodes in all and inline, and per loop its iterations by phase.'),
+    retry: {
+      type: 'object',
+      description: 'Set once spec.retry was acted on.',
+      properties: {
+        generation: { type: 'integer', format: 'int64', minimum: 0, description: 'The spec.retry last acted on.' },
+        count: { type: 'integer', format: 'int64', minimum: 0, description: 'How many times the run was retried.' },
+        attemptBase: { type: 'integer', format: 'int64', minimum: 0, description: 'Attempts numbered up to this belong to earlier rounds.' },
+        retriedAt: str('When the last retry started.', { format: 'date-time' }),
+      },
+    },
+    historyRef: str('Where the finished run\'s summary is kept in the artifact store (it outlives the run).'),
   },
 };
 

@@ -299,11 +299,14 @@ class Planner {
   }
 
   private evalExecutable(base: Omit<NodeView, 'kind' | 'phase'>, task: Task, comp: Component, inputs: ResolvedInputs, hold: boolean): Eval {
-    const fact: ExecutionFact | undefined = own(this.input.facts, base.id);
+    const round = this.input.retryBase ?? 0;
+    let fact: ExecutionFact | undefined = own(this.input.facts, base.id);
+    // A run retried in place: an earlier round's ended attempt that did not succeed is forgotten.
+    if (fact && fact.attempt <= round && !isSuccessful(fact.phase as NodePhase) && isTerminal(fact.phase as NodePhase)) fact = undefined;
     const view: NodeView = { ...base, kind: 'container', phase: 'Pending' };
     if (!fact) {
       // (Not a scan of this.launch per node: that made a 10,000-task fan-out quadratic.)
-      return this.record(view, !hold && this.tryLaunch(view, task, comp, inputs, 1));
+      return this.record(view, !hold && this.tryLaunch(view, task, comp, inputs, round + 1));
     }
     Object.assign(view, stripUndefined({ attempt: fact.attempt, startedAt: fact.startedAt, finishedAt: fact.finishedAt, message: fact.message }));
     if (fact.phase === 'Pending' || fact.phase === 'Running') {
@@ -318,8 +321,10 @@ class Planner {
       return this.record(view, true);
     }
     const retry = task.retry;
-    if (retry && fact.attempt <= retry.maxRetries && !this.input.cancelRequested) {
-      const delay = Math.min(retry.backoffSeconds * retry.backoffFactor ** (fact.attempt - 1), retry.maxBackoffSeconds);
+    // Attempts of this round only (a run retried in place gives each task its whole budget again).
+    const tries = fact.attempt - (fact.attempt > round ? round : 0);
+    if (retry && tries <= retry.maxRetries && !this.input.cancelRequested) {
+      const delay = Math.min(retry.backoffSeconds * retry.backoffFactor ** (tries - 1), retry.maxBackoffSeconds);
       const due = Date.parse(fact.finishedAt ?? this.input.now) + delay * 1000;
       view.message = `attempt ${fact.attempt} ${fact.phase === 'Error' ? 'errored' : 'failed'} (${fact.message ?? 'no message'}); retrying`;
       if (due <= this.now && !hold) this.tryLaunch(view, task, comp, inputs, fact.attempt + 1);

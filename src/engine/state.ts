@@ -171,6 +171,12 @@ export interface PlanInput {
   checkImportUri?: (uri: string) => { message: string; fix: string } | undefined;
   /** Most launch requests in this result (a caller bounding its work per pass); the rest come in a later plan. */
   maxLaunches?: number;
+  /**
+   * Set once a finished run is retried in place (spec.retry): attempts numbered up to this belong to earlier rounds.
+   * Their failures and cancellations are forgotten, so those tasks run again from attempt retryBase + 1 (a new pod
+   * name) with their task-level retry budget whole; their successes stand. Absent: 0.
+   */
+  retryBase?: number;
 }
 
 export interface PlanResult {

@@ -19,6 +19,7 @@ import { RunIndex } from './run-index.js';
 import { KubeStore, apiErrorOf } from './store.js';
 import { UiApi, UiStatic } from './ui.js';
 import type { S3Config } from '../artifacts/s3-config.js';
+import { retryPatch } from './retry.js';
 
 export interface ServerOptions {
   port: number;
@@ -141,9 +142,7 @@ export class KfpApi {
     r('POST', `/runs/${id}:terminate`, (q, [x]) => this.terminateRun(q, x!));
     r('POST', `/runs/${id}:archive`, (q, [x]) => this.archiveRun(q, x!, true));
     r('POST', `/runs/${id}:unarchive`, (q, [x]) => this.archiveRun(q, x!, false));
-    r('POST', `/runs/${id}:retry`, async () => {
-      throw new ApiError(501, GRPC.UNIMPLEMENTED, 'retry is not implemented yet: create a new run with the same pipeline and parameters (caching reuses the outputs of tasks that succeeded)');
-    });
+    r('POST', `/runs/${id}:retry`, (q, [x]) => this.retryRun(q, x!));
   }
 
   /** The handler for a method and path, or undefined (404). Exposed for the HTTP layer. */
@@ -385,6 +384,14 @@ export class KfpApi {
 
   private async terminateRun(q: Req, id: string): Promise<object> {
     await this.store.patchRun(await this.run(q, id, 'update'), { spec: { cancel: true } });
+    return {};
+  }
+
+  /** spec.retry bumped: the controller runs the tasks that did not succeed again (src/controller/run-retry.ts). */
+  private async retryRun(q: Req, id: string): Promise<object> {
+    const run = await this.run(q, id, 'update');
+    const patch = retryPatch(run);
+    if (patch) await this.store.patchRun(run, patch);
     return {};
   }
 

@@ -103,7 +103,7 @@ describe('the Helm chart', () => {
 
   it('renders the CRDs as templates Helm upgrades and uninstall keeps, unchanged from the generated files', () => {
     const crds = render('pw').filter((o) => o.kind === 'CustomResourceDefinition');
-    expect(crds.map((c) => c.metadata.name).sort()).toEqual(['pipelineruns.pipewright.dev', 'pipelines.pipewright.dev']);
+    expect(crds.map((c) => c.metadata.name).sort()).toEqual(['pipelineruns.pipewright.dev', 'pipelines.pipewright.dev', 'recurringruns.pipewright.dev']);
     for (const c of crds) {
       expect(c.metadata.annotations?.['helm.sh/resource-policy']).toBe('keep');
       const file = parse(readFileSync(join(repo, 'crds', `pipewright.dev_${c.metadata.name.split('.')[0]}.yaml`), 'utf8')) as Obj;

@@ -42,7 +42,13 @@ the same names as deploy/). Every object name derives from it, so two releases n
 {{- define "pipewright.controllerRules" -}}
 - apiGroups: ["pipewright.dev"]
   resources: ["pipelineruns"]
+  verbs: ["list", "watch", "delete", "create", "patch"]
+- apiGroups: ["pipewright.dev"]
+  resources: ["recurringruns"]
   verbs: ["list", "watch"]
+- apiGroups: ["pipewright.dev"]
+  resources: ["recurringruns/status"]
+  verbs: ["update"]
 - apiGroups: ["pipewright.dev"]
   resources: ["pipelineruns/status"]
   verbs: ["update"]

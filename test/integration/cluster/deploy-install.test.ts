@@ -54,7 +54,7 @@ describe('deploy/README.md, as written', () => {
   it('installs from nothing with kubectl apply -k, runs the example, and a re-apply changes nothing', async () => {
     // "From nothing": no Namespace, CRDs or RBAC of an earlier test file.
     await kubectl(['delete', 'namespace', 'pipewright-system', '--ignore-not-found', '--wait=true'], undefined, 180_000);
-    await kubectl(['delete', 'crd', 'pipelines.pipewright.dev', 'pipelineruns.pipewright.dev', '--ignore-not-found', '--wait=true'], undefined, 120_000);
+    await kubectl(['delete', 'crd', 'pipelines.pipewright.dev', 'pipelineruns.pipewright.dev', 'recurringruns.pipewright.dev', '--ignore-not-found', '--wait=true'], undefined, 120_000);
     const t0 = Date.now();
     const r = await sh(readmeScript());
     if (r.code !== 0) throw new Error(`README commands failed (${r.code}):\n${r.out.slice(-6000)}`);

@@ -6,13 +6,14 @@
 import { jest } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { stringify } from 'yaml';
 import type { ControllerHandle } from '../../../src/controller/main.js';
+import type { PipelineRunObject } from '../../../src/controller/types.js';
 import { KFP_SDK_VERSION } from '../../../src/local/python-env.js';
 import { startServer, type ServerHandle } from '../../../src/server/server.js';
 import { AUDITED_NAMESPACE } from '../../cluster/control-plane.js';
@@ -104,6 +105,33 @@ describe.each(VERSIONS)('kfp %s against pipewright server', (version) => {
     const r = await flow<{ states: string[] }>(version, 'terminate');
     expect(r.states).toContain('RUNNING');
     expect(r.states.at(-1)).toBe('CANCELED');
+  });
+
+  it('RetryRun (run_service_retry_run) on a failed run runs only the failed task again, and the run succeeds', async () => {
+    // Outside /tmp (task pods get a private one) so the task sees the marker the flow makes between the rounds.
+    const markers = join(homedir(), '.cache', 'pipewright', 'test-markers');
+    mkdirSync(markers, { recursive: true });
+    const marker = join(markers, `retry-${process.pid}-${version.replace(/\./g, '-')}`);
+    rmSync(marker, { force: true });
+    try {
+      const r = await flow<{ run_id: string; first: string; after: string[] }>(version, 'retry', { MARKER: marker });
+      expect(r.first).toBe('FAILED');
+      expect(r.after.at(-1)).toBe('SUCCEEDED');
+      const runs = JSON.parse(await kubectlOk(['get', 'pipelineruns', '-n', ns.name, '-o', 'json'])) as { items: PipelineRunObject[] };
+      const run = runs.items.find((x) => x.metadata?.uid === r.run_id)!;
+      expect(run.spec?.retry).toBe(1);
+      expect(run.status).toMatchObject({ phase: 'Succeeded', retry: { generation: 1, count: 1, attemptBase: 1 } });
+      // The task that succeeded kept its first attempt (and pod); the failed one ran again as attempt 2, in a new pod.
+      const nodes = run.status!.nodes!;
+      expect(nodes.produce).toMatchObject({ phase: 'Succeeded', attempt: 1 });
+      expect(nodes['needs-marker']).toMatchObject({ phase: 'Succeeded', attempt: 2 });
+      const pods = (await kubectlOk(['get', 'pods', '-n', ns.name, '-l', `pipewright.dev/run-uid=${r.run_id}`, '-o', 'jsonpath={range .items[*]}{.metadata.annotations.pipewright\\.dev/node-id}#{.metadata.annotations.pipewright\\.dev/attempt}{"\\n"}{end}'])).trim().split('\n').sort();
+      expect(pods).toEqual(['needs-marker#1', 'needs-marker#2', 'produce#1']);
+      const events = await kubectlOk(['get', 'events', '-n', ns.name, '--field-selector', `involvedObject.uid=${r.run_id},reason=Retrying`, '-o', 'name']);
+      expect(events.trim()).not.toBe('');
+    } finally {
+      rmSync(marker, { force: true });
+    }
   });
 
   it('upload_pipeline + run_pipeline, experiments archived and back, delete_run, versions and pipelines deleted', async () => {
@@ -205,7 +233,7 @@ describe('multi-user: bearer tokens, TokenReview and SubjectAccessReview', () =>
 
     for (const [method, path, body] of calls) await ok(method, path, body?.());
     expect((await call(runner, 'GET', `/runs/${run}`)).status).toBe(404);
-    expect((await call(runner, 'POST', `/runs/${run}:retry`)).json).toMatchObject({ code: 12 });
+    expect((await call(runner, 'POST', `/runs/${run}:retry`)).json).toMatchObject({ code: 5 });
     expect(await call(runner, 'GET', `/recurringruns?namespace=${ns.name}`)).toMatchObject({ status: 501, json: { code: 12 } });
     expect(await call(runner, 'GET', '/no-such-thing')).toMatchObject({ status: 404, json: { code: 5 } });
   });

@@ -17,7 +17,7 @@ export const BUCKET = 'pipewright';
 
 export async function installCrds(): Promise<void> {
   await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', 'crds/']);
-  await kubectlOk(['wait', '--for=condition=established', '--timeout=60s', 'crd/pipelineruns.pipewright.dev', 'crd/pipelines.pipewright.dev']);
+  await kubectlOk(['wait', '--for=condition=established', '--timeout=60s', 'crd/pipelineruns.pipewright.dev', 'crd/pipelines.pipewright.dev', 'crd/recurringruns.pipewright.dev']);
 }
 
 /** A client of the test cluster's S3 server. */

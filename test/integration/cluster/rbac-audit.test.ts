@@ -2,7 +2,7 @@
 // pipewright-controller ServiceAccount, what its pod would get) through representative runs — success with
 // artifacts and outputs from a referenced Pipeline, a failing task with a retry, a cancel, CreatePVC/DeletePVC and
 // a claim that is not the run's, a workspace, leader election with a hand-over to a second controller that finds a
-// pod deleted behind its back. Then the kube-apiserver's audit log must show no denied request and every
+// pod deleted behind its back, a run deleted by its TTL, a RecurringRun replacing its run. Then the kube-apiserver's audit log must show no denied request and every
 // permission the manifest grants used at least once: an unused grant or a missing one fails the test.
 import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
@@ -109,6 +109,8 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
       apply(run('ws', { pipelineYAML: readFileSync('test/fixtures/ir/compat/workspace.yaml', 'utf8') })),
       apply(sleeper('cancel')),
       apply(sleeper('orphan')),
+      // Deleted by its TTL once finished (delete on pipelineruns).
+      apply(run('ttl', { ttlStrategy: { secondsAfterCompletion: 1 }, pipelineSpec: { params: [], tasks: [py('t', 'print(1)', { cache: false })] } })),
     ]);
     await Promise.all([nodeRunning('cancel', 'sleep'), nodeRunning('orphan', 'sleep')]);
     await kubectlOk(['patch', 'pipelinerun', 'cancel', '-n', ns.name, '--type=merge', '-p', '{"spec":{"cancel":true}}']);
@@ -122,6 +124,16 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
     await controller('audit-b');
 
     for (const name of ['ok', 'retry', 'pvc', 'pvc-taken', 'ws', 'orphan']) phases[name] = await waitForRun(ns.name, name, 150_000);
+    await waitUntil('ttl run deleted', async () => (await kubectl(['get', 'pipelinerun', 'ttl', '-n', ns.name])).code !== 0, 150_000, 500);
+    // A RecurringRun (its watch, status, runs created) whose Replace policy cancels the active run (patch).
+    await apply({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'RecurringRun', metadata: { name: 'every' }, spec: {
+      schedule: '*/2 * * * * *', concurrencyPolicy: 'Replace', runTemplate: { spec: { pipelineSpec: { params: [], tasks: [py('sleep', 'import time; time.sleep(60)', { cache: false })] } } },
+    } });
+    await waitUntil('a scheduled run replaced', async () => {
+      const made = JSON.parse(await kubectlOk(['get', 'pipelineruns', '-n', ns.name, '-l', 'pipewright.dev/recurring-run=every', '-o', 'json'])) as { items: PipelineRunObject[] };
+      return made.items.some((r) => r.spec?.cancel === true);
+    }, 60_000, 500);
+    await kubectlOk(['patch', 'recurringrun', 'every', '-n', ns.name, '--type=merge', '-p', '{"spec":{"suspend":true}}']);
     const summary = Object.fromEntries(Object.entries(phases).map(([k, r]) => [k, r.status?.phase]));
     expect(summary).toEqual({ ok: 'Succeeded', retry: 'Failed', pvc: 'Succeeded', 'pvc-taken': 'Failed', ws: 'Succeeded', orphan: 'Error' });
     expect(phases.ok!.status?.nodes?.measure?.outputs?.parameters).toEqual({ length: 11 });

@@ -36,6 +36,24 @@ def hello_pipeline(who: str = "world"):
     hello(who=who).set_caching_options(False)
 
 
+@dsl.container_component
+def produce(out: dsl.OutputPath(str)):
+    return dsl.ContainerSpec(image="python:3.11", command=["python3", "-c", "import sys; open(sys.argv[1], 'w').write('made')"], args=[out])
+
+
+@dsl.container_component
+def needs_marker(marker: str, made: str):
+    # Fails until the marker file exists (the test makes it between the failure and retry_run): the stand-in for an
+    # outside dependency that was down on the first try.
+    return dsl.ContainerSpec(image="python:3.11", command=["python3", "-c", "import os, sys; print('have', sys.argv[2]); sys.exit(0 if os.path.exists(sys.argv[1]) else 3)"], args=[marker, made])
+
+
+@dsl.pipeline(name="retry-pipeline")
+def retry_pipeline(marker: str):
+    first = produce().set_caching_options(False)
+    needs_marker(marker=marker, made=first.output).set_caching_options(False)
+
+
 def compiled(fn, name):
     path = os.path.join(workdir, f"{name}.yaml")
     compiler.Compiler().compile(fn, path)
@@ -102,6 +120,29 @@ def terminate():
     return {"run_id": run.run_id, "states": before + after}
 
 
+def retry():
+    """A run fails on its second task; once the marker exists, retry_run runs only that task again and it succeeds."""
+    client = Client(host=host)
+    marker = os.environ["MARKER"]
+    run = client.create_run_from_pipeline_package(compiled(retry_pipeline, "retry"), arguments={"marker": marker}, experiment_name="model-experiments")
+    first = wait_state(client, run.run_id, {"FAILED", "SUCCEEDED"}, timeout=300)
+    with open(marker, "w") as f:
+        f.write("present")
+    # kfp.Client has no retry method of its own: RetryRun is the API's (the KFP UI's Retry button), reached through
+    # the SDK's generated client, as a user of the SDK would.
+    client._run_api.run_service_retry_run(run_id=run.run_id)
+    deadline = time.time() + 300
+    after = []
+    while time.time() < deadline:
+        state = client.get_run(run.run_id).state
+        if not after or after[-1] != state:
+            after.append(state)
+        if state == "SUCCEEDED" or (state in ("FAILED", "CANCELED") and "RUNNING" in after):
+            break
+        time.sleep(1)
+    return {"run_id": run.run_id, "first": first[-1], "after": after}
+
+
 def upload():
     client = Client(host=host)
     name = f"hello-{suffix}"
@@ -156,6 +197,6 @@ def token():
 if __name__ == "__main__":
     import kfp
 
-    result = {"tutorial": tutorial, "terminate": terminate, "upload": upload, "token": token}[sys.argv[1]]()
+    result = {"tutorial": tutorial, "terminate": terminate, "retry": retry, "upload": upload, "token": token}[sys.argv[1]]()
     result["kfp"] = kfp.__version__
     print("RESULT " + json.dumps(result))

@@ -1,0 +1,25 @@
+// The controller's run clean-up defaults from the environment (a run's spec.ttlStrategy / spec.podGC win).
+import type { GcDefaults } from './run-gc.js';
+import { POD_GC_STRATEGIES, type PodGCStrategy, type TtlStrategy } from './types.js';
+
+const TTL_ENV = {
+  secondsAfterCompletion: 'PIPEWRIGHT_TTL_SECONDS_AFTER_COMPLETION',
+  secondsAfterSuccess: 'PIPEWRIGHT_TTL_SECONDS_AFTER_SUCCESS',
+  secondsAfterFailure: 'PIPEWRIGHT_TTL_SECONDS_AFTER_FAILURE',
+} as const;
+
+export function lifecycleFromEnv(env: NodeJS.ProcessEnv): GcDefaults {
+  const ttl: TtlStrategy = {};
+  for (const [field, name] of Object.entries(TTL_ENV) as [keyof TtlStrategy, string][]) {
+    const raw = env[name]?.trim();
+    if (!raw) continue;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name}="${raw}" is not a whole number of seconds (0 or more; unset keeps finished runs)`);
+    ttl[field] = n;
+  }
+  const raw = env.PIPEWRIGHT_POD_GC_STRATEGY?.trim() || 'Never';
+  if (!(POD_GC_STRATEGIES as readonly string[]).includes(raw)) {
+    throw new Error(`PIPEWRIGHT_POD_GC_STRATEGY="${raw}" is not one of ${POD_GC_STRATEGIES.join(', ')}`);
+  }
+  return { ttl, podGC: raw as PodGCStrategy };
+}

@@ -1,0 +1,69 @@
+// The clean-up's order of work with recording fakes: history before any deletion, a status conflict re-plans,
+// the TTL's wake-up is returned. The real API server and S3 are exercised in run-lifecycle.test.ts (cluster).
+import { pino } from 'pino';
+import type { ArtifactStore } from '../artifacts/s3.js';
+import { ConflictError } from './kube-ops.js';
+import { RunGc } from './run-gc-reconciler.js';
+import type { RunStatus } from './status.js';
+import type { PipelineRunObject } from './types.js';
+
+const NOW = Date.parse('2026-03-01T00:00:10Z');
+
+function setup(run: PipelineRunObject, opts: { conflict?: boolean } = {}) {
+  const calls: string[] = [];
+  const store = { putJson: async (uri: string) => void calls.push(`put ${uri}`) } as unknown as ArtifactStore;
+  const gc = new RunGc({
+    logger: pino({ level: 'silent' }),
+    kube: {
+      deletePod: async (_ns, name) => void calls.push(`delete pod ${name}`),
+      writeRunStatus: async (_r, status: RunStatus) => {
+        if (opts.conflict) throw new ConflictError('changed');
+        calls.push(`status historyRef=${status.historyRef}`);
+        return '2';
+      },
+      deleteRun: async (r) => (calls.push(`delete run ${r.metadata!.name}`), 'deleted'),
+    },
+    getRun: () => run,
+    podsOfRun: () => [{ metadata: { name: 'p1', annotations: { 'pipewright.dev/node-id': 'a', 'pipewright.dev/attempt': '1' } }, status: { phase: 'Succeeded' } }],
+    defaults: { ttl: {}, podGC: 'OnRunCompletion' },
+    history: { store, pipelineRoot: 'minio://b/root' },
+    now: () => NOW,
+  });
+  return { gc, calls };
+}
+
+const finished = (status: Partial<RunStatus> = {}, ttl = 5): PipelineRunObject => ({
+  metadata: { name: 'r', namespace: 'ns', uid: 'u1' },
+  spec: { pipelineRef: { name: 'p' }, ttlStrategy: { secondsAfterCompletion: ttl } },
+  status: { phase: 'Succeeded', finishedAt: '2026-03-01T00:00:00Z', nodes: { a: { phase: 'Succeeded', kind: 'container', task: 'a', attempt: 1 } }, ...status },
+});
+
+describe('RunGc', () => {
+  it('writes the history first and records where, before the TTL may delete the run', async () => {
+    const { gc, calls } = setup(finished());
+    expect(await gc.reconcile('ns/r')).toBeUndefined();
+    expect(calls).toEqual(['delete pod p1', 'put minio://b/root/ns/.history/u1.json', 'status historyRef=minio://b/root/ns/.history/u1.json']);
+  });
+
+  it('deletes the run once its TTL is over and the history is there; before that, asks to come back at the TTL', async () => {
+    const due = setup(finished({ historyRef: 'minio://b/root/ns/.history/u1.json' }));
+    await due.gc.reconcile('ns/r');
+    expect(due.calls).toEqual(['delete pod p1', 'delete run r']);
+    const later = setup(finished({ historyRef: 'x' }, 60));
+    expect(await later.gc.reconcile('ns/r')).toEqual({ requeueAfterMs: 50_000 });
+    expect(later.calls).not.toContain('delete run r');
+  });
+
+  it('plans again from the newer object when the status changed underneath', async () => {
+    const { gc, calls } = setup(finished(), { conflict: true });
+    expect(await gc.reconcile('ns/r')).toEqual({ requeueAfterMs: 100 });
+    expect(calls.some((c) => c.startsWith('delete run'))).toBe(false);
+  });
+
+  it('does not ask twice for a pod whose deletion the cache does not show yet', async () => {
+    const { gc, calls } = setup(finished({ historyRef: 'x' }, 60));
+    await gc.reconcile('ns/r');
+    await gc.reconcile('ns/r');
+    expect(calls.filter((c) => c === 'delete pod p1')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,110 @@
+// A finished run's summary, kept in the artifact store after the PipelineRun is gone:
+//   <pipeline root>/<namespace>/.history/<run uid>.json
+// Written by the clean-up reconciler before a run can be deleted; read back by listHistory/readHistory. The
+// summary is pure; the store does the I/O.
+import { createHash } from 'node:crypto';
+import type { ArtifactStore } from '../artifacts/s3.js';
+import { checkSegment } from '../artifacts/keys.js';
+import type { JsonValue } from '../model/types.js';
+import type { RunStatus, StatusNode } from './status.js';
+import type { PipelineRunObject } from './types.js';
+
+export const HISTORY_VERSION = 'pipewright.dev/run-history/v1';
+
+export interface RunHistory {
+  apiVersion: typeof HISTORY_VERSION;
+  uid: string;
+  name: string;
+  namespace: string;
+  createdAt?: string;
+  labels?: Record<string, string>;
+  /** The spec without the pipeline itself (a referenced Pipeline by name, an inline one by name and digest). */
+  spec: {
+    pipelineRef?: { name: string };
+    pipeline?: { name?: string; sha256: string };
+    arguments?: Record<string, JsonValue>;
+    serviceAccountName?: string;
+    timeout?: string;
+    retry?: number;
+  };
+  phase?: string;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  duration?: string;
+  retry?: RunStatus['retry'];
+  outputs?: RunStatus['outputs'];
+  /** Per task (executable nodes and their DAGs): phase, attempt, times, message, outputs as the status held them. */
+  tasks: Record<string, Omit<StatusNode, 'stopped'>>;
+  /** Set when the run was too large for its status: every node is in this object. */
+  nodesRef?: string;
+}
+
+export function historyDir(pipelineRoot: string, namespace: string): string {
+  const root = pipelineRoot.endsWith('/') ? pipelineRoot.slice(0, -1) : pipelineRoot;
+  return `${root}/${checkSegment(namespace, 'namespace')}/.history`;
+}
+
+export function historyUri(pipelineRoot: string, namespace: string, uid: string): string {
+  return `${historyDir(pipelineRoot, namespace)}/${checkSegment(uid, 'run uid')}.json`;
+}
+
+function pipelineName(run: PipelineRunObject): string | undefined {
+  const spec = run.spec ?? {};
+  const info = (spec.pipelineSpec as { pipelineInfo?: { name?: unknown }; name?: unknown } | undefined);
+  const fromSpec = info?.pipelineInfo?.name ?? info?.name;
+  if (typeof fromSpec === 'string') return fromSpec;
+  const m = typeof spec.pipelineYAML === 'string' ? /^pipelineInfo:\s*\n\s+name:\s*(\S+)/m.exec(spec.pipelineYAML) : null;
+  return m?.[1];
+}
+
+export function runHistory(run: PipelineRunObject): RunHistory {
+  const spec = run.spec ?? {};
+  const status: RunStatus = run.status ?? {};
+  const source = spec.pipelineSpec ?? spec.pipelineYAML;
+  const tasks: RunHistory['tasks'] = {};
+  for (const [id, n] of Object.entries(status.nodes ?? {})) {
+    const { stopped: _stopped, ...rest } = n;
+    tasks[id] = rest;
+  }
+  const name = pipelineName(run);
+  const h: RunHistory = {
+    apiVersion: HISTORY_VERSION,
+    uid: run.metadata!.uid!,
+    name: run.metadata!.name!,
+    namespace: run.metadata!.namespace!,
+    spec: {
+      ...(spec.pipelineRef ? { pipelineRef: { name: spec.pipelineRef.name } } : {}),
+      ...(source !== undefined ? { pipeline: { ...(name ? { name } : {}), sha256: createHash('sha256').update(JSON.stringify(source)).digest('hex') } } : {}),
+      ...(spec.arguments ? { arguments: spec.arguments } : {}),
+      ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
+      ...(spec.timeout ? { timeout: spec.timeout } : {}),
+      ...(spec.retry ? { retry: spec.retry } : {}),
+    },
+    tasks,
+  };
+  const created = run.metadata?.creationTimestamp;
+  if (created) h.createdAt = new Date(created).toISOString();
+  if (run.metadata?.labels && Object.keys(run.metadata.labels).length) h.labels = run.metadata.labels;
+  for (const f of ['phase', 'message', 'startedAt', 'finishedAt', 'duration', 'retry', 'outputs', 'nodesRef'] as const) {
+    if (status[f] !== undefined) (h as unknown as Record<string, unknown>)[f] = status[f];
+  }
+  return h;
+}
+
+export async function writeHistory(store: ArtifactStore, pipelineRoot: string, run: PipelineRunObject): Promise<string> {
+  const uri = historyUri(pipelineRoot, run.metadata!.namespace!, run.metadata!.uid!);
+  await store.putJson(uri, runHistory(run));
+  return uri;
+}
+
+/** The runs of a namespace kept in history, newest finish first. */
+export async function listHistory(store: ArtifactStore, pipelineRoot: string, namespace: string): Promise<RunHistory[]> {
+  const uris = (await store.list(historyDir(pipelineRoot, namespace))).filter((u) => u.endsWith('.json'));
+  const all = await Promise.all(uris.map((u) => store.getJson<RunHistory>(u)));
+  return all.filter((h) => h?.apiVersion === HISTORY_VERSION).sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''));
+}
+
+export function readHistory(store: ArtifactStore, pipelineRoot: string, namespace: string, uid: string): Promise<RunHistory> {
+  return store.getJson<RunHistory>(historyUri(pipelineRoot, namespace, uid));
+}

@@ -1,0 +1,168 @@
+// Run lifecycle on the test cluster (issue 15): retry in place (spec.retry) of a failed and of a cancelled run; pod
+// GC strategies leave exactly the pods they promise; a run past its TTL is deleted (pods with it) and is still
+// listed and shown from its history in S3. TTLs are whole seconds, so a 1-2 s TTL is the compressed clock.
+import { jest } from '@jest/globals';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { S3ArtifactStore } from '../../../src/artifacts/s3.js';
+import { s3ConfigFromEnv } from '../../../src/artifacts/s3-config.js';
+import type { ControllerHandle } from '../../../src/controller/main.js';
+import { listHistory, readHistory } from '../../../src/controller/run-history.js';
+import type { PipelineRunObject } from '../../../src/controller/types.js';
+import { createNamespace, kubectl, kubectlOk, waitUntil } from './helpers.js';
+import { controllerEnv, getRun, installCrds, prepareNamespaceForRuns, startTestController, waitForRun } from './operator.js';
+
+jest.setTimeout(300_000);
+
+const ROOT = 'minio://pipewright/v2/artifacts';
+let ns: { name: string; remove: () => Promise<void> };
+let controller: ControllerHandle;
+// Outside /tmp: task pods have a private /tmp but see the host's files read-only.
+const markers = join(homedir(), '.cache', 'pipewright', 'test-markers', `lifecycle-${process.pid}`);
+
+beforeAll(async () => {
+  await installCrds();
+  ns = await createNamespace('lifecycle');
+  await prepareNamespaceForRuns(ns.name);
+  controller = await startTestController(ns.name);
+  mkdirSync(markers, { recursive: true });
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  await ns?.remove();
+  rmSync(markers, { recursive: true, force: true });
+});
+
+const py = (name: string, code: string, extra: Record<string, unknown> = {}) => ({ name, image: 'python:3.11', command: ['python3', '-c', code], cache: false, ...extra });
+const apply = (name: string, spec: Record<string, unknown>): Promise<string> =>
+  kubectlOk(['apply', '-n', ns.name, '-f', '-'], stringify({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name }, spec }));
+const patch = (name: string, spec: object): Promise<string> => kubectlOk(['patch', 'pipelinerun', name, '-n', ns.name, '--type=merge', '-p', JSON.stringify({ spec })]);
+
+/** `node#attempt` of each pod of the run, sorted. */
+async function podsOf(run: PipelineRunObject): Promise<string[]> {
+  const out = await kubectlOk(['get', 'pods', '-n', ns.name, '-l', `pipewright.dev/run-uid=${run.metadata!.uid}`, '-o',
+    'jsonpath={range .items[*]}{.metadata.annotations.pipewright\\.dev/node-id}#{.metadata.annotations.pipewright\\.dev/attempt}{"\\n"}{end}']);
+  return out.split('\n').filter(Boolean).sort();
+}
+
+/** Waits for a status change after a spec patch: the run left the phase it had. */
+async function waitLeft(name: string, phase: string): Promise<void> {
+  await waitUntil(`${name} leaves ${phase}`, async () => (await getRun(ns.name, name)).status?.phase !== phase, 30_000, 200);
+}
+
+describe('retry in place (spec.retry)', () => {
+  it('a failed run runs only its failed and never-started tasks again, with new pods, and succeeds', async () => {
+    const marker = join(markers, 'retry');
+    await apply('retry', {
+      pipelineSpec: {
+        params: [],
+        tasks: [
+          py('produce', "import sys; open(sys.argv[1],'w').write('made')", { args: ['{{outputs.parameters.made.path}}'], outputs: { parameters: [{ name: 'made', type: 'string' }] } }),
+          py('check', `import os, sys; print('got', sys.argv[1]); sys.exit(0 if os.path.exists(${JSON.stringify(marker)}) else 3)`, {
+            args: ['{{inputs.parameters.made}}'], inputs: { parameters: [{ name: 'made', value: '{{tasks.produce.outputs.parameters.made}}' }] },
+          }),
+          py('after', 'print("after")', { dependsOn: ['check'] }),
+        ],
+      },
+    });
+    const failed = await waitForRun(ns.name, 'retry');
+    expect(failed.status?.phase).toBe('Failed');
+    expect(failed.status?.nodes?.after?.phase).toBe('Skipped');
+    writeFileSync(marker, 'present');
+    await patch('retry', { retry: 1 });
+    await waitLeft('retry', 'Failed');
+    const done = await waitForRun(ns.name, 'retry');
+    expect(done.status).toMatchObject({ phase: 'Succeeded', retry: { generation: 1, count: 1, attemptBase: 1 } });
+    const nodes = done.status!.nodes!;
+    expect([nodes.produce?.attempt, nodes.check?.attempt, nodes.after?.attempt]).toEqual([1, 2, 2]);
+    expect(await podsOf(done)).toEqual(['after#2', 'check#1', 'check#2', 'produce#1']);
+    const reasons = await kubectlOk(['get', 'events', '-n', ns.name, '--field-selector', 'involvedObject.name=retry', '-o', 'jsonpath={.items[*].reason}']);
+    expect(reasons).toContain('Retrying');
+  });
+
+  it('a cancelled run is retried with spec.cancel back to false in the same update, and not without', async () => {
+    await apply('cancelled', { pipelineSpec: { params: [], tasks: [py('quick', 'print(1)'), py('slow', 'import time; time.sleep(4)', { dependsOn: ['quick'] })] } });
+    await waitUntil('slow running', async () => (await getRun(ns.name, 'cancelled')).status?.nodes?.slow?.phase === 'Running', 90_000, 200);
+    await patch('cancelled', { cancel: true });
+    expect((await waitForRun(ns.name, 'cancelled')).status?.phase).toBe('Cancelled');
+    const refused = await kubectl(['patch', 'pipelinerun', 'cancelled', '-n', ns.name, '--type=merge', '-p', '{"spec":{"cancel":false}}']);
+    expect(refused.stderr).toContain('set spec.cancel to false and bump spec.retry in the same update');
+    await patch('cancelled', { cancel: false, retry: 1 });
+    await waitLeft('cancelled', 'Cancelled');
+    const done = await waitForRun(ns.name, 'cancelled');
+    expect(done.status?.phase).toBe('Succeeded');
+    expect([done.status!.nodes!.quick?.attempt, done.status!.nodes!.slow?.attempt]).toEqual([1, 2]);
+  });
+});
+
+describe('pod GC', () => {
+  const twoTasks = (extra: Record<string, unknown>, second = 'print("b")') => ({ ...extra, pipelineSpec: { params: [], tasks: [py('a', 'print("a")'), py('b', second, { dependsOn: ['a'] })] } });
+  const okAndFail = (extra: Record<string, unknown>) => ({ ...extra, pipelineSpec: { params: [], tasks: [py('ok', 'print("ok")'), py('bad', 'import sys; sys.exit(2)')] } });
+
+  it('leaves exactly the pods each strategy promises', async () => {
+    await Promise.all([
+      apply('gc-never', twoTasks({})),
+      apply('gc-task', twoTasks({ podGC: { strategy: 'OnTaskCompletion' } })),
+      apply('gc-task-success', okAndFail({ podGC: { strategy: 'OnTaskSuccess' } })),
+      apply('gc-run-success', okAndFail({ podGC: { strategy: 'OnRunSuccess' } })),
+      apply('gc-keep', twoTasks({ podGC: { strategy: 'OnRunCompletion', keepLast: 1 } })),
+    ]);
+    const runs = Object.fromEntries(await Promise.all(['gc-never', 'gc-task', 'gc-task-success', 'gc-run-success', 'gc-keep'].map(async (n) => [n, await waitForRun(ns.name, n)] as const)));
+    expect(Object.fromEntries(Object.entries(runs).map(([n, r]) => [n, r.status?.phase]))).toEqual({
+      'gc-never': 'Succeeded', 'gc-task': 'Succeeded', 'gc-task-success': 'Failed', 'gc-run-success': 'Failed', 'gc-keep': 'Succeeded',
+    });
+    const expected: Record<string, string[]> = {
+      'gc-never': ['a#1', 'b#1'], 'gc-task': [], 'gc-task-success': ['bad#1'], 'gc-run-success': ['bad#1', 'ok#1'], 'gc-keep': ['b#1'],
+    };
+    let left: Record<string, string[]> = {};
+    await waitUntil('pods as promised', async () => {
+      left = Object.fromEntries(await Promise.all(Object.entries(runs).map(async ([n, r]) => [n, await podsOf(r)] as const)));
+      return JSON.stringify(left) === JSON.stringify(expected);
+    }, 30_000, 500).catch(() => undefined);
+    expect(left).toEqual(expected);
+    // Deleting pods never changes what the status says about the tasks.
+    expect((await getRun(ns.name, 'gc-task')).status?.nodes?.b).toMatchObject({ phase: 'Succeeded', attempt: 1 });
+  });
+});
+
+describe('TTL and history', () => {
+  it('deletes finished runs once their TTL is over, pods with them, after writing their history', async () => {
+    await Promise.all([
+      apply('ttl-ok', { ttlStrategy: { secondsAfterSuccess: 2, secondsAfterFailure: 3600 }, arguments: {}, pipelineSpec: { params: [{ name: 'who', type: 'string', default: 'ttl' }], tasks: [py('hello', 'import sys; print(sys.argv[1])', { args: ['{{inputs.parameters.who}}'], inputs: { parameters: [{ name: 'who', value: '{{params.who}}' }] } })] } }),
+      apply('ttl-failed', { ttlStrategy: { secondsAfterSuccess: 3600, secondsAfterFailure: 1 }, pipelineSpec: { params: [], tasks: [py('bad', 'import sys; sys.exit(4)')] } }),
+      apply('ttl-kept', { ttlStrategy: { secondsAfterFailure: 1 }, pipelineSpec: { params: [], tasks: [py('fine', 'print(1)')] } }),
+    ]);
+    // Uids now: the runs with a short TTL may be gone before a wait for their end would see them.
+    const uid: Record<string, string> = {};
+    for (const n of ['ttl-ok', 'ttl-failed', 'ttl-kept']) uid[n] = (await getRun(ns.name, n)).metadata!.uid!;
+    const gone = async (n: string): Promise<boolean> => (await kubectl(['get', 'pipelinerun', n, '-n', ns.name])).code !== 0;
+    const goneAt: Record<string, number> = {};
+    await waitUntil('ttl-ok and ttl-failed deleted', async () => {
+      for (const n of ['ttl-ok', 'ttl-failed']) if (goneAt[n] === undefined && (await gone(n))) goneAt[n] = Date.now();
+      return Object.keys(goneAt).length === 2;
+    }, 180_000, 250);
+    // The succeeded run without a success TTL stays, with its history written.
+    const kept = await waitForRun(ns.name, 'ttl-kept');
+    expect(kept.status?.phase).toBe('Succeeded');
+    await waitUntil('ttl-kept history', async () => (await getRun(ns.name, 'ttl-kept')).status?.historyRef !== undefined, 15_000, 250);
+    expect(await gone('ttl-kept')).toBe(false);
+    // Pods went with their runs (owner references).
+    const podsOfUid = async (u: string): Promise<string> => kubectlOk(['get', 'pods', '-n', ns.name, '-l', `pipewright.dev/run-uid=${u}`, '-o', 'name']);
+    await waitUntil('pods of deleted runs gone', async () => (await podsOfUid(uid['ttl-ok']!)).trim() === '' && (await podsOfUid(uid['ttl-failed']!)).trim() === '', 60_000, 500);
+
+    const store = new S3ArtifactStore(s3ConfigFromEnv(controllerEnv(ns.name)));
+    const listed = await listHistory(store, ROOT, ns.name);
+    const byName = Object.fromEntries(listed.map((h) => [h.name, h]));
+    expect(Object.keys(byName)).toEqual(expect.arrayContaining(['ttl-ok', 'ttl-failed', 'ttl-kept']));
+    const ok = await readHistory(store, ROOT, ns.name, uid['ttl-ok']!);
+    expect(ok).toMatchObject({ uid: uid['ttl-ok'], name: 'ttl-ok', namespace: ns.name, phase: 'Succeeded', tasks: { hello: { phase: 'Succeeded', attempt: 1 } } });
+    // Not deleted before its TTL (2 s after it finished; the failure TTL of 1 s did not apply to it).
+    expect(goneAt['ttl-ok']!).toBeGreaterThanOrEqual(Date.parse(ok.finishedAt!) + 2000);
+    expect(goneAt['ttl-failed']!).toBeGreaterThanOrEqual(Date.parse(byName['ttl-failed']!.finishedAt!) + 1000);
+    expect(byName['ttl-failed']).toMatchObject({ phase: 'Failed', tasks: { bad: { phase: 'Failed' } } });
+    expect(byName['ttl-failed']!.message).toContain('exit code 4');
+  });
+});
