@@ -19,6 +19,7 @@ import { countingErrors, ProcessMetrics, type WorkMetrics } from './metrics.js';
 import { pipelineValidator } from './pipeline-status.js';
 import { WorkQueue, type ReconcileOutcome } from './queue.js';
 import { Reconciler } from './reconcile.js';
+import { systemClock } from './clock.js';
 
 export interface ControllerHandle {
   /** Stops the work; with leader election, also releases the Lease if held (a standby takes over at once). */
@@ -227,6 +228,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
   const reconciler = new Reconciler({
     config,
     logger,
+    now: systemClock,
     kube: measuredKube(hooks.wrapKubeOps ? hooks.wrapKubeOps(kubeOps(kc)) : kubeOps(kc), m),
     getRun: (ns, name) => caches.runs.get(name, ns),
     podsOfRun: (namespace, uid) => caches.podsOfRun(namespace, uid),
