@@ -6,9 +6,11 @@ import { outputArtifactUri, taskRootUri } from '../artifacts/keys.js';
 import { evaluateCondition } from './cel.js';
 import { limits, overLimit } from '../model/limits.js';
 import { cacheFingerprint } from './fingerprint.js';
-import { parameterTemplates, ResolutionError, resolveTaskInputs, upstreamOf, type SiblingResult } from './resolve.js';
+import { parameterTemplates, ResolutionError, resolveTaskInputs, type SiblingResult } from './resolve.js';
+import { upstreamOf } from '../model/upstream.js';
 import {
   isSuccessful,
+  isRunTerminal,
   isTerminal,
   type ExecutionFact,
   type LaunchRequest,
@@ -446,10 +448,6 @@ export function dependencyOrder(dag: Dag): string[] {
 function nodeKind(p: Pipeline, comp: Component, task: Task): NodeKind {
   if (comp.implementation.kind === 'dag') return task.loop ? 'loop' : 'dag';
   return p.executors[comp.implementation.executor]?.kind === 'importer' ? 'importer' : 'container';
-}
-
-function isRunTerminal(phase: RunPhase): boolean {
-  return phase === 'Succeeded' || phase === 'Failed' || phase === 'Error' || phase === 'Cancelled';
 }
 
 function stripUndefined<T extends object>(o: T): T {

@@ -119,10 +119,4 @@ export function resolveTaskInputs(task: Task, component: Component, ctx: Resolve
   return { parameters, artifacts };
 }
 
-/** The upstream siblings a task waits for: declared dependencies plus every data producer. */
-export function upstreamOf(task: Task): string[] {
-  const deps = new Set(task.dependsOn);
-  for (const b of Object.values(task.inputs.parameters)) if (b.kind === 'task' || b.kind === 'finalStatus') deps.add(b.task);
-  for (const b of Object.values(task.inputs.artifacts)) if (b.kind === 'task') deps.add(b.task);
-  return [...deps];
-}
+

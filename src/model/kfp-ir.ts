@@ -3,6 +3,7 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { PipelineError, diagnostic } from './diagnostics.js';
+import { looksLikeKfpIr } from './pipeline-format.js';
 import { Reader, child, dict, isObject } from './yaml-reader.js';
 import { limits, overLimit, refuseTooManyTasks, type Limits } from './limits.js';
 import { parseDurationSeconds } from './duration.js';
@@ -150,9 +151,6 @@ function position(text: string, offset: number): { line: number; col: number } {
   return { line: before.split('\n').length, col: offset - before.lastIndexOf('\n') };
 }
 
-export function looksLikeKfpIr(doc: unknown): boolean {
-  return isObject(doc) && ('pipelineInfo' in doc || 'deploymentSpec' in doc) && 'root' in doc;
-}
 
 export function parseKfpIr(text: string, file?: string): Pipeline {
   return kfpIrFromDocuments(parseYamlDocuments(text, file), file);

@@ -5,9 +5,9 @@ import type { Logger } from 'pino';
 import { compileKfpPipeline, KFP_SDK_VERSION } from '../local/python-env.js';
 import { PipelineError, diagnostic, internalErrorsAsDiagnostics } from './diagnostics.js';
 import { kfpIrFromDocuments, parseKfpIr, parseYamlDocuments } from './kfp-ir.js';
-import { NATIVE_API_VERSION, looksLikeNative, nativeFromObject } from './native.js';
+import { nativeFromObject } from './native.js';
+import { notAPipeline, pipelineFormat } from './pipeline-format.js';
 import { validatePipeline } from './validate.js';
-import { describe, isObject } from './yaml-reader.js';
 import type { Pipeline } from './types.js';
 
 export interface LoadOptions {
@@ -19,8 +19,6 @@ export interface LoadOptions {
   packages?: string[];
 }
 
-const EXPECTED = `a KFP pipeline compiled to YAML (pipelineInfo, root, deploymentSpec, schemaVersion) or a Pipewright spec (apiVersion: ${NATIVE_API_VERSION}, kind: PipelineSpec)`;
-const KFP_KEYS = ['pipelineInfo', 'root', 'deploymentSpec', 'schemaVersion', 'components'];
 
 export async function loadPipeline(file: string, opts: LoadOptions): Promise<Pipeline> {
   if (file.endsWith('.py')) {
@@ -70,9 +68,10 @@ export function parsePipelineText(text: string, file?: string): Pipeline {
   return internalErrorsAsDiagnostics(file, () => {
     const docs = parseYamlDocuments(text, file);
     const first = docs[0];
-    if (looksLikeNative(first)) return checked(nativeFromObject(first, file), file);
-    if (isObject(first) && KFP_KEYS.some((k) => k in first)) return checked(kfpIrFromDocuments(docs, file), file);
-    throw new PipelineError([diagnostic('NOT_A_PIPELINE', { file }, `this is not a pipeline: the file ${looksLike(first)}`, `pass ${EXPECTED}`)]);
+    const format = pipelineFormat(first);
+    if (format === 'native') return checked(nativeFromObject(first, file), file);
+    if (format === 'kfp-ir') return checked(kfpIrFromDocuments(docs, file), file);
+    throw notAPipeline(first, file);
   });
 }
 
@@ -81,18 +80,4 @@ function checked(p: Pipeline, file?: string): Pipeline {
   const diagnostics = validatePipeline(p, file);
   if (diagnostics.length > 0) throw new PipelineError(diagnostics);
   return p;
-}
-
-/** A short description of a YAML document that is not a pipeline, for the error message. */
-function looksLike(doc: unknown): string {
-  if (doc === undefined) return 'is empty';
-  if (!isObject(doc)) return `holds ${describe(doc)}, not a mapping`;
-  const api = typeof doc.apiVersion === 'string' ? doc.apiVersion : undefined;
-  const kind = typeof doc.kind === 'string' ? doc.kind : undefined;
-  if (api?.startsWith('argoproj.io/')) return `is an Argo ${kind ?? 'object'} (KFP v1 output); recompile with kfp>=2 (kfp.compiler.Compiler)`;
-  if (api?.startsWith('pipelines.kubeflow.org/')) return `is a KFP ${kind ?? 'object'} manifest; compile to plain IR YAML (without kubernetes_manifest_format)`;
-  if (api || kind) return `is a Kubernetes object (${[api, kind].filter(Boolean).join(', ')})`;
-  if ('implementation' in doc || ('inputs' in doc && 'name' in doc)) return 'looks like a KFP v1 component spec; compile a @dsl.pipeline that uses it';
-  const keys = Object.keys(doc);
-  return `is a mapping with keys ${keys.slice(0, 6).join(', ')}${keys.length > 6 ? ', …' : ''}`;
 }

@@ -1,6 +1,7 @@
 // Structure of the DAGs: references to tasks, components, executors, inputs and outputs, and cycles.
 import { MAX_SHOWN } from './diagnostics.js';
 import { suggestFix } from './suggest.js';
+import { upstreamOf } from './upstream.js';
 import { boundTasks, dagScopes, ownerLabel, report, taskPath, type Ctx, type DagScope } from './validate-context.js';
 import { child } from './yaml-reader.js';
 import type { Component, Task } from './types.js';
@@ -53,10 +54,6 @@ export function findCycles(nodes: readonly string[], successors: (n: string) => 
   return cycles;
 }
 
-/** Upstream tasks of a task: explicit dependencies and every task it takes a value from. */
-export function upstream(task: Task): string[] {
-  return [...new Set([...task.dependsOn, ...boundTasks(task)])];
-}
 
 export function checkGraph(ctx: Ctx): void {
   for (const scope of dagScopes(ctx.p)) {
@@ -73,7 +70,7 @@ function checkDagCycles(ctx: Ctx, scope: DagScope): void {
   // Edges point downstream so the cycle reads in run order: a -> b means b needs a.
   const downstream = new Map<string, string[]>();
   for (const t of Object.values(tasks)) {
-    for (const u of upstream(t)) {
+    for (const u of upstreamOf(t)) {
       const list = downstream.get(u);
       if (list) list.push(t.name);
       else downstream.set(u, [t.name]);
