@@ -19,6 +19,7 @@ import { factFromStatusNode, factsFromStatus, type RunStatus, type StatusNode } 
 import type { NodeDocs } from './status-nodes.js';
 import type { PipelineRunObject } from './types.js';
 import type { RunContext } from '../engine/state.js';
+import { dict } from '../util/own.js';
 
 /** The run itself, before its pods are looked at. */
 export interface RunObservation {
@@ -94,7 +95,7 @@ export class Observer {
     const ns = run.metadata!.namespace!;
     const pods = this.deps.podsOfRun(ns, uid);
     const { pipeline, arguments: args, ctx } = admitted;
-    const obs: Observation = { ...seen, pipeline, arguments: args, ctx, pods, facts: factsFromStatus(previous.nodes), podNames: {}, refs: {}, stopped: {}, toCache: [] };
+    const obs: Observation = { ...seen, pipeline, arguments: args, ctx, pods, facts: factsFromStatus(previous.nodes), podNames: dict(), refs: dict(), stopped: dict(), toCache: [] };
     const { facts, podNames } = obs;
     const latest = new Map<string, PodFact>();
     for (const pod of pods) {

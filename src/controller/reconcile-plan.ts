@@ -11,6 +11,7 @@ import { checkReadUri } from '../artifacts/tenancy.js';
 import type { ControllerConfig } from './config.js';
 import { Reason, type ReasonName } from './errors.js';
 import { checkRunPolicy } from './run-policy.js';
+import { own } from '../util/own.js';
 import { buildStatus, type RunStatus, type StatusNode } from './status.js';
 import type { Observation, RunObservation } from './reconcile-observe.js';
 import type { PipelineRunObject } from './types.js';
@@ -110,9 +111,13 @@ export function desiredStatus(obs: Observation, pass: Pass, launched: PlanResult
 /** Nodes the controller ended itself; and the attempt just launched, so that a cache without its pod yet reads
  * "started" (see observe), not "to launch". */
 function markStoppedAndLaunched(status: RunStatus, stopped: Record<string, StatusNode>, launched: PlanResult['launch']): void {
-  for (const [id, n] of Object.entries(stopped)) if (status.nodes?.[id]) status.nodes[id]!.stopped = n.stopped;
+  const nodes = status.nodes ?? {};
+  for (const [id, n] of Object.entries(stopped)) {
+    const node = own(nodes, id);
+    if (node) node.stopped = n.stopped;
+  }
   for (const l of launched) {
-    const n = status.nodes?.[l.nodeId];
+    const n = own(nodes, l.nodeId);
     if (n?.pod && n.attempt === undefined) n.attempt = l.attempt;
   }
 }

@@ -120,3 +120,24 @@ describe('Reconciler tenancy', () => {
     expect(calls.writes[0]!.message).toMatch(/^spec\.serviceAccountName: service account "pipewright-controller" is the controller's own/);
   });
 });
+
+describe('Reconciler and names that are Object.prototype members', () => {
+  it('runs a task named constructor: one pod, recorded in the status, not created again on the next pass', async () => {
+    const obj = run({ pipelineSpec: { tasks: [{ name: 'constructor', image: 'busybox', command: ['true'] }, { name: 'b', image: 'busybox', command: ['true'], dependsOn: ['constructor'] }] } });
+    const { kube, calls } = fakeKube();
+    const r = new Reconciler({ config, logger: pino({ level: 'silent' }), kube, getRun: () => obj, podsOfRun: () => [], grantKey: Buffer.alloc(32, 7), now: () => new Date('2026-01-01T00:00:01Z') });
+    await r.reconcile('a/r');
+    expect(calls.pods.map((p) => p.metadata?.annotations?.['pipewright.dev/node-id'])).toEqual(['constructor']);
+    const status = calls.writes.at(-1)!;
+    expect(status.phase).toBe('Running');
+    expect(status.nodes?.constructor).toMatchObject({ phase: 'Pending', attempt: 1, pod: calls.pods[0]!.metadata!.name });
+    expect(status.nodes?.b?.phase).toBe('Pending');
+    // The next pass reads that status (the pod not yet in the cache, but it exists): no second pod.
+    obj.status = status;
+    obj.metadata!.resourceVersion = String(calls.writes.length + 1);
+    r.runSeen(obj);
+    await r.reconcile('a/r');
+    await r.events.idle();
+    expect(calls.pods).toHaveLength(1);
+  });
+});

@@ -2,6 +2,7 @@
 import { ACTIVE_NODE_PHASES, isFinishedAttempt, isRunTerminal, isTerminal, type ExecutionFact, type NodeKind, type NodeOutputs, type NodePhase, type PlanResult, type RunPhase, type RuntimeArtifact } from '../engine/state.js';
 import type { JsonValue } from '../model/types.js';
 import { Reason } from './errors.js';
+import { dict, own } from '../util/own.js';
 
 export interface StatusArtifact {
   uri: string;
@@ -207,7 +208,7 @@ export function runConditions(phase: RunPhase, reason: string, message: string |
 
 /** Facts the pods can no longer tell: attempts the controller ended itself, and finished nodes whose pods are gone. */
 export function factsFromStatus(nodes: Record<string, StatusNode> | undefined): Record<string, ExecutionFact> {
-  const facts: Record<string, ExecutionFact> = {};
+  const facts = dict<ExecutionFact>();
   for (const [id, n] of Object.entries(nodes ?? {})) {
     const fact = factFromStatusNode(n);
     if (fact) facts[id] = fact;
@@ -329,7 +330,7 @@ export function boundNodes(nodes: Record<string, StatusNode>, bounds: NodeBounds
 export function mergeNodes(full: Record<string, StatusNode>, inline: Record<string, StatusNode>): Record<string, StatusNode> {
   const out: Record<string, StatusNode> = { ...full };
   for (const [id, n] of Object.entries(inline)) {
-    const f = out[id];
+    const f = own(out, id);
     if (!f) {
       out[id] = n;
       continue;
