@@ -119,7 +119,7 @@ export async function startController(kc: k8s.KubeConfig, baseConfig: Controller
   const http: HttpServerHandle = await startHttpServer({
     port: baseConfig.http.port,
     log: logger.child({ component: 'http' }),
-    ...(artifacts.s3 && artifacts.key ? { gateway: new ArtifactGateway({ key: artifacts.key, store: countingErrors(minioGatewayStore(artifacts.s3, baseConfig.s3), (op) => metrics.s3Errors.inc({ component: 'gateway', operation: op })) }) } : {}),
+    ...(artifacts.s3 && artifacts.key ? { gateway: new ArtifactGateway({ key: artifacts.key, store: countingErrors(minioGatewayStore(artifacts.s3, baseConfig.s3, { requestTimeoutMs: baseConfig.faults.s3RequestTimeoutMs, retries: baseConfig.faults.s3Retries }), (op) => metrics.s3Errors.inc({ component: 'gateway', operation: op })) }) } : {}),
     ready,
     metrics,
   });
