@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { plan } from '../../src/engine/plan.js';
 import type { ExecutionFact, NodeOutputs, RunContext } from '../../src/engine/state.js';
 import { PipelineError } from '../../src/model/diagnostics.js';
-import { parsePipelineText } from '../../src/model/load.js';
+import { parsePipelineText } from '../../src/model/parse-text.js';
 import { validateArguments } from '../../src/model/validate.js';
 
 const NAMES = ['constructor', 'toString', 'hasOwnProperty', 'valueOf', '__proto__'];

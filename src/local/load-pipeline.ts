@@ -1,14 +1,11 @@
-// Loading a pipeline from a file or text: pick the front end (.py via the kfp SDK, KFP IR YAML, native YAML),
-// parse, validate, and throw every problem at once as a PipelineError.
+// Loading a pipeline from a file (the CLI and the local runner): read it, or compile a .py with the real kfp SDK,
+// then hand the text to the pure src/model/parse-text.ts. The I/O adapter of the model's front ends.
 import { promises as fs } from 'node:fs';
 import type { Logger } from 'pino';
-import { compileKfpPipeline, KFP_SDK_VERSION } from '../local/python-env.js';
-import { PipelineError, diagnostic, internalErrorsAsDiagnostics } from './diagnostics.js';
-import { kfpIrFromDocuments, parseKfpIr, parseYamlDocuments } from './kfp-ir.js';
-import { nativeFromObject } from './native.js';
-import { notAPipeline, pipelineFormat } from './pipeline-format.js';
-import { validatePipeline } from './validate.js';
-import type { Pipeline } from './types.js';
+import { PipelineError, diagnostic } from '../model/diagnostics.js';
+import { parseCompiledIr, parsePipelineText } from '../model/parse-text.js';
+import type { Pipeline } from '../model/types.js';
+import { compileKfpPipeline, KFP_SDK_VERSION } from './python-env.js';
 
 export interface LoadOptions {
   logger: Logger;
@@ -19,11 +16,10 @@ export interface LoadOptions {
   packages?: string[];
 }
 
-
 export async function loadPipeline(file: string, opts: LoadOptions): Promise<Pipeline> {
   if (file.endsWith('.py')) {
     const text = await compilePython(file, opts);
-    return internalErrorsAsDiagnostics(file, () => checked(parseKfpIr(text, file), file));
+    return parseCompiledIr(text, file);
   }
   let text: string;
   try {
@@ -61,23 +57,4 @@ async function compilePython(file: string, opts: LoadOptions): Promise<string> {
     const fix = /several pipelines/.test(msg) ? 'choose one with --pipeline-func NAME' : 'fix the Python error shown; the file must define a @dsl.pipeline function that kfp.compiler can compile';
     throw new PipelineError([diagnostic('COMPILE_FAILED', { file }, msg.replace(/^cannot compile \S+: /, 'kfp could not compile it: '), fix)]);
   }
-}
-
-/** Text of a pipeline file (for the controller: no file I/O); validated. */
-export function parsePipelineText(text: string, file?: string): Pipeline {
-  return internalErrorsAsDiagnostics(file, () => {
-    const docs = parseYamlDocuments(text, file);
-    const first = docs[0];
-    const format = pipelineFormat(first);
-    if (format === 'native') return checked(nativeFromObject(first, file), file);
-    if (format === 'kfp-ir') return checked(kfpIrFromDocuments(docs, file), file);
-    throw notAPipeline(first, file);
-  });
-}
-
-
-function checked(p: Pipeline, file?: string): Pipeline {
-  const diagnostics = validatePipeline(p, file);
-  if (diagnostics.length > 0) throw new PipelineError(diagnostics);
-  return p;
 }
