@@ -1,47 +1,13 @@
 // The reconciler refuses what a tenant may not do, against a fake apiserver: the run (or the importer) fails
 // with the message naming the field and the fix, a Warning event says so, and no pod is created.
-import type { V1Pod } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { configFromEnv } from './config.js';
-import type { KubeOps } from './kube-ops.js';
+import { fakeKube } from './testing/fake-kube.js';
 import { Reconciler } from './reconcile.js';
-import type { RunStatus } from './status.js';
 import type { PipelineRunObject } from './types.js';
 
 const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local', PIPEWRIGHT_S3_PORT: '9000' });
-
-function fakeKube() {
-  const calls = { pods: [] as V1Pod[], writes: [] as RunStatus[], events: [] as { type: string; reason: string; message: string }[] };
-  let rv = 1;
-  const kube: KubeOps = {
-    async createPod(pod: V1Pod) {
-      calls.pods.push(pod);
-      return 'created';
-    },
-    async deletePod() {},
-    async podExists() {
-      return true;
-    },
-    async writeRunStatus(_run, status) {
-      calls.writes.push(status);
-      return String(++rv);
-    },
-    async getPipeline() {
-      return undefined;
-    },
-    async event(_run, type, reason, message) {
-      calls.events.push({ type, reason, message });
-    },
-    async createPvc() {
-      return { result: 'created' as const };
-    },
-    async deletePvc() {
-      return 'deleted' as const;
-    },
-  };
-  return { kube, calls };
-}
 
 const run = (spec: Record<string, unknown>, ns = 'a'): PipelineRunObject => ({
   apiVersion: 'pipewright.dev/v1alpha1',
