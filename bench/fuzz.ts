@@ -12,7 +12,7 @@ import { dump, load } from 'js-yaml';
 import { plan } from '../src/engine/plan.js';
 import type { ExecutionFact, PlanInput } from '../src/engine/state.js';
 import { PipelineError } from '../src/model/diagnostics.js';
-import { parsePipelineText } from '../src/model/load.js';
+import { parsePipelineText } from '../src/model/parse-text.js';
 import type { JsonValue, Pipeline } from '../src/model/types.js';
 
 export interface FuzzProblem {

@@ -11,6 +11,7 @@ import type { NodeOutputs } from '../engine/state.js';
 import { ArtifactNotFoundError, type ArtifactStore } from './s3.js';
 import { checkSegment } from './keys.js';
 import { cacheIndexPrefix } from './tenancy.js';
+import { isMetadataOnly } from '../model/artifact-types.js';
 
 export const CACHE_FORMAT = 'pipewright-cache-1';
 
@@ -37,7 +38,6 @@ export interface CacheIndex {
 }
 
 // Metrics artifacts live in their metadata; they may have no file behind them.
-const METADATA_ONLY = new Set(['system.Metrics', 'system.ClassificationMetrics', 'system.SlicedClassificationMetrics']);
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 
 function checkFingerprint(fp: string): string {
@@ -63,7 +63,7 @@ export function entryOutputs(raw: unknown, fingerprint: string): NodeOutputs | u
 async function allExist(outputs: NodeOutputs, exists: (uri: string) => Promise<boolean>): Promise<boolean> {
   for (const list of Object.values(outputs.artifacts)) {
     for (const a of list) {
-      if (METADATA_ONLY.has(a.type.schemaTitle)) continue;
+      if (isMetadataOnly(a.type.schemaTitle)) continue;
       if (!(await exists(a.uri))) return false;
     }
   }

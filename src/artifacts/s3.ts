@@ -93,7 +93,7 @@ export async function withRetries<T>(fn: () => Promise<T>, retries: number, back
 }
 
 /** http(s).request with an idle timeout that ends the request (the socket's own timeout only emits an event). */
-function timedTransport(useSSL: boolean, ms: number): { request: typeof http.request } {
+export function timedTransport(useSSL: boolean, ms: number): { request: typeof http.request } {
   const mod = useSSL ? https : http;
   const request = ((...args: Parameters<typeof http.request>) => {
     const req = (mod.request as (...a: Parameters<typeof http.request>) => http.ClientRequest)(...args);
@@ -104,9 +104,34 @@ function timedTransport(useSSL: boolean, ms: number): { request: typeof http.req
 }
 
 
-function isNotFound(e: unknown): boolean {
+export function isNotFound(e: unknown): boolean {
   const code = (e as { code?: string } | null)?.code;
   return code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchObject';
+}
+
+/** Whether one object exists (a missing one is an answer, not an error). */
+export async function statExists(client: Minio.Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await client.statObject(bucket, key);
+    return true;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
+  }
+}
+
+/** Keys under `prefix`, sorted, at most `limit`; zero-byte "folder" markers some tools create carry no data. */
+export async function listObjectKeys(client: Minio.Client, bucket: string, prefix: string, limit = Infinity): Promise<string[]> {
+  const keys: string[] = [];
+  const stream = client.listObjectsV2(bucket, prefix, true);
+  for await (const item of stream as AsyncIterable<Minio.BucketItem>) {
+    if (item.name && !item.name.endsWith('/')) keys.push(item.name);
+    if (keys.length >= limit) {
+      stream.destroy();
+      break;
+    }
+  }
+  return keys.sort();
 }
 
 /** `dir/rel`, refusing relative keys that are absolute or climb out of `dir`. */
@@ -258,32 +283,12 @@ export class S3ArtifactStore implements ArtifactStore {
     return (await this.listKeys(bucket, prefix)).map((k) => `${uri.slice(0, uri.indexOf('://') + 3)}${bucket}/${k}`);
   }
 
-  private async objectExists(bucket: string, key: string): Promise<boolean> {
-    try {
-      await this.retry(() => this.client.statObject(bucket, key));
-      return true;
-    } catch (e) {
-      if (isNotFound(e)) return false;
-      throw e;
-    }
+  private objectExists(bucket: string, key: string): Promise<boolean> {
+    return this.retry(() => statExists(this.client, bucket, key));
   }
 
   private listKeys(bucket: string, prefix: string, limit = Infinity): Promise<string[]> {
-    return this.retry(() => this.listKeysOnce(bucket, prefix, limit));
-  }
-
-  private async listKeysOnce(bucket: string, prefix: string, limit: number): Promise<string[]> {
-    const keys: string[] = [];
-    const stream = this.client.listObjectsV2(bucket, prefix, true);
-    for await (const item of stream as AsyncIterable<Minio.BucketItem>) {
-      // Zero-byte "folder" markers some tools create carry no data.
-      if (item.name && !item.name.endsWith('/')) keys.push(item.name);
-      if (keys.length >= limit) {
-        stream.destroy();
-        break;
-      }
-    }
-    return keys.sort();
+    return this.retry(() => listObjectKeys(this.client, bucket, prefix, limit));
   }
 
   /** Streams to `<path>.part` then renames, so a reader never sees half a file. */

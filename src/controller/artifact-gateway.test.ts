@@ -1,5 +1,9 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { pino } from 'pino';
 import { signGrant } from '../artifacts/grant.js';
-import { ArtifactGateway, GatewayError, type GatewayStore } from './artifact-gateway.js';
+import { s3ConfigFromEnv } from '../artifacts/s3-config.js';
+import { ArtifactGateway, GatewayError, minioGatewayStore, type GatewayStore } from './artifact-gateway.js';
+import { startHttpServer } from './http-server.js';
 
 const key = Buffer.alloc(32, 3);
 const now = 1_800_000_000;
@@ -66,5 +70,53 @@ describe('ArtifactGateway', () => {
     expect(await status(gw.upload(claims, {}))).toBe(400);
     expect(await status(gw.upload(claims, { uri: 'minio://bk1/root/a/r/t2/d', files: 'x' }))).toBe(400);
     expect(s.signed.every((x) => x.startsWith('PUT bk1/root/a/r/t2/'))).toBe(true);
+  });
+});
+
+describe('ArtifactGateway over an S3 that accepts connections and never answers', () => {
+  let silent: Server;
+  const sockets: Socket[] = [];
+  let port = 0;
+  beforeAll(async () => {
+    silent = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    port = (silent.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => silent.close(r));
+  });
+
+  it('answers the pod 504, naming the timeout, instead of holding its request', async () => {
+    const config = s3ConfigFromEnv({ PIPEWRIGHT_S3_ENDPOINT: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 'secret-key' });
+    const store = minioGatewayStore(config, {}, { requestTimeoutMs: 300, retries: 1, backoffMs: 10 });
+    const gw = new ArtifactGateway({ key, store, nowSec: () => now });
+    const http = await startHttpServer({ port: 0, host: '127.0.0.1', log: pino({ level: 'silent' }), gateway: gw, ready: () => true });
+    try {
+      const res = await fetch(`http://127.0.0.1:${http.port}/v1/artifacts/download`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${signGrant(claims, key)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ uri: 'minio://bk1/root/a/r/t1/dir/file' }),
+        signal: AbortSignal.timeout(20_000),
+      });
+      expect(res.status).toBe(504);
+      expect(await res.text()).toMatch(/S3 did not answer in time \(S3 request HEAD 127\.0\.0\.1 got no answer within 300 ms\); retry later/);
+      // Both attempts reached the silent server (one retry), each ended by the timeout.
+      expect(sockets.length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('answers 503 when S3 refuses connections', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const deadPort = (closed.address() as { port: number }).port;
+    await new Promise((r) => closed.close(r));
+    const config = s3ConfigFromEnv({ PIPEWRIGHT_S3_ENDPOINT: `http://127.0.0.1:${deadPort}`, AWS_ACCESS_KEY_ID: 'k', AWS_SECRET_ACCESS_KEY: 'secret-key' });
+    const gw = new ArtifactGateway({ key, store: minioGatewayStore(config, {}, { requestTimeoutMs: 300, retries: 0 }), nowSec: () => now });
+    const e = await gw.download(claims, { uri: 'minio://bk1/root/a/r/t1/dir/file' }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(GatewayError);
+    expect(e).toMatchObject({ status: 503, message: expect.stringMatching(/^S3 is unavailable \(.*ECONNREFUSED.*\); retry later$/) });
   });
 });

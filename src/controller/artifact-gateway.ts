@@ -5,6 +5,7 @@ import * as Minio from 'minio';
 import { GrantError, grantAllows, grantLocation, verifyGrant, type GrantClaims } from '../artifacts/grant.js';
 import { checkKey } from '../artifacts/keys.js';
 import type { S3Config } from '../artifacts/s3-config.js';
+import { isRetryable, listObjectKeys, S3TimeoutError, statExists, timedTransport, withRetries } from '../artifacts/s3.js';
 import type { S3Settings } from './config.js';
 
 export const PRESIGN_EXPIRY_SECONDS = 15 * 60;
@@ -39,13 +40,26 @@ export type UploadAnswer = { url: string } | { files: { path: string; url: strin
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** What the pod is told when S3 fails under the gateway; other errors stay as they are (500). */
+function s3Failure(e: unknown): unknown {
+  if (e instanceof S3TimeoutError) return new GatewayError(504, `S3 did not answer in time (${e.message}); retry later`);
+  if (isRetryable(e)) return new GatewayError(503, `S3 is unavailable (${(e as Error).message}); retry later`);
+  return e;
+}
+
 export class ArtifactGateway {
   private readonly max: number;
   private readonly now: () => number;
 
+  /** The store, its failures as answers: S3 silent past its timeout is 504, S3 unreachable or failing is 503. */
+  private readonly store: GatewayStore;
+
   constructor(private readonly deps: GatewayDeps) {
     this.max = deps.maxObjects ?? MAX_OBJECTS;
     this.now = deps.nowSec ?? (() => Math.floor(Date.now() / 1000));
+    const answer = <A extends unknown[], T>(fn: (...a: A) => Promise<T>) => (...a: A): Promise<T> => fn(...a).catch((e: unknown) => Promise.reject(s3Failure(e)));
+    const s = deps.store;
+    this.store = { exists: answer(s.exists.bind(s)), list: answer(s.list.bind(s)), presign: answer(s.presign.bind(s)) };
   }
 
   /** The claims of the grant in an `Authorization: Bearer` header; 401 without one, 403 for a bad one. */
@@ -76,7 +90,7 @@ export class ArtifactGateway {
 
   async download(claims: GrantClaims, body: unknown): Promise<DownloadAnswer> {
     const { bucket, key, uri } = this.target(claims, 'read', body);
-    const { store } = this.deps;
+    const store = this.store;
     if (await store.exists(bucket, key)) return { kind: 'file', url: await store.presign('GET', bucket, key, PRESIGN_EXPIRY_SECONDS) };
     const keys = await store.list(bucket, `${key}/`, this.max + 1);
     if (keys.length === 0) throw new GatewayError(404, `artifact ${uri} does not exist (no object and no objects under it)`);
@@ -96,7 +110,7 @@ export class ArtifactGateway {
 
   async upload(claims: GrantClaims, body: unknown): Promise<UploadAnswer> {
     const { bucket, key, uri } = this.target(claims, 'write', body);
-    const { store } = this.deps;
+    const store = this.store;
     const files = (body as Obj).files;
     if (files === undefined) return { url: await store.presign('PUT', bucket, key, PRESIGN_EXPIRY_SECONDS) };
     if (!Array.isArray(files) || !files.every((f) => typeof f === 'string')) throw new GatewayError(400, '"files" must be a list of relative paths');
@@ -114,16 +128,21 @@ export class ArtifactGateway {
   }
 }
 
-function isNotFound(e: unknown): boolean {
-  const code = (e as { code?: string } | null)?.code;
-  return code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchObject';
+export interface GatewayStoreOptions {
+  /** Longest an S3 request may stay silent (PIPEWRIGHT_S3_TIMEOUT_SECONDS). */
+  requestTimeoutMs: number;
+  /** Retries of a request that failed in a retryable way (PIPEWRIGHT_S3_RETRIES). */
+  retries: number;
+  backoffMs?: number;
 }
 
 /**
- * The gateway's store over the controller's credential. Presigning is computed locally (the region is set), with
- * a second client for PIPEWRIGHT_S3_TASK_ENDPOINT when pods reach S3 at another address.
+ * The gateway's store over the controller's credential. Every request S3 sees has the controller store's idle
+ * timeout and bounded retries, so a silent S3 answers the pod 504 instead of holding it. Presigning is computed
+ * locally (the region is set), with a second client for PIPEWRIGHT_S3_TASK_ENDPOINT when pods reach S3 at
+ * another address.
  */
-export function minioGatewayStore(config: S3Config, settings: S3Settings): GatewayStore {
+export function minioGatewayStore(config: S3Config, settings: Pick<S3Settings, 'taskEndpoint'>, opts: GatewayStoreOptions): GatewayStore {
   const options = {
     endPoint: config.endpoint,
     ...(config.port !== undefined ? { port: config.port } : {}),
@@ -134,31 +153,13 @@ export function minioGatewayStore(config: S3Config, settings: S3Settings): Gatew
     secretKey: config.credentials.secretKey,
     ...(config.credentials.sessionToken ? { sessionToken: config.credentials.sessionToken } : {}),
   };
-  const client = new Minio.Client(options);
+  const client = new Minio.Client({ ...options, transport: timedTransport(config.useSSL, opts.requestTimeoutMs) });
   const t = settings.taskEndpoint;
-  const signer = t ? new Minio.Client({ ...options, endPoint: t.endPoint, useSSL: t.useSSL, port: t.port ?? (t.useSSL ? 443 : 80) }) : client;
+  const signer = t ? new Minio.Client({ ...options, endPoint: t.endPoint, useSSL: t.useSSL, port: t.port ?? (t.useSSL ? 443 : 80), transport: timedTransport(t.useSSL, opts.requestTimeoutMs) }) : client;
+  const retry = <T>(fn: () => Promise<T>): Promise<T> => withRetries(fn, opts.retries, opts.backoffMs ?? 200);
   return {
-    async exists(bucket, key) {
-      try {
-        await client.statObject(bucket, key);
-        return true;
-      } catch (e) {
-        if (isNotFound(e)) return false;
-        throw e;
-      }
-    },
-    async list(bucket, prefix, limit) {
-      const keys: string[] = [];
-      const stream = client.listObjectsV2(bucket, prefix, true);
-      for await (const item of stream as AsyncIterable<Minio.BucketItem>) {
-        if (item.name && !item.name.endsWith('/')) keys.push(item.name);
-        if (keys.length >= limit) {
-          stream.destroy();
-          break;
-        }
-      }
-      return keys.sort();
-    },
+    exists: (bucket, key) => retry(() => statExists(client, bucket, key)),
+    list: (bucket, prefix, limit) => retry(() => listObjectKeys(client, bucket, prefix, limit)),
     presign: (method, bucket, key, expiry) => signer.presignedUrl(method, bucket, key, expiry),
   };
 }

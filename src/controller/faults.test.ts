@@ -9,6 +9,7 @@ import { S3ArtifactStore, S3TimeoutError, ArtifactNotFoundError, type ArtifactSt
 import { configFromEnv, type ControllerConfig } from './config.js';
 import { DEGRADED, Reason, TransientError, classify } from './errors.js';
 import type { KubeOps } from './kube-ops.js';
+import { fakeKube } from './testing/fake-kube.js';
 import { clampDelay, MAX_TIMER_MS, WorkQueue } from './queue.js';
 import { Reconciler } from './reconcile.js';
 import { boundNodes, factsFromStatus, mergeNodes, STATUS_NODE_BYTES, type RunStatus, type StatusNode } from './status.js';
@@ -17,41 +18,6 @@ import type { PipelineRunObject } from './types.js';
 const baseEnv = { PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local', PIPEWRIGHT_S3_PORT: '9000', PIPEWRIGHT_PIPELINE_ROOT: 'minio://bkt/root' };
 const config = (env: Record<string, string> = {}): ControllerConfig => configFromEnv({ ...baseEnv, ...env });
 const silent = pino({ level: 'silent' });
-
-function fakeKube(opts: { createPod?: () => Promise<void> } = {}) {
-  const calls = { createPod: [] as string[], deletePod: [] as string[], writes: [] as RunStatus[], events: [] as { type: string; reason: string; message: string }[] };
-  let rv = 1;
-  const kube: KubeOps = {
-    async createPod(pod: V1Pod) {
-      await opts.createPod?.();
-      calls.createPod.push(pod.metadata!.name!);
-      return 'created';
-    },
-    async deletePod(_ns, name) {
-      calls.deletePod.push(name);
-    },
-    async podExists() {
-      return true;
-    },
-    async writeRunStatus(_run, status) {
-      calls.writes.push(structuredClone(status));
-      return String(++rv);
-    },
-    async getPipeline() {
-      return undefined;
-    },
-    async event(_run, type, reason, message) {
-      calls.events.push({ type, reason, message });
-    },
-    async createPvc() {
-      return { result: 'created' as const };
-    },
-    async deletePvc() {
-      return 'deleted' as const;
-    },
-  };
-  return { kube, calls };
-}
 
 function memoryStore(): ArtifactStore & { objects: Map<string, string>; puts: number } {
   const objects = new Map<string, string>();

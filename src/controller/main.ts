@@ -22,6 +22,7 @@ import { Reconciler } from './reconcile.js';
 import { deleteRunOp, RunGc } from './run-gc-reconciler.js';
 import { RecurringRuns } from './recurring-reconciler.js';
 import type { PipelineRunObject } from './types.js';
+import { systemClock } from './clock.js';
 
 export interface ControllerHandle {
   /** Stops the work; with leader election, also releases the Lease if held (a standby takes over at once). */
@@ -139,7 +140,7 @@ export async function startController(kc: k8s.KubeConfig, baseConfig: Controller
   const http: HttpServerHandle = await startHttpServer({
     port: baseConfig.http.port,
     log: logger.child({ component: 'http' }),
-    ...(artifacts.s3 && artifacts.key ? { gateway: new ArtifactGateway({ key: artifacts.key, store: countingErrors(minioGatewayStore(artifacts.s3, baseConfig.s3), (op) => metrics.s3Errors.inc({ component: 'gateway', operation: op })) }) } : {}),
+    ...(artifacts.s3 && artifacts.key ? { gateway: new ArtifactGateway({ key: artifacts.key, store: countingErrors(minioGatewayStore(artifacts.s3, baseConfig.s3, { requestTimeoutMs: baseConfig.faults.s3RequestTimeoutMs, retries: baseConfig.faults.s3Retries }), (op) => metrics.s3Errors.inc({ component: 'gateway', operation: op })) }) } : {}),
     ready,
     metrics,
   });
@@ -267,6 +268,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
   const reconciler = new Reconciler({
     config,
     logger,
+    now: systemClock,
     kube: measuredKube(hooks.wrapKubeOps ? hooks.wrapKubeOps(kubeOps(kc)) : kubeOps(kc), m),
     getRun: (ns, name) => caches.runs.get(name, ns),
     podsOfRun: (namespace, uid) => caches.podsOfRun(namespace, uid),

@@ -2,6 +2,7 @@
 // leadership, Node.js process figures) and the work's (reconciles, queue, runs, tasks, pods, S3), which exists
 // only while this replica leads, so that a standby never reports stale or zero work series.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RUN_PHASES } from '../engine/state.js';
 import type { RunStatus } from './status.js';
 import { own } from '../util/own.js';
 
@@ -98,7 +99,7 @@ export class WorkMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const p of ['Pending', 'Running', 'Succeeded', 'Failed', 'Error', 'Cancelled']) this.set({ phase: p }, 0);
+        for (const p of RUN_PHASES) this.set({ phase: p }, 0);
         for (const r of sources.runs()) this.inc({ phase: r.status?.phase ?? 'Pending' });
       },
     });

@@ -1,7 +1,8 @@
 // The pipeline a run executes: inline IR/native spec, the compiled YAML verbatim, or a Pipeline it refers to.
 import { PipelineError, diagnostic, internalErrorsAsDiagnostics } from '../model/diagnostics.js';
-import { checkParsedDocuments, kfpIrFromDocuments, looksLikeKfpIr, parseYamlDocuments } from '../model/kfp-ir.js';
-import { looksLikeNative, nativeFromObject, readNativeSpec } from '../model/native.js';
+import { checkParsedDocuments, kfpIrFromDocuments, parseYamlDocuments } from '../model/kfp-ir.js';
+import { nativeFromObject, readNativeSpec } from '../model/native.js';
+import { notAPipeline, pipelineFormat } from '../model/pipeline-format.js';
 import { validatePipeline } from '../model/validate.js';
 import { Reader } from '../model/yaml-reader.js';
 import type { Pipeline } from '../model/types.js';
@@ -20,15 +21,18 @@ export function pipelineFromSource(src: PipelineSource, where: string, name: str
 function parseSource(src: PipelineSource, where: string, name: string): Pipeline {
   if (src.pipelineYAML !== undefined) {
     const docs = parseYamlDocuments(src.pipelineYAML, `${where}.pipelineYAML`);
-    if (looksLikeNative(docs[0])) return nativeFromObject(docs[0], `${where}.pipelineYAML`);
-    return kfpIrFromDocuments(docs, `${where}.pipelineYAML`);
+    const format = pipelineFormat(docs[0]);
+    if (format === 'native') return nativeFromObject(docs[0], `${where}.pipelineYAML`);
+    if (format === 'kfp-ir') return kfpIrFromDocuments(docs, `${where}.pipelineYAML`);
+    throw notAPipeline(docs[0], `${where}.pipelineYAML`);
   }
   const spec = src.pipelineSpec;
   if (spec !== undefined) {
     const file = `${where}.pipelineSpec`;
     checkParsedDocuments(src.platformSpec ? [spec, src.platformSpec] : [spec], file);
-    if (looksLikeNative(spec)) return nativeFromObject(spec, file);
-    if (looksLikeKfpIr(spec)) {
+    const format = pipelineFormat(spec);
+    if (format === 'native') return nativeFromObject(spec, file);
+    if (format === 'kfp-ir') {
       const docs = src.platformSpec ? [spec, src.platformSpec] : [spec];
       // A copy: the model must not share objects with the informer's cache (was: a YAML round trip).
       return kfpIrFromDocuments(structuredClone(docs), file);

@@ -1,48 +1,14 @@
 // Reconciler against a fake apiserver: bounded launch concurrency, and expectations (our own writes that the watch
 // caches do not show yet) neither redo work nor cost a GET per pod.
-import type { V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { configFromEnv } from './config.js';
 import { EventRecorder } from './event-recorder.js';
-import type { KubeOps } from './kube-ops.js';
+import { fakeKube } from './testing/fake-kube.js';
 import { eachLimited, Reconciler } from './reconcile.js';
 import type { RunStatus } from './status.js';
 import type { PipelineRunObject } from './types.js';
 
 const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local', PIPEWRIGHT_S3_PORT: '9000' });
-
-function fakeKube() {
-  const calls = { createPod: [] as string[], podExists: 0, writes: [] as RunStatus[], events: 0 };
-  let rv = 1;
-  const kube: KubeOps = {
-    async createPod(pod: V1Pod) {
-      calls.createPod.push(pod.metadata!.name!);
-      return 'created';
-    },
-    async deletePod() {},
-    async podExists() {
-      calls.podExists++;
-      return true;
-    },
-    async writeRunStatus(_run, status) {
-      calls.writes.push(status);
-      return String(++rv);
-    },
-    async getPipeline() {
-      return undefined;
-    },
-    async event() {
-      calls.events++;
-    },
-    async createPvc() {
-      return { result: 'created' as const };
-    },
-    async deletePvc() {
-      return 'deleted' as const;
-    },
-  };
-  return { kube, calls };
-}
 
 const RUN = (resourceVersion: string, status?: RunStatus): PipelineRunObject => ({
   apiVersion: 'pipewright.dev/v1alpha1',

@@ -1,47 +1,13 @@
 // The reconciler refuses what a tenant may not do, against a fake apiserver: the run (or the importer) fails
 // with the message naming the field and the fix, a Warning event says so, and no pod is created.
-import type { V1Pod } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { configFromEnv } from './config.js';
-import type { KubeOps } from './kube-ops.js';
+import { fakeKube } from './testing/fake-kube.js';
 import { Reconciler } from './reconcile.js';
-import type { RunStatus } from './status.js';
 import type { PipelineRunObject } from './types.js';
 
 const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local', PIPEWRIGHT_S3_PORT: '9000' });
-
-function fakeKube() {
-  const calls = { pods: [] as V1Pod[], writes: [] as RunStatus[], events: [] as { type: string; reason: string; message: string }[] };
-  let rv = 1;
-  const kube: KubeOps = {
-    async createPod(pod: V1Pod) {
-      calls.pods.push(pod);
-      return 'created';
-    },
-    async deletePod() {},
-    async podExists() {
-      return true;
-    },
-    async writeRunStatus(_run, status) {
-      calls.writes.push(status);
-      return String(++rv);
-    },
-    async getPipeline() {
-      return undefined;
-    },
-    async event(_run, type, reason, message) {
-      calls.events.push({ type, reason, message });
-    },
-    async createPvc() {
-      return { result: 'created' as const };
-    },
-    async deletePvc() {
-      return 'deleted' as const;
-    },
-  };
-  return { kube, calls };
-}
 
 const run = (spec: Record<string, unknown>, ns = 'a'): PipelineRunObject => ({
   apiVersion: 'pipewright.dev/v1alpha1',
@@ -118,5 +84,26 @@ describe('Reconciler tenancy', () => {
     await new Reconciler({ config: cfg, logger: pino({ level: 'silent' }), kube, getRun: () => obj, podsOfRun: () => [], grantKey: Buffer.alloc(32, 7) }).reconcile('pipewright-system/r');
     expect(calls.pods).toEqual([]);
     expect(calls.writes[0]!.message).toMatch(/^spec\.serviceAccountName: service account "pipewright-controller" is the controller's own/);
+  });
+});
+
+describe('Reconciler and names that are Object.prototype members', () => {
+  it('runs a task named constructor: one pod, recorded in the status, not created again on the next pass', async () => {
+    const obj = run({ pipelineSpec: { tasks: [{ name: 'constructor', image: 'busybox', command: ['true'] }, { name: 'b', image: 'busybox', command: ['true'], dependsOn: ['constructor'] }] } });
+    const { kube, calls } = fakeKube();
+    const r = new Reconciler({ config, logger: pino({ level: 'silent' }), kube, getRun: () => obj, podsOfRun: () => [], grantKey: Buffer.alloc(32, 7), now: () => new Date('2026-01-01T00:00:01Z') });
+    await r.reconcile('a/r');
+    expect(calls.pods.map((p) => p.metadata?.annotations?.['pipewright.dev/node-id'])).toEqual(['constructor']);
+    const status = calls.writes.at(-1)!;
+    expect(status.phase).toBe('Running');
+    expect(status.nodes?.constructor).toMatchObject({ phase: 'Pending', attempt: 1, pod: calls.pods[0]!.metadata!.name });
+    expect(status.nodes?.b?.phase).toBe('Pending');
+    // The next pass reads that status (the pod not yet in the cache, but it exists): no second pod.
+    obj.status = status;
+    obj.metadata!.resourceVersion = String(calls.writes.length + 1);
+    r.runSeen(obj);
+    await r.reconcile('a/r');
+    await r.events.idle();
+    expect(calls.pods).toHaveLength(1);
   });
 });

@@ -6,7 +6,7 @@ import type { TenancyConfig } from '../artifacts/tenancy.js';
 import type { LaunchRequest } from '../engine/state.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import type { JsonObject } from '../model/types.js';
-import { parsePipelineText } from '../model/load.js';
+import { parsePipelineText } from '../model/parse-text.js';
 import { checkLaunchInputs, checkPodSecrets, checkRunPolicy, platformSecretNames, podSecretRefs } from './run-policy.js';
 
 const R0 = 'minio://pipewright/v2/artifacts';

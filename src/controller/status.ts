@@ -1,8 +1,8 @@
 // The PipelineRun status: a bounded function of the plan and the observed pods. Pure.
-import { isTerminal, type ExecutionFact, type NodeKind, type NodeOutputs, type NodePhase, type PlanResult, type RunPhase, type RuntimeArtifact } from '../engine/state.js';
+import { ACTIVE_NODE_PHASES, isFinishedAttempt, isRunTerminal, isTerminal, type ExecutionFact, type NodeKind, type NodeOutputs, type NodePhase, type PlanResult, type RunPhase, type RuntimeArtifact } from '../engine/state.js';
 import type { JsonValue } from '../model/types.js';
 import { Reason } from './errors.js';
-import { own } from '../util/own.js';
+import { dict, own } from '../util/own.js';
 
 export interface StatusArtifact {
   uri: string;
@@ -67,9 +67,8 @@ export type RootOutputs = NonNullable<StatusNode['outputs']> & { omitted?: strin
 
 const MESSAGE_LIMIT = 300;
 
-export function isRunFinished(phase: RunPhase | undefined): boolean {
-  return phase === 'Succeeded' || phase === 'Failed' || phase === 'Error' || phase === 'Cancelled';
-}
+/** One definition of a finished run (engine/state.ts), under the name the controller reads it by. */
+export const isRunFinished = isRunTerminal;
 
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -159,7 +158,7 @@ export function buildStatus(input: StatusInput): RunStatus {
     if (own(input.stopped, id)) node.stopped = true;
     if (n.kind === 'container' || n.kind === 'importer') {
       total++;
-      if (['Succeeded', 'Failed', 'Error', 'Skipped', 'Cached', 'Cancelled'].includes(n.phase)) done++;
+      if (isTerminal(n.phase)) done++;
       if (!waiting && n.phase === 'Pending' && n.message) waiting = `task ${id}: ${n.message}`;
     }
     nodes[id] = node;
@@ -214,7 +213,7 @@ export function runConditions(phase: RunPhase, reason: string, message: string |
 
 /** Facts the pods can no longer tell: attempts the controller ended itself, and finished nodes whose pods are gone. */
 export function factsFromStatus(nodes: Record<string, StatusNode> | undefined): Record<string, ExecutionFact> {
-  const facts: Record<string, ExecutionFact> = {};
+  const facts = dict<ExecutionFact>();
   for (const [id, n] of Object.entries(nodes ?? {})) {
     const fact = factFromStatusNode(n);
     if (fact) facts[id] = fact;
@@ -225,7 +224,7 @@ export function factsFromStatus(nodes: Record<string, StatusNode> | undefined): 
 /** The finished attempt a task node of the status records (outputs as far as the status holds them). */
 export function factFromStatusNode(n: StatusNode): ExecutionFact | undefined {
   if (n.kind !== 'container' || !n.attempt) return undefined;
-  if (!['Succeeded', 'Failed', 'Error', 'Cached', 'Cancelled'].includes(n.phase)) return undefined;
+  if (!isFinishedAttempt(n.phase)) return undefined;
   const fact: ExecutionFact = { attempt: n.attempt, phase: n.phase as ExecutionFact['phase'] };
   if (n.outputs) fact.outputs = outputsFromStatus(n.outputs);
   if (n.startedAt) fact.startedAt = n.startedAt;
@@ -268,7 +267,6 @@ export const STATUS_NODE_BYTES = 700 * 1024;
 const LOOP_SUMMARY_LIMIT = 200;
 const ITERATION = /^(.*)\[(\d+)\]$/;
 
-const ACTIVE = new Set(['Pending', 'Running']);
 const FAILED = new Set(['Failed', 'Error']);
 
 /**
@@ -287,7 +285,7 @@ export function boundNodes(nodes: Record<string, StatusNode>, bounds: NodeBounds
   const rank = (id: string, n: StatusNode): number => {
     const inLoop = id.includes('[');
     if (!inLoop && (n.kind === 'loop' || n.kind === 'dag')) return 0;
-    if (n.phase === 'Running' || (ACTIVE.has(n.phase) && n.pod)) return 1;
+    if (n.phase === 'Running' || (ACTIVE_NODE_PHASES.has(n.phase) && n.pod)) return 1;
     if (FAILED.has(n.phase)) return 2;
     if (!inLoop) return 3;
     return 4;

@@ -1,6 +1,7 @@
 // The one source of truth for the Pipeline and PipelineRun OpenAPI v3 structural schemas. crds/*.yaml and
 // charts/pipewright/files/crds/*.yaml are generated from here (npm run gen:crds); a unit test keeps them equal.
 import { DURATION_PATTERN } from '../model/duration.js';
+import { RUN_PHASES } from '../engine/state.js';
 
 export interface ValidationRule {
   rule: string;
@@ -204,7 +205,7 @@ export const pipelineRunSpecSchema: Schema = {
   'x-kubernetes-validations': runSpecRules(),
 };
 
-export const RUN_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Error', 'Cancelled'] as const;
+export { RUN_PHASES };
 
 export const condition: Schema = {
   type: 'object',

@@ -3,6 +3,7 @@
 // Scoped like KFP's cache lookup (which filters by pipeline name and namespace): the pipeline name and the
 // run's namespace are part of every key, so equal components in different pipelines never share an entry.
 import { createHash } from 'node:crypto';
+import { own } from '../util/own.js';
 import type { Component, Pipeline, Task } from '../model/types.js';
 import type { ResolvedInputs } from './state.js';
 
@@ -13,8 +14,8 @@ export function cacheFingerprint(pipeline: Pipeline, comp: Component, task: Task
     return hash.digest('hex');
   }
   const label = comp.implementation.kind === 'executor' ? comp.implementation.executor : '';
-  const executor = pipeline.executors[label];
-  const platform = pipeline.platform.executors[label];
+  const executor = own(pipeline.executors, label);
+  const platform = own(pipeline.platform.executors, label);
   const key = {
     namespace,
     pipeline: pipeline.name,
@@ -24,7 +25,7 @@ export function cacheFingerprint(pipeline: Pipeline, comp: Component, task: Task
     inputArtifacts: Object.fromEntries(
       Object.keys(inputs.artifacts)
         .sort()
-        .map((k) => [k, (inputs.artifacts[k] ?? []).map((a) => a.uri)]),
+        .map((k) => [k, (own(inputs.artifacts, k) ?? []).map((a) => a.uri)]),
     ),
     outputParameters: sortKeys(Object.fromEntries(Object.entries(comp.outputs.parameters).map(([k, d]) => [k, d.type]))),
     outputArtifacts: sortKeys(Object.fromEntries(Object.entries(comp.outputs.artifacts).map(([k, d]) => [k, d.type.schemaTitle]))),

@@ -6,9 +6,12 @@ import { outputArtifactUri, taskRootUri } from '../artifacts/keys.js';
 import { evaluateCondition } from './cel.js';
 import { limits, overLimit } from '../model/limits.js';
 import { cacheFingerprint } from './fingerprint.js';
-import { parameterTemplates, ResolutionError, resolveTaskInputs, upstreamOf, type SiblingResult } from './resolve.js';
+import { parameterTemplates, ResolutionError, resolveTaskInputs, type SiblingResult } from './resolve.js';
+import { upstreamOf } from '../model/upstream.js';
+import { own } from '../util/own.js';
 import {
   isSuccessful,
+  isRunTerminal,
   isTerminal,
   type ExecutionFact,
   type LaunchRequest,
@@ -24,7 +27,6 @@ import {
   type SkipReason,
 } from './state.js';
 import { coerceParameter } from './values.js';
-import { own } from '../util/own.js';
 
 interface Eval extends SiblingResult {
   started: boolean;
@@ -83,7 +85,7 @@ class Planner {
   private rootScope(p: Pipeline): ResolvedInputs | { error: string } {
     const parameters: Record<string, JsonValue> = {};
     for (const [name, def] of Object.entries(p.root.inputs.parameters)) {
-      const given = this.input.arguments[name];
+      const given = own(this.input.arguments, name);
       const v = given ?? def.default;
       if (v === undefined || v === null) {
         if (!def.optional) return { error: `pipeline parameter "${name}" is required and has no default; pass it as an argument` };
@@ -113,13 +115,13 @@ class Planner {
   }
 
   private component(name: string): Component {
-    const c = this.input.pipeline.components[name];
+    const c = own(this.input.pipeline.components, name);
     if (!c) throw new ResolutionError(`unknown component ${name}`);
     return c;
   }
 
   private setNode(view: NodeView): void {
-    if (own(this.nodes, view.id) === undefined) this.nodeCount++;
+    if (!Object.hasOwn(this.nodes, view.id)) this.nodeCount++;
     this.nodes[view.id] = view;
   }
 
@@ -131,7 +133,7 @@ class Planner {
     const evalByName = (name: string): Eval | undefined => {
       const done = results.get(name);
       if (done) return done;
-      const task = dag.tasks[name];
+      const task = own(dag.tasks, name);
       if (!task || visiting.has(name)) return undefined;
       visiting.add(name);
       const r = this.evalTask(prefix, task, scope, hold, evalByName);
@@ -162,11 +164,11 @@ class Planner {
       return undefined;
     };
     for (const [name, sel] of Object.entries(dag.outputs.parameters)) {
-      const v = pick(sel, (o, k) => o.parameters[k]);
+      const v = pick(sel, (o, k) => own(o.parameters, k));
       if (v !== undefined) out.parameters[name] = v;
     }
     for (const [name, sel] of Object.entries(dag.outputs.artifacts)) {
-      const v = pick(sel, (o, k) => o.artifacts[k]);
+      const v = pick(sel, (o, k) => own(o.artifacts, k));
       if (v !== undefined) out.artifacts[name] = v;
     }
     return out;
@@ -248,7 +250,7 @@ class Planner {
   private materialize(id: string, comp: Component, state: Pick<NodeView, 'phase' | 'reason' | 'message'>): void {
     if (comp.implementation.kind !== 'dag') return;
     for (const t of Object.values(comp.implementation.dag.tasks)) {
-      const c = this.input.pipeline.components[t.component];
+      const c = own(this.input.pipeline.components, t.component);
       if (!c) continue;
       const childId = `${id}/${t.name}`;
       this.setNode(stripUndefined({ id: childId, task: t.name, displayName: t.displayName, parent: id, kind: nodeKind(this.input.pipeline, c, t), ...state }));
@@ -258,9 +260,9 @@ class Planner {
 
   private evalImporter(base: Omit<NodeView, 'kind' | 'phase'>, comp: Component, inputs: ResolvedInputs): Eval {
     const label = comp.implementation.kind === 'executor' ? comp.implementation.executor : '';
-    const ex = this.input.pipeline.executors[label];
+    const ex = own(this.input.pipeline.executors, label);
     if (ex?.kind !== 'importer') return this.record({ ...base, kind: 'importer', phase: 'Error', message: `executor ${label} is not an importer` }, false);
-    const uri = ex.uri.kind === 'constant' ? ex.uri.value : inputs.parameters[ex.uri.name];
+    const uri = ex.uri.kind === 'constant' ? ex.uri.value : own(inputs.parameters, ex.uri.name);
     if (typeof uri !== 'string' || uri === '') {
       return this.record({ ...base, kind: 'importer', phase: 'Error', message: 'importer has no artifact URI' }, false);
     }
@@ -279,17 +281,17 @@ class Planner {
   /** See LaunchRequest.platformParameters. */
   private platformParameters(comp: Component, scope: ResolvedInputs, sibling: (n: string) => Eval | undefined): Record<string, JsonValue> | undefined {
     const label = comp.implementation.kind === 'executor' ? comp.implementation.executor : '';
-    const cfg = this.input.pipeline.platform.executors[label];
+    const cfg = own(this.input.pipeline.platform.executors, label);
     if (!cfg) return undefined;
     const out: Record<string, JsonValue> = {};
     const walk = (v: JsonValue): void => {
       if (Array.isArray(v)) return v.forEach(walk);
       if (!v || typeof v !== 'object') return;
       const input = v.componentInputParameter;
-      if (typeof input === 'string' && scope.parameters[input] !== undefined) out[input] = scope.parameters[input];
+      if (typeof input === 'string' && own(scope.parameters, input) !== undefined) out[input] = own(scope.parameters, input)!;
       const tp = v.taskOutputParameter;
       if (tp && typeof tp === 'object' && !Array.isArray(tp) && typeof tp.producerTask === 'string' && typeof tp.outputParameterKey === 'string') {
-        const value = sibling(tp.producerTask)?.outputs?.parameters[tp.outputParameterKey];
+        const value = own(sibling(tp.producerTask)?.outputs?.parameters ?? {}, tp.outputParameterKey);
         if (value !== undefined) out[`${tp.producerTask}.${tp.outputParameterKey}`] = value;
       }
       Object.values(v).forEach(walk);
@@ -360,7 +362,7 @@ class Planner {
     const platformParameters = this.platformParams.get(view.id);
     if (platformParameters) req.platformParameters = platformParameters;
     // CreatePVC / DeletePVC act on the cluster: reusing an earlier run's result would skip the act.
-    const executor = this.input.pipeline.executors[comp.implementation.executor];
+    const executor = own(this.input.pipeline.executors, comp.implementation.executor);
     const sideEffect = executor?.kind === 'container' && executor.platformOp !== undefined;
     if (task.caching.enabled && this.input.enableCaching !== false && !sideEffect) {
       req.cacheFingerprint = cacheFingerprint(this.input.pipeline, comp, task, inputs, run.namespace);
@@ -427,7 +429,7 @@ export function dependencyOrder(dag: Dag): string[] {
   const waiting = new Map<string, number>();
   const downstream = new Map<string, string[]>();
   for (const name of names) {
-    const ups = upstreamOf(dag.tasks[name]!).filter((u) => u !== name && Object.hasOwn(dag.tasks, u));
+    const ups = upstreamOf(own(dag.tasks, name)!).filter((u) => u !== name && Object.hasOwn(dag.tasks, u));
     waiting.set(name, ups.length);
     for (const u of ups) {
       const list = downstream.get(u);
@@ -452,11 +454,7 @@ export function dependencyOrder(dag: Dag): string[] {
 
 function nodeKind(p: Pipeline, comp: Component, task: Task): NodeKind {
   if (comp.implementation.kind === 'dag') return task.loop ? 'loop' : 'dag';
-  return p.executors[comp.implementation.executor]?.kind === 'importer' ? 'importer' : 'container';
-}
-
-function isRunTerminal(phase: RunPhase): boolean {
-  return phase === 'Succeeded' || phase === 'Failed' || phase === 'Error' || phase === 'Cancelled';
+  return own(p.executors, comp.implementation.executor)?.kind === 'importer' ? 'importer' : 'container';
 }
 
 function stripUndefined<T extends object>(o: T): T {
@@ -466,10 +464,10 @@ function stripUndefined<T extends object>(o: T): T {
 function loopItems(items: NonNullable<Task['loop']>['items'], inputs: ResolvedInputs): unknown[] | string {
   if (items.kind === 'raw') return items.items;
   if (items.kind === 'artifacts') {
-    const list = inputs.artifacts[items.input];
+    const list = own(inputs.artifacts, items.input);
     return list ?? `loop input artifact "${items.input}" has no value`;
   }
-  let v: unknown = inputs.parameters[items.input];
+  let v: unknown = own(inputs.parameters, items.input);
   if (typeof v === 'string') {
     try {
       v = JSON.parse(v);
@@ -481,7 +479,7 @@ function loopItems(items: NonNullable<Task['loop']>['items'], inputs: ResolvedIn
 }
 
 function coerceItem(item: JsonValue, comp: Component, itemInput: string): JsonValue {
-  const def = comp.inputs.parameters[itemInput];
+  const def = own(comp.inputs.parameters, itemInput);
   return def ? (coerceParameter(item, def.type) ?? item) : item;
 }
 
@@ -494,12 +492,12 @@ function collectIterations(comp: Component, iterations: Eval[]): NodeOutputs {
   const out = EMPTY_OUTPUTS();
   for (const name of Object.keys(comp.outputs.parameters)) {
     out.parameters[name] = iterations.flatMap((r) => {
-      const v = r.outputs?.parameters[name];
+      const v = own(r.outputs?.parameters ?? {}, name);
       return v === undefined ? [] : [v];
     });
   }
   for (const name of Object.keys(comp.outputs.artifacts)) {
-    out.artifacts[name] = iterations.flatMap((r) => r.outputs?.artifacts[name] ?? []);
+    out.artifacts[name] = iterations.flatMap((r) => own(r.outputs?.artifacts ?? {}, name) ?? []);
   }
   return out;
 }
@@ -511,7 +509,7 @@ function resolveMetadataPlaceholders(meta: Record<string, JsonValue>, params: Re
     const whole = /^\{\{\$\.inputs\.parameters\['([^']+)'\]\}\}$/.exec(s);
     if (whole) return params[whole[1]!] ?? s;
     return s.replace(META_PLACEHOLDER, (m, n: string) => {
-      const v = params[n];
+      const v = own(params, n);
       return v === undefined ? m : typeof v === 'string' ? v : JSON.stringify(v);
     });
   };

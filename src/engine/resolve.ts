@@ -1,6 +1,7 @@
 // Input resolution for one task: parameters and artifacts from the enclosing DAG's scope, constants,
 // sibling outputs and exit-handler final status. Pure.
 import type { Component, JsonValue, ParameterBinding, Task } from '../model/types.js';
+import { own } from '../util/own.js';
 import { evaluateSelector } from './cel.js';
 import type { NodeOutputs, NodePhase, ResolvedInputs, RuntimeArtifact } from './state.js';
 import { coerceParameter, resolveSelfReferences } from './values.js';
@@ -41,11 +42,11 @@ function resolveParameter(name: string, b: ParameterBinding, ctx: ResolveContext
     case 'constant':
       return b.value;
     case 'input':
-      value = ctx.scope.parameters[b.name];
+      value = own(ctx.scope.parameters, b.name);
       break;
     case 'task': {
       const s = ctx.siblings(b.task);
-      value = s?.outputs?.parameters[b.output];
+      value = own(s?.outputs?.parameters ?? {}, b.output);
       if (value === undefined && s && (s.phase === 'Succeeded' || s.phase === 'Cached')) {
         throw new ResolutionError(`input ${name}: task ${b.task} succeeded but produced no output parameter "${b.output}"`);
       }
@@ -82,7 +83,7 @@ export function resolveTaskInputs(task: Task, component: Component, ctx: Resolve
   }
   const parameters = resolveSelfReferences(raw, new Set(Object.keys(parameterTemplates(task))));
   for (const [name, def] of Object.entries(component.inputs.parameters)) {
-    const v = parameters[name] ?? def.default;
+    const v = own(parameters, name) ?? def.default;
     if (v === undefined || v === null) continue;
     const coerced = coerceParameter(v, def.type);
     if (coerced === undefined) {
@@ -93,10 +94,10 @@ export function resolveTaskInputs(task: Task, component: Component, ctx: Resolve
   const artifacts: Record<string, RuntimeArtifact[]> = {};
   for (const [name, b] of Object.entries(task.inputs.artifacts)) {
     let list: RuntimeArtifact[] | undefined;
-    if (b.kind === 'input') list = ctx.scope.artifacts[b.name];
+    if (b.kind === 'input') list = own(ctx.scope.artifacts, b.name);
     else {
       const s = ctx.siblings(b.task);
-      list = s?.outputs?.artifacts[b.output];
+      list = own(s?.outputs?.artifacts ?? {}, b.output);
       if (list === undefined && s && (s.phase === 'Succeeded' || s.phase === 'Cached')) {
         throw new ResolutionError(`input ${name}: task ${b.task} produced no output artifact "${b.output}"`);
       }
@@ -107,22 +108,16 @@ export function resolveTaskInputs(task: Task, component: Component, ctx: Resolve
   const itemInput = task.loop?.itemInput;
   for (const [name, def] of Object.entries(component.inputs.parameters)) {
     if (name === itemInput) continue;
-    if (parameters[name] === undefined && !def.optional && def.default === undefined && def.type !== 'TASK_FINAL_STATUS') {
+    if (own(parameters, name) === undefined && !def.optional && def.default === undefined && def.type !== 'TASK_FINAL_STATUS') {
       throw new ResolutionError(`required input parameter "${name}" of task ${task.name} has no value`);
     }
   }
   for (const [name, def] of Object.entries(component.inputs.artifacts)) {
-    if (artifacts[name] === undefined && !def.optional && name !== itemInput) {
+    if (own(artifacts, name) === undefined && !def.optional && name !== itemInput) {
       throw new ResolutionError(`required input artifact "${name}" of task ${task.name} has no value`);
     }
   }
   return { parameters, artifacts };
 }
 
-/** The upstream siblings a task waits for: declared dependencies plus every data producer. */
-export function upstreamOf(task: Task): string[] {
-  const deps = new Set(task.dependsOn);
-  for (const b of Object.values(task.inputs.parameters)) if (b.kind === 'task' || b.kind === 'finalStatus') deps.add(b.task);
-  for (const b of Object.values(task.inputs.artifacts)) if (b.kind === 'task') deps.add(b.task);
-  return [...deps];
-}
+

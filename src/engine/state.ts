@@ -13,7 +13,18 @@ export type NodePhase =
   | 'Cached'
   | 'Cancelled';
 
-export type RunPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Error' | 'Cancelled';
+export const RUN_PHASES = ['Pending', 'Running', 'Succeeded', 'Failed', 'Error', 'Cancelled'] as const;
+export type RunPhase = (typeof RUN_PHASES)[number];
+
+/** A run in one of these phases is finished: nothing of it runs again. */
+export const TERMINAL_RUN_PHASES: ReadonlySet<RunPhase> = new Set(['Succeeded', 'Failed', 'Error', 'Cancelled']);
+
+export function isRunTerminal(phase: RunPhase | undefined): boolean {
+  return phase !== undefined && TERMINAL_RUN_PHASES.has(phase);
+}
+
+/** A node in one of these phases is not finished: waiting for its pod, or running. */
+export const ACTIVE_NODE_PHASES: ReadonlySet<NodePhase> = new Set(['Pending', 'Running']);
 
 export const TERMINAL_NODE_PHASES: ReadonlySet<NodePhase> = new Set([
   'Succeeded',
@@ -26,6 +37,11 @@ export const TERMINAL_NODE_PHASES: ReadonlySet<NodePhase> = new Set([
 
 export function isTerminal(phase: NodePhase): boolean {
   return TERMINAL_NODE_PHASES.has(phase);
+}
+
+/** The terminal phases an executed attempt can end in (Skipped is decided by the plan, never executed). */
+export function isFinishedAttempt(phase: NodePhase): boolean {
+  return phase !== 'Skipped' && isTerminal(phase);
 }
 
 /** Succeeded or Cached: outputs are available. */

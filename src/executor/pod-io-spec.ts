@@ -4,6 +4,7 @@ import type { LaunchRequest, NodeOutputs } from '../engine/state.js';
 import type { ArtifactTypeRef, JsonValue } from '../model/types.js';
 import { localPathForUri, parseArtifactUri } from '../artifacts/uri.js';
 import type { ExecutorInput } from './types.js';
+import { isMetadataOnly } from '../model/artifact-types.js';
 
 export const POD_ENV = {
   downloads: 'PIPEWRIGHT_DOWNLOADS',
@@ -35,8 +36,6 @@ export interface DownloadSpec {
   optional?: boolean;
 }
 
-/** Artifact types whose content is their metadata: a missing object is not an error for them. */
-export const METADATA_ONLY_TYPES = new Set(['system.Metrics', 'system.ClassificationMetrics', 'system.SlicedClassificationMetrics']);
 
 export interface OutputsSpec {
   executorOutputFile: string;
@@ -141,7 +140,7 @@ export function downloadsFor(req: LaunchRequest): DownloadSpec[] {
     for (const a of list) {
       if (!/^(minio|s3|gs):\/\//.test(a.uri) || seen.has(a.uri)) continue;
       seen.add(a.uri);
-      out.push({ uri: a.uri, path: localPathForUri(a.uri), ...(METADATA_ONLY_TYPES.has(a.type.schemaTitle) ? { optional: true } : {}) });
+      out.push({ uri: a.uri, path: localPathForUri(a.uri), ...(isMetadataOnly(a.type.schemaTitle) ? { optional: true } : {}) });
     }
   }
   return out;

@@ -21,6 +21,7 @@ import { StopRequest } from './events.js';
 import { describeFailure, runProcess } from './process.js';
 import { lightweightComponentPackages, localLightweightCommand, pythonEnvVars, type PythonEnv } from './python-env.js';
 import { readIfExists } from '../util/read-if-exists.js';
+import { isMetadataOnly } from '../model/artifact-types.js';
 
 export interface TaskContext {
   pipeline: Pipeline;
@@ -48,7 +49,6 @@ function errorFact(attempt: number, message: string, startedAt?: string): Execut
   return f;
 }
 
-const METADATA_ONLY = new Set(['system.Metrics', 'system.ClassificationMetrics', 'system.SlicedClassificationMetrics']);
 const REMOTE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** Input artifact URIs as absolute host paths; remote stores are out of reach of a local run. */
@@ -243,7 +243,7 @@ async function readOutputs(req: LaunchRequest, executorInput: ExecutorInput, log
     const a = list[0]!;
     const p = hostLocalPath(a.uri);
     // The backend only warns for a missing artifact file; metrics artifacts live in metadata alone.
-    if (METADATA_ONLY.has(a.type.schemaTitle) || (await stat(p).catch(() => undefined))) continue;
+    if (isMetadataOnly(a.type.schemaTitle) || (await stat(p).catch(() => undefined))) continue;
     log.warn({ output: name, path: p }, 'output artifact was not written');
   }
   return outputs;

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { LocalCacheIndex, type CacheIndex } from '../artifacts/cache-index.js';
 import { checkSegment } from '../artifacts/keys.js';
 import { plan as defaultPlan } from '../engine/plan.js';
-import type { ExecutionFact, LaunchRequest, PlanInput, PlanResult, RunContext, RunPhase } from '../engine/state.js';
+import { isRunTerminal, type ExecutionFact, type LaunchRequest, type PlanInput, type PlanResult, type RunContext } from '../engine/state.js';
 import type { JsonValue, Pipeline } from '../model/types.js';
 import { runContainerTask } from './container-task.js';
 import { StopRequest, type RunEvent, type RunEventHandler } from './events.js';
@@ -65,7 +65,6 @@ export function defaultRunName(pipeline: Pipeline, now: Date): string {
   return `${base.slice(0, 40)}-${stamp}-${randomUUID().slice(0, 4)}`;
 }
 
-const TERMINAL_RUN: ReadonlySet<RunPhase> = new Set(['Succeeded', 'Failed', 'Error', 'Cancelled']);
 
 interface InFlight {
   attempt: number;
@@ -174,7 +173,7 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
       reportNodes(result, reported, emit);
       applyStops(result, cancelRequested, inflight);
       for (const req of result.launch) if (!inflight.has(req.nodeId)) start(req);
-      if (inflight.size === 0 && TERMINAL_RUN.has(result.phase)) return { ...result, run, runDir, facts };
+      if (inflight.size === 0 && isRunTerminal(result.phase)) return { ...result, run, runDir, facts };
       if (inflight.size === 0 && result.launch.length === 0 && !result.wakeAt) {
         // The engine has nothing to start and nothing runs: report instead of waiting forever.
         return { ...result, phase: 'Error', message: result.message ?? 'the run cannot make progress (no task can start)', run, runDir, facts };

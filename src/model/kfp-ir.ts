@@ -1,8 +1,10 @@
 // Front end for the IR YAML that kfp.compiler writes (PipelineSpec + optional PlatformSpec), read unchanged.
 // Protobuf JSON mapping quirks handled here: camelCase keys, int64 as strings, every number a float.
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
+import { own } from '../util/own.js';
 import { parseAllDocuments } from 'yaml';
 import { PipelineError, diagnostic } from './diagnostics.js';
+import { looksLikeKfpIr } from './pipeline-format.js';
 import { Reader, child, dict, isObject } from './yaml-reader.js';
 import { limits, overLimit, refuseTooManyTasks, type Limits } from './limits.js';
 import { parseDurationSeconds } from './duration.js';
@@ -150,9 +152,6 @@ function position(text: string, offset: number): { line: number; col: number } {
   return { line: before.split('\n').length, col: offset - before.lastIndexOf('\n') };
 }
 
-export function looksLikeKfpIr(doc: unknown): boolean {
-  return isObject(doc) && ('pipelineInfo' in doc || 'deploymentSpec' in doc) && 'root' in doc;
-}
 
 export function parseKfpIr(text: string, file?: string): Pipeline {
   return kfpIrFromDocuments(parseYamlDocuments(text, file), file);
@@ -226,9 +225,9 @@ function applyPlatformTimeouts(p: Pipeline): void {
   const dags = [p.root, ...Object.values(p.components)].flatMap((c) => (c.implementation.kind === 'dag' ? [c.implementation.dag] : []));
   for (const dag of dags) {
     for (const task of Object.values(dag.tasks)) {
-      const impl = p.components[task.component]?.implementation;
+      const impl = own(p.components, task.component)?.implementation;
       if (task.timeoutSeconds !== undefined || impl?.kind !== 'executor') continue;
-      const seconds = Number(p.platform.executors[impl.executor]?.activeDeadlineSeconds);
+      const seconds = Number(own(p.platform.executors, impl.executor)?.activeDeadlineSeconds);
       if (Number.isFinite(seconds) && seconds > 0) task.timeoutSeconds = seconds;
     }
   }

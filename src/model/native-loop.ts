@@ -1,6 +1,7 @@
 // A native `loop:` becomes KFP's shape: a DAG task `<task>` (component `comp-<task>--loop`) iterating over a
 // one-task DAG that runs the real task per item. Values from outside cross the boundary as pipelinechannel-- inputs.
 import { channelName, parseRef } from './native-refs.js';
+import { own } from '../util/own.js';
 import type { NativeScope } from './native-task.js';
 import { checkKeys, readParameterType, typeOfValue } from './native-types.js';
 import type { Reader } from './yaml-reader.js';
@@ -29,7 +30,7 @@ export function wrapLoop({ r, scope }: { r: Reader; scope: NativeScope }, inner:
     const ref = b.kind === 'input' ? ({ kind: 'param', name: b.name } as const) : ({ kind: 'taskParam', task: b.task, output: b.output } as const);
     const chan = channelName(ref);
     outer.inputs.parameters[chan] = b;
-    const type = b.kind === 'input' ? scope.params[b.name]?.type : scope.outputs.get(b.task)?.parameters[b.output];
+    const type = b.kind === 'input' ? own(scope.params, b.name)?.type : own(scope.outputs.get(b.task)?.parameters ?? {}, b.output);
     io.parameters[chan] = { type: type ?? 'STRING', optional: false };
     params[k] = { kind: 'input', name: chan };
   }
@@ -41,14 +42,14 @@ export function wrapLoop({ r, scope }: { r: Reader; scope: NativeScope }, inner:
     }
     const chan = channelName({ kind: 'taskArtifact', task: b.task, output: b.output });
     outer.inputs.artifacts[chan] = b;
-    const type = scope.outputs.get(b.task)?.artifacts[b.output] ?? { schemaTitle: 'system.Artifact', schemaVersion: '0.0.1' };
+    const type = own(scope.outputs.get(b.task)?.artifacts ?? {}, b.output) ?? { schemaTitle: 'system.Artifact', schemaVersion: '0.0.1' };
     io.artifacts[chan] = { type, isList: false, optional: false };
     artifacts[k] = { kind: 'input', name: chan };
   }
 
   const loop = readItems({ r, scope }, outer, io, o, path);
   const as = r.string(o.as, child(path, 'as')) ?? 'item';
-  if (as in comp.inputs.parameters) {
+  if (Object.hasOwn(comp.inputs.parameters, as)) {
     r.error(child(path, 'as'), `loop item "${as}" is also declared under inputs.parameters`, `remove the input "${as}" (the loop provides it) or choose another name with loop.as`, 'DUPLICATE_NAME');
   }
   const first = loop?.items.kind === 'raw' ? loop.items.items[0] : undefined;
@@ -90,7 +91,7 @@ function readItems({ r, scope }: { r: Reader; scope: NativeScope }, outer: Task,
       const chan = channelName(ref);
       outer.inputs.parameters[chan] = ref.kind === 'param' ? { kind: 'input', name: ref.name } : { kind: 'task', task: ref.task, output: ref.output };
       if (ref.kind === 'taskParam' && !outer.dependsOn.includes(ref.task)) outer.dependsOn.push(ref.task);
-      const type = ref.kind === 'param' ? scope.params[ref.name]?.type : scope.outputs.get(ref.task)?.parameters[ref.output];
+      const type = ref.kind === 'param' ? own(scope.params, ref.name)?.type : own(scope.outputs.get(ref.task)?.parameters ?? {}, ref.output);
       io.parameters[chan] = { type: type ?? 'LIST', optional: false };
       loop = { itemInput: `${chan}-loop-item`, items: { kind: 'parameter', input: chan } };
     }

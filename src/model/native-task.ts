@@ -1,5 +1,6 @@
 // One native task → a Task, its own component `comp-<task>` and executor `exec-<task>`.
 import { channelName, mapCommandString, parseRef, wholeRef, type NativeRef } from './native-refs.js';
+import { own } from '../util/own.js';
 import { checkKeys, namedEntries, readArtifactType, readParameterType, typeOfValue } from './native-types.js';
 import type { Reader } from './yaml-reader.js';
 import { child, dict, isObject } from './yaml-reader.js';
@@ -54,8 +55,8 @@ export class TaskBuilder {
   constructor(readonly scope: NativeScope) {}
 
   typeOf(ref: NativeRef): ParameterType | undefined {
-    if (ref.kind === 'param') return this.scope.params[ref.name]?.type;
-    if (ref.kind === 'taskParam') return this.scope.outputs.get(ref.task)?.parameters[ref.output];
+    if (ref.kind === 'param') return own(this.scope.params, ref.name)?.type;
+    if (ref.kind === 'taskParam') return own(this.scope.outputs.get(ref.task)?.parameters ?? {}, ref.output);
     return undefined;
   }
 
@@ -130,7 +131,7 @@ export function readInputArtifacts(r: Reader, b: TaskBuilder, raw: unknown, path
       } else {
         b.deps.add(ref.task);
         b.artifacts[e.name] = { kind: 'task', task: ref.task, output: ref.output };
-        type ??= b.scope.outputs.get(ref.task)?.artifacts[ref.output];
+        type ??= own(b.scope.outputs.get(ref.task)?.artifacts ?? {}, ref.output);
       }
     }
     b.inputs.artifacts[e.name] = { type: type ?? { schemaTitle: 'system.Artifact', schemaVersion: '0.0.1' }, isList: false, optional: e.o.optional === true };

@@ -9,7 +9,7 @@ import {
   type DeclaredOutputs, type NativeScope,
 } from './native-task.js';
 import { checkKeys, namedEntries, readDuration, readParameterType, typeOfValue } from './native-types.js';
-import { Reader, child, dict, isObject } from './yaml-reader.js';
+import { Reader, child, dict } from './yaml-reader.js';
 import { refuseTooManyTasks } from './limits.js';
 import { TASK_NAME } from './validate-bounds.js';
 import type { Component, DagOutputs, Executor, IoDefinitions, JsonObject, ParameterDef, Pipeline, RetryPolicy, Task } from './types.js';
@@ -17,9 +17,7 @@ import type { Component, DagOutputs, Executor, IoDefinitions, JsonObject, Parame
 export const NATIVE_API_VERSION = 'pipewright.dev/v1alpha1';
 const KINDS = ['PipelineSpec', 'Pipeline'];
 
-export function looksLikeNative(doc: unknown): boolean {
-  return isObject(doc) && typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith('pipewright.dev/');
-}
+import { looksLikeNative } from './pipeline-format.js';
 
 export function parseNativeSpec(text: string, file?: string): Pipeline {
   const doc = parseYamlDocuments(text, file)[0];

@@ -3,6 +3,7 @@ import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { nativeTypeName } from './native-types.js';
 import { suggestFix } from './suggest.js';
 import { valueProblem } from './validate-types.js';
+import { own } from '../util/own.js';
 import type { JsonValue, ParameterDef, ParameterType, Pipeline } from './types.js';
 
 const EXAMPLES: Partial<Record<ParameterType, string>> = {
@@ -52,7 +53,7 @@ export function validateArguments(p: Pipeline, args: Record<string, string | Jso
   const diagnostics: Diagnostic[] = [];
   const where = (name: string): { path: string } => ({ path: `--arg ${name}` });
   for (const [name, raw] of Object.entries(args)) {
-    const def: ParameterDef | undefined = params[name];
+    const def: ParameterDef | undefined = own(params, name);
     if (!def) {
       diagnostics.push(diagnostic('UNKNOWN_ARGUMENT', where(name), `pipeline "${p.name}" has no parameter "${name}"`, suggestFix(name, Object.keys(params), 'parameter')));
       continue;
@@ -66,7 +67,7 @@ export function validateArguments(p: Pipeline, args: Record<string, string | Jso
     values[name] = value;
   }
   for (const [name, def] of Object.entries(params)) {
-    if (name in args || def.optional || def.default !== undefined) continue;
+    if (Object.hasOwn(args, name) || def.optional || def.default !== undefined) continue;
     diagnostics.push(diagnostic('MISSING_ARGUMENT', where(name), `pipeline "${p.name}" needs parameter "${name}" (${label(def.type)}), which was not given`, `pass --arg ${name}=${example(def)}`));
   }
   return { values, diagnostics };

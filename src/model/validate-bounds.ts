@@ -2,6 +2,7 @@
 // quantities Kubernetes accepts, retry and timeout values timers can hold, and the size limits (limits.ts).
 // Iterative throughout: the nesting of DAG components is user-controlled.
 import { diagnostic } from './diagnostics.js';
+import { own } from '../util/own.js';
 import { overLimit, type Limits } from './limits.js';
 import { quantityProblem } from './quantity.js';
 import { dagScopes, report, taskPath, type Ctx } from './validate-context.js';
@@ -105,7 +106,7 @@ export function checkNesting(ctx: Ctx, lim: Readonly<Limits>): void {
       return;
     }
     for (const t of Object.values(comp.implementation.dag.tasks)) {
-      const c = p.components[t.component];
+      const c = own(p.components, t.component);
       if (c) stack.push([t.component, c, d + 1]);
     }
   }

@@ -1,5 +1,6 @@
 // Conditions: they must parse, read only inputs the task has, and (native dialect) type-check to a boolean.
 import { Environment, type ASTNode } from '@marcbachmann/cel-js';
+import { own } from '../util/own.js';
 import { compileCondition } from '../engine/cel.js';
 import { clip } from './diagnostics.js';
 import { suggestFix } from './suggest.js';
@@ -21,7 +22,7 @@ export function checkConditions(ctx: Ctx): void {
     for (const task of Object.values(scope.dag.tasks)) {
       if (!task.condition) continue;
       const path = child(child(taskPath(scope, task.name), 'triggerPolicy'), 'condition');
-      const problem = conditionProblem(task, ctx.p.components[task.component]);
+      const problem = conditionProblem(task, own(ctx.p.components, task.component));
       if (problem) report(ctx, { code: problem.code, path: path, task: task.name }, `condition of task "${task.name}" ${problem.message}`, problem.fix);
     }
   }

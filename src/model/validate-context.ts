@@ -4,7 +4,7 @@ import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { nativePath } from './native-refs.js';
 import { nativeTypeName } from './native-types.js';
 import { child } from './yaml-reader.js';
-import type { Component, Dag, ParameterType, Pipeline, Task } from './types.js';
+import type { Component, Dag, ParameterType, Pipeline } from './types.js';
 
 export interface Ctx {
   p: Pipeline;
@@ -44,12 +44,7 @@ export function taskPath(scope: DagScope, name: string): string {
 }
 
 /** Names of the sibling tasks a task's input bindings read from. */
-export function boundTasks(task: Task): string[] {
-  const names: string[] = [];
-  for (const b of Object.values(task.inputs.parameters)) if (b.kind === 'task' || b.kind === 'finalStatus') names.push(b.task);
-  for (const b of Object.values(task.inputs.artifacts)) if (b.kind === 'task') names.push(b.task);
-  return names;
-}
+export { boundTasks } from './upstream.js';
 
 /** `(component, input)` pairs fed by a loop iterator rather than a binding: their type is the item's. */
 export function loopItemInputs(p: Pipeline): Set<string> {

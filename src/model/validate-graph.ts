@@ -1,6 +1,8 @@
 // Structure of the DAGs: references to tasks, components, executors, inputs and outputs, and cycles.
 import { MAX_SHOWN } from './diagnostics.js';
+import { own } from '../util/own.js';
 import { suggestFix } from './suggest.js';
+import { upstreamOf } from './upstream.js';
 import { boundTasks, dagScopes, ownerLabel, report, taskPath, type Ctx, type DagScope } from './validate-context.js';
 import { child } from './yaml-reader.js';
 import type { Component, Task } from './types.js';
@@ -53,10 +55,6 @@ export function findCycles(nodes: readonly string[], successors: (n: string) => 
   return cycles;
 }
 
-/** Upstream tasks of a task: explicit dependencies and every task it takes a value from. */
-export function upstream(task: Task): string[] {
-  return [...new Set([...task.dependsOn, ...boundTasks(task)])];
-}
 
 export function checkGraph(ctx: Ctx): void {
   for (const scope of dagScopes(ctx.p)) {
@@ -73,7 +71,7 @@ function checkDagCycles(ctx: Ctx, scope: DagScope): void {
   // Edges point downstream so the cycle reads in run order: a -> b means b needs a.
   const downstream = new Map<string, string[]>();
   for (const t of Object.values(tasks)) {
-    for (const u of upstream(t)) {
+    for (const u of upstreamOf(t)) {
       const list = downstream.get(u);
       if (list) list.push(t.name);
       else downstream.set(u, [t.name]);
@@ -103,41 +101,41 @@ function checkTaskRefs(ctx: Ctx, scope: DagScope, task: Task): void {
   };
   const bound = new Set(boundTasks(task));
   task.dependsOn.forEach((d, i) => {
-    if (scope.dag.tasks[d] || bound.has(d)) return; // unknown bound tasks are reported at the binding
+    if (own(scope.dag.tasks, d) || bound.has(d)) return; // unknown bound tasks are reported at the binding
     report(ctx, { code: 'UNKNOWN_TASK', path: `${child(tp, 'dependentTasks')}[${i}]`, task: task.name }, `task "${task.name}" depends on unknown task "${d}"`, taskFix(d));
   });
-  const component = ctx.p.components[task.component];
+  const component = own(ctx.p.components, task.component);
   if (!component) {
     report(ctx, { code: 'UNKNOWN_COMPONENT', path: `${tp}.componentRef.name`, task: task.name }, `task "${task.name}" uses unknown component "${task.component}"`, suggestFix(task.component, Object.keys(ctx.p.components), 'component'));
   }
   const sibling = (name: string, path: string): Component | undefined => {
-    const t = scope.dag.tasks[name];
+    const t = own(scope.dag.tasks, name);
     if (!t) {
       report(ctx, { code: 'UNKNOWN_TASK', path: path, task: task.name }, `task "${task.name}" takes a value from unknown task "${name}"`, taskFix(name));
       return undefined;
     }
-    return ctx.p.components[t.component];
+    return own(ctx.p.components, t.component);
   };
   for (const [k, b] of Object.entries(task.inputs.parameters)) {
     const path = child(child(child(tp, 'inputs'), 'parameters'), k);
-    if (b.kind === 'input' && !scope.owner.inputs.parameters[b.name]) {
+    if (b.kind === 'input' && !own(scope.owner.inputs.parameters, b.name)) {
       const names = Object.keys(scope.owner.inputs.parameters);
       const what = scope.owner.name === 'root' ? 'pipeline parameter' : `input of ${ownerLabel(scope.owner)}`;
       report(ctx, { code: 'UNKNOWN_INPUT', path: path, task: task.name }, `input "${k}" of task "${task.name}" reads ${what} "${b.name}", which does not exist`, scope.owner.name === 'root' ? `${suggestFix(b.name, names, 'parameter')} (or declare it under the pipeline's parameters)` : suggestFix(b.name, names, 'input'));
     } else if (b.kind === 'task' || b.kind === 'finalStatus') {
       const producer = sibling(b.task, path);
-      if (b.kind === 'task' && producer && !producer.outputs.parameters[b.output]) {
+      if (b.kind === 'task' && producer && !own(producer.outputs.parameters, b.output)) {
         report(ctx, { code: 'UNKNOWN_OUTPUT', path: path, task: task.name }, `input "${k}" of task "${task.name}" reads output parameter "${b.output}" of task "${b.task}", which has no such output`, suggestFix(b.output, Object.keys(producer.outputs.parameters), 'output parameter'));
       }
     }
   }
   for (const [k, b] of Object.entries(task.inputs.artifacts)) {
     const path = child(child(child(tp, 'inputs'), 'artifacts'), k);
-    if (b.kind === 'input' && !scope.owner.inputs.artifacts[b.name]) {
+    if (b.kind === 'input' && !own(scope.owner.inputs.artifacts, b.name)) {
       report(ctx, { code: 'UNKNOWN_INPUT', path: path, task: task.name }, `artifact "${k}" of task "${task.name}" reads input artifact "${b.name}" of ${ownerLabel(scope.owner)}, which does not exist`, suggestFix(b.name, Object.keys(scope.owner.inputs.artifacts), 'input artifact'));
     } else if (b.kind === 'task') {
       const producer = sibling(b.task, path);
-      if (producer && !producer.outputs.artifacts[b.output]) {
+      if (producer && !own(producer.outputs.artifacts, b.output)) {
         report(ctx, { code: 'UNKNOWN_OUTPUT', path: path, task: task.name }, `artifact "${k}" of task "${task.name}" reads output artifact "${b.output}" of task "${b.task}", which has no such output`, suggestFix(b.output, Object.keys(producer.outputs.artifacts), 'output artifact'));
       }
     }
@@ -149,12 +147,12 @@ function checkDagOutputs(ctx: Ctx, scope: DagScope): void {
     for (const [name, selectors] of Object.entries(scope.dag.outputs[kind])) {
       const path = child(child(child(scope.path, 'outputs'), kind), name);
       for (const s of selectors) {
-        const t = scope.dag.tasks[s.task];
+        const t = own(scope.dag.tasks, s.task);
         if (!t) {
           report(ctx, { code: 'UNKNOWN_TASK', path: path }, `output "${name}" of ${ownerLabel(scope.owner)} comes from unknown task "${s.task}"`, suggestFix(s.task, Object.keys(scope.dag.tasks), 'task'));
           continue;
         }
-        const outputs = ctx.p.components[t.component]?.outputs[kind];
+        const outputs = own(ctx.p.components, t.component)?.outputs[kind];
         if (outputs && !outputs[s.output]) {
           report(ctx, { code: 'UNKNOWN_OUTPUT', path: path }, `output "${name}" of ${ownerLabel(scope.owner)} reads "${s.output}" of task "${s.task}", which has no such output`, suggestFix(s.output, Object.keys(outputs), 'output'));
         }
@@ -165,7 +163,7 @@ function checkDagOutputs(ctx: Ctx, scope: DagScope): void {
 
 function checkExecutors(ctx: Ctx): void {
   for (const [name, c] of Object.entries(ctx.p.components)) {
-    if (c.implementation.kind !== 'executor' || ctx.p.executors[c.implementation.executor]) continue;
+    if (c.implementation.kind !== 'executor' || own(ctx.p.executors, c.implementation.executor)) continue;
     const label = c.implementation.executor;
     report(ctx, { code: 'UNKNOWN_EXECUTOR', path: child(child('components', name), 'executorLabel') }, `component ${name} names executor "${label}", which deploymentSpec.executors does not define`, suggestFix(label, Object.keys(ctx.p.executors), 'executor'));
   }
@@ -174,7 +172,7 @@ function checkExecutors(ctx: Ctx): void {
 /** A DAG component that (indirectly) contains itself would expand forever. */
 function checkComponentRecursion(ctx: Ctx): void {
   const children = (name: string): string[] => {
-    const c = ctx.p.components[name];
+    const c = own(ctx.p.components, name);
     return c?.implementation.kind === 'dag' ? Object.values(c.implementation.dag.tasks).map((t) => t.component) : [];
   };
   for (const cycle of findCycles(Object.keys(ctx.p.components), children)) {

@@ -1,5 +1,6 @@
 // Loops: the items must be a list (raw), or an input of the loop task that holds one.
 import { dagScopes, ownerLabel, report, taskPath, typeLabel, type Ctx } from './validate-context.js';
+import { own } from '../util/own.js';
 import { child, describe } from './yaml-reader.js';
 import type { JsonValue, ParameterType } from './types.js';
 
@@ -16,13 +17,13 @@ export function checkLoops(ctx: Ctx): void {
         continue;
       }
       if (loop.items.kind === 'artifacts') {
-        if (!(loop.items.input in task.inputs.artifacts)) {
+        if (!Object.hasOwn(task.inputs.artifacts, loop.items.input)) {
           report(ctx, { code: 'UNKNOWN_INPUT', path: path, task: task.name }, `loop of task "${task.name}" iterates over artifact input "${loop.items.input}", which the task does not bind`, `bind inputs.artifacts.${loop.items.input} on the task`);
         }
         continue;
       }
       const input = loop.items.input;
-      const b = task.inputs.parameters[input];
+      const b = own(task.inputs.parameters, input);
       if (!b) {
         report(ctx, { code: 'UNKNOWN_INPUT', path: path, task: task.name }, `loop of task "${task.name}" iterates over input "${input}", which the task does not bind`, `bind inputs.parameters.${input} on the task`);
         continue;
@@ -33,11 +34,11 @@ export function checkLoops(ctx: Ctx): void {
         if (!isListValue(b.value)) report(ctx, { code: 'LOOP_ITEMS_NOT_LIST', path: path, task: task.name }, `loop of task "${task.name}" iterates over ${describe(b.value)}, not a list`, fixList);
         continue;
       } else if (b.kind === 'input' && !b.selector) {
-        type = scope.owner.inputs.parameters[b.name]?.type;
+        type = own(scope.owner.inputs.parameters, b.name)?.type;
         source = scope.owner.name === 'root' ? `pipeline parameter "${b.name}"` : `input "${b.name}" of ${ownerLabel(scope.owner)}`;
       } else if (b.kind === 'task' && !b.selector) {
-        const producer = scope.dag.tasks[b.task];
-        type = producer ? ctx.p.components[producer.component]?.outputs.parameters[b.output]?.type : undefined;
+        const producer = own(scope.dag.tasks, b.task);
+        type = producer ? own(own(ctx.p.components, producer.component)?.outputs.parameters ?? {}, b.output)?.type : undefined;
         source = `output "${b.output}" of task "${b.task}"`;
       }
       // STRING may hold a JSON list (KFP passes lists between DAG levels that way).

@@ -1,5 +1,6 @@
 // Placeholders in command lines, images, env, resources and constants: known forms naming declared inputs/outputs.
 import { listPlaceholders, parsePlaceholder, type Placeholder } from '../executor/placeholders.js';
+import { own } from '../util/own.js';
 import { NATIVE_PLACEHOLDER_FORMS, unmappedPlaceholders } from './native-refs.js';
 import { suggestFix } from './suggest.js';
 import { dagScopes, report, taskPath, type Ctx } from './validate-context.js';
@@ -32,7 +33,7 @@ export function checkPlaceholders(ctx: Ctx): void {
     if (c.implementation.kind !== 'executor' || done.has(c.implementation.executor)) continue;
     const label = c.implementation.executor;
     done.add(label);
-    const ex = ctx.p.executors[label];
+    const ex = own(ctx.p.executors, label);
     if (ex?.kind !== 'container') continue;
     const params = [...new Set([...Object.keys(c.inputs.parameters), ...(boundBy.get(c.name) ?? [])])];
     checkContainer(ctx, ex, child(child(child('deploymentSpec', 'executors'), label), 'container'), params, c);
@@ -54,7 +55,7 @@ function checkItem(site: Site, item: CommandItem): void {
   if (typeof item === 'string') return checkString(site, item);
   if ('concat' in item) return item.concat.forEach((x) => checkItem(site, x));
   const c = site.component;
-  if (c && !(item.ifPresent.input in c.inputs.parameters) && !(item.ifPresent.input in c.inputs.artifacts)) {
+  if (c && !(Object.hasOwn(c.inputs.parameters, item.ifPresent.input)) && !(Object.hasOwn(c.inputs.artifacts, item.ifPresent.input))) {
     report(site.ctx, { code: 'UNKNOWN_PLACEHOLDER', path: site.path, task: site.task }, `IfPresent names input "${item.ifPresent.input}", which ${c.name} does not declare`,
       suggestFix(item.ifPresent.input, [...Object.keys(c.inputs.parameters), ...Object.keys(c.inputs.artifacts)], 'input'));
   }

@@ -1,5 +1,6 @@
 // Types: producer vs consumer, constants and defaults vs declared types, and required inputs left unset.
 import { describe, child } from './yaml-reader.js';
+import { own } from '../util/own.js';
 import { dagScopes, loopItemInputs, ownerLabel, report, taskPath, typeLabel, type Ctx, type DagScope } from './validate-context.js';
 import type { ArtifactTypeRef, Component, JsonValue, ParameterDef, ParameterType, Task } from './types.js';
 
@@ -39,7 +40,7 @@ export function checkTypes(ctx: Ctx): void {
   for (const [name, c] of Object.entries(ctx.p.components)) checkDefaults(ctx, c, child('components', name));
   for (const scope of dagScopes(ctx.p)) {
     for (const task of Object.values(scope.dag.tasks)) {
-      const component = ctx.p.components[task.component];
+      const component = own(ctx.p.components, task.component);
       if (!component) continue; // reported by the graph pass
       checkBindings(ctx, scope, task, component, loopItems);
       checkRequired(ctx, scope, task, component);
@@ -61,7 +62,7 @@ function checkBindings(ctx: Ctx, scope: DagScope, task: Task, component: Compone
   const tp = taskPath(scope, task.name);
   const label = (t: ParameterType): string => typeLabel(ctx, t);
   for (const [k, b] of Object.entries(task.inputs.parameters)) {
-    const def = component.inputs.parameters[k];
+    const def = own(component.inputs.parameters, k);
     if (!def) continue; // hidden inputs (pipelinechannel--…) feed placeholders in constants
     if (task.loop?.items.kind === 'parameter' && task.loop.items.input === k) continue; // the loop pass reports non-lists
     const path = child(child(child(tp, 'inputs'), 'parameters'), k);
@@ -75,11 +76,11 @@ function checkBindings(ctx: Ctx, scope: DagScope, task: Task, component: Compone
     let source = '';
     if (b.kind === 'input') {
       if (loopItems.has(`${scope.owner.name}\u0000${b.name}`)) continue;
-      from = scope.owner.inputs.parameters[b.name];
+      from = own(scope.owner.inputs.parameters, b.name);
       source = scope.owner.name === 'root' ? `pipeline parameter "${b.name}"` : `input "${b.name}" of ${ownerLabel(scope.owner)}`;
     } else {
-      const producer = scope.dag.tasks[b.task];
-      from = producer ? ctx.p.components[producer.component]?.outputs.parameters[b.output] : undefined;
+      const producer = own(scope.dag.tasks, b.task);
+      from = producer ? own(own(ctx.p.components, producer.component)?.outputs.parameters ?? {}, b.output) : undefined;
       source = `output "${b.output}" of task "${b.task}"`;
     }
     if (from && !parameterTypesCompatible(from.type, def.type)) {
@@ -92,17 +93,17 @@ function checkBindings(ctx: Ctx, scope: DagScope, task: Task, component: Compone
 function checkArtifactBindings(ctx: Ctx, scope: DagScope, task: Task, component: Component, loopItems: Set<string>): void {
   const tp = taskPath(scope, task.name);
   for (const [k, b] of Object.entries(task.inputs.artifacts)) {
-    const def = component.inputs.artifacts[k];
+    const def = own(component.inputs.artifacts, k);
     if (!def) continue;
     let from: ArtifactTypeRef | undefined;
     let source = '';
     if (b.kind === 'input') {
       if (loopItems.has(`${scope.owner.name}\u0000${b.name}`)) continue;
-      from = scope.owner.inputs.artifacts[b.name]?.type;
+      from = own(scope.owner.inputs.artifacts, b.name)?.type;
       source = `input artifact "${b.name}" of ${ownerLabel(scope.owner)}`;
     } else {
-      const producer = scope.dag.tasks[b.task];
-      from = producer ? ctx.p.components[producer.component]?.outputs.artifacts[b.output]?.type : undefined;
+      const producer = own(scope.dag.tasks, b.task);
+      from = producer ? own(own(ctx.p.components, producer.component)?.outputs.artifacts ?? {}, b.output)?.type : undefined;
       source = `output artifact "${b.output}" of task "${b.task}"`;
     }
     if (from && !artifactTypesCompatible(from, def.type)) {
@@ -115,12 +116,12 @@ function checkRequired(ctx: Ctx, scope: DagScope, task: Task, component: Compone
   const tp = taskPath(scope, task.name);
   const native = ctx.p.source === 'native';
   for (const [name, def] of Object.entries(component.inputs.parameters)) {
-    if (def.optional || def.default !== undefined || name in task.inputs.parameters || task.loop?.itemInput === name || def.type === 'TASK_CONFIG') continue;
+    if (def.optional || def.default !== undefined || Object.hasOwn(task.inputs.parameters, name) || task.loop?.itemInput === name || def.type === 'TASK_CONFIG') continue;
     report(ctx, { code: 'MISSING_ARGUMENT', path: child(child(child(tp, 'inputs'), 'parameters'), name), task: task.name }, `task "${task.name}" does not set required input "${name}" (${typeLabel(ctx, def.type)})`, native ? `give "${name}" a value or from (params.NAME or tasks.TASK.outputs.parameters.NAME), or a default`
         : `bind inputs.parameters.${name} on the task, or give the component input a default`);
   }
   for (const [name, def] of Object.entries(component.inputs.artifacts)) {
-    if (def.optional || name in task.inputs.artifacts || task.loop?.itemInput === name) continue;
+    if (def.optional || Object.hasOwn(task.inputs.artifacts, name) || task.loop?.itemInput === name) continue;
     report(ctx, { code: 'MISSING_ARGUMENT', path: child(child(child(tp, 'inputs'), 'artifacts'), name), task: task.name }, `task "${task.name}" does not set required input artifact "${name}" (${def.type.schemaTitle})`, native ? `give "${name}" a from: tasks.TASK.outputs.artifacts.NAME, or mark it optional: true` : `bind inputs.artifacts.${name} on the task, or mark the component input optional`);
   }
 }

@@ -11,7 +11,7 @@ import { PipelineError, diagnostic, formatDiagnostics } from '../../src/model/di
 import { parseDuration, parseDurationSeconds } from '../../src/model/duration.js';
 import { parseYamlDocuments } from '../../src/model/kfp-ir.js';
 import { DEFAULT_LIMITS, configureLimits, limitsFromEnv } from '../../src/model/limits.js';
-import { parsePipelineText } from '../../src/model/load.js';
+import { parsePipelineText } from '../../src/model/parse-text.js';
 import { parseQuantity, quantityProblem } from '../../src/model/quantity.js';
 import { findCycles } from '../../src/model/validate.js';
 import { MAX_TIMER_MS, longTimeout } from '../../src/util/long-timeout.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { PipelineError } from '../../model/diagnostics.js';
-import { parsePipelineText } from '../../model/load.js';
+import { parsePipelineText } from '../../model/parse-text.js';
 import type { PipelineRunObject } from '../../controller/types.js';
 import { exportPipeline, exportRun } from '../commands/export.js';
 import { parsePhases } from '../commands/list.js';

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { compileKfpPipeline } from '../../local/python-env.js';
 import { PipelineError, diagnostic } from '../../model/diagnostics.js';
-import { parsePipelineText } from '../../model/load.js';
+import { parsePipelineText } from '../../model/parse-text.js';
 
 interface CompileOptions {
   output?: string;

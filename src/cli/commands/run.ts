@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { pino, type Logger } from 'pino';
 import { diagnostic, PipelineError } from '../../model/diagnostics.js';
-import { loadPipeline } from '../../model/load.js';
+import { loadPipeline } from '../../local/load-pipeline.js';
 import { validateArguments } from '../../model/validate-args.js';
 import { killAllTaskGroups } from '../../local/process.js';
 import { createProgress } from '../../local/progress.js';

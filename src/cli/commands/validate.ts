@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { PipelineError } from '../../model/diagnostics.js';
-import { loadPipeline } from '../../model/load.js';
+import { loadPipeline } from '../../local/load-pipeline.js';
 import { validateArguments } from '../../model/validate-args.js';
 import type { Pipeline } from '../../model/types.js';
 import { parseArgPairs } from './run.js';

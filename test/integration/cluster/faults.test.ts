@@ -89,6 +89,10 @@ describe('poison runs', () => {
     const failedWithin = Date.now() - t0;
     const healthy = await waitForRun(healthyNs.name, 'healthy', 120_000);
     expect(healthy.status?.phase).toBe('Succeeded');
+    // A task named constructor (a DNS label, and an Object.prototype member) is no poison: it runs like any other.
+    const ctor = await waitForRun(poisonNs.name, 'constructor', 120_000);
+    expect(ctor.status?.phase).toBe('Succeeded');
+    expect(ctor.status?.nodes?.constructor).toMatchObject({ phase: 'Succeeded', attempt: 1 });
     const long = await waitForRun(healthyNs.name, 'long-timeout', 120_000);
     expect(long.status?.phase).toBe('Succeeded');
     const longReconciles = reconciles.get(`${healthyNs.name}/long-timeout`) ?? 0;

@@ -42,7 +42,7 @@ beforeAll(async () => {
   // The pod steps hold no S3 credential: they go through the controller's artifact gateway with a grant.
   const config = s3ConfigFromEnv(s3.env);
   key = grantKey({ s3SecretKey: config.credentials.secretKey });
-  const gateway = new ArtifactGateway({ key, store: minioGatewayStore(config, configFromEnv(s3.env).s3) });
+  const gateway = new ArtifactGateway({ key, store: minioGatewayStore(config, configFromEnv(s3.env).s3, { requestTimeoutMs: 10_000, retries: 2 }) });
   http = await startHttpServer({ port: 0, host: '127.0.0.1', log: pino({ level: process.env.LOG_LEVEL ?? 'silent' }), gateway, ready: () => true });
 }, 30_000);
 

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { KFP_SDK_VERSION } from '../local/python-env.js';
-import { compilePackagesFor } from './load.js';
+import { KFP_SDK_VERSION } from './python-env.js';
+import { compilePackagesFor } from './load-pipeline.js';
 
 describe('compilePackagesFor: kfp-kubernetes for files that import it', () => {
   let dir: string;

@@ -1,0 +1,210 @@
+// Reconcile, stage 1 of 4: observe. Reads only (the caches, the Pipeline a run names, outputs and node detail in
+// S3) and says what is: the run as stored, its pipeline, and one fact per node from its pods and its status.
+import type { V1Pod } from '@kubernetes/client-node';
+import { ArtifactNotFoundError, type ArtifactStore } from '../artifacts/s3.js';
+import { isOwnUri } from '../artifacts/tenancy.js';
+import type { ExecutionFact, NodeOutputs } from '../engine/state.js';
+import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';
+import type { JsonValue, Pipeline } from '../model/types.js';
+import { nowMs, type Clock } from './clock.js';
+import type { ControllerConfig } from './config.js';
+import { Reason, TerminalError } from './errors.js';
+import type { Expectations } from './expectations.js';
+import type { KubeOps } from './kube-ops.js';
+import { factFromPod, type PodFact } from './observe.js';
+import { pipelineFromSource } from './pipeline-source.js';
+import type { Admission } from './reconcile-plan.js';
+import { forgetEarlierRounds } from './run-retry.js';
+import { checkRunShape } from './run-shape.js';
+import { factFromStatusNode, factsFromStatus, type RunStatus, type StatusNode } from './status.js';
+import type { NodeDocs } from './status-nodes.js';
+import type { PipelineRunObject } from './types.js';
+import type { RunContext } from '../engine/state.js';
+import { dict } from '../util/own.js';
+
+/** The run itself, before its pods are looked at. */
+export interface RunObservation {
+  run: PipelineRunObject;
+  /** The status as stored. */
+  stored: RunStatus;
+  /** The stored status with every node, also those kept only at nodesRef. */
+  previous: RunStatus;
+  /** The run's pipeline, or why it cannot be read (the run fails with that message). */
+  pipeline: Pipeline | { invalid: string };
+}
+
+/** Everything a pass knows about an admitted run. The act step adds the outcomes it produced (stopped nodes). */
+export interface Observation extends Omit<RunObservation, 'pipeline'> {
+  pipeline: Pipeline;
+  arguments: Record<string, JsonValue>;
+  ctx: RunContext;
+  /** The run's pods, as the cache shows them. */
+  pods: V1Pod[];
+  /** Per node, the latest attempt's fact: from its pod, from an attempt the controller ended, or from the status. */
+  facts: Record<string, ExecutionFact>;
+  /** Per node, the pod of its latest attempt. */
+  podNames: Record<string, string>;
+  /** Per node, where its outputs too large for the status are in S3. */
+  refs: Record<string, string>;
+  /** Nodes whose attempt the controller ended itself (cancel, timeout, rejected pod, a pod deleted under it). */
+  stopped: Record<string, StatusNode>;
+  /** A pod the status names is missing from the cache but exists: look again then (ms since epoch). */
+  recheckAt?: number;
+  /** Succeeded pods whose outputs belong in the namespace's cache index (the act step records them). */
+  toCache: { nodeId: string; fingerprint: string; outputs: NodeOutputs }[];
+}
+
+export interface ObserverDeps {
+  config: ControllerConfig;
+  kube: KubeOps;
+  podsOfRun: (namespace: string, uid: string) => V1Pod[];
+  store?: ArtifactStore;
+  nodeDocs?: NodeDocs;
+  expectations: Expectations;
+  clock: Clock;
+}
+
+export class Observer {
+  /** Parsed pipelines by run uid: a run's spec is immutable, so this is a cache, not state. */
+  private readonly pipelines = new Map<string, Pipeline>();
+  /** Large outputs fetched from S3 by URI (immutable objects). */
+  private readonly outputs = new Map<string, NodeOutputs>();
+
+  constructor(private readonly deps: ObserverDeps) {}
+
+  forget(uid: string): void {
+    this.pipelines.delete(uid);
+  }
+
+  /** The run, its whole stored status and its pipeline. Throws TerminalError for a run of the wrong shape. */
+  async run(run: PipelineRunObject): Promise<RunObservation> {
+    checkRunShape(run);
+    const stored: RunStatus = run.status ?? {};
+    const loaded: RunStatus = stored.nodesRef ? { ...stored, nodes: await this.allNodes(run.metadata!.uid!, stored) } : stored;
+    // A run retried in place: the nodes of earlier rounds that did not succeed run again (run-retry.ts).
+    const previous: RunStatus = stored.retry ? { ...loaded, nodes: forgetEarlierRounds(loaded.nodes, stored.retry.attemptBase)! } : loaded;
+    try {
+      return { run, stored, previous, pipeline: await this.pipelineFor(run) };
+    } catch (err) {
+      if (!(err instanceof PipelineError)) throw err;
+      return { run, stored, previous, pipeline: { invalid: err.diagnostics.map(formatDiagnostic).join('; ') } };
+    }
+  }
+
+  /** Facts from the pods (latest attempt per node), from attempts the controller ended, and from finished nodes whose pods are gone. */
+  async pods(seen: RunObservation, admitted: Extract<Admission, { ok: true }>): Promise<Observation> {
+    const { run, previous } = seen;
+    const uid = run.metadata!.uid!;
+    const ns = run.metadata!.namespace!;
+    const pods = this.deps.podsOfRun(ns, uid);
+    const { pipeline, arguments: args, ctx } = admitted;
+    const obs: Observation = { ...seen, pipeline, arguments: args, ctx, pods, facts: factsFromStatus(previous.nodes), podNames: dict(), refs: dict(), stopped: dict(), toCache: [] };
+    const { facts, podNames } = obs;
+    const latest = new Map<string, PodFact>();
+    for (const pod of pods) {
+      this.deps.expectations.podSeen(uid, pod.metadata?.name ?? '');
+      const pf = factFromPod(pod);
+      if (!pf) continue;
+      const cur = latest.get(pf.nodeId);
+      if (!cur || cur.attempt < pf.attempt) latest.set(pf.nodeId, pf);
+    }
+    for (const [id, pf] of latest) {
+      podNames[id] = pf.podName;
+      const prev = facts[id];
+      if (prev && prev.attempt > pf.attempt) continue;
+      if (pf.outputsRef && this.deps.store) {
+        obs.refs[id] = pf.outputsRef;
+        pf.fact.outputs = await this.loadOutputs(pf.outputsRef, ns);
+      }
+      facts[id] = pf.fact;
+      if (pf.fact.phase === 'Succeeded' && pf.fact.outputs && pf.cacheFingerprint) obs.toCache.push({ nodeId: id, fingerprint: pf.cacheFingerprint, outputs: pf.fact.outputs });
+    }
+    await this.statusFacts(obs, latest);
+    return obs;
+  }
+
+  /** Facts of nodes from the status: attempts the controller ended, finished nodes whose pods are gone, and
+   * started nodes whose pods the cache does not show (late, or deleted under us). */
+  private async statusFacts(obs: Observation, latest: Map<string, PodFact>): Promise<void> {
+    const { facts, podNames, stopped } = obs;
+    const uid = obs.ctx.uid;
+    const ns = obs.ctx.namespace;
+    const nowIso = (): string => this.deps.clock().toISOString();
+    for (const [id, n] of Object.entries(obs.previous.nodes ?? {})) {
+      if (n.stopped && n.attempt) {
+        stopped[id] = n;
+        // The attempt the controller ended stands unless a pod of a later attempt exists.
+        if (latest.has(id) && latest.get(id)!.attempt > n.attempt) continue;
+        const fact = factFromStatusNode(n);
+        if (fact) facts[id] = { ...fact, finishedAt: fact.finishedAt ?? nowIso() };
+        await this.outputsByRef(id, n, obs);
+        continue;
+      }
+      if (n.pod && !podNames[id]) podNames[id] = n.pod;
+      if (!latest.has(id)) await this.outputsByRef(id, n, obs);
+      // Recorded as started, but the pod is not in the cache: a lagging cache, or the pod was deleted.
+      if (n.pod && n.attempt && (n.phase === 'Pending' || n.phase === 'Running') && !latest.has(id)) {
+        // A pod we created moments ago is only late in the cache: no GET per pod (1,000 after a fan-out).
+        if (this.deps.expectations.recentlyCreated(uid, n.pod) || (await this.deps.kube.podExists(ns, n.pod))) {
+          facts[id] = { attempt: n.attempt, phase: n.phase };
+          obs.recheckAt = nowMs(this.deps.clock) + 1000;
+        } else {
+          const fact: ExecutionFact = { attempt: n.attempt, phase: 'Error', message: `pod ${n.pod} was deleted before it finished`, finishedAt: nowIso() };
+          facts[id] = fact;
+          stopped[id] = { ...n, phase: 'Error', message: fact.message, finishedAt: fact.finishedAt, stopped: true };
+        }
+      }
+    }
+  }
+
+  /** Every node of a status cut to size, from the object at nodesRef; a missing object is the run's end. */
+  async allNodes(uid: string, stored: RunStatus): Promise<Record<string, StatusNode>> {
+    if (!this.deps.nodeDocs) throw new TerminalError(Reason.NodeDetailMissing, `status.nodesRef is ${stored.nodesRef} but this controller has no S3 access to read it`);
+    try {
+      return await this.deps.nodeDocs.allNodes(uid, stored);
+    } catch (err) {
+      if (err instanceof ArtifactNotFoundError) throw new TerminalError(Reason.NodeDetailMissing, `the run's node detail at ${stored.nodesRef} is gone, so finished tasks cannot be told from tasks to run; create the run again`, { cause: err });
+      throw err;
+    }
+  }
+
+  private async pipelineFor(run: PipelineRunObject): Promise<Pipeline> {
+    const uid = run.metadata!.uid!;
+    const cached = this.pipelines.get(uid);
+    if (cached) return cached;
+    const spec = run.spec ?? {};
+    let p: Pipeline;
+    if (spec.pipelineRef?.name) {
+      const ref = await this.deps.kube.getPipeline(run.metadata!.namespace!, spec.pipelineRef.name);
+      if (!ref?.spec) {
+        throw new PipelineError([{ code: 'UNKNOWN_PIPELINE', location: { path: 'spec.pipelineRef.name' }, message: `Pipeline "${spec.pipelineRef.name}" not found in namespace ${run.metadata!.namespace}`, fix: 'create the Pipeline first (kubectl apply) or fix the name' }]);
+      }
+      p = pipelineFromSource(ref.spec, `Pipeline/${spec.pipelineRef.name}.spec`, spec.pipelineRef.name);
+    } else {
+      p = pipelineFromSource(spec, 'spec', run.metadata!.name!);
+    }
+    this.pipelines.set(uid, p);
+    return p;
+  }
+
+  /** A status fact's outputs too large for the status, from the S3 object its node names. */
+  private async outputsByRef(id: string, n: StatusNode, obs: Observation): Promise<void> {
+    const fact = obs.facts[id];
+    if (!n.outputsRef || !this.deps.store || !fact) return;
+    obs.refs[id] = n.outputsRef;
+    fact.outputs = await this.loadOutputs(n.outputsRef, obs.ctx.namespace);
+  }
+
+  private async loadOutputs(uri: string, ns: string): Promise<NodeOutputs> {
+    // Only ever the run's own outputs.json or its namespace's cache entries: nothing of another tenant is read.
+    if (!isOwnUri(uri, ns, this.deps.config.tenancy)) throw new Error(`outputs reference ${uri} is outside namespace ${ns}'s artifacts; not read`);
+    const hit = this.outputs.get(uri);
+    if (hit) return hit;
+    const raw = await this.deps.store!.getJson<Partial<NodeOutputs> & { outputs?: NodeOutputs }>(uri);
+    // A cache entry wraps the outputs; an outputs.json is them.
+    const o: NodeOutputs = raw.outputs ?? { parameters: raw.parameters ?? {}, artifacts: raw.artifacts ?? {} };
+    if (this.outputs.size > 5000) this.outputs.clear();
+    this.outputs.set(uri, o);
+    return o;
+  }
+}

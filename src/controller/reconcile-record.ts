@@ -1,0 +1,123 @@
+// Reconcile, stage 4 of 4: record. The one writer of a run's status (written only when it changed, cut to size with
+// the full node detail in S3 first) and of the events that say what changed. Also how a run that cannot go on is
+// ended (Failed with reason, message and event) and how repeated transient failures are reported (Degraded).
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import type { RunContext } from '../engine/state.js';
+import type { Clock } from './clock.js';
+import type { ControllerConfig } from './config.js';
+import { DEGRADED, Reason, TerminalError, type Classified, type ReasonName } from './errors.js';
+import { EventRecorder } from './event-recorder.js';
+import { diffEvents } from './events.js';
+import type { Expectations } from './expectations.js';
+import { ConflictError, type KubeOps } from './kube-ops.js';
+import { LAUNCH_CONCURRENCY } from './reconcile-act.js';
+import type { Observation } from './reconcile-observe.js';
+import { statusProblems } from './run-shape.js';
+import { boundNodes, formatDuration, isRunFinished, runConditions, STATUS_NODE_BYTES, type Condition, type RunStatus } from './status.js';
+import { nodesDocUri, type NodeDocs } from './status-nodes.js';
+import type { PipelineRunObject } from './types.js';
+
+export interface RecorderDeps {
+  config: ControllerConfig;
+  kube: KubeOps;
+  logger: Logger;
+  nodeDocs?: NodeDocs;
+  expectations: Expectations;
+  clock: Clock;
+}
+
+/** The status a run ends with when it cannot go on. Pure. */
+export function failedStatus(run: PipelineRunObject, previous: RunStatus, reason: ReasonName, message: string, now: Date): RunStatus {
+  const iso = now.toISOString();
+  const startedAt = typeof previous.startedAt === 'string' ? previous.startedAt : iso;
+  const status: RunStatus = {
+    phase: 'Failed',
+    progress: typeof previous.progress === 'string' ? previous.progress : '0/0',
+    message: message.slice(0, 1000),
+    startedAt,
+    finishedAt: iso,
+    duration: formatDuration(now.getTime() - (Date.parse(startedAt) || now.getTime())),
+    ...(run.metadata?.generation !== undefined ? { observedGeneration: run.metadata.generation } : {}),
+    conditions: runConditions('Failed', reason, message.slice(0, 1000), previous, iso, run.metadata?.generation),
+  };
+  // Node detail is kept when it is sound (it says what had run); a malformed status is replaced.
+  if (reason !== Reason.InvalidRun && previous.nodes) status.nodes = previous.nodes;
+  if (previous.retry) status.retry = previous.retry; // lifecycle: a retried run's round survives its failure
+  if (reason !== Reason.InvalidRun && previous.nodesRef) {
+    status.nodesRef = previous.nodesRef;
+    if (previous.nodesSummary) status.nodesSummary = previous.nodesSummary;
+  }
+  return status;
+}
+
+export class StatusRecorder {
+  /** Events go out in the background: a reconcile never waits for them. */
+  readonly events: EventRecorder;
+
+  constructor(private readonly deps: RecorderDeps) {
+    this.events = new EventRecorder(LAUNCH_CONCURRENCY, 1000, (n) => {
+      if (n % 100 === 1) deps.logger.warn({ dropped: n }, 'too many events waiting: dropping events');
+    });
+  }
+
+  /**
+   * Writes `status` over the stored one if it differs, then the events of what changed. 'conflict': the run
+   * changed under us (retry soon from the newer object); 'unchanged': nothing to write.
+   */
+  async record(obs: Pick<Observation, 'run' | 'ctx' | 'stored' | 'previous'>, status: RunStatus, log: Logger, breathe: () => Promise<void>): Promise<'written' | 'unchanged' | 'conflict'> {
+    const { run, ctx, stored, previous } = obs;
+    const toWrite = await this.bounded(run, ctx, status, breathe);
+    // A status this controller could not read back would fail the run later with the wrong reason.
+    const bad = statusProblems(toWrite);
+    if (bad.length) throw new TerminalError(Reason.InternalError, `the controller built a status it cannot read back (${bad.join('; ')}); report this with the run's pipeline`);
+    if (isDeepStrictEqual(toWrite, stored)) return 'unchanged';
+    try {
+      const rv = await this.deps.kube.writeRunStatus(run, toWrite);
+      if (rv && !isRunFinished(status.phase)) this.deps.expectations.statusWritten(run.metadata!.uid!, rv);
+    } catch (err) {
+      if (err instanceof ConflictError) return 'conflict';
+      throw err;
+    }
+    await breathe();
+    for (const e of diffEvents(previous, status)) {
+      this.events.record(() => this.deps.kube.event(run, e.type, e.reason, e.message).catch((err: unknown) => log.debug({ err: String(err) }, 'event not recorded')));
+    }
+    // The status just written has no Degraded condition: say the trouble reported earlier is over.
+    const degraded = stored.conditions?.find((c) => c.type === DEGRADED && c.status === 'True');
+    if (degraded) this.events.record(() => this.deps.kube.event(run, 'Normal', Reason.Recovered, `reconciles succeed again after ${degraded.reason}`).catch(() => undefined));
+    return 'written';
+  }
+
+  /** The run ends Failed with `reason`. Written once: a finished run is not reconciled again. */
+  async recordFailed(run: PipelineRunObject, previous: RunStatus, reason: ReasonName, message: string): Promise<void> {
+    // A conflict goes back to the queue (transient): the next attempt starts from the newer object.
+    await this.deps.kube.writeRunStatus(run, failedStatus(run, previous, reason, message, this.deps.clock()));
+    this.events.record(() => this.deps.kube.event(run, 'Warning', reason, message).catch(() => undefined));
+  }
+
+  /** Condition Degraded=True (reason, what fails) on the run, and a Warning event, once per reason. */
+  async recordDegraded(run: PipelineRunObject, previous: RunStatus, c: Classified, count: number): Promise<void> {
+    const message = `${count} reconciles in a row failed, retrying with backoff: ${c.message}`;
+    const prev = previous.conditions?.find((x) => x.type === DEGRADED);
+    const cond: Condition = { type: DEGRADED, status: 'True', reason: c.reason, message: message.slice(0, 1000), lastTransitionTime: prev?.status === 'True' && prev.reason === c.reason ? prev.lastTransitionTime : this.deps.clock().toISOString() };
+    const status: RunStatus = { ...previous, conditions: [...(previous.conditions ?? []).filter((x) => x.type !== DEGRADED), cond] };
+    const rv = await this.deps.kube.writeRunStatus(run, status);
+    if (rv) this.deps.expectations.statusWritten(run.metadata!.uid!, rv);
+    this.events.record(() => this.deps.kube.event(run, 'Warning', c.reason, message).catch(() => undefined));
+  }
+
+  /**
+   * The status as written: whole when it fits; otherwise every node goes to S3 first and the status keeps a
+   * bounded part of them, the summary and where the rest is (a status over 1.5 MiB is refused by etcd).
+   */
+  private async bounded(run: PipelineRunObject, ctx: RunContext, status: RunStatus, breathe: () => Promise<void>): Promise<RunStatus> {
+    if (!this.deps.nodeDocs || !status.nodes) return status;
+    const b = boundNodes(status.nodes, { limit: this.deps.config.faults.statusNodeLimit, bytes: STATUS_NODE_BYTES });
+    if (!b.summary) return status;
+    const ref = nodesDocUri(ctx);
+    await breathe();
+    const revision = await this.deps.nodeDocs.save(run.metadata!.uid!, ref, status.nodes);
+    return { ...status, nodes: b.nodes, nodesRef: ref, nodesSummary: { ...b.summary, revision } };
+  }
+}
