@@ -1,5 +1,7 @@
 // Run arguments (CLI `--arg name=value` strings or JSON values) checked and coerced against the root's parameters.
 import { diagnostic, type Diagnostic } from './diagnostics.js';
+import { limits, overLimit } from './limits.js';
+import { loopItemCount, rootParameterLoops } from './loop-inputs.js';
 import { nativeTypeName } from './native-types.js';
 import { suggestFix } from './suggest.js';
 import { valueProblem } from './validate-types.js';
@@ -69,6 +71,13 @@ export function validateArguments(p: Pipeline, args: Record<string, string | Jso
   for (const [name, def] of Object.entries(params)) {
     if (Object.hasOwn(args, name) || def.optional || def.default !== undefined) continue;
     diagnostics.push(diagnostic('MISSING_ARGUMENT', where(name), `pipeline "${p.name}" needs parameter "${name}" (${label(def.type)}), which was not given`, `pass --arg ${name}=${example(def)}`));
+  }
+  // A root loop over an argument: refused now rather than when the engine expands it.
+  const lim = limits();
+  for (const { task, parameter } of rootParameterLoops(p)) {
+    const count = loopItemCount(own(values, parameter));
+    if (count === undefined || count <= lim.loopItems) continue;
+    diagnostics.push(diagnostic('TOO_MANY_LOOP_ITEMS', { ...where(parameter), task }, `the loop of task "${task}" iterates over argument "${parameter}", which has ${count} items`, `pass fewer, larger items; ${overLimit('loopItems', lim.loopItems)}`));
   }
   return { values, diagnostics };
 }

@@ -4,6 +4,7 @@
 import { diagnostic } from './diagnostics.js';
 import { own } from '../util/own.js';
 import { overLimit, type Limits } from './limits.js';
+import { loopItemCount, rootParameterLoops } from './loop-inputs.js';
 import { quantityProblem } from './quantity.js';
 import { dagScopes, report, taskPath, type Ctx } from './validate-context.js';
 import { child } from './yaml-reader.js';
@@ -40,6 +41,13 @@ export function checkBounds(ctx: Ctx, lim: Readonly<Limits>): void {
     if (RESERVED_KEYS.has(label)) report(ctx, { code: 'INVALID_NAME', path: child('deploymentSpec.executors', label) }, `"${label}" cannot be the name of an executor`, 'rename it');
   }
   checkIoNames(ctx, 'root', ctx.p.root);
+  // A root loop over a parameter's default: the runtime would refuse it when it expands the loop.
+  for (const { task, parameter } of rootParameterLoops(ctx.p)) {
+    const count = loopItemCount(own(ctx.p.root.inputs.parameters, parameter)?.default);
+    if (count === undefined || count <= lim.loopItems) continue;
+    const path = ctx.p.source === 'native' ? `spec.params[${parameter}].default` : child(child('root.inputDefinitions.parameters', parameter), 'defaultValue');
+    ctx.out.push(diagnostic('TOO_MANY_LOOP_ITEMS', { file: ctx.file, path, task }, `the loop of task "${task}" iterates over parameter "${parameter}", whose default has ${count} items`, `split the work into fewer, larger items; ${overLimit('loopItems', lim.loopItems)}`));
+  }
   for (const [label, ex] of Object.entries(ctx.p.executors)) {
     if (ex.kind !== 'container') continue;
     for (const [field, value] of Object.entries(ex.resources)) {

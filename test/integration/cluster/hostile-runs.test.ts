@@ -43,8 +43,9 @@ const HOSTILE: Hostile[] = [
   {
     name: 'loop-50000',
     spec: { podDefaults: SIM(10), pipelineSpec: { params: [{ name: 'xs', type: 'list', default: Array.from({ length: 50_000 }, (_, i) => i) }], tasks: [{ name: 'each', image: 'busybox', command: ['true'], loop: { from: 'params.xs', as: 'item' } }] } },
-    // Refused when the loop expands (a parameter's length is known at run time only): the loop node errs.
-    phase: 'Error', reason: 'Error', message: /task each: the loop has 50000 items.*PIPEWRIGHT_MAX_LOOP_ITEMS/s,
+    // A root loop over a parameter's default (or argument): its length is known at admission, so the run is
+    // refused before anything runs, as `pipewright validate` refuses it.
+    reason: Reason.InvalidPipeline, message: /task "each" iterates over parameter "xs", whose default has 50000 items.*PIPEWRIGHT_MAX_LOOP_ITEMS/s,
   },
   {
     name: 'null-node', spec: chainSpec(2), reason: Reason.InvalidRun, message: /status\.nodes\.a must be an object \(got null\)/,
