@@ -41,13 +41,7 @@ export function checkBounds(ctx: Ctx, lim: Readonly<Limits>): void {
     if (RESERVED_KEYS.has(label)) report(ctx, { code: 'INVALID_NAME', path: child('deploymentSpec.executors', label) }, `"${label}" cannot be the name of an executor`, 'rename it');
   }
   checkIoNames(ctx, 'root', ctx.p.root);
-  // A root loop over a parameter's default: the runtime would refuse it when it expands the loop.
-  for (const { task, parameter } of rootParameterLoops(ctx.p)) {
-    const count = loopItemCount(own(ctx.p.root.inputs.parameters, parameter)?.default);
-    if (count === undefined || count <= lim.loopItems) continue;
-    const path = ctx.p.source === 'native' ? `spec.params[${parameter}].default` : child(child('root.inputDefinitions.parameters', parameter), 'defaultValue');
-    ctx.out.push(diagnostic('TOO_MANY_LOOP_ITEMS', { file: ctx.file, path, task }, `the loop of task "${task}" iterates over parameter "${parameter}", whose default has ${count} items`, `split the work into fewer, larger items; ${overLimit('loopItems', lim.loopItems)}`));
-  }
+  checkRootLoopDefaults(ctx, lim);
   for (const [label, ex] of Object.entries(ctx.p.executors)) {
     if (ex.kind !== 'container') continue;
     for (const [field, value] of Object.entries(ex.resources)) {
@@ -85,6 +79,16 @@ function checkTask(ctx: Ctx, tp: string, task: Task, lim: Readonly<Limits>): voi
   }
   if (task.loop?.items.kind === 'raw' && task.loop.items.items.length > lim.loopItems) {
     ctx.out.push(diagnostic('TOO_MANY_LOOP_ITEMS', { file: ctx.file, path: native ? `spec.tasks[${task.name}].loop` : `${tp}.parameterIterator.items.raw`, task: task.name }, `the loop of task "${task.name}" has ${task.loop.items.items.length} items`, `split the work into fewer, larger items; ${overLimit('loopItems', lim.loopItems)}`));
+  }
+}
+
+/** A root loop over a parameter's default: the runtime would refuse it when it expands the loop. */
+function checkRootLoopDefaults(ctx: Ctx, lim: Readonly<Limits>): void {
+  for (const { task, parameter } of rootParameterLoops(ctx.p)) {
+    const count = loopItemCount(own(ctx.p.root.inputs.parameters, parameter)?.default);
+    if (count === undefined || count <= lim.loopItems) continue;
+    const path = ctx.p.source === 'native' ? `spec.params[${parameter}].default` : child(child('root.inputDefinitions.parameters', parameter), 'defaultValue');
+    ctx.out.push(diagnostic('TOO_MANY_LOOP_ITEMS', { file: ctx.file, path, task }, `the loop of task "${task}" iterates over parameter "${parameter}", whose default has ${count} items`, `split the work into fewer, larger items; ${overLimit('loopItems', lim.loopItems)}`));
   }
 }
 
