@@ -7,6 +7,7 @@ import { MAX_SHOWN, PipelineError, clip, diagnostic, formatDiagnostic, moreProbl
 import { configureLimits, limitsFromEnv, type Limits } from '../model/limits.js';
 import { CliError } from './cluster/errors.js';
 import { registerCancelCommand } from './commands/cancel.js';
+import { registerRetryCommand } from './commands/retry.js';
 import { registerCompileCommand } from './commands/compile.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerControllerCommand } from './commands/controller.js';
@@ -51,6 +52,7 @@ export async function buildProgram(_argv: readonly string[] = []): Promise<Comma
   registerLogsCommand(program);
   registerWatchCommand(program);
   registerCancelCommand(program);
+  registerRetryCommand(program);
   registerDeleteCommand(program);
   registerExportCommand(program);
   registerServerCommand(program);
@@ -58,7 +60,7 @@ export async function buildProgram(_argv: readonly string[] = []): Promise<Comma
   registerPodCommand(program);
   registerCompletionCommand(program);
   program.addHelpText('after', '\nOn this machine: run, validate, compile. Against the current kubeconfig: submit, list, get, logs, watch, cancel,\n' +
-    'delete, export (--kubeconfig, --context, -n). In a cluster: server (the KFP REST API for kfp.Client), controller\n' +
+    'retry, delete, export (--kubeconfig, --context, -n). In a cluster: server (the KFP REST API for kfp.Client), controller\n' +
     '(the operator), pod inputs|outputs (inside task pods). pipewright help <command> for its options; docs/cli.md.');
   return program;
 }

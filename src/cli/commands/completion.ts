@@ -2,7 +2,7 @@
 import { Argument, type Command } from 'commander';
 import { bashCompletion, zshCompletion, type CommandShape } from '../cluster/completion.js';
 
-const RUN_COMMANDS = new Set(['get', 'logs', 'watch', 'cancel', 'delete', 'export']);
+const RUN_COMMANDS = new Set(['get', 'logs', 'watch', 'cancel', 'retry', 'delete', 'export']);
 
 export function shapesOf(program: Command): CommandShape[] {
   return program.commands.filter((c) => c.name() !== 'completion').map((c) => ({

@@ -18,6 +18,7 @@ import { exportCommand } from '../../../src/cli/commands/export.js';
 import { getCommand } from '../../../src/cli/commands/get.js';
 import { listCommand } from '../../../src/cli/commands/list.js';
 import { logsCommand } from '../../../src/cli/commands/logs.js';
+import { retryCommand } from '../../../src/cli/commands/retry.js';
 import { submitCommand } from '../../../src/cli/commands/submit.js';
 import { watchCommand } from '../../../src/cli/commands/watch.js';
 import { clusterState, createNamespace, kubectl, kubectlOk, waitUntil } from './helpers.js';
@@ -152,6 +153,15 @@ describe('a run from submit to delete', () => {
     expect(w.code).toBe(EXIT.cancelled);
     expect(w.out).toMatch(/run cli-cancel Cancelled/);
     expect((await cli((o) => cancelCommand(['cli-cancel'], flags(), o))).out).toBe('pipelinerun/cli-cancel already finished (Cancelled): nothing to cancel\n');
+
+    // retry: the cancelled run runs again in place (spec.retry), then a retry of a running run is refused.
+    expect(await cli((o) => retryCommand(['cli-cancel'], flags(), o))).toEqual({ code: 0, out: 'pipelinerun/cli-cancel retry requested (round 1): failed, cancelled and never-started tasks run again\n', err: '' });
+    await waitUntil('the retried run running again', async () => {
+      const r = await getRun(ns.name, 'cli-cancel');
+      return r.status?.retry?.count === 1 && r.status.phase === 'Running';
+    }, 60_000);
+    expect(await cli((o) => retryCommand(['cli-cancel'], flags(), o))).toEqual({ code: EXIT.failed, out: '', err: 'pipelinerun/cli-cancel is Running: only a Failed, Error or Cancelled run can be retried\n' });
+    expect((await cli((o) => cancelCommand(['cli-cancel'], flags(), o))).code).toBe(0);
   });
 });
 
