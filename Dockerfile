@@ -4,13 +4,21 @@
 # the pod helpers from that layout); keep to those instructions, one per line, so it can.
 
 # One exact Node version for both stages (bump deliberately: the layout test runs the host's node).
+# The web UI (ui/: its own package and lock) as static files; the server serves /app/ui/dist.
+FROM node:24.21.0 AS ui
+WORKDIR /ui
+COPY ui/package.json ui/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY ui/index.html ui/vite.config.ts ui/tsconfig.json ./
+COPY ui/src ./src
+RUN npm run build
+
 FROM node:24.21.0 AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# The web UI (ui/) is not in the image yet: the server then serves the API only (docs/ui.md).
 RUN npm run build:server && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24.21.0-slim
@@ -19,6 +27,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=ui /ui/dist ./ui/dist
 COPY bin ./bin
 COPY crds ./crds
 # An unprivileged user by number so runAsNonRoot can verify it; the task pods' helper containers ask for the

@@ -137,6 +137,9 @@ describe('charts/pipewright/README.md, as written', () => {
       const token = (await kubectlOk(['create', 'token', 'kfp-user', '-n', team, '--duration=1h'])).trim();
       const created = await kfpClient('http://127.0.0.1:8888', token, team);
       expect(created).toMatchObject({ status: 200, run_id: expect.any(String) });
+      // The image carries the web UI: the chart's server serves it at / (the SDK's run links open it).
+      const page = await fetch('http://127.0.0.1:8888/');
+      expect([page.status, (await page.text()).includes('<div id="root">')]).toEqual([200, true]);
       const name = (await kubectlOk(['get', 'pipelineruns', '-n', team, '-o', `jsonpath={.items[?(@.metadata.uid=="${created.run_id}")].metadata.name}`])).trim();
       expect(name).not.toBe('');
       expect((await waitForRun(team, name)).status?.phase).toBe('Succeeded');

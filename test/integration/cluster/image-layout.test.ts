@@ -13,12 +13,13 @@ describe('the image layout', () => {
   it('is the runtime stage: the built code, production dependencies only, the Dockerfile\'s USER and ENTRYPOINT', () => {
     const image = JSON.parse(readFileSync(join(layout, 'image.json'), 'utf8')) as { from: string; user: string; entrypoint: string[]; env: Record<string, string> };
     expect(image).toEqual({ from: expect.stringMatching(/^node:24\.\d+\.\d+-slim$/), user: '65532:65532', entrypoint: ['node', '/app/bin/pipewright.js'], env: { NODE_ENV: 'production' }, workdir: '/app' });
-    for (const f of ['package.json', 'bin/pipewright.js', 'dist/cli/main.js', 'crds/pipewright.dev_pipelineruns.yaml']) expect([f, existsSync(join(app, f))]).toEqual([f, true]);
+    for (const f of ['package.json', 'bin/pipewright.js', 'dist/cli/main.js', 'crds/pipewright.dev_pipelineruns.yaml', 'ui/dist/index.html']) expect([f, existsSync(join(app, f))]).toEqual([f, true]);
     const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
     for (const d of Object.keys(pkg.dependencies)) expect([d, existsSync(join(app, 'node_modules', d, 'package.json'))]).toEqual([d, true]);
     // Type packages may stay: @kubernetes/client-node depends on some. The tools must not.
     for (const d of Object.keys(pkg.devDependencies).filter((n) => !n.startsWith('@types/'))) expect([d, existsSync(join(app, 'node_modules', d, 'package.json'))]).toEqual([d, false]);
     expect(existsSync(join(app, 'src'))).toBe(false); // sources stay in the build stage
+    expect(existsSync(join(app, 'ui', 'src'))).toBe(false); // the UI's too: only its built files
   });
 
   it('runs from its own directory', () => {
