@@ -33,6 +33,19 @@ let page: Page;
 let base = '';
 /** Uncaught errors of the page: none is expected. */
 const pageErrors: string[] = [];
+
+/**
+ * Polls an expression from here (page.evaluate runs it through the debugger protocol). Not page.waitForFunction:
+ * when its first check fails it re-evaluates a string inside the page, which the UI's Content-Security-Policy
+ * (no 'unsafe-eval') refuses, failing the test and logging a page error whenever the UI was not yet updated.
+ */
+async function untilTrue(expression: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate<boolean>(expression))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${expression}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 let experimentId = '';
 /** Started by the API beside the one the form starts: a skipped condition, and a long run to cancel. */
 const runs: Record<'a' | 'b' | 'long', string> = { a: '', b: '', long: '' };
@@ -141,13 +154,13 @@ describe('the web UI in chromium', () => {
     await page.locator('table.list tbody tr').first().waitFor();
     await page.getByLabel('Name contains').fill('showcase-b');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await page.waitForFunction("document.querySelectorAll('table.list tbody tr').length === 1");
+    await untilTrue("document.querySelectorAll('table.list tbody tr').length === 1");
     expect(await page.locator('table.list tbody').innerText()).toContain('showcase-b');
     await page.getByLabel('Name contains').fill('showcase');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByLabel('State', { exact: true }).selectOption('SUCCEEDED');
     // The running long run leaves the list once the state filter applies; the two finished ones stay.
-    await page.waitForFunction("(() => { const t = document.querySelector('table.list tbody')?.innerText ?? ''; return !t.includes('showcase-long') && t.includes('showcase-a') && t.includes('showcase-b'); })()");
+    await untilTrue("(() => { const t = document.querySelector('table.list tbody')?.innerText ?? ''; return !t.includes('showcase-long') && t.includes('showcase-a') && t.includes('showcase-b'); })()");
     expect(page.url()).toContain('state=SUCCEEDED');
     await shot('runs-list');
     await page.getByLabel('Compare showcase-a').check();
