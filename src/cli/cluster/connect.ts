@@ -5,6 +5,7 @@ import * as k8s from '@kubernetes/client-node';
 import { apiMessage, code } from '../../controller/kube-ops.js';
 import { GROUP, PIPELINE_PLURAL, RUN_PLURAL, VERSION } from '../../controller/names.js';
 import type { PipelineObject, PipelineRunObject } from '../../controller/types.js';
+import { experimentFromKfp, experimentObjectName } from '../../server/mapping.js';
 import { CliError, EXIT, forbiddenMessage, notFoundMessage, similarNames, userOf, type Denied } from './errors.js';
 
 export interface ClusterFlags {
@@ -107,6 +108,29 @@ export class Cluster {
   getPipeline(name: string, namespace = this.namespace): Promise<PipelineObject> {
     return this.call({ verb: 'get', resource: PIPELINE_PLURAL, group: GROUP, namespace, name }, async () =>
       (await this.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PIPELINE_PLURAL, namespace, name })) as PipelineObject);
+  }
+
+  // ------------------------------------------------------------ experiments
+
+  /**
+   * The id (uid) of the experiment with this display name, created when missing: the same ConfigMap
+   * `pipewright server` keeps for KFP's experiments, so the run shows under it in kfp.Client and the UI.
+   */
+  async experimentId(display: string, namespace = this.namespace): Promise<string> {
+    const name = experimentObjectName(display);
+    const what = { verb: 'get', resource: 'configmaps', namespace, name };
+    try {
+      return (await this.core.readNamespacedConfigMap({ name, namespace })).metadata!.uid!;
+    } catch (err) {
+      if (code(err) !== 404) throw await this.explain(err, what);
+    }
+    try {
+      return (await this.core.createNamespacedConfigMap({ namespace, body: experimentFromKfp({ display_name: display }, namespace) })).metadata!.uid!;
+    } catch (err) {
+      // Created meanwhile by someone else: theirs is the experiment.
+      if (code(err) === 409) return this.call(what, async () => (await this.core.readNamespacedConfigMap({ name, namespace })).metadata!.uid!);
+      throw await this.explain(err, { ...what, verb: 'create' });
+    }
   }
 
   /** A path for k8s.Watch: one run (by field selector) or all in a namespace. */

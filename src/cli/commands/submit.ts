@@ -12,6 +12,7 @@ import type { ClusterFlags } from '../cluster/connect.js';
 import { EXIT } from '../cluster/errors.js';
 import { checkName, connectFrom, outputOption, runAction, withClusterOptions, type CommandIo } from '../cluster/options.js';
 import { buildRun, isRunManifest, type Source } from '../cluster/submission.js';
+import { LABEL_EXPERIMENT_ID } from '../../server/mapping.js';
 import { parseArgPairs } from './run.js';
 
 export interface SubmitFlags extends ClusterFlags {
@@ -22,6 +23,7 @@ export interface SubmitFlags extends ClusterFlags {
   pipelineFunc?: string;
   output?: 'name' | 'json' | 'yaml';
   label: string[];
+  experiment?: string;
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
@@ -69,6 +71,8 @@ export async function submitCommand(what: string, flags: SubmitFlags, io: Comman
     const { pipelineFromSource } = await import('../../controller/pipeline-source.js');
     source = { kind: 'pipeline', name: source.name, pipeline: pipelineFromSource(obj.spec ?? {}, `pipeline/${source.name}: spec`, source.name) };
   }
+  const experiment = flags.experiment?.trim();
+  if (experiment) labels[LABEL_EXPERIMENT_ID] = await cluster.experimentId(experiment);
   const run = buildRun(source, rawArgs, { name: flags.name, generateName: flags.generateName }, labels);
   const created = await cluster.createRun(run);
   const name = created.metadata!.name!;
@@ -88,6 +92,7 @@ export function registerSubmitCommand(program: Command): void {
     .option('--name <name>', 'the run\'s name (default: generated from the pipeline\'s name)')
     .option('--generate-name <prefix>', 'a prefix the server completes with a random suffix')
     .option('-l, --label <key=value>', 'a label on the run, repeatable', collect, [])
+    .option('--experiment <name>', 'file the run under this experiment (created when missing), as kfp.Client\'s experiment_name')
     .option('-w, --watch', 'follow the run until it ends (exit code as pipewright watch)')
     .option('--pipeline-func <name>', 'for a .py defining several pipelines: the one to submit')
     .addOption(outputOption(['name', 'json', 'yaml'], 'print the created run as name, json or yaml'))

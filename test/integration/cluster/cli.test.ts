@@ -82,11 +82,14 @@ describe('a run from submit to delete', () => {
     const bad = await cli((o) => submitCommand(pipeline(), { ...flags(), arg: ['n=three'], label: [] }, o)).catch((e: unknown) => e);
     expect((bad as Error).message).toMatch(/argument "n" expects int/);
 
-    const sub = await cli((o) => submitCommand(pipeline(), { ...flags(), arg: ['n=3'], label: ['team=a'], name: 'cli-ok' }, o));
+    const sub = await cli((o) => submitCommand(pipeline(), { ...flags(), arg: ['n=3'], label: ['team=a'], name: 'cli-ok', experiment: 'cli experiments' }, o));
     expect(sub).toEqual({ code: 0, out: `pipelinerun/cli-ok created in namespace ${ns.name}\n`, err: '' });
     const created = await getRun(ns.name, 'cli-ok');
     expect(created.spec?.arguments).toEqual({ n: 3 });
-    expect(created.metadata?.labels).toEqual({ team: 'a' });
+    // --experiment: filed under the experiment kfp.Client and the UI list (its ConfigMap, created on first use).
+    const exp = JSON.parse(await kubectlOk(['get', 'configmap', '-n', ns.name, '-l', 'pipewright.dev/experiment=true', '-o', 'json'])) as { items: { metadata: { uid: string }; data: { displayName: string } }[] };
+    expect(exp.items.map((c) => c.data.displayName)).toEqual(['cli experiments']);
+    expect(created.metadata?.labels).toEqual({ team: 'a', 'pipewright.dev/experiment-id': exp.items[0]!.metadata.uid });
 
     const watched = await cli((o) => watchCommand('cli-ok', flags(), o));
     expect(watched.code).toBe(0);
