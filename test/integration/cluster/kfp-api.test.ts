@@ -17,7 +17,7 @@ import type { PipelineRunObject } from '../../../src/controller/types.js';
 import { KFP_SDK_VERSION } from '../../../src/local/python-env.js';
 import { startServer, type ServerHandle } from '../../../src/server/server.js';
 import { AUDITED_NAMESPACE } from '../../cluster/control-plane.js';
-import { clusterState, createNamespace, kubectlOk } from './helpers.js';
+import { clusterState, createNamespace, kubectlOk, waitUntil } from './helpers.js';
 import { installCrds, prepareNamespaceForRuns, startTestController } from './operator.js';
 import { auditEvents, grantedBy, permissionOf, serviceAccountKubeconfig } from './rbac.js';
 import { kfpPython } from './kfp-python.js';
@@ -175,7 +175,10 @@ describe('multi-user: bearer tokens, TokenReview and SubjectAccessReview', () =>
       headers['content-type'] = 'application/json';
     }
     const r = await fetch(`http://127.0.0.1:${incluster.port}/apis/v2beta1${path}`, { method, headers, body: payload });
-    return { status: r.status, json: (await r.json()) as Record<string, unknown> };
+    // A task's log is text (the UI's read); everything else is KFP's JSON.
+    const text = await r.text();
+    const json = (r.headers.get('content-type') ?? '').startsWith('application/json') ? JSON.parse(text) as Record<string, unknown> : { text };
+    return { status: r.status, json };
   }
 
   const upload = (): FormData => {
@@ -195,6 +198,13 @@ describe('multi-user: bearer tokens, TokenReview and SubjectAccessReview', () =>
     const version = ((await ok('GET', `/pipelines/${pipeline}/versions`)).pipeline_versions as { pipeline_version_id: string }[])[0]!.pipeline_version_id;
     const runBody = { display_name: 'multi run', experiment_id: experiment, pipeline_version_reference: { pipeline_id: pipeline, pipeline_version_id: version }, runtime_config: { parameters: { who: 'multi' } } };
     const run = (await ok('POST', '/runs', runBody)).run_id as string;
+    // The UI's reads need a task that ran: its pod's log and the events (the server's pods/log and events grants).
+    let task = '';
+    await waitUntil('the run\'s task has run', async () => {
+      const r = (JSON.parse(await kubectlOk(['get', 'pipelineruns', '-n', ns.name, '-o', 'json'])) as { items: PipelineRunObject[] }).items.find((x) => x.metadata?.uid === run);
+      task = Object.entries(r?.status?.nodes ?? {}).find(([, n]) => n.pod && n.phase === 'Succeeded')?.[0] ?? '';
+      return task !== '';
+    }, 120_000, 500);
 
     const calls: [string, string, (() => unknown)?][] = [
       ['GET', `/experiments?namespace=${ns.name}`],
@@ -212,6 +222,8 @@ describe('multi-user: bearer tokens, TokenReview and SubjectAccessReview', () =>
       ['GET', `/runs?namespace=${ns.name}`],
       ['GET', `/runs?experiment_id=${experiment}`],
       ['GET', `/runs/${run}`],
+      ['GET', `/runs/${run}/logs?task_id=${task}`],
+      ['GET', `/runs/${run}/events`],
       ['POST', `/runs/${run}:archive`],
       ['POST', `/runs/${run}:unarchive`],
       ['POST', `/runs/${run}:terminate`],
