@@ -66,6 +66,7 @@ describe('poison runs', () => {
     await kubectlOk(['apply', '-n', poisonNs.name, '-f', '-'], runObject('number-node', chain));
     await kubectlOk(['patch', 'pipelinerun', 'null-node', '-n', poisonNs.name, '--subresource=status', '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/status', value: { phase: 'Running', nodes: { a: null, b: { phase: 'Succeeded', kind: 'container', task: 'b', attempt: 1 } } } }])]);
     await kubectlOk(['patch', 'pipelinerun', 'number-node', '-n', poisonNs.name, '--subresource=status', '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/status', value: { phase: 'Running', nodes: { a: 7 } } }])]);
+    await kubectlOk(['apply', '-n', poisonNs.name, '-f', '-'], runObject('constructor', { ...chain, pipelineSpec: { tasks: [{ name: 'constructor', image: 'busybox', command: ['true'] }] } }));
     await kubectlOk(['apply', '-n', poisonNs.name, '-f', '-'], runObject('bad-artifacts', chain));
     await kubectlOk(['patch', 'pipelinerun', 'bad-artifacts', '-n', poisonNs.name, '--subresource=status', '--type=json', '-p', JSON.stringify([{ op: 'add', path: '/status', value: { phase: 'Running', nodes: { a: { phase: 'Succeeded', kind: 'container', task: 'a', attempt: 1, outputs: { artifacts: { o: 'not a list' } } } } } }])]);
     await kubectlOk(['apply', '-n', healthyNs.name, '-f', '-'], runObject('healthy', chain));
