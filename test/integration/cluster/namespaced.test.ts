@@ -85,6 +85,6 @@ describe('PIPEWRIGHT_NAMESPACES=a,b with RoleBindings only', () => {
     const elsewhere = events.filter((e) => e.objectRef?.resource && ![a, b].includes(e.objectRef.namespace ?? '')).map((e) => `${e.verb} ${e.requestURI}`);
     expect(elsewhere).toEqual([]);
     const watched = new Set(events.filter((e) => e.verb === 'watch').map((e) => `${e.objectRef?.resource} ${e.objectRef?.namespace}`));
-    expect([...watched].sort()).toEqual([`pipelineruns ${a}`, `pipelineruns ${b}`, `pipelines ${a}`, `pipelines ${b}`, `pods ${a}`, `pods ${b}`].sort());
+    expect([...watched].sort()).toEqual([`pipelineruns ${a}`, `pipelineruns ${b}`, `pipelines ${a}`, `pipelines ${b}`, `pods ${a}`, `pods ${b}`, `recurringruns ${a}`, `recurringruns ${b}`].sort());
   });
 });
