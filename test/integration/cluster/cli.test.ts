@@ -121,7 +121,7 @@ describe('a run from submit to delete', () => {
 
     const exported = await cli((o) => exportCommand('cli-ok', flags(), o));
     const manifest = parse(exported.out) as PipelineRunObject;
-    expect(manifest.metadata).toEqual({ name: 'cli-ok', labels: { team: 'a' } });
+    expect(manifest.metadata).toEqual({ name: 'cli-ok', labels: created.metadata?.labels }); // its experiment too
     expect(manifest.status?.phase).toBe('Succeeded');
     // Submitted again under another name, it runs the same pipeline with the same arguments.
     const again = await cli((o) => submitCommand(file('exported.yaml', exported.out), { ...flags(), arg: [], label: [], name: 'cli-again', watch: true }, o));
