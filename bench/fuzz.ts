@@ -14,6 +14,7 @@ import type { ExecutionFact, PlanInput } from '../src/engine/state.js';
 import { PipelineError } from '../src/model/diagnostics.js';
 import { parsePipelineText } from '../src/model/parse-text.js';
 import type { JsonValue, Pipeline } from '../src/model/types.js';
+import { rng } from '../test/support/rng.js';
 
 export interface FuzzProblem {
   index: number;
@@ -31,17 +32,6 @@ export interface FuzzReport {
   slowestMs: number;
 }
 
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NATIVE = `apiVersion: pipewright.dev/v1alpha1
 kind: PipelineSpec

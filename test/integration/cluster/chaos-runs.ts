@@ -2,18 +2,6 @@
 // of its inputs plus its own constant `k`. The same description gives the native spec the controller runs and the
 // result it must reach (`expectedOf`), so nothing is tabled by hand.
 
-/** mulberry32: a tiny seeded PRNG, enough to replay a chaos run from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export const int = (r: () => number, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 
 export interface TaskDesc {
