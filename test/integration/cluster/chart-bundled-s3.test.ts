@@ -5,20 +5,12 @@
 // default-install lock (helpers.ts): the README's names and ports are the same as chart-install's.
 import { jest } from '@jest/globals';
 import { Client } from 'minio';
-import { cleanUp, fromNothing, readmeBlocks, sh, system } from './chart.js';
-import { kubectlOk, lockDefaultInstall } from './helpers.js';
+import { readmeBlocks, sh, system, withDefaultInstall } from './chart.js';
+import { kubectlOk } from './helpers.js';
 
 jest.setTimeout(900_000);
 
-let unlock: (() => void) | undefined;
-beforeAll(async () => {
-  unlock = await lockDefaultInstall();
-  await fromNothing();
-}, 1_500_000);
-afterAll(async () => {
-  await cleanUp();
-  unlock?.();
-}, 400_000);
+withDefaultInstall();
 
 async function bundledSecret(): Promise<{ accesskey: string; secretkey: string }> {
   const s = JSON.parse(await kubectlOk(['get', 'secret', 'pipewright-s3', '-n', system, '-o', 'json'])) as { data: Record<string, string> };

@@ -17,8 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { KFP_SDK_VERSION } from '../../../src/local/python-env.js';
-import { cleanUp, fromNothing, readmeBlocks, release, repo, sh, system, team } from './chart.js';
-import { clusterState, kubectl, kubectlOk, lockDefaultInstall, waitUntil } from './helpers.js';
+import { readmeBlocks, release, repo, sh, system, team, withDefaultInstall } from './chart.js';
+import { clusterState, kubectl, kubectlOk, waitUntil } from './helpers.js';
 import { kfpPython } from './kfp-python.js';
 import { getRun, waitForRun } from './operator.js';
 
@@ -79,18 +79,7 @@ async function timed<T>(name: string, f: () => Promise<T>): Promise<T> {
   try { return await f(); } finally { timings[name] = Math.round((Date.now() - t0) / 1000); }
 }
 
-let unlock: (() => void) | undefined;
-
-beforeAll(async () => {
-  unlock = await lockDefaultInstall();
-  await fromNothing();
-}, 1_500_000);
-
-afterAll(async () => {
-  process.stderr.write(`chart-install timings (s): ${JSON.stringify(timings)}\n`);
-  await cleanUp();
-  unlock?.();
-}, 400_000);
+withDefaultInstall(() => process.stderr.write(`chart-install timings (s): ${JSON.stringify(timings)}\n`));
 
 describe('charts/pipewright/README.md, as written', () => {
   it('installs a controller that runs the example, passes helm test, survives an upgrade mid-run and uninstalls cleanly', async () => {

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { clusterState, kubectl } from './helpers.js';
+import { clusterState, kubectl, lockDefaultInstall } from './helpers.js';
 
 export const repo = join(new URL('.', import.meta.url).pathname, '../../..');
 const version = /^HELM_VERSION=(\S+)$/m.exec(readFileSync(join(repo, 'test/cluster/versions.env'), 'utf8'))![1]!;
@@ -53,4 +53,21 @@ export async function fromNothing(): Promise<void> {
 export async function cleanUp(): Promise<void> {
   await sh(`helm uninstall ${release} -n ${system} --wait || true`, 120_000);
   await kubectl(['delete', 'namespace', system, team, '--wait=true', '--ignore-not-found'], undefined, 180_000);
+}
+
+/**
+ * A test file that installs under the README's default names: holds the machine-wide default-install lock from a
+ * cluster brought back to "nothing installed" until its own objects are cleaned up. `before` runs first at the end.
+ */
+export function withDefaultInstall(before?: () => void): void {
+  let unlock: (() => void) | undefined;
+  beforeAll(async () => {
+    unlock = await lockDefaultInstall();
+    await fromNothing();
+  }, 1_500_000);
+  afterAll(async () => {
+    before?.();
+    await cleanUp();
+    unlock?.();
+  }, 400_000);
 }
