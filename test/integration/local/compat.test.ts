@@ -1,7 +1,8 @@
 // The KFP-compatibility pipelines (test/pipelines/compat, compiled by the real kfp SDK with kfp-kubernetes)
 // through the local runner and the real kfp executor; expectations in test/pipelines/compat/expectations.json.
-// Cases run in file order: a case with `rerunOf` reuses that case's artifact root (and so its cache index).
-import { describe, expect, it } from '@jest/globals';
+// Cases run two at a time: a case with `rerunOf` reuses that case's artifact root (and so its cache index), so it
+// runs after it, in the same lane.
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +13,7 @@ import type { RunEvent } from '../../../src/local/events.js';
 import { runLocal, type LocalRunResult } from '../../../src/local/runner.js';
 import { summarize } from '../../../src/local/summary.js';
 import { checkCompatRun, loadCompatCases, type AttemptTimes, type CompatCase, type CompatRunOutput } from '../../pipelines/compat/expectations.js';
+import { chainsBy, runInLanes } from '../../support/lanes.js';
 import { quietLogger, repo } from './helpers.js';
 
 const cases = await loadCompatCases('local');
@@ -63,9 +65,15 @@ async function runCase(c: CompatCase): Promise<{ result: LocalRunResult; summary
   return { result, summary: compatSummary(result, attempts) };
 }
 
+const LANES = 2;
+let outcome = new Map<CompatCase, Promise<{ result: LocalRunResult; summary: CompatRunOutput }>>();
+
 describe('KFP compatibility pipelines through the local runner', () => {
+  beforeAll(() => {
+    outcome = runInLanes(chainsBy(cases, (c) => c.rerunOf ?? c.name), LANES, runCase);
+  });
   it.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
-    const { result, summary } = await runCase(c);
+    const { result, summary } = await outcome.get(c)!;
     summaries.set(c.name, summary);
     const problems = await checkCompatRun(c, summary, summaries);
     expect(problems).toEqual([]);
