@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import type { NodeOutputs } from '../engine/state.js';
-import { ArtifactNotFoundError, type ArtifactStore } from './s3.js';
+import { ArtifactNotFoundError, type ArtifactStore } from './store.js';
 import { checkSegment } from './keys.js';
 import { cacheIndexPrefix } from './tenancy.js';
 import { isMetadataOnly } from '../model/artifact-types.js';

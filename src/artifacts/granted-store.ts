@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { ArtifactNotFoundError, safeJoin, type TransferKind } from './s3.js';
+import { ArtifactNotFoundError, safeJoin, type TransferKind } from './store.js';
 import { confinedKind, listRegularFiles, openConfined } from '../util/safe-open.js';
 import { eachLimited } from '../util/each-limited.js';
 

@@ -7,10 +7,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as Minio from 'minio';
 import { checkKey } from './keys.js';
+import { ArtifactNotFoundError, safeJoin, type ArtifactStore, type TransferKind } from './store.js';
 import type { S3Config } from './s3-config.js';
 import { parseArtifactUri } from './uri.js';
 import { eachLimited } from '../util/each-limited.js';
@@ -18,34 +19,7 @@ import { eachLimited } from '../util/each-limited.js';
 export { parseArtifactUri, localPathForUri, ArtifactUriError } from './uri.js';
 export type { ArtifactLocation, ArtifactScheme } from './uri.js';
 
-export class ArtifactNotFoundError extends Error {
-  constructor(readonly uri: string) {
-    super(`artifact ${uri} does not exist (no object and no objects under it)`);
-    this.name = 'ArtifactNotFoundError';
-  }
-}
-
-export type TransferKind = 'file' | 'directory';
-
-export interface ArtifactStore {
-  ensureBucket(bucket?: string): Promise<void>;
-  putFile(path: string, uri: string): Promise<void>;
-  /** Uploads every file under `dir` to `<uri>/<relative path>`; returns the number of files. */
-  putDirectory(dir: string, uri: string): Promise<number>;
-  /** A file or a whole directory, whichever `path` is; 'missing' when nothing is there. */
-  upload(path: string, uri: string): Promise<TransferKind | 'missing'>;
-  getToFile(uri: string, path: string): Promise<void>;
-  /** Downloads every object under `<uri>/` into `dir`; refuses keys that would escape `dir`. */
-  getDirectory(uri: string, dir: string): Promise<number>;
-  /** The object at `uri` if there is one, else the objects under `<uri>/`; ArtifactNotFoundError if neither. */
-  download(uri: string, path: string): Promise<TransferKind>;
-  putJson(uri: string, value: unknown): Promise<void>;
-  getJson<T = unknown>(uri: string): Promise<T>;
-  /** An object at `uri` or at least one object under `<uri>/`. */
-  exists(uri: string): Promise<boolean>;
-  /** The URIs of the objects under `<uri>/`, sorted. */
-  list(uri: string): Promise<string[]>;
-}
+export { ArtifactNotFoundError, safeJoin, type ArtifactStore, type TransferKind } from './store.js';
 
 const CONCURRENCY = 4;
 
@@ -132,15 +106,6 @@ export async function listObjectKeys(client: Minio.Client, bucket: string, prefi
     }
   }
   return keys.sort();
-}
-
-/** `dir/rel`, refusing relative keys that are absolute or climb out of `dir`. */
-export function safeJoin(dir: string, rel: string): string {
-  checkKey(rel);
-  const root = resolve(dir);
-  const target = resolve(root, rel);
-  if (target !== root && !target.startsWith(root + sep)) throw new Error(`key "${rel}" would escape ${dir}`);
-  return target;
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -7,7 +7,7 @@ import { pooledApiClient } from './api-client.js';
 import { resilient, type ResilientCache } from './informers.js';
 import { GROUP, PIPELINE_PLURAL, VERSION } from './names.js';
 import { pipelineFromSource } from './pipeline-source.js';
-import { Reason } from './errors.js';
+import { Reason } from './reasons.js';
 import type { Condition } from './status.js';
 import type { PipelineObject } from './types.js';
 

@@ -1,7 +1,7 @@
 // Reconcile, stage 1 of 4: observe. Reads only (the caches, the Pipeline a run names, outputs and node detail in
 // S3) and says what is: the run as stored, its pipeline, and one fact per node from its pods and its status.
 import type { V1Pod } from '@kubernetes/client-node';
-import { ArtifactNotFoundError, type ArtifactStore } from '../artifacts/s3.js';
+import { ArtifactNotFoundError, type ArtifactStore } from '../artifacts/store.js';
 import { isOwnUri } from '../artifacts/tenancy.js';
 import type { ExecutionFact, NodeOutputs } from '../engine/state.js';
 import { PipelineError, formatDiagnostic } from '../model/diagnostics.js';

@@ -9,7 +9,7 @@ import { parseDuration } from '../model/duration.js';
 import { validateArguments } from '../model/validate.js';
 import { checkReadUri } from '../artifacts/tenancy.js';
 import type { ControllerConfig } from './config.js';
-import { Reason, type ReasonName } from './errors.js';
+import { Reason, type ReasonName } from './reasons.js';
 import { checkRunPolicy } from './run-policy.js';
 import { own } from '../util/own.js';
 import { buildStatus, type RunStatus, type StatusNode } from './status.js';

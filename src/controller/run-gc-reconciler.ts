@@ -5,7 +5,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import type { ArtifactStore } from '../artifacts/s3.js';
+import type { ArtifactStore } from '../artifacts/store.js';
 import { eachLimited } from '../util/each-limited.js';
 import { pooledApiClient } from './api-client.js';
 import { code, ConflictError, type KubeOps } from './kube-ops.js';

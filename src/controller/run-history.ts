@@ -3,7 +3,7 @@
 // Written by the clean-up reconciler before a run can be deleted; read back by listHistory/readHistory. The
 // summary is pure; the store does the I/O.
 import { createHash } from 'node:crypto';
-import type { ArtifactStore } from '../artifacts/s3.js';
+import type { ArtifactStore } from '../artifacts/store.js';
 import { checkSegment } from '../artifacts/keys.js';
 import type { JsonValue } from '../model/types.js';
 import type { RunStatus, StatusNode } from './status.js';

@@ -2,7 +2,7 @@
 // controller writes before the status naming it, and reads back when it resumes. Its key is outside every task
 // root (`@` is not a key segment a task can have), so no task can overwrite the facts the controller resumes from.
 import { createHash } from 'node:crypto';
-import type { ArtifactStore } from '../artifacts/s3.js';
+import type { ArtifactStore } from '../artifacts/store.js';
 import { checkSegment } from '../artifacts/keys.js';
 import type { RunContext } from '../engine/state.js';
 import { mergeNodes, type RunStatus, type StatusNode } from './status.js';

@@ -1,7 +1,7 @@
 // The PipelineRun status: a bounded function of the plan and the observed pods. Pure.
 import { ACTIVE_NODE_PHASES, isFinishedAttempt, isRunTerminal, isTerminal, type ExecutionFact, type NodeKind, type NodeOutputs, type NodePhase, type PlanResult, type RunPhase, type RuntimeArtifact } from '../engine/state.js';
 import type { JsonValue } from '../model/types.js';
-import { Reason } from './errors.js';
+import { Reason } from './reasons.js';
 import { dict, own } from '../util/own.js';
 
 export interface StatusArtifact {

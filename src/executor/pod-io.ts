@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { LaunchRequest, NodeOutputs } from '../engine/state.js';
 import type { PodArtifactStore } from '../artifacts/granted-store.js';
-import { ArtifactNotFoundError, type ArtifactStore } from '../artifacts/s3.js';
+import { ArtifactNotFoundError, type ArtifactStore } from '../artifacts/store.js';
 import { ArtifactUriError, childUri, isUnderUri, localPathForUri } from '../artifacts/uri.js';
 import { collectOutputs, OutputError, type CollectedOutputs } from './executor-output.js';
 import {
