@@ -2,7 +2,8 @@
 // and controller on the test cluster, with runs of a pipeline compiled by the real kfp SDK (ui/ui_showcase.py):
 // upload and start a run from the form, the tutorial's link opens the run and its DAG turns green live, the task
 // panel shows metrics, confusion matrix, the HTML report in a sandboxed frame, Markdown sanitized, the dataset
-// head and the logs; the list filters; two runs compared; a long run cancelled; axe finds no serious violation.
+// head and the logs; the list filters; two runs compared; a long run cancelled, retried, archived and deleted; axe
+// finds no serious violation.
 // Screenshots go to a temp dir printed at the end (kept as test outputs).
 import { jest } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -174,7 +175,7 @@ describe('the web UI in chromium', () => {
     await shot('compare');
   });
 
-  it('uploads the pipeline, shows its graph and typed form, starts a run from it; cancels a long run', async () => {
+  it('uploads the pipeline, shows its graph and typed form, starts a run from it; cancels, retries, archives and deletes a long run', async () => {
     await page.goto(`${base}/#/pipelines`);
     await page.getByLabel('Compiled pipeline (YAML)').setInputFiles(PIPELINE);
     await page.getByLabel('Name', { exact: true }).fill('ui-showcase');
@@ -199,6 +200,23 @@ describe('the web UI in chromium', () => {
     await page.getByRole('button', { name: 'Cancel run' }).click();
     await page.locator('h1 .badge', { hasText: /Cancel/ }).waitFor({ timeout: 120_000 });
     expect(await waitState(runs.long, ['CANCELED'], 120_000)).toBe('CANCELED');
+
+    // Retried in place: the cancelled task runs again (and is cancelled again).
+    await page.getByRole('button', { name: 'Retry run' }).click();
+    await page.getByRole('button', { name: 'Cancel run' }).waitFor({ timeout: 120_000 });
+    expect(await waitState(runs.long, ['RUNNING', 'PENDING'])).toMatch(/RUNNING|PENDING/);
+    await page.getByRole('button', { name: 'Cancel run' }).click();
+    expect(await waitState(runs.long, ['CANCELED'], 120_000)).toBe('CANCELED');
+    await page.getByRole('button', { name: 'Archive run' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Archive run' }).click();
+    await page.getByRole('button', { name: 'Restore run' }).waitFor();
+    expect((await api<{ storage_state: string }>('GET', `runs/${runs.long}`)).storage_state).toBe('ARCHIVED');
+    await shot('run-archived');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete run' }).click();
+    await page.waitForURL(/#\/runs$/);
+    // The PipelineRun is gone (its history, if kept, is another matter).
+    expect(await kubectlOk(['get', 'pipelineruns', '-n', ns.name, '-o', 'jsonpath={.items[*].metadata.uid}'])).not.toContain(runs.long);
   });
 
   it('renders the run detail of a 1,000-iteration loop (2,004 nodes) and prints how long it took', async () => {

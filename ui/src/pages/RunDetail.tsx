@@ -1,4 +1,5 @@
-// A run: its graph (re-read every 2 s until the run ends), parameters, events, the selected task's panel; cancel.
+// A run: its graph (re-read every 2 s until the run ends), parameters, events, the selected task's panel; cancel,
+// retry (a failed or cancelled run, in place), archive or restore, delete.
 import { useMemo, useState } from 'react';
 import { api } from '../lib/api';
 import { durationMs, formatDuration } from '../lib/graph';
@@ -23,7 +24,7 @@ export function RunDetail({ id }: { id: string }) {
   }, [run.data?.pipeline_version_reference?.pipeline_version_id, Boolean(run.data?.pipeline_spec)]);
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const [selected, setSelected] = useState<string>();
-  const [cancelError, setCancelError] = useState<string>();
+  const [actionError, setActionError] = useState<string>();
   const r = run.data;
   const spec = r?.pipeline_spec ?? version.data?.pipeline_spec;
   const tasks = useMemo(() => r?.run_details?.task_details ?? [], [r]);
@@ -35,20 +36,28 @@ export function RunDetail({ id }: { id: string }) {
     return n;
   });
   if (!r) return <><ErrorBox error={run.error} />{!run.error && <p>Loading run…</p>}</>;
-  const cancel = async (): Promise<void> => {
+  /** One action of the buttons; then the run is read again, or `after` runs (delete leaves the page). */
+  const act = async (what: () => Promise<unknown>, after?: () => void): Promise<void> => {
+    setActionError(undefined);
     try {
-      await api.terminateRun(id);
-      run.reload();
+      await what();
+      if (after) after();
+      else run.reload();
     } catch (err) {
-      setCancelError(err instanceof Error ? err.message : String(err));
+      setActionError(err instanceof Error ? err.message : String(err));
     }
+  };
+  const archived = r.storage_state === 'ARCHIVED';
+  const remove = (): void => {
+    if (!window.confirm(`Delete run ${r.display_name ?? r.run_id}? Its PipelineRun and pods are deleted.`)) return;
+    void act(() => api.deleteRun(id), () => { window.location.hash = '#/runs'; });
   };
   const params = Object.entries(r.runtime_config?.parameters ?? {});
   return (
     <div className={`run-detail${task ? ' with-panel' : ''}`}>
       <section aria-labelledby="run-title" className="run-main">
         <p className="crumbs"><a href="#/runs">Runs</a>{r.experiment_id && <> / <a href={href(`experiments/details/${r.experiment_id}`)}>experiment</a></>}</p>
-        <h1 id="run-title">{r.display_name ?? r.run_id} <StateBadge state={r.state} /></h1>
+        <h1 id="run-title">{r.display_name ?? r.run_id} <StateBadge state={r.state} />{archived && <span className="note archived"> archived</span>}</h1>
         <p className="summary">
           <span>Duration {formatDuration(durationMs({ start_time: r.scheduled_at, end_time: r.finished_at, state: r.state }, Date.now())) || '—'}</span>
           <span>Created <Time iso={r.created_at} /></span>
@@ -57,8 +66,11 @@ export function RunDetail({ id }: { id: string }) {
         </p>
         {r.error?.message && <p className="error" role="alert">{r.error.message}</p>}
         <div className="actions">
-          {(r.state === 'RUNNING' || r.state === 'PENDING') && <button type="button" className="danger" onClick={() => void cancel()}>Cancel run</button>}
-          <ErrorBox error={cancelError} />
+          {(r.state === 'RUNNING' || r.state === 'PENDING') && <button type="button" className="danger" onClick={() => void act(() => api.terminateRun(id))}>Cancel run</button>}
+          {(r.state === 'FAILED' || r.state === 'CANCELED') && <button type="button" onClick={() => void act(() => api.retryRun(id))}>Retry run</button>}
+          {!live && <button type="button" onClick={() => void act(() => api.archiveRun(id, !archived))}>{archived ? 'Restore run' : 'Archive run'}</button>}
+          {!live && <button type="button" className="danger" onClick={remove}>Delete run</button>}
+          <ErrorBox error={actionError} />
         </div>
         {params.length > 0 && (
           <details className="params" open>
