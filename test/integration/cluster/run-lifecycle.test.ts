@@ -11,6 +11,7 @@ import { s3ConfigFromEnv } from '../../../src/artifacts/s3-config.js';
 import type { ControllerHandle } from '../../../src/controller/main.js';
 import { listHistory, readHistory } from '../../../src/controller/run-history.js';
 import type { PipelineRunObject } from '../../../src/controller/types.js';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import { pino } from 'pino';
@@ -225,3 +226,62 @@ async function deletedRunsStillShown(uid: Record<string, string>): Promise<void>
     await server.close();
   }
 }
+
+describe('artifacts deleted with their run (spec.ttlStrategy.deleteArtifacts)', () => {
+  const make = (extra: Record<string, unknown>) => ({
+    ...extra,
+    pipelineSpec: { params: [], tasks: [py('make', "import sys; open(sys.argv[1], 'w').write('x' * 100)", { args: ['{{outputs.artifacts.data.path}}'], outputs: { artifacts: [{ name: 'data', type: 'Dataset' }] } })] },
+  });
+  const store = (): S3ArtifactStore => new S3ArtifactStore(s3ConfigFromEnv(controllerEnv(ns.name)));
+  const objectsOf = async (name: string): Promise<number> => (await store().list(`${ROOT}/${ns.name}/${name}`)).length;
+  const finalizers = async (name: string): Promise<string[]> => (await getRun(ns.name, name)).metadata?.finalizers ?? [];
+  const eventMessages = async (name: string, reason: string): Promise<string> =>
+    kubectlOk(['get', 'events', '-n', ns.name, '--field-selector', `involvedObject.name=${name},reason=${reason}`, '-o', 'jsonpath={.items[*].message}']);
+
+  it('deletes them with the run; with S3 unreachable a deleted run is let go after the timeout, or at once with the skip annotation', async () => {
+    await Promise.all([
+      apply('art-ttl', make({ ttlStrategy: { secondsAfterCompletion: 3, deleteArtifacts: true } })),
+      apply('art-dead', make({ ttlStrategy: { deleteArtifacts: true } })),
+      apply('art-force', make({ ttlStrategy: { deleteArtifacts: true } })),
+    ]);
+    // The finalizer is on from the start; the runs' artifacts are in S3.
+    for (const n of ['art-dead', 'art-force']) {
+      expect((await waitForRun(ns.name, n)).status?.phase).toBe('Succeeded');
+      expect(await finalizers(n)).toContain('pipewright.dev/artifacts');
+      expect(await objectsOf(n)).toBeGreaterThan(0);
+    }
+    // Healthy S3: the TTL deletes the run, its artifacts go with it.
+    await waitUntil('art-ttl deleted', async () => (await kubectl(['get', 'pipelinerun', 'art-ttl', '-n', ns.name])).code !== 0, 120_000, 250);
+    expect(await objectsOf('art-ttl')).toBe(0);
+
+    // S3 unreachable: a controller whose S3 is a proxy that is then shut.
+    const s = clusterState().s3;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((c) => {
+      const up = connect(s.port, s.host);
+      sockets.add(c).add(up);
+      c.pipe(up).pipe(c);
+      up.on('error', () => c.destroy());
+      c.on('error', () => up.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    await controller.stop();
+    controller = await startTestController(ns.name, {
+      PIPEWRIGHT_S3_ENDPOINT: '127.0.0.1', PIPEWRIGHT_S3_PORT: String((proxy.address() as AddressInfo).port),
+      PIPEWRIGHT_ARTIFACT_DELETE_TIMEOUT_SECONDS: '4', PIPEWRIGHT_S3_TIMEOUT_SECONDS: '1', PIPEWRIGHT_S3_RETRIES: '0',
+    });
+    const closed = new Promise((r) => proxy.close(r));
+    for (const x of sockets) x.destroy();
+    await closed;
+
+    await kubectlOk(['delete', 'pipelinerun', 'art-dead', 'art-force', '-n', ns.name, '--wait=false']);
+    await kubectlOk(['annotate', 'pipelinerun', 'art-force', '-n', ns.name, 'pipewright.dev/skip-artifact-deletion=true']);
+    const gone = async (n: string): Promise<boolean> => (await kubectl(['get', 'pipelinerun', n, '-n', ns.name])).code !== 0;
+    await waitUntil('both deleted runs let go', async () => (await gone('art-dead')) && (await gone('art-force')), 60_000, 250);
+    expect(await eventMessages('art-dead', 'ArtifactsNotDeleted')).toMatch(new RegExp(`no success within 4s .*delete ${ROOT}/${ns.name}/art-dead by hand`));
+    expect(await eventMessages('art-force', 'ArtifactsNotDeleted')).toMatch(/annotation pipewright\.dev\/skip-artifact-deletion/);
+    // Their artifacts are still there (S3 was unreachable, or skipped), as the events say.
+    expect(await objectsOf('art-dead')).toBeGreaterThan(0);
+    expect(await objectsOf('art-force')).toBeGreaterThan(0);
+  });
+});
