@@ -242,6 +242,19 @@ export class S3ArtifactStore implements ArtifactStore {
     return (await this.listKeys(bucket, `${key}/`, 1)).length > 0;
   }
 
+  /** Deletes every object under `<uri>/`; the number deleted. Each LIST/DELETE request is bounded by the timeout. */
+  async removePrefix(uri: string): Promise<number> {
+    const { bucket, key } = parseArtifactUri(uri);
+    checkKey(key);
+    const keys = await this.listKeys(bucket, key.endsWith('/') ? key : `${key}/`);
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      const failed = (await this.retry(() => this.client.removeObjects(bucket, batch))).find((r) => r?.Error);
+      if (failed?.Error) throw new Error(`S3 refused to delete ${failed.Error.Key ?? 'an object'} under ${uri}: ${failed.Error.Code ?? ''} ${failed.Error.Message ?? ''}`.trim());
+    }
+    return keys.length;
+  }
+
   async list(uri: string): Promise<string[]> {
     const { bucket, key } = parseArtifactUri(uri);
     const prefix = key.endsWith('/') ? key : `${key}/`;

@@ -137,6 +137,11 @@ export function leaderElectionFromEnv(env: NodeJS.ProcessEnv, suffix = randomByt
   return Object.freeze(le);
 }
 
+/** Where runs' artifacts and histories go: PIPEWRIGHT_PIPELINE_ROOT, else minio://<bucket>/v2/artifacts (as KFP). */
+export function pipelineRootFromEnv(env: NodeJS.ProcessEnv): string {
+  return env.PIPEWRIGHT_PIPELINE_ROOT ?? `minio://${env.PIPEWRIGHT_S3_BUCKET ?? 'pipewright'}/v2/artifacts`;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
   const bucket = env.PIPEWRIGHT_S3_BUCKET ?? 'pipewright';
   const host = env.PIPEWRIGHT_S3_ENDPOINT ?? 'minio.pipewright-system.svc';
@@ -148,7 +153,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
     bucket,
   };
   if (port) s3.port = Number(port);
-  const pipelineRoot = env.PIPEWRIGHT_PIPELINE_ROOT ?? `minio://${bucket}/v2/artifacts`;
+  const pipelineRoot = pipelineRootFromEnv(env);
   if (env.PIPEWRIGHT_S3_TASK_ENDPOINT) s3.taskEndpoint = taskEndpoint(env.PIPEWRIGHT_S3_TASK_ENDPOINT);
   const config: ControllerConfig = {
     namespaces: (env.PIPEWRIGHT_NAMESPACES ?? '').split(',').map((s) => s.trim()).filter(Boolean),

@@ -19,7 +19,7 @@ import { countingErrors, ProcessMetrics, type WorkMetrics } from './metrics.js';
 import { pipelineValidator } from './pipeline-status.js';
 import { WorkQueue, type ReconcileOutcome } from './queue.js';
 import { Reconciler } from './reconcile.js';
-import { deleteRunOp, RunGc } from './run-gc-reconciler.js';
+import { deleteRunOp, RunGc, setFinalizersOp } from './run-gc-reconciler.js';
 import { RecurringRuns } from './recurring-reconciler.js';
 import type { PipelineRunObject } from './types.js';
 import { systemClock } from './clock.js';
@@ -265,6 +265,8 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
   const m = metrics.startWork({ runs: () => caches.runs.list(), queueDepth: () => queue.length });
   // A missing object (cache miss) is an answer, not an S3 error.
   const store = artifacts.s3 ? countingErrors(new S3ArtifactStore(artifacts.s3, { requestTimeoutMs: config.faults.s3RequestTimeoutMs, retries: config.faults.s3Retries }), (op) => m.s3Error(op), (err) => err instanceof ArtifactNotFoundError) : undefined;
+  // Artifact deletion talks to S3 itself (no error counting as "missing"): a dead S3 must show as failures.
+  const artifactStore = artifacts.s3 ? new S3ArtifactStore(artifacts.s3, { requestTimeoutMs: config.faults.s3RequestTimeoutMs, retries: config.faults.s3Retries }) : undefined;
   const reconciler = new Reconciler({
     config,
     logger,
@@ -280,11 +282,12 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
   });
   const gc = new RunGc({
     logger,
-    kube: { ...kubeOps(kc), deleteRun: deleteRunOp(kc) },
+    kube: { ...kubeOps(kc), deleteRun: deleteRunOp(kc), setFinalizers: setFinalizersOp(kc) },
     getRun: (ns, name) => caches.runs.get(name, ns),
     podsOfRun: (namespace, uid) => caches.podsOfRun(namespace, uid),
     defaults: config.lifecycle ?? { ttl: {}, podGC: 'Never' },
     ...(store ? { history: { store, pipelineRoot: config.pipelineRoot } } : {}),
+    ...(artifactStore ? { artifacts: { store: artifactStore, pipelineRoot: config.pipelineRoot, own: (uri: string, ns: string) => isOwnUri(uri, ns, config.tenancy) } } : {}),
   });
   const pipelines = pipelineValidator(kc, config.namespaces, logger);
   await hooks.beforeCacheSync?.();

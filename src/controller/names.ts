@@ -6,6 +6,7 @@ export const GROUP = 'pipewright.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 export const RUN_PLURAL = 'pipelineruns';
+export const RECURRING_PLURAL = 'recurringruns';
 export const PIPELINE_PLURAL = 'pipelines';
 
 export const LABEL_RUN = `${GROUP}/run`;

@@ -7,14 +7,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { pooledApiClient } from './api-client.js';
 import { resilient, type ResilientCache } from './informers.js';
 import { apiMessage, code } from './kube-ops.js';
-import { API_VERSION, GROUP, RUN_PLURAL, VERSION } from './names.js';
+import { API_VERSION, GROUP, RECURRING_PLURAL, RUN_PLURAL, VERSION } from './names.js';
 import { WorkQueue } from './queue.js';
 import type { ReconcileOutcome } from './queue.js';
 import { ANNOTATION_SCHEDULED_TIME, LABEL_RECURRING_RUN, planRecurring, type OwnedRun } from './recurring.js';
 import type { RecurringRunObject } from './recurring-types.js';
 import type { PipelineRunObject } from './types.js';
 
-export const RECURRING_PLURAL = 'recurringruns';
+export { RECURRING_PLURAL };
 /** How long a run this process created counts as existing before the run cache shows it. */
 const EXPECTATION_MS = 30_000;
 

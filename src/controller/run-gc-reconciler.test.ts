@@ -22,6 +22,8 @@ function setup(run: PipelineRunObject, opts: { conflict?: boolean } = {}) {
         return '2';
       },
       deleteRun: async (r) => (calls.push(`delete run ${r.metadata!.name}`), 'deleted'),
+      setFinalizers: async (_r, f) => void calls.push(`finalizers ${f.join(',')}`),
+      event: async (_r, type, reason) => void calls.push(`event ${type} ${reason}`),
     },
     getRun: () => run,
     podsOfRun: () => [{ metadata: { name: 'p1', annotations: { 'pipewright.dev/node-id': 'a', 'pipewright.dev/attempt': '1' } }, status: { phase: 'Succeeded' } }],
@@ -65,5 +67,53 @@ describe('RunGc', () => {
     await gc.reconcile('ns/r');
     await gc.reconcile('ns/r');
     expect(calls.filter((c) => c === 'delete pod p1')).toHaveLength(1);
+  });
+});
+
+describe('artifact deletion with the run (finalizer)', () => {
+  function withArtifacts(run: PipelineRunObject, removePrefix: (uri: string) => Promise<number>, now = NOW) {
+    const calls: string[] = [];
+    const gc = new RunGc({
+      logger: pino({ level: 'silent' }),
+      kube: {
+        deletePod: async () => undefined,
+        writeRunStatus: async () => '2',
+        deleteRun: async () => 'deleted',
+        setFinalizers: async (_r, f) => void calls.push(`finalizers [${f.join(',')}]`),
+        event: async (_r, type, reason, message) => void calls.push(`event ${type} ${reason}: ${message}`),
+      },
+      getRun: () => run,
+      podsOfRun: () => [],
+      defaults: { ttl: {}, podGC: 'Never', artifactDeleteTimeoutSeconds: 30 },
+      artifacts: { store: { removePrefix: async (uri) => (calls.push(`remove ${uri}`), removePrefix(uri)) }, pipelineRoot: 'minio://b/root', own: () => true },
+      now: () => now,
+    });
+    return { gc, calls };
+  }
+  const deleted = (at: string): PipelineRunObject => ({
+    metadata: { name: 'r', namespace: 'ns', uid: 'u1', finalizers: ['pipewright.dev/artifacts'], deletionTimestamp: new Date(at) },
+    spec: { pipelineRef: { name: 'p' }, ttlStrategy: { deleteArtifacts: true } },
+  });
+
+  it('empties the run\'s prefix, then removes the finalizer', async () => {
+    const { gc, calls } = withArtifacts(deleted('2026-03-01T00:00:05Z'), async () => 3);
+    expect(await gc.reconcile('ns/r')).toBeUndefined();
+    expect(calls).toEqual(['remove minio://b/root/ns/r', 'finalizers []']);
+  });
+
+  it('with S3 failing, retries before the deadline and keeps the finalizer; after it, removes the finalizer with a Warning', async () => {
+    const down = async (): Promise<number> => { throw new Error('connect ECONNREFUSED'); };
+    const early = withArtifacts(deleted('2026-03-01T00:00:05Z'), down);
+    expect(await early.gc.reconcile('ns/r')).toEqual({ requeueAfterMs: 5000 });
+    expect(early.calls).toEqual(['remove minio://b/root/ns/r']);
+    const late = withArtifacts(deleted('2026-03-01T00:00:05Z'), down, Date.parse('2026-03-01T00:00:36Z'));
+    expect(await late.gc.reconcile('ns/r')).toBeUndefined();
+    expect(late.calls).toEqual(['finalizers []', expect.stringMatching(/^event Warning ArtifactsNotDeleted: .*no success within 30s.*delete minio:\/\/b\/root\/ns\/r by hand/)]);
+  });
+
+  it('adds the finalizer to a run that opted in before anything else', async () => {
+    const { gc, calls } = withArtifacts({ metadata: { name: 'r', namespace: 'ns', uid: 'u1' }, spec: { pipelineRef: { name: 'p' }, ttlStrategy: { deleteArtifacts: true } } }, async () => 0);
+    await gc.reconcile('ns/r');
+    expect(calls).toEqual(['finalizers [pipewright.dev/artifacts]']);
   });
 });

@@ -13,6 +13,7 @@ import { GROUP, RUN_PLURAL, VERSION } from './names.js';
 import type { ReconcileOutcome } from './queue.js';
 import { planGc, type GcDefaults } from './run-gc.js';
 import { writeHistory } from './run-history.js';
+import { ANNOTATION_SKIP_ARTIFACT_DELETION, DEFAULT_ARTIFACT_DELETE_TIMEOUT_SECONDS, FINALIZER_ARTIFACTS, artifactPrefixes, planArtifactGc } from './run-artifact-gc.js';
 import { isRunFinished } from './status.js';
 import type { PipelineRunObject } from './types.js';
 
@@ -21,12 +22,18 @@ const DELETE_CONCURRENCY = 8;
 
 export interface RunGcDeps {
   logger: Logger;
-  kube: Pick<KubeOps, 'deletePod' | 'writeRunStatus'> & { deleteRun(run: PipelineRunObject): Promise<'deleted' | 'absent'> };
+  kube: Pick<KubeOps, 'deletePod' | 'writeRunStatus' | 'event'> & {
+    deleteRun(run: PipelineRunObject): Promise<'deleted' | 'absent'>;
+    /** Sets the run's finalizers, only if it is still at its resourceVersion (ConflictError otherwise). */
+    setFinalizers(run: PipelineRunObject, finalizers: string[]): Promise<void>;
+  };
   getRun: (namespace: string, name: string) => PipelineRunObject | undefined;
   podsOfRun: (namespace: string, uid: string) => V1Pod[];
   defaults: GcDefaults;
   /** Where history goes; without S3 no history is written and runs are deleted without one. */
   history?: { store: ArtifactStore; pipelineRoot: string };
+  /** Where a run's artifacts are, to delete them with it (opt-in); `own` is the namespace's tenancy check. */
+  artifacts?: { store: { removePrefix(uri: string): Promise<number> }; pipelineRoot: string; own: (uri: string, namespace: string) => boolean };
   now?: () => number;
 }
 
@@ -48,6 +55,22 @@ export function deleteRunOp(kc: k8s.KubeConfig): (run: PipelineRunObject) => Pro
   };
 }
 
+/** Sets a run's finalizers by merge patch, guarded by its resourceVersion (409 → ConflictError; 404: gone, done). */
+export function setFinalizersOp(kc: k8s.KubeConfig): (run: PipelineRunObject, finalizers: string[]) => Promise<void> {
+  const custom = pooledApiClient(kc, k8s.CustomObjectsApi);
+  return async (run, finalizers) => {
+    try {
+      await custom.patchNamespacedCustomObject({
+        group: GROUP, version: VERSION, plural: RUN_PLURAL, namespace: run.metadata!.namespace!, name: run.metadata!.name!,
+        body: { metadata: { finalizers, resourceVersion: run.metadata!.resourceVersion } },
+      }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    } catch (err) {
+      if (code(err) === 409) throw new ConflictError(`run ${run.metadata!.name} changed`);
+      if (code(err) !== 404) throw err;
+    }
+  };
+}
+
 export class RunGc {
   /** Pods this process asked to delete (name → when), so a lagging cache does not repeat the request every pass. */
   private readonly deleting = new Map<string, number>();
@@ -57,9 +80,11 @@ export class RunGc {
   async reconcile(key: string): Promise<ReconcileOutcome> {
     const [namespace, name] = key.split('/') as [string, string];
     const run = this.deps.getRun(namespace, name);
-    if (!run?.metadata?.uid || run.metadata.deletionTimestamp) return;
+    if (!run?.metadata?.uid) return;
     const now = (this.deps.now ?? Date.now)();
     const log = this.deps.logger.child({ run: key, component: 'gc' });
+    const artifacts = await this.artifactGc(run, now, log);
+    if (artifacts !== 'continue') return artifacts;
     const pods = this.deps.podsOfRun(namespace, run.metadata.uid);
     const plan = planGc(run, pods, now, this.deps.defaults);
     for (const [pod, at] of this.deleting) if (now - at > 60_000) this.deleting.delete(pod);
@@ -91,5 +116,58 @@ export class RunGc {
       return;
     }
     return plan.deleteAt !== undefined ? { requeueAfterMs: Math.max(0, plan.deleteAt - now) } : undefined;
+  }
+
+  /** The artifact finalizer's step; 'continue' when the rest of the clean-up may go on (the run is not being deleted). */
+  private async artifactGc(run: PipelineRunObject, now: number, log: Logger): Promise<ReconcileOutcome | 'continue'> {
+    const a = this.deps.artifacts;
+    const ns = run.metadata!.namespace!;
+    const step = planArtifactGc(run, now, this.deps.defaults, () => (a ? artifactPrefixes(run, a.pipelineRoot, (uri) => a.own(uri, ns)) : []));
+    const finalizers = run.metadata?.finalizers ?? [];
+    const setFinalizers = async (list: string[]): Promise<ReconcileOutcome | 'done'> => {
+      try {
+        await this.deps.kube.setFinalizers(run, list);
+        return 'done';
+      } catch (err) {
+        if (err instanceof ConflictError) return { requeueAfterMs: 100 }; // a newer object: decide again from it
+        throw err;
+      }
+    };
+    switch (step.kind) {
+      case 'none':
+        return run.metadata?.deletionTimestamp ? undefined : 'continue';
+      case 'addFinalizer': {
+        // Without S3 settings there is nothing to delete: no finalizer to hold the run.
+        if (!a) return 'continue';
+        const r = await setFinalizers([...finalizers, FINALIZER_ARTIFACTS]);
+        return r === 'done' ? undefined : r; // the update re-queues the run
+      }
+      case 'removeFinalizer': {
+        const r = await setFinalizers(finalizers.filter((f) => f !== FINALIZER_ARTIFACTS));
+        if (r !== 'done') return r;
+        if (step.why === 'timedOut' || step.why === 'forced') {
+          const why = step.why === 'forced' ? `annotation ${ANNOTATION_SKIP_ARTIFACT_DELETION}` : `no success within ${this.deps.defaults.artifactDeleteTimeoutSeconds ?? DEFAULT_ARTIFACT_DELETE_TIMEOUT_SECONDS}s (PIPEWRIGHT_ARTIFACT_DELETE_TIMEOUT_SECONDS)`;
+          const where = a ? artifactPrefixes(run, a.pipelineRoot, (uri) => a.own(uri, ns)).join(', ') : 'its artifact prefix';
+          log.warn({ why: step.why }, 'run deleted without its artifacts');
+          await this.deps.kube.event(run, 'Warning', 'ArtifactsNotDeleted', `the run was deleted, its artifacts were not (${why}): delete ${where} by hand`).catch(() => undefined);
+        }
+        return undefined;
+      }
+      case 'delete': {
+        if (!a) return setFinalizers(finalizers.filter((f) => f !== FINALIZER_ARTIFACTS)).then((r) => (r === 'done' ? undefined : r));
+        try {
+          let count = 0;
+          for (const p of step.prefixes) count += await a.store.removePrefix(p);
+          log.info({ objects: count, prefixes: step.prefixes }, 'run deleted: its artifacts deleted');
+        } catch (err) {
+          // S3 down or refusing: again later, but never past the deadline (then the finalizer goes with a Warning).
+          const left = step.deadline - (this.deps.now ?? Date.now)();
+          log.warn({ err: err instanceof Error ? err.message : String(err), retryInMs: left }, 'cannot delete the run\'s artifacts yet');
+          return { requeueAfterMs: Math.max(0, Math.min(5_000, left)) };
+        }
+        const r = await setFinalizers(finalizers.filter((f) => f !== FINALIZER_ARTIFACTS));
+        return r === 'done' ? undefined : r;
+      }
+    }
   }
 }

@@ -5,12 +5,13 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { isTerminal, isSuccessful, type NodePhase } from '../engine/state.js';
 import { ANNOTATION_ATTEMPT, ANNOTATION_NODE } from './names.js';
+import type { ArtifactGcDefaults } from './run-artifact-gc.js';
 import { pendingRetry } from './run-retry.js';
 import { isRunFinished } from './status.js';
 import { POD_GC_STRATEGIES, type PipelineRunObject, type PodGCStrategy, type TtlStrategy } from './types.js';
 
 /** The controller's defaults (PIPEWRIGHT_TTL_SECONDS_AFTER_*, PIPEWRIGHT_POD_GC_STRATEGY); a run's spec wins. */
-export interface GcDefaults {
+export interface GcDefaults extends ArtifactGcDefaults {
   ttl: TtlStrategy;
   podGC: PodGCStrategy;
 }

@@ -1,4 +1,5 @@
-import { historyDir, historyUri, runHistory } from './run-history.js';
+import { runToKfp } from '../server/mapping.js';
+import { historyDir, historyUri, isFromHistory, runFromHistory, runHistory } from './run-history.js';
 import { lifecycleFromEnv } from './lifecycle-config.js';
 import type { PipelineRunObject } from './types.js';
 
@@ -33,6 +34,26 @@ describe('run history', () => {
     expect(h.tasks.a).not.toHaveProperty('stopped');
     expect(JSON.stringify(h)).not.toContain('root');
     expect(runHistory({ ...run, spec: { pipelineRef: { name: 'greeter' } } }).spec).toEqual({ pipelineRef: { name: 'greeter' } });
+  });
+});
+
+describe('a deleted run read back from its history', () => {
+  it('is a PipelineRun object with the status it ended with, archived and marked with its summary\'s URI', () => {
+    const withKfp: PipelineRunObject = { ...run, metadata: { ...run.metadata, annotations: { 'pipewright.dev/display-name': 'Hello run', 'kubectl.kubernetes.io/last-applied-configuration': '{}' } } };
+    const h = runHistory(withKfp);
+    expect(h.annotations).toEqual({ 'pipewright.dev/display-name': 'Hello run' });
+    const uri = historyUri('minio://b/root', 'team-a', 'u-1');
+    const back = runFromHistory(h, uri);
+    expect(isFromHistory(back)).toBe(true);
+    expect(isFromHistory(run)).toBe(false);
+    expect(back.metadata).toMatchObject({ name: 'r1', namespace: 'team-a', uid: 'u-1', labels: { app: 'x', 'pipewright.dev/storage-state': 'ARCHIVED' } });
+    expect(back.status).toMatchObject({ phase: 'Succeeded', finishedAt: '2026-01-01T00:01:00Z', historyRef: uri, nodes: { a: { phase: 'Succeeded', attempt: 2 } } });
+    expect(back.spec).toEqual({ arguments: { who: 'me' }, retry: 1 });
+    // KFP sees it as an archived run with its tasks, named as before.
+    expect(runToKfp(back)).toMatchObject({
+      run_id: 'u-1', display_name: 'Hello run', state: 'SUCCEEDED', storage_state: 'ARCHIVED', pipewright_history: true,
+      created_at: '2026-01-01T00:00:00Z', run_details: { task_details: [{ task_id: 'a', state: 'SUCCEEDED' }] },
+    });
   });
 });
 

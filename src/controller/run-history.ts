@@ -18,6 +18,8 @@ export interface RunHistory {
   namespace: string;
   createdAt?: string;
   labels?: Record<string, string>;
+  /** Pipewright's own annotations (KFP display name, description, pipeline ids); not kubectl's. */
+  annotations?: Record<string, string>;
   /** The spec without the pipeline itself (a referenced Pipeline by name, an inline one by name and digest). */
   spec: {
     pipelineRef?: { name: string };
@@ -86,6 +88,8 @@ export function runHistory(run: PipelineRunObject): RunHistory {
   const created = run.metadata?.creationTimestamp;
   if (created) h.createdAt = new Date(created).toISOString();
   if (run.metadata?.labels && Object.keys(run.metadata.labels).length) h.labels = run.metadata.labels;
+  const own = Object.entries(run.metadata?.annotations ?? {}).filter(([k]) => k.startsWith('pipewright.dev/'));
+  if (own.length) h.annotations = Object.fromEntries(own);
   for (const f of ['phase', 'message', 'startedAt', 'finishedAt', 'duration', 'retry', 'outputs', 'nodesRef'] as const) {
     if (status[f] !== undefined) (h as unknown as Record<string, unknown>)[f] = status[f];
   }
@@ -107,4 +111,45 @@ export async function listHistory(store: ArtifactStore, pipelineRoot: string, na
 
 export function readHistory(store: ArtifactStore, pipelineRoot: string, namespace: string, uid: string): Promise<RunHistory> {
   return store.getJson<RunHistory>(historyUri(pipelineRoot, namespace, uid));
+}
+
+/** Marks a PipelineRun object made from a history summary: its value is the summary's URI. */
+export const ANNOTATION_HISTORY = 'pipewright.dev/history';
+
+/**
+ * A deleted run as a PipelineRun object, so the CLI and the API show it like any run: the summary's spec (without
+ * the pipeline body), status and task nodes; annotated with the summary's URI and labelled archived (KFP's archive).
+ */
+export function runFromHistory(h: RunHistory, uri: string): PipelineRunObject {
+  const { pipeline: _pipeline, ...spec } = h.spec;
+  const status: RunStatus = { nodes: h.tasks, historyRef: uri };
+  for (const f of ['phase', 'message', 'startedAt', 'finishedAt', 'duration', 'retry', 'outputs', 'nodesRef'] as const) {
+    if (h[f] !== undefined) (status as Record<string, unknown>)[f] = h[f];
+  }
+  return {
+    apiVersion: 'pipewright.dev/v1alpha1',
+    kind: 'PipelineRun',
+    metadata: {
+      name: h.name, namespace: h.namespace, uid: h.uid,
+      ...(h.createdAt ? { creationTimestamp: new Date(h.createdAt) } : {}),
+      labels: { ...(h.labels ?? {}), 'pipewright.dev/storage-state': 'ARCHIVED' },
+      annotations: { ...(h.annotations ?? {}), [ANNOTATION_HISTORY]: uri },
+    },
+    spec: spec as PipelineRunObject['spec'],
+    status,
+  };
+}
+
+/** Whether the object is a run read back from history (its PipelineRun is gone). */
+export const isFromHistory = (run: PipelineRunObject): boolean => run.metadata?.annotations?.[ANNOTATION_HISTORY] !== undefined;
+
+/**
+ * Runs of a namespace kept only in history: the summaries whose uid is not among `live` (runs that still exist show
+ * their objects), as PipelineRun objects, newest finish first.
+ */
+export async function historyRuns(store: ArtifactStore, pipelineRoot: string, namespace: string, live: ReadonlyArray<PipelineRunObject>): Promise<PipelineRunObject[]> {
+  const uids = new Set(live.map((r) => r.metadata?.uid));
+  return (await listHistory(store, pipelineRoot, namespace))
+    .filter((h) => !uids.has(h.uid))
+    .map((h) => runFromHistory(h, historyUri(pipelineRoot, namespace, h.uid)));
 }

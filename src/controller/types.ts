@@ -32,6 +32,8 @@ export interface TtlStrategy {
   secondsAfterCompletion?: number;
   secondsAfterSuccess?: number;
   secondsAfterFailure?: number;
+  /** Delete the run's artifacts when the run is deleted (src/controller/run-artifact-gc.ts). */
+  deleteArtifacts?: boolean;
 }
 
 export const POD_GC_STRATEGIES = ['Never', 'OnTaskCompletion', 'OnTaskSuccess', 'OnRunCompletion', 'OnRunSuccess'] as const;

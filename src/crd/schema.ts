@@ -95,6 +95,10 @@ const ttlStrategy: Schema = {
     secondsAfterCompletion: seconds('Seconds after the run finished, whatever the outcome.'),
     secondsAfterSuccess: seconds('Seconds after the run succeeded.'),
     secondsAfterFailure: seconds('Seconds after the run failed, errored or was cancelled.'),
+    deleteArtifacts: {
+      type: 'boolean',
+      description: 'Delete the run\'s artifacts when the run is deleted (by its TTL or by hand); bounded by the controller\'s PIPEWRIGHT_ARTIFACT_DELETE_TIMEOUT_SECONDS, or skipped with the annotation pipewright.dev/skip-artifact-deletion: "true". Default: PIPEWRIGHT_DELETE_ARTIFACTS_WITH_RUN (false).',
+    },
   },
 };
 

@@ -12,7 +12,7 @@ export type Caller =
   | { kind: 'user'; username: string; uid?: string; groups: string[]; extra?: Record<string, string[]> };
 
 export type Verb = 'get' | 'list' | 'create' | 'update' | 'delete';
-export type Resource = 'pipelineruns' | 'pipelines';
+export type Resource = 'pipelineruns' | 'pipelines' | 'recurringruns';
 
 export interface AuthOptions {
   /** Callers without a token act as the kubeconfig's user (laptop mode, server bound to loopback). */

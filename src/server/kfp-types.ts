@@ -72,6 +72,8 @@ export interface KfpTaskDetail {
 export interface KfpRun {
   experiment_id?: string;
   run_id?: string;
+  /** The recurring run that made this run, if any. */
+  recurring_run_id?: string;
   display_name?: string;
   storage_state?: StorageState;
   description?: string;
@@ -87,6 +89,8 @@ export interface KfpRun {
   error?: RpcStatus;
   run_details?: { task_details: KfpTaskDetail[] };
   state_history?: { update_time: string; state: RuntimeState }[];
+  /** Not in KFP: the run's object is gone; it is shown from its history summary (archived). */
+  pipewright_history?: boolean;
 }
 
 /** filter.proto: predicates ANDed. The SDK writes camelCase value keys (stringValue), grpc-gateway accepts both. */
@@ -104,4 +108,37 @@ export interface KfpPredicate {
 
 export interface KfpFilter {
   predicates?: KfpPredicate[];
+}
+
+export interface KfpTriggerWindow {
+  start_time?: string;
+  end_time?: string;
+}
+
+/** recurring_run.proto's Trigger: a cron (6 fields, seconds first, as robfig/cron) or a period in seconds. */
+export interface KfpTrigger {
+  cron_schedule?: KfpTriggerWindow & { cron?: string };
+  periodic_schedule?: KfpTriggerWindow & { interval_second?: string | number };
+}
+
+export interface KfpRecurringRun {
+  recurring_run_id?: string;
+  display_name?: string;
+  description?: string;
+  pipeline_version_id?: string;
+  pipeline_spec?: JsonObject;
+  pipeline_version_reference?: { pipeline_id?: string; pipeline_version_id?: string };
+  runtime_config?: KfpRuntimeConfig;
+  service_account?: string;
+  /** int64, which grpc-gateway writes as a string. */
+  max_concurrency?: string | number;
+  trigger?: KfpTrigger;
+  mode?: 'MODE_UNSPECIFIED' | 'ENABLE' | 'DISABLE';
+  created_at?: string;
+  updated_at?: string;
+  status?: 'STATUS_UNSPECIFIED' | 'ENABLED' | 'DISABLED';
+  error?: RpcStatus;
+  no_catchup?: boolean;
+  namespace?: string;
+  experiment_id?: string;
 }

@@ -33,10 +33,10 @@ export const GRPC = { INVALID_ARGUMENT: 3, NOT_FOUND: 5, ALREADY_EXISTS: 6, PERM
 export const badRequest = (m: string): ApiError => new ApiError(400, GRPC.INVALID_ARGUMENT, m);
 export const notFound = (m: string): ApiError => new ApiError(404, GRPC.NOT_FOUND, m);
 
-const omitUndefined = <T extends object>(o: T): T =>
+export const omitUndefined = <T extends object>(o: T): T =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
-const ts = (v: unknown): string | undefined => {
+export const ts = (v: unknown): string | undefined => {
   if (v === undefined || v === null || v === '') return undefined;
   return v instanceof Date ? v.toISOString().replace(/\.\d{3}Z$/, 'Z') : String(v);
 };
@@ -153,6 +153,7 @@ export function runToKfp(run: PipelineRunObject, withDetails = true): KfpRun {
   return omitUndefined<KfpRun>({
     experiment_id: m.labels?.[LABEL_EXPERIMENT_ID],
     run_id: id,
+    recurring_run_id: m.ownerReferences?.find((o) => o.kind === 'RecurringRun' && o.apiVersion === API_VERSION)?.uid,
     display_name: a[ANN_DISPLAY_NAME] ?? m.name,
     storage_state: storage(run),
     description: a[ANN_DESCRIPTION],
@@ -167,6 +168,7 @@ export function runToKfp(run: PipelineRunObject, withDetails = true): KfpRun {
     state,
     error: failed ? { code: GRPC.INTERNAL, message: run.status?.message ?? 'the run failed' } : undefined,
     run_details: withDetails ? { task_details: taskDetails(id, run.status?.nodes ?? {}) } : undefined,
+    pipewright_history: a['pipewright.dev/history'] !== undefined ? true : undefined,
   });
 }
 

@@ -11,6 +11,8 @@ import type { PipelineRunObject } from '../controller/types.js';
 
 export class RunIndex {
   private readonly byUid = new Map<string, PipelineRunObject>();
+  /** Namespaces of runs deleted while watched (uid → namespace): where their history is. */
+  private readonly gone = new Map<string, string>();
   private cache: ResilientCache<PipelineRunObject> | undefined;
   /** The namespace watched, or undefined for all. */
   scope: string | undefined;
@@ -25,6 +27,15 @@ export class RunIndex {
   remember(run: PipelineRunObject): void {
     const uid = run.metadata?.uid;
     if (uid && !this.byUid.has(uid)) this.byUid.set(uid, run);
+  }
+
+  /** Where to look for a run's history: the namespace it was deleted from, else every namespace with runs. */
+  namespacesFor(uid: string): string[] {
+    const seen = new Set<string>();
+    const first = this.gone.get(uid);
+    if (first) seen.add(first);
+    for (const r of this.byUid.values()) if (r.metadata?.namespace) seen.add(r.metadata.namespace);
+    return [...seen];
   }
 
   get size(): number {
@@ -51,7 +62,10 @@ export class RunIndex {
     this.cache = resilient<PipelineRunObject>(`server pipelineruns (${ns ?? 'all namespaces'})`, { path, list, watch: new k8s.Watch(this.kc) }, {
       onChange: put,
       onDelete: (r) => {
-        if (r.metadata?.uid) this.byUid.delete(r.metadata.uid);
+        if (!r.metadata?.uid) return;
+        this.byUid.delete(r.metadata.uid);
+        if (this.gone.size >= 100_000) this.gone.clear();
+        if (r.metadata.namespace) this.gone.set(r.metadata.uid, r.metadata.namespace);
       },
       onListed: (items) => {
         this.byUid.clear();

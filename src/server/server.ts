@@ -20,6 +20,9 @@ import { KubeStore, apiErrorOf } from './store.js';
 import { UiApi, UiStatic } from './ui.js';
 import type { S3Config } from '../artifacts/s3-config.js';
 import { retryPatch } from './retry.js';
+import { HistoryReader } from './history.js';
+import { S3ArtifactStore } from '../artifacts/s3.js';
+import { RecurringApi, type RouteHandler, type RouteRequest } from './recurring-api.js';
 
 export interface ServerOptions {
   port: number;
@@ -34,6 +37,8 @@ export interface ServerOptions {
   s3?: S3Config;
   /** The built web UI (default <package>/ui/dist). */
   uiDir?: string;
+  /** The controller's pipeline root: with s3, runs whose objects are gone are listed and shown from their history. */
+  pipelineRoot?: string;
 }
 
 export interface ServerHandle {
@@ -45,16 +50,10 @@ export interface ServerHandle {
 
 const MAX_BODY = 16 << 20;
 /** KFP services we do not offer: 501, so the SDK's caller learns it is not a typo. */
-const UNIMPLEMENTED_SERVICES = /^\/apis\/v2beta1\/(recurringruns|artifacts|visualizations|scheduledworkflows|workflows|auth|filters)(\/|$)/;
+const UNIMPLEMENTED_SERVICES = /^\/apis\/v2beta1\/(artifacts|visualizations|scheduledworkflows|workflows|auth|filters)(\/|$)/;
 
-interface Req {
-  caller: Caller;
-  query: URLSearchParams;
-  body: Buffer;
-  contentType?: string;
-}
-
-type Handler = (r: Req, params: string[]) => Promise<unknown>;
+type Req = RouteRequest;
+type Handler = RouteHandler;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -106,7 +105,8 @@ function yamlOfSpec(spec: unknown, where: string): string {
 export class KfpApi {
   private readonly routes: { method: string; re: RegExp; handler: Handler }[] = [];
 
-  constructor(private readonly store: KubeStore, private readonly auth: Authorizer, private readonly opts: Pick<ServerOptions, 'defaultNamespace'>) {
+  constructor(private readonly store: KubeStore, private readonly auth: Authorizer, private readonly opts: Pick<ServerOptions, 'defaultNamespace'>,
+    private readonly history?: { reader: HistoryReader; namespacesFor: (uid: string) => string[] }) {
     const id = '([^/:]+)';
     const r = (method: string, path: string, handler: Handler): void => {
       this.routes.push({ method, re: new RegExp(`^/apis/v2beta1${path}$`), handler });
@@ -143,6 +143,7 @@ export class KfpApi {
     r('POST', `/runs/${id}:archive`, (q, [x]) => this.archiveRun(q, x!, true));
     r('POST', `/runs/${id}:unarchive`, (q, [x]) => this.archiveRun(q, x!, false));
     r('POST', `/runs/${id}:retry`, (q, [x]) => this.retryRun(q, x!));
+    for (const [method, path, handler] of new RecurringApi(store, auth, opts.defaultNamespace).routes(id)) r(method, path, handler);
   }
 
   /** The handler for a method and path, or undefined (404). Exposed for the HTTP layer. */
@@ -363,7 +364,10 @@ export class KfpApi {
       selector = `${LABEL_EXPERIMENT_ID}=${experimentId}`;
     }
     await this.can(q, 'list', 'pipelineruns', namespace);
-    const page = listPage((await this.store.listRuns(namespace, selector)).map((r) => runToKfp(r, false)), this.list(q));
+    const live = await this.store.listRuns(namespace, selector);
+    // Runs deleted by their TTL (or by hand) stay listed from their history, archived.
+    const gone = (await this.history?.reader.list(namespace, live) ?? []).filter((r) => !experimentId || r.metadata?.labels?.[LABEL_EXPERIMENT_ID] === experimentId);
+    const page = listPage([...live, ...gone].map((r) => runToKfp(r, false)), this.list(q));
     return { runs: page.items, total_size: page.total, next_page_token: page.nextPageToken };
   }
 
@@ -374,7 +378,15 @@ export class KfpApi {
   }
 
   private async getRun(q: Req, id: string): Promise<KfpRun> {
-    return runToKfp(await this.run(q, id, 'get'));
+    try {
+      return runToKfp(await this.run(q, id, 'get'));
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.http !== 404 || !this.history) throw err;
+      const run = await this.history.reader.find(id, [...this.history.namespacesFor(id), this.opts.defaultNamespace]);
+      if (!run) throw err;
+      await this.can(q, 'get', 'pipelineruns', run.metadata!.namespace!);
+      return runToKfp(run);
+    }
   }
 
   private async deleteRun(q: Req, id: string): Promise<object> {
@@ -416,7 +428,10 @@ export async function startServer(kc: k8s.KubeConfig, opts: ServerOptions, logge
   const runs = new RunIndex(kc, opts.defaultNamespace, logger);
   await runs.start();
   const store = new KubeStore(kc, opts.defaultNamespace, runs);
-  const api = new KfpApi(store, auth, opts);
+  const history = opts.s3 && opts.pipelineRoot
+    ? { reader: new HistoryReader(new S3ArtifactStore(opts.s3), opts.pipelineRoot, logger), namespacesFor: (uid: string) => runs.namespacesFor(uid) }
+    : undefined;
+  const api = new KfpApi(store, auth, opts, history);
   const ui = new UiStatic(opts.uiDir);
   const uiApi = new UiApi(kc, store, auth, opts.s3);
   if (!ui.built) logger.warn({ dir: ui.dir }, 'the web UI is not built (npm run build): serving the API only');

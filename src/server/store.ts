@@ -4,12 +4,13 @@
 import * as k8s from '@kubernetes/client-node';
 import { pooledApiClient } from '../controller/api-client.js';
 import { apiMessage, code } from '../controller/kube-ops.js';
-import { GROUP, PIPELINE_PLURAL, RUN_PLURAL, VERSION } from '../controller/names.js';
+import { GROUP, PIPELINE_PLURAL, RECURRING_PLURAL, RUN_PLURAL, VERSION } from '../controller/names.js';
 import type { PipelineObject, PipelineRunObject } from '../controller/types.js';
+import type { RecurringRunObject } from '../controller/recurring-types.js';
 import type { RunIndex } from './run-index.js';
 import { ApiError, GRPC, LABEL_EXPERIMENT, LABEL_KFP_PIPELINE, LABEL_PIPELINE_ID, notFound } from './mapping.js';
 
-type Plural = typeof RUN_PLURAL | typeof PIPELINE_PLURAL;
+type Plural = typeof RUN_PLURAL | typeof PIPELINE_PLURAL | typeof RECURRING_PLURAL;
 
 /** A Kubernetes API failure as KFP's error. */
 export function apiErrorOf(err: unknown): ApiError {
@@ -93,6 +94,33 @@ export class KubeStore {
 
   async deleteRun(run: PipelineRunObject): Promise<void> {
     await this.call(() => this.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: RUN_PLURAL, namespace: run.metadata!.namespace!, name: run.metadata!.name! }));
+  }
+
+  // ------------------------------------------------------------ recurring runs (found by listing: few per namespace)
+
+  listRecurring(namespace: string, labelSelector?: string): Promise<RecurringRunObject[]> {
+    return this.listCustom<RecurringRunObject>(RECURRING_PLURAL, namespace, labelSelector);
+  }
+
+  async findRecurring(id: string): Promise<RecurringRunObject> {
+    const rr = (await this.listCustom<RecurringRunObject>(RECURRING_PLURAL, undefined)).find((r) => r.metadata?.uid === id);
+    if (!rr) throw notFound(`recurring run ${id} not found`);
+    return rr;
+  }
+
+  async createRecurring(rr: RecurringRunObject): Promise<RecurringRunObject> {
+    return (await this.call(() => this.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: RECURRING_PLURAL, namespace: rr.metadata!.namespace!, body: rr }))) as RecurringRunObject;
+  }
+
+  async patchRecurring(rr: RecurringRunObject, patch: object): Promise<void> {
+    await this.call(() => this.custom.patchNamespacedCustomObject(
+      { group: GROUP, version: VERSION, plural: RECURRING_PLURAL, namespace: rr.metadata!.namespace!, name: rr.metadata!.name!, body: patch },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    ));
+  }
+
+  async deleteRecurring(rr: RecurringRunObject): Promise<void> {
+    await this.call(() => this.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: RECURRING_PLURAL, namespace: rr.metadata!.namespace!, name: rr.metadata!.name! }));
   }
 
   // ------------------------------------------------------------ experiments

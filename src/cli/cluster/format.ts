@@ -1,4 +1,5 @@
 // What the cluster commands print: ages, durations, tables and phase colours, kubectl-style. Pure.
+import { ANNOTATION_HISTORY } from '../../controller/run-history.js';
 import type { PipelineRunObject } from '../../controller/types.js';
 
 /** Colours only when asked for (a TTY without NO_COLOR); `paint` is the identity otherwise. */
@@ -113,7 +114,7 @@ export function runRow(run: PipelineRunObject, now: number, format: ListFormat, 
   return [
     ...(allNamespaces ? [run.metadata?.namespace ?? ''] : []),
     run.metadata?.name ?? '',
-    phaseText(style, s.phase),
+    `${phaseText(style, s.phase)}${run.metadata?.annotations?.[ANNOTATION_HISTORY] !== undefined ? ' (history)' : ''}`,
     s.progress ?? '-',
     ageOf(run.metadata?.creationTimestamp, now),
     elapsed(s.startedAt, s.finishedAt, now),

@@ -5,6 +5,7 @@ import type { PipelineRunObject } from '../../controller/types.js';
 import type { ClusterFlags } from '../cluster/connect.js';
 import { CliError, EXIT } from '../cluster/errors.js';
 import { byNewest, runHeaders, runRow, table } from '../cluster/format.js';
+import { historySource } from '../cluster/history.js';
 import { connectFrom, outputOption, runAction, styleOf, withClusterOptions, type CommandIo } from '../cluster/options.js';
 
 export interface ListFlags extends ClusterFlags {
@@ -30,7 +31,12 @@ export function parsePhases(given: readonly string[] | undefined): Set<string> |
 export async function listCommand(flags: ListFlags, io: CommandIo): Promise<number> {
   const phases = parsePhases(flags.phase);
   const cluster = await connectFrom(flags);
-  const runs = (await cluster.listRuns(flags.allNamespaces ? undefined : cluster.namespace))
+  const live = await cluster.listRuns(flags.allNamespaces ? undefined : cluster.namespace);
+  // Runs whose objects are gone (TTL) are listed from their history when the S3 settings are at hand.
+  const history = await historySource(io.env, io);
+  const namespaces = flags.allNamespaces ? [...new Set([cluster.namespace, ...live.map((r) => r.metadata?.namespace ?? '')].filter(Boolean))] : [cluster.namespace];
+  const gone = history ? (await Promise.all(namespaces.map((ns) => history.list(ns, live)))).flat() : [];
+  const runs = [...live, ...gone]
     .filter((r) => !phases || phases.has(r.status?.phase ?? 'Pending'))
     .sort(byNewest);
   if (flags.output === 'json' || flags.output === 'yaml') {
@@ -54,7 +60,7 @@ export async function listCommand(flags: ListFlags, io: CommandIo): Promise<numb
 }
 
 export function registerListCommand(program: Command): void {
-  withClusterOptions(program.command('list').alias('ls').description('List PipelineRuns: NAME, PHASE, PROGRESS, AGE, DURATION, MESSAGE (newest first)'))
+  withClusterOptions(program.command('list').alias('ls').description('List PipelineRuns: NAME, PHASE, PROGRESS, AGE, DURATION, MESSAGE (newest first); with S3 settings in the environment also deleted runs from their history'))
     .option('-A, --all-namespaces', 'runs of every namespace')
     .option('--phase <phase...>', `only runs in these phases (${PHASES.join(', ')})`)
     .addOption(outputOption(['json', 'yaml', 'wide', 'name']))

@@ -49,7 +49,9 @@ export function registerServerCommand(program: Command): void {
       // The controller's S3 settings, when given, let the web UI read run artifacts through the server.
       const { S3_ENV, s3ConfigFromEnv } = await import('../../artifacts/s3-config.js');
       const s3 = process.env[S3_ENV.endpoint] ? s3ConfigFromEnv() : undefined;
-      const handle = await startServer(kc, { port: flags.port, host, defaultNamespace, trustLocalCallers, allowAnonymous, audiences, s3 }, logger);
+      const { pipelineRootFromEnv } = await import('../../controller/config.js');
+      const pipelineRoot = pipelineRootFromEnv(process.env);
+      const handle = await startServer(kc, { port: flags.port, host, defaultNamespace, trustLocalCallers, allowAnonymous, audiences, s3, pipelineRoot }, logger);
       logger.info({ address: host, port: handle.port, defaultNamespace, trustLocalCallers, allowAnonymous }, 'serving the KFP v2beta1 API and the web UI');
       await new Promise<void>((resolve) => {
         const stop = (): void => { void handle.close().finally(resolve); };

@@ -17,7 +17,7 @@ import type { PipelineRunObject } from '../../../src/controller/types.js';
 import { KFP_SDK_VERSION } from '../../../src/local/python-env.js';
 import { startServer, type ServerHandle } from '../../../src/server/server.js';
 import { AUDITED_NAMESPACE } from '../../cluster/control-plane.js';
-import { clusterState, createNamespace, kubectlOk, waitUntil } from './helpers.js';
+import { clusterState, createNamespace, kubectl, kubectlOk, waitUntil } from './helpers.js';
 import { installCrds, prepareNamespaceForRuns, startTestController } from './operator.js';
 import { auditEvents, grantedBy, permissionOf, serviceAccountKubeconfig } from './rbac.js';
 import { kfpPython } from './kfp-python.js';
@@ -147,12 +147,32 @@ describe.each(VERSIONS)('kfp %s against pipewright server', (version) => {
   });
 });
 
+describe.each(VERSIONS)('kfp %s: recurring runs', (version) => {
+  it('create/get/list (pages, filter)/enable/disable/delete_recurring_run work on RecurringRun objects, and the schedule makes its run', async () => {
+    const r = await flow<Record<string, any>>(version, 'recurring'); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const sfx = version.replace(/\./g, '-');
+    expect(r.hourly).toMatchObject({ status: 'ENABLED', interval: '5', max_concurrency: '1', no_catchup: true, parameters: { who: 'schedule' } });
+    expect(r.nightly).toMatchObject({ id: expect.any(String), status: 'DISABLED', cron: '0 0 2 ? * *', description: 'at two', experiment_id: r.experiment_id, display_name: `nightly-${sfx}` });
+    expect(r.total).toBe(2);
+    expect(r.pages.flat().sort()).toEqual([r.hourly.id, r.nightly.id].sort());
+    expect(r.page2_token).toBe('');
+    expect(r.filtered).toEqual([`nightly-${sfx}`]);
+    expect([r.enabled, r.disabled]).toEqual(['ENABLED', 'DISABLED']);
+    expect(r.after_delete).toBe(404);
+    // The interval job made its first run one interval after creation (a PipelineRun owned by the RecurringRun):
+    // KFP lists it with its recurring_run_id, in the experiment, with the job's parameters.
+    expect(r.made_runs.length).toBeGreaterThanOrEqual(1);
+    expect(r.made_run).toEqual({ recurring_run_id: r.hourly.id, parameters: { who: 'schedule' }, experiment_id: r.experiment_id });
+    expect((await kubectl(['get', 'recurringruns', '-n', ns.name, '-o', 'name'])).stdout).not.toMatch(new RegExp(`every-${sfx}|nightly-${sfx}`));
+  });
+});
+
 describe('multi-user: bearer tokens, TokenReview and SubjectAccessReview', () => {
   let runner = '';
   let nobody = '';
 
   beforeAll(async () => {
-    const role = { apiGroups: ['pipewright.dev'], resources: ['pipelineruns', 'pipelines'], verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] };
+    const role = { apiGroups: ['pipewright.dev'], resources: ['pipelineruns', 'pipelines', 'recurringruns'], verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] };
     const docs = [
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'runner' } },
       { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'nobody' } },
@@ -198,6 +218,9 @@ describe('multi-user: bearer tokens, TokenReview and SubjectAccessReview', () =>
     const version = ((await ok('GET', `/pipelines/${pipeline}/versions`)).pipeline_versions as { pipeline_version_id: string }[])[0]!.pipeline_version_id;
     const runBody = { display_name: 'multi run', experiment_id: experiment, pipeline_version_reference: { pipeline_id: pipeline, pipeline_version_id: version }, runtime_config: { parameters: { who: 'multi' } } };
     const run = (await ok('POST', '/runs', runBody)).run_id as string;
+    const future = { periodic_schedule: { interval_second: '86400', start_time: '2099-01-01T00:00:00Z' } };
+    const recurringBody = { ...runBody, display_name: 'multi schedule', trigger: future, mode: 'ENABLE' };
+    const recurring = (await ok('POST', '/recurringruns', recurringBody)).recurring_run_id as string;
     // The UI's reads need a task that ran: its pod's log and the events (the server's pods/log and events grants).
     let task = '';
     await waitUntil('the run\'s task has run', async () => {
@@ -228,6 +251,12 @@ describe('multi-user: bearer tokens, TokenReview and SubjectAccessReview', () =>
       ['POST', `/runs/${run}:unarchive`],
       ['POST', `/runs/${run}:terminate`],
       ['DELETE', `/runs/${run}`],
+      ['POST', '/recurringruns', () => recurringBody],
+      ['GET', `/recurringruns?namespace=${ns.name}`],
+      ['GET', `/recurringruns/${recurring}`],
+      ['POST', `/recurringruns/${recurring}:disable`],
+      ['POST', `/recurringruns/${recurring}:enable`],
+      ['DELETE', `/recurringruns/${recurring}`],
       ['DELETE', `/pipelines/${pipeline}/versions/${version}`],
       ['DELETE', `/pipelines/${pipeline}?cascade=true`],
       ['DELETE', `/experiments/${experiment}`],
@@ -246,7 +275,8 @@ describe('multi-user: bearer tokens, TokenReview and SubjectAccessReview', () =>
     for (const [method, path, body] of calls) await ok(method, path, body?.());
     expect((await call(runner, 'GET', `/runs/${run}`)).status).toBe(404);
     expect((await call(runner, 'POST', `/runs/${run}:retry`)).json).toMatchObject({ code: 5 });
-    expect(await call(runner, 'GET', `/recurringruns?namespace=${ns.name}`)).toMatchObject({ status: 501, json: { code: 12 } });
+    expect(await call(runner, 'GET', `/artifacts?namespace=${ns.name}`)).toMatchObject({ status: 501, json: { code: 12 } });
+    expect((await call(runner, 'GET', `/recurringruns/${recurring}`)).status).toBe(404);
     expect(await call(runner, 'GET', '/no-such-thing')).toMatchObject({ status: 404, json: { code: 5 } });
   });
 

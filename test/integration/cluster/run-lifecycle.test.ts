@@ -11,7 +11,16 @@ import { s3ConfigFromEnv } from '../../../src/artifacts/s3-config.js';
 import type { ControllerHandle } from '../../../src/controller/main.js';
 import { listHistory, readHistory } from '../../../src/controller/run-history.js';
 import type { PipelineRunObject } from '../../../src/controller/types.js';
-import { createNamespace, kubectl, kubectlOk, waitUntil } from './helpers.js';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { PassThrough } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { CliError } from '../../../src/cli/cluster/errors.js';
+import type { CommandIo } from '../../../src/cli/cluster/options.js';
+import { getCommand } from '../../../src/cli/commands/get.js';
+import { listCommand } from '../../../src/cli/commands/list.js';
+import { startServer } from '../../../src/server/server.js';
+import { clusterState, createNamespace, kubectl, kubectlOk, waitUntil } from './helpers.js';
 import { controllerEnv, getRun, installCrds, prepareNamespaceForRuns, startTestController, waitForRun } from './operator.js';
 
 jest.setTimeout(300_000);
@@ -164,5 +173,115 @@ describe('TTL and history', () => {
     expect(goneAt['ttl-failed']!).toBeGreaterThanOrEqual(Date.parse(byName['ttl-failed']!.finishedAt!) + 1000);
     expect(byName['ttl-failed']).toMatchObject({ phase: 'Failed', tasks: { bad: { phase: 'Failed' } } });
     expect(byName['ttl-failed']!.message).toContain('exit code 4');
+    await deletedRunsStillShown(uid);
+  });
+});
+
+/** A command body run as the CLI runs it, with `env` as its environment: exit code, stdout, stderr. */
+async function cli(env: NodeJS.ProcessEnv, f: (io: CommandIo) => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  const [o, e] = [new PassThrough(), new PassThrough()];
+  let out = '';
+  let err = '';
+  o.on('data', (b: Buffer) => (out += b.toString()));
+  e.on('data', (b: Buffer) => (err += b.toString()));
+  try {
+    return { code: await f({ stdout: o, stderr: e, env }), out, err };
+  } catch (x) {
+    if (x instanceof CliError) return { code: x.exitCode, out, err: x.message };
+    throw x;
+  }
+}
+
+/** The CLI (with the controller's S3 settings) and the KFP API list and show runs deleted by their TTL from history. */
+async function deletedRunsStillShown(uid: Record<string, string>): Promise<void> {
+  const env = controllerEnv(ns.name);
+  const flags = { kubeconfig: clusterState().kubeconfig, namespace: ns.name };
+  const listed = await cli(env, (io) => listCommand(flags, io));
+  expect(listed.code).toBe(0);
+  expect(listed.out).toMatch(/ttl-ok\s+Succeeded \(history\)/);
+  expect(listed.out).toMatch(/ttl-failed\s+Failed \(history\)/);
+  expect(listed.out).toMatch(/ttl-kept\s+Succeeded\s/); // still an object: listed once, as itself
+  expect(listed.out.match(/ttl-kept/g)).toHaveLength(1);
+  const shown = await cli(env, (io) => getCommand('ttl-ok', flags, io));
+  expect(shown).toMatchObject({ code: 0, out: expect.stringContaining('The PipelineRun was deleted; shown from its history: minio://') });
+  expect(shown.out).toMatch(/hello\s.*Succeeded/);
+  // Without S3 settings there is no history to read: not found, as before.
+  expect((await cli({}, (io) => getCommand('ttl-ok', flags, io))).code).toBe(4);
+
+  const admin = new k8s.KubeConfig();
+  admin.loadFromFile(clusterState().kubeconfig);
+  const server = await startServer(admin, {
+    port: 0, host: '127.0.0.1', defaultNamespace: ns.name, trustLocalCallers: true, allowAnonymous: false, s3: s3ConfigFromEnv(env), pipelineRoot: ROOT,
+  }, pino({ level: 'warn' }));
+  try {
+    const api = async (path: string): Promise<Record<string, any>> => (await fetch(`http://127.0.0.1:${server.port}/apis/v2beta1${path}`)).json() as Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const runs = Object.fromEntries(((await api(`/runs?namespace=${ns.name}&page_size=100`)).runs as { run_id: string }[]).map((r) => [r.run_id, r]));
+    expect(runs[uid['ttl-ok']!]).toMatchObject({ display_name: 'ttl-ok', state: 'SUCCEEDED', storage_state: 'ARCHIVED', pipewright_history: true });
+    expect(runs[uid['ttl-kept']!]).toMatchObject({ state: 'SUCCEEDED', storage_state: 'AVAILABLE' });
+    expect(runs[uid['ttl-kept']!]).not.toHaveProperty('pipewright_history');
+    const failed = await api(`/runs/${uid['ttl-failed']}`);
+    expect(failed).toMatchObject({ run_id: uid['ttl-failed'], state: 'FAILED', pipewright_history: true, run_details: { task_details: [{ task_id: 'bad', state: 'FAILED' }] } });
+    expect(await api('/runs/00000000-0000-0000-0000-000000000000')).toMatchObject({ code: 5 });
+  } finally {
+    await server.close();
+  }
+}
+
+describe('artifacts deleted with their run (spec.ttlStrategy.deleteArtifacts)', () => {
+  const make = (extra: Record<string, unknown>) => ({
+    ...extra,
+    pipelineSpec: { params: [], tasks: [py('make', "import sys; open(sys.argv[1], 'w').write('x' * 100)", { args: ['{{outputs.artifacts.data.path}}'], outputs: { artifacts: [{ name: 'data', type: 'Dataset' }] } })] },
+  });
+  const store = (): S3ArtifactStore => new S3ArtifactStore(s3ConfigFromEnv(controllerEnv(ns.name)));
+  const objectsOf = async (name: string): Promise<number> => (await store().list(`${ROOT}/${ns.name}/${name}`)).length;
+  const finalizers = async (name: string): Promise<string[]> => (await getRun(ns.name, name)).metadata?.finalizers ?? [];
+  const eventMessages = async (name: string, reason: string): Promise<string> =>
+    kubectlOk(['get', 'events', '-n', ns.name, '--field-selector', `involvedObject.name=${name},reason=${reason}`, '-o', 'jsonpath={.items[*].message}']);
+
+  it('deletes them with the run; with S3 unreachable a deleted run is let go after the timeout, or at once with the skip annotation', async () => {
+    await Promise.all([
+      apply('art-ttl', make({ ttlStrategy: { secondsAfterCompletion: 3, deleteArtifacts: true } })),
+      apply('art-dead', make({ ttlStrategy: { deleteArtifacts: true } })),
+      apply('art-force', make({ ttlStrategy: { deleteArtifacts: true } })),
+    ]);
+    // The finalizer is on from the start; the runs' artifacts are in S3.
+    for (const n of ['art-dead', 'art-force']) {
+      expect((await waitForRun(ns.name, n)).status?.phase).toBe('Succeeded');
+      expect(await finalizers(n)).toContain('pipewright.dev/artifacts');
+      expect(await objectsOf(n)).toBeGreaterThan(0);
+    }
+    // Healthy S3: the TTL deletes the run, its artifacts go with it.
+    await waitUntil('art-ttl deleted', async () => (await kubectl(['get', 'pipelinerun', 'art-ttl', '-n', ns.name])).code !== 0, 120_000, 250);
+    expect(await objectsOf('art-ttl')).toBe(0);
+
+    // S3 unreachable: a controller whose S3 is a proxy that is then shut.
+    const s = clusterState().s3;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((c) => {
+      const up = connect(s.port, s.host);
+      sockets.add(c).add(up);
+      c.pipe(up).pipe(c);
+      up.on('error', () => c.destroy());
+      c.on('error', () => up.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    await controller.stop();
+    controller = await startTestController(ns.name, {
+      PIPEWRIGHT_S3_ENDPOINT: '127.0.0.1', PIPEWRIGHT_S3_PORT: String((proxy.address() as AddressInfo).port),
+      PIPEWRIGHT_ARTIFACT_DELETE_TIMEOUT_SECONDS: '4', PIPEWRIGHT_S3_TIMEOUT_SECONDS: '1', PIPEWRIGHT_S3_RETRIES: '0',
+    });
+    const closed = new Promise((r) => proxy.close(r));
+    for (const x of sockets) x.destroy();
+    await closed;
+
+    await kubectlOk(['delete', 'pipelinerun', 'art-dead', 'art-force', '-n', ns.name, '--wait=false']);
+    await kubectlOk(['annotate', 'pipelinerun', 'art-force', '-n', ns.name, 'pipewright.dev/skip-artifact-deletion=true']);
+    const gone = async (n: string): Promise<boolean> => (await kubectl(['get', 'pipelinerun', n, '-n', ns.name])).code !== 0;
+    await waitUntil('both deleted runs let go', async () => (await gone('art-dead')) && (await gone('art-force')), 60_000, 250);
+    expect(await eventMessages('art-dead', 'ArtifactsNotDeleted')).toMatch(new RegExp(`no success within 4s .*delete ${ROOT}/${ns.name}/art-dead by hand`));
+    expect(await eventMessages('art-force', 'ArtifactsNotDeleted')).toMatch(/annotation pipewright\.dev\/skip-artifact-deletion/);
+    // Their artifacts are still there (S3 was unreachable, or skipped), as the events say.
+    expect(await objectsOf('art-dead')).toBeGreaterThan(0);
+    expect(await objectsOf('art-force')).toBeGreaterThan(0);
   });
 });

@@ -178,6 +178,54 @@ def upload():
     }
 
 
+def recurring():
+    """The recurring-run calls of kfp.Client: an interval job (its first run comes one interval after creation), a
+    disabled cron job, get, list with pages and a filter, enable/disable, delete."""
+    client = Client(host=host)
+    experiment = client.create_experiment(f"sched-{suffix}")
+    hello = compiled(hello_pipeline, "hello-sched")
+    hourly = client.create_recurring_run(experiment.experiment_id, f"every-{suffix}", interval_second=5,
+                                         no_catchup=True, params={"who": "schedule"}, pipeline_package_path=hello, max_concurrency=1)
+    nightly = client.create_recurring_run(experiment.experiment_id, f"nightly-{suffix}", cron_expression="0 0 2 ? * *",
+                                          pipeline_package_path=hello, enabled=False, description="at two")
+    got = client.get_recurring_run(nightly.recurring_run_id)
+    page1 = client.list_recurring_runs(experiment_id=experiment.experiment_id, page_size=1)
+    page2 = client.list_recurring_runs(experiment_id=experiment.experiment_id, page_size=1, page_token=page1.next_page_token)
+    only = client.list_recurring_runs(experiment_id=experiment.experiment_id, filter=json.dumps(
+        {"predicates": [{"operation": "EQUALS", "key": "display_name", "stringValue": f"nightly-{suffix}"}]}))
+    client.enable_recurring_run(nightly.recurring_run_id)
+    enabled = client.get_recurring_run(nightly.recurring_run_id).status
+    client.disable_recurring_run(nightly.recurring_run_id)
+    disabled = client.get_recurring_run(nightly.recurring_run_id).status
+    made = []
+    deadline = time.time() + 60
+    while not made and time.time() < deadline:
+        made = [r.run_id for r in client.list_runs(experiment_id=experiment.experiment_id, page_size=100).runs or []
+                if r.recurring_run_id == hourly.recurring_run_id]
+        time.sleep(0.5)
+    made_run = client.get_run(made[0]) if made else None
+    client.delete_recurring_run(hourly.recurring_run_id)
+    client.delete_recurring_run(nightly.recurring_run_id)
+    try:
+        client.get_recurring_run(nightly.recurring_run_id)
+        after_delete = 200
+    except Exception as e:  # kfp_server_api.ApiException
+        after_delete = getattr(e, "status", None)
+    return {
+        "hourly": {"id": hourly.recurring_run_id, "status": hourly.status, "interval": hourly.trigger.periodic_schedule.interval_second,
+                   "max_concurrency": hourly.max_concurrency, "no_catchup": hourly.no_catchup, "parameters": hourly.runtime_config.parameters},
+        "nightly": {"id": got.recurring_run_id, "status": got.status, "cron": got.trigger.cron_schedule.cron, "description": got.description,
+                    "experiment_id": got.experiment_id, "display_name": got.display_name},
+        "experiment_id": experiment.experiment_id,
+        "pages": [[r.recurring_run_id for r in page1.recurring_runs or []], [r.recurring_run_id for r in page2.recurring_runs or []]],
+        "total": page1.total_size, "page2_token": page2.next_page_token,
+        "filtered": [r.display_name for r in only.recurring_runs or []],
+        "enabled": enabled, "disabled": disabled, "made_runs": made, "after_delete": after_delete,
+        "made_run": {"recurring_run_id": made_run.recurring_run_id, "parameters": made_run.runtime_config.parameters,
+                     "experiment_id": made_run.experiment_id} if made_run else None,
+    }
+
+
 def token():
     """Client(existing_token=..., namespace=...): what a user of a multi-user server writes."""
     client = Client(host=host, existing_token=os.environ["TOKEN"], namespace=os.environ["NAMESPACE"])
@@ -197,6 +245,6 @@ def token():
 if __name__ == "__main__":
     import kfp
 
-    result = {"tutorial": tutorial, "terminate": terminate, "retry": retry, "upload": upload, "token": token}[sys.argv[1]]()
+    result = {"tutorial": tutorial, "terminate": terminate, "retry": retry, "upload": upload, "token": token, "recurring": recurring}[sys.argv[1]]()
     result["kfp"] = kfp.__version__
     print("RESULT " + json.dumps(result))
