@@ -167,6 +167,8 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
       },
       annotations: {
         ...defaults.annotations,
+        // `kubectl logs <pod>` shows the user's step, not the outputs helper.
+        'kubectl.kubernetes.io/default-container': 'main',
         [ANNOTATION_NODE]: launch.nodeId,
         [ANNOTATION_ATTEMPT]: String(launch.attempt),
         ...(launch.cacheFingerprint ? { [ANNOTATION_CACHE]: launch.cacheFingerprint } : {}),

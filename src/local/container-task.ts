@@ -215,7 +215,7 @@ export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Pr
     return fact;
   }
   if (result.spawnError) return { ...fact, phase: 'Error', message: result.spawnError };
-  if (result.exitCode !== 0) return { ...fact, message: describeFailure(result) };
+  if (result.exitCode !== 0) return { ...fact, message: describeFailure(result, `${logBase}.stderr.log`) };
   try {
     return { ...fact, phase: 'Succeeded', outputs: await readOutputs(req, executorInput, log) };
   } catch (e) {
