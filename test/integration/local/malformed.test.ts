@@ -105,3 +105,26 @@ describe('malformed pipelines', () => {
     });
   });
 });
+
+describe('--output json on exit 2', () => {
+  it('prints one JSON document with the errors: a malformed pipeline, a missing argument, an unknown option', async () => {
+    ensureBuilt();
+    const malformed = await cli(['run', '--output', 'json', 'test/malformed/ir-cycle.yaml']);
+    expect(malformed.code).toBe(2);
+    const doc = JSON.parse(malformed.stdout) as { phase: string; exitCode: number; message: string; errors: { code: string; message: string; fix?: string; file?: string; path?: string }[] };
+    expect(doc).toMatchObject({ phase: 'Invalid', exitCode: 2 });
+    expect(doc.errors[0]).toMatchObject({ code: 'CYCLE', file: 'test/malformed/ir-cycle.yaml', path: 'root.dag.tasks.greet-sh.dependentTasks' });
+    expect(doc.errors[0]!.fix).toMatch(/break the cycle/);
+    expect(doc.message).toMatch(/tasks form a cycle.*\(fix: break the cycle/);
+
+    const missing = await cli(['run', '-o', 'json']);
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toEqual({ phase: 'Invalid', exitCode: 2, message: "missing required argument 'pipeline'", errors: [{ code: 'commander.missingArgument', message: "missing required argument 'pipeline'" }] });
+
+    const unknown = await cli(['run', '--output=json', '--nope', 'x.yaml']);
+    expect(unknown.code).toBe(2);
+    expect((JSON.parse(unknown.stdout) as { errors: { code: string }[] }).errors[0]!.code).toBe('commander.unknownOption');
+    // Without --output json stdout stays empty.
+    expect((await cli(['run'])).stdout).toBe('');
+  }, 120_000);
+});
