@@ -61,3 +61,23 @@ describe('the command list', () => {
     }
   });
 });
+
+describe('--output json on bad input', () => {
+  it('finds the option in its spellings, before a --', async () => {
+    const { wantsJson } = await import('./main.js');
+    for (const a of [['run', '--output', 'json'], ['run', '-o', 'json'], ['run', '--output=json'], ['run', '-ojson']]) expect(wantsJson(a)).toBe(true);
+    expect(wantsJson(['run', '-o', 'text'])).toBe(false);
+    expect(wantsJson(['run', '--', '-o', 'json'])).toBe(false);
+  });
+
+  it('a usage error exits 2 and its document names the problem', async () => {
+    const { CommanderError } = await import('commander');
+    const { errorDocument } = await import('./main.js');
+    const usage = new CommanderError(1, 'commander.missingArgument', "error: missing required argument 'pipeline'");
+    expect(capture(usage).code).toBe(2);
+    expect(capture(new CommanderError(0, 'commander.version', '0.1.0')).code).toBe(0);
+    expect(errorDocument(usage, 2)).toEqual({ phase: 'Invalid', exitCode: 2, message: "missing required argument 'pipeline'", errors: [{ code: 'commander.missingArgument', message: "missing required argument 'pipeline'" }] });
+    const bad = new PipelineError([diagnostic('CYCLE', { file: 'p.yaml', path: 'root' }, 'a cycle', 'break it')]);
+    expect(errorDocument(bad, 2)).toEqual({ phase: 'Invalid', exitCode: 2, message: 'a cycle (fix: break it)', errors: [{ code: 'CYCLE', message: 'a cycle', fix: 'break it', file: 'p.yaml', path: 'root' }] });
+  });
+});

@@ -65,6 +65,9 @@ export async function buildProgram(_argv: readonly string[] = []): Promise<Comma
   return program;
 }
 
+/** Commander's own non-error exits (`help` with no command prints usage and exits 1). */
+const HELP_CODES = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
+
 const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ');
 
 /** Writes the error as the CLI reports it and returns the exit code. */
@@ -74,7 +77,8 @@ export function reportError(err: unknown, stderr: NodeJS.WritableStream, env: No
     if (err.diagnostics.length > MAX_SHOWN) stderr.write(`${moreProblems(err.diagnostics.length - MAX_SHOWN)}\n`);
     return EXIT_BAD_INPUT;
   }
-  if (err instanceof CommanderError) return err.exitCode; // commander already printed the message
+  // Commander already printed the message; a usage error (missing argument, unknown option) is bad input.
+  if (err instanceof CommanderError) return err.exitCode !== 0 && !HELP_CODES.has(err.code) ? EXIT_BAD_INPUT : err.exitCode;
   if (err instanceof CliError) {
     stderr.write(`pipewright: ${clip(oneLine(err.message), 2000)}\n`);
     return err.exitCode;
@@ -94,12 +98,34 @@ function limitsFromEnvForCli(env: NodeJS.ProcessEnv): Limits {
   }
 }
 
+/** `--output json`, `--output=json`, `-o json` or `-ojson` among the arguments (before a `--`). */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  const args = end < 0 ? argv : argv.slice(0, end);
+  return args.some((a, i) => a === '--output=json' || a === '-ojson' || ((a === '--output' || a === '-o') && args[i + 1] === 'json'));
+}
+
+/**
+ * The JSON document of a bad-input exit (2), so a JSON consumer gets one even when the command never ran (a
+ * missing argument, an unknown option) or refused the pipeline: the problems, each with its code and fix.
+ */
+export function errorDocument(err: unknown, exitCode: number): Record<string, unknown> {
+  const errors = err instanceof PipelineError
+    ? err.diagnostics.slice(0, MAX_SHOWN).map((d) => ({ code: d.code, message: d.message, fix: d.fix, ...(d.location.file ? { file: d.location.file } : {}), ...(d.location.path ? { path: d.location.path } : {}) }))
+    : [{ code: err instanceof CommanderError ? err.code : 'ERROR', message: oneLine(err instanceof Error ? err.message : String(err)).replace(/^error: /, '') }];
+  const first = errors[0]!;
+  return { phase: 'Invalid', exitCode, message: 'fix' in first && first.fix ? `${first.message} (fix: ${first.fix})` : first.message, errors };
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     configureLimits(limitsFromEnvForCli(process.env));
     await (await buildProgram(argv)).parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
-    return reportError(err, process.stderr);
+    const code = reportError(err, process.stderr);
+    if (code === EXIT_BAD_INPUT && wantsJson(argv)) process.stdout.write(`${JSON.stringify(errorDocument(err, code))}
+`);
+    return code;
   }
 }

@@ -76,7 +76,7 @@ describe('observing pods', () => {
   it('reads a user failure with exit code and log tail, apart from infrastructure errors', () => {
     const f = factFromPod(base({ phase: 'Failed', initContainerStatuses: [{ name: 'main', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 3, message: 'a\nValueError: bad', finishedAt: new Date('2026-01-01T00:00:05Z') } } }] }));
     expect(f?.fact).toMatchObject({ phase: 'Failed', exitCode: 3, attempt: 2 });
-    expect(f?.fact.message).toContain('failed with exit code 3: a | ValueError: bad');
+    expect(f?.fact.message).toBe('container main failed with exit code 3: ValueError: bad');
     const e = factFromPod(base({ phase: 'Failed', initContainerStatuses: [{ name: 'inputs', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, message: 'no such key' } } }] }));
     expect(e?.fact.phase).toBe('Error');
   });

@@ -10,6 +10,15 @@ import type { PipelineObject, PipelineRunObject } from './types.js';
 
 /** The API server refused the object or request for good (422 invalid, 403 forbidden or quota): retrying will not help. */
 export class RejectedError extends Error {}
+/**
+ * The claim names a StorageClass the cluster does not have: it would stay Pending forever (the scheduler only says
+ * "unbound immediate PersistentVolumeClaims"), so the claim is not made and the caller fails the task with this.
+ */
+export class MissingStorageClassError extends RejectedError {
+  constructor(readonly storageClass: string) {
+    super(`storageclass "${storageClass}" not found`);
+  }
+}
 /** The status write lost a race with another write; reconcile again from fresh state. */
 export class ConflictError extends Error {}
 
@@ -21,7 +30,10 @@ export interface KubeOps {
   writeRunStatus(run: PipelineRunObject, status: RunStatus): Promise<string | undefined>;
   getPipeline(namespace: string, name: string): Promise<PipelineObject | undefined>;
   event(run: PipelineRunObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;
-  /** Create-if-absent; an existing claim is returned as it is, for the caller to check it is the one it meant. */
+  /**
+   * Create-if-absent; an existing claim is returned as it is, for the caller to check it is the one it meant.
+   * Throws MissingStorageClassError when the claim names a class that does not exist.
+   */
   createPvc(pvc: PvcObject): Promise<{ result: 'created' } | { result: 'exists'; labels: Record<string, string> }>;
   /** Delete-if-present. */
   deletePvc(namespace: string, name: string): Promise<'deleted' | 'absent'>;
@@ -49,6 +61,7 @@ export function apiMessage(err: unknown): string {
 
 export function kubeOps(kc: k8s.KubeConfig): KubeOps {
   const core = pooledApiClient(kc, k8s.CoreV1Api);
+  const storage = pooledApiClient(kc, k8s.StorageV1Api);
   const custom = pooledApiClient(kc, k8s.CustomObjectsApi);
   const correlator = new EventCorrelator();
   const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
@@ -106,6 +119,17 @@ export function kubeOps(kc: k8s.KubeConfig): KubeOps {
     },
     async createPvc(pvc) {
       const namespace = pvc.metadata.namespace;
+      const cls = pvc.spec.storageClassName;
+      // '' asks for no class (a pre-bound volume); unset means the default class: neither is looked up.
+      if (typeof cls === 'string' && cls !== '') {
+        try {
+          await storage.readStorageClass({ name: cls });
+        } catch (err) {
+          if (code(err) === 404) throw new MissingStorageClassError(cls);
+          // Not allowed to look (an older RBAC): let the claim be made and the scheduler report on it.
+          if (code(err) !== 403) throw err;
+        }
+      }
       try {
         await core.createNamespacedPersistentVolumeClaim({ namespace, body: pvc as k8s.V1PersistentVolumeClaim });
         return { result: 'created' };

@@ -1,6 +1,7 @@
 // Observed pods → execution facts, read the way a kubelet reports them. Pure.
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 import type { ExecutionFact } from '../engine/state.js';
+import { failureCause } from '../executor/failure-cause.js';
 import { parseTerminationMessage } from '../executor/pod-io-spec.js';
 import { ANNOTATION_ATTEMPT, ANNOTATION_CACHE, ANNOTATION_NODE } from './names.js';
 
@@ -78,8 +79,9 @@ export function factFromPod(pod: V1Pod): PodFact | undefined {
       return { ...base, fact: { ...fact, phase: 'Error', message: `downloading input artifacts failed: ${lastLines(inputs.message, 2)}` } };
     }
     if (mainT && mainT.exitCode !== 0) {
-      const tail = lastLines(mainT.message, 5);
-      return { ...base, fact: { ...fact, phase: 'Failed', exitCode: mainT.exitCode, message: `container main failed with exit code ${mainT.exitCode}${tail ? `: ${tail}` : ''}` } };
+      // The termination message is the log's end (FallbackToLogsOnError): one line of it, the cause.
+      const cause = failureCause(mainT.message ?? '');
+      return { ...base, fact: { ...fact, phase: 'Failed', exitCode: mainT.exitCode, message: `container main failed with exit code ${mainT.exitCode}${cause ? `: ${cause}` : ''}` } };
     }
     // The outputs step exits 1 when the task's own outputs are wrong (the user's failure), 2 for infrastructure.
     if (outT && outT.exitCode === 1) {

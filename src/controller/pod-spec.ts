@@ -20,7 +20,10 @@ import type { ControllerConfig } from './config.js';
 import { ANNOTATION_ATTEMPT, ANNOTATION_CACHE, ANNOTATION_NODE, LABEL_TASK, labelValue, runLabels, runOwnerReference, taskPodName } from './names.js';
 
 export const OUTPUT_PARAMS_DIR = '/tmp/kfp/outputs';
+// /tmp is shared too: a path the task picks with Artifact.set_path (KFP's samples use /tmp/...) must be readable
+// by the outputs step, as it is by KFP's launcher, which runs inside the user's container.
 const MOUNTS = [
+  { name: 'pw-tmp', path: '/tmp' },
   { name: 'pw-minio', path: '/minio' },
   { name: 'pw-s3', path: '/s3' },
   { name: 'pw-gcs', path: '/gcs' },
@@ -167,6 +170,8 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
       },
       annotations: {
         ...defaults.annotations,
+        // `kubectl logs <pod>` shows the user's step, not the outputs helper.
+        'kubectl.kubernetes.io/default-container': 'main',
         [ANNOTATION_NODE]: launch.nodeId,
         [ANNOTATION_ATTEMPT]: String(launch.attempt),
         ...(launch.cacheFingerprint ? { [ANNOTATION_CACHE]: launch.cacheFingerprint } : {}),

@@ -6,14 +6,14 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { S3CacheIndex, type CacheIndex } from '../artifacts/cache-index.js';
 import type { LaunchRequest, NodeOutputs, PlanResult } from '../engine/state.js';
-import { createPvcObject, deletePvcName, PlatformOpError, workspaceClaimName, workspaceConfig, workspacePvcObject } from '../executor/pvc-ops.js';
+import { createPvcName, createPvcObject, deletePvcName, missingStorageClassMessage, PlatformOpError, workspaceClaimName, workspaceClassSource, workspaceConfig, workspacePvcObject } from '../executor/pvc-ops.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import type { PlatformOp } from '../model/types.js';
 import { eachLimited } from '../util/each-limited.js';
 import { nowMs, type Clock } from './clock.js';
 import type { ControllerConfig } from './config.js';
 import type { Expectations } from './expectations.js';
-import { RejectedError, type KubeOps } from './kube-ops.js';
+import { MissingStorageClassError, RejectedError, type KubeOps } from './kube-ops.js';
 import { LABEL_RUN_UID, LABEL_TASK, labelValue, runLabels, runOwnerReference } from './names.js';
 import { buildTaskPod } from './pod-spec.js';
 import { rejectedPodMessage } from './pod-security.js';
@@ -115,7 +115,7 @@ export class Launcher {
       await this.runPlatformOp(obs, launch, executor.platformOp, log);
       return true;
     }
-    if (workspace && 'error' in workspace) return note('Error', workspace.error);
+    if (workspace && 'error' in workspace) return note(workspace.phase ?? 'Error', workspace.error);
     const refused = checkLaunchInputs(launch, ctx.namespace, this.deps.config.tenancy);
     if (refused) return note('Failed', formatDiagnostic(refused));
     if (await this.cached(obs, launch, log)) return true;
@@ -199,6 +199,9 @@ export class Launcher {
       }
     } catch (err) {
       if (err instanceof PlatformOpError) return note('Failed', err.message);
+      if (err instanceof MissingStorageClassError) {
+        return note('Failed', missingStorageClassMessage({ kind: 'createPvc', name: createPvcName(params, ctx.name), storageClass: err.storageClass }));
+      }
       if (err instanceof RejectedError) return note('Failed', `the API server refused ${op === 'createPvc' ? 'CreatePVC' : 'DeletePVC'}: ${err.message}`);
       throw err;
     }
@@ -231,6 +234,10 @@ export class Launcher {
       return { claim };
     } catch (err) {
       if (err instanceof PlatformOpError) return { error: `cannot create the run's workspace: ${err.message}` };
+      if (err instanceof MissingStorageClassError) {
+        // The pipeline's (or operator's) setting, not the infrastructure: Failed, as a bad CreatePVC input is.
+        return { phase: 'Failed', error: missingStorageClassMessage({ kind: 'workspace', name: claim, storageClass: err.storageClass, source: workspaceClassSource(ws) }) };
+      }
       if (err instanceof RejectedError) return { error: `the API server refused the run's workspace claim ${claim}: ${err.message}` };
       throw err;
     }
@@ -273,4 +280,4 @@ export class Launcher {
   }
 }
 
-type Workspace = { claim: string } | { error: string } | undefined;
+type Workspace = { claim: string } | { error: string; phase?: Outcome } | undefined;

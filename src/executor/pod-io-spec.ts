@@ -17,9 +17,9 @@ export const POD_ENV = {
 
 /**
  * The task pod's artifact mounts (src/controller/pod-spec.ts): the helpers read task-written files only under
- * these. PIPEWRIGHT_ARTIFACT_MOUNTS (a JSON list) replaces them where the steps run outside a pod (tests).
+ * these (/tmp holds /tmp/kfp/outputs and set_path files). PIPEWRIGHT_ARTIFACT_MOUNTS (a JSON list) replaces them where the steps run outside a pod (tests).
  */
-export const POD_ARTIFACT_MOUNTS = ['/minio', '/s3', '/gcs', '/tmp/kfp/outputs'];
+export const POD_ARTIFACT_MOUNTS = ['/minio', '/s3', '/gcs', '/tmp'];
 
 export const DEFAULT_TERMINATION_LOG = '/dev/termination-log';
 /** Kubernetes keeps 4096 bytes of a termination message; stay clear of the limit. */

@@ -115,11 +115,22 @@ export async function runPodOutputs({ store, log, env, roots }: PodIoDeps): Prom
   }
   await eachLimited(uploads, CONCURRENCY, async (u) => {
     const kind = await store.upload(u.from, u.uri);
+    // A path the task chose itself (Artifact.set_path) that is not there was written where this step cannot see
+    // (the user's container has its own filesystem): fail the task now, not its consumer later.
+    if (kind === 'missing' && copies.some((c) => c.output === u.output)) throw new OutputError(customPathMissing(u.output, u.from, roots));
     // As the KFP launcher: a missing output only warns; downstream tasks fail on their own terms.
     if (kind === 'missing') log.warn({ output: u.output, path: u.from }, 'output artifact was not written');
     else log.info({ output: u.output, uri: u.uri, kind }, 'uploaded output artifact');
   });
   return terminationMessage(outputs, spec.taskRoot, store, log);
+}
+
+/** Why a set_path output is not there, and where it can be written so the outputs step reads it. */
+export function customPathMissing(output: string, path: string, roots: string[]): string {
+  const shared = roots.filter((r) => !roots.some((o) => o !== r && r.startsWith(`${o}/`)));
+  const under = shared.some((r) => path === r || path.startsWith(`${r}/`));
+  const where = under ? 'nothing was written there' : `it is outside what the outputs step sees of the task's container (${shared.join(', ')})`;
+  return `output artifact '${output}': Artifact.set_path('${path}') but ${where}; write it under /tmp or at the artifact's default path (artifact.path before set_path)`;
 }
 
 async function terminationMessage(outputs: NodeOutputs, taskRoot: string, store: PodArtifactStore, log: Logger): Promise<string> {

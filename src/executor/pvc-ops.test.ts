@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createPvcName, createPvcObject, deletePvcName, PlatformOpError, workspaceClaimName, workspacePvcObject } from './pvc-ops.js';
+import { createPvcName, createPvcObject, deletePvcName, missingStorageClassMessage, PlatformOpError, workspaceClaimName, workspaceClassSource, workspacePvcObject } from './pvc-ops.js';
 
 const run = { name: 'train-7', namespace: 'ml', uid: 'u-1' };
 const labels = { 'pipewright.dev/run': 'train-7' };
@@ -82,5 +82,20 @@ describe('workspace', () => {
       resources: { requests: { storage: '1Gi' } },
     });
     expect(() => workspacePvcObject({ size: 'big' }, { name: 'w', run, defaults: { accessModes: ['ReadWriteOnce'] }, owner, labels })).toThrow(/pipeline_config.workspace.size: "big"/);
+  });
+});
+
+describe('a claim naming a missing StorageClass', () => {
+  it('says where the class came from and leads with the cause in Kubernetes words', () => {
+    const fromPipeline = { size: '1Gi', kubernetes: { pvcSpecPatch: { storageClassName: 'standard' } } };
+    expect(workspaceClassSource(fromPipeline)).toBe('pipeline');
+    expect(workspaceClassSource({ size: '1Gi' })).toBe('operator');
+    expect(workspaceClassSource({ size: '1Gi', kubernetes: { pvcSpecPatch: { accessModes: ['ReadWriteOnce'] } } })).toBe('operator');
+    const ws = missingStorageClassMessage({ kind: 'workspace', name: 'r-kfp-workspace', storageClass: 'standard', source: 'pipeline' });
+    expect(ws).toMatch(/^the run's workspace claim r-kfp-workspace cannot be provisioned: storageclass "standard" not found; create that StorageClass, or drop storageClassName/);
+    expect(missingStorageClassMessage({ kind: 'workspace', name: 'c', storageClass: 'fast', source: 'operator' })).toContain('PIPEWRIGHT_WORKSPACE_STORAGE_CLASS');
+    expect(missingStorageClassMessage({ kind: 'createPvc', name: 'r-data', storageClass: 'fast' })).toBe(
+      'CreatePVC r-data: storageclass "fast" not found; create that StorageClass, or pass an existing storage_class_name (storage_class_name=\'\' uses the cluster\'s default class)',
+    );
   });
 });

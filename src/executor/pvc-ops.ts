@@ -176,3 +176,25 @@ export function workspacePvcObject(workspace: JsonObject, { name, run, defaults,
   }
   return { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name, namespace: run.namespace, labels, ownerReferences: [owner] }, spec };
 }
+
+/** Where a workspace claim's storage class came from: the pipeline's pvcSpecPatch, else the operator's default. */
+export function workspaceClassSource(workspace: JsonObject): 'pipeline' | 'operator' {
+  const k8s = workspace.kubernetes;
+  const patch = k8s && typeof k8s === 'object' && !Array.isArray(k8s) ? k8s.pvcSpecPatch : undefined;
+  return patch && typeof patch === 'object' && !Array.isArray(patch) && patch.storageClassName !== undefined ? 'pipeline' : 'operator';
+}
+
+/**
+ * A claim that names a StorageClass the cluster lacks never binds: the message leads with the cause as Kubernetes
+ * words it (`storageclass "x" not found`) and says which setting to change.
+ */
+export function missingStorageClassMessage(claim: { kind: 'workspace' | 'createPvc'; name: string; storageClass: string; source?: 'pipeline' | 'operator' }): string {
+  const cause = `storageclass "${claim.storageClass}" not found`;
+  if (claim.kind === 'createPvc') {
+    return `CreatePVC ${claim.name}: ${cause}; create that StorageClass, or pass an existing storage_class_name (storage_class_name='' uses the cluster's default class)`;
+  }
+  const fix = claim.source === 'operator'
+    ? "set the operator's PIPEWRIGHT_WORKSPACE_STORAGE_CLASS to an existing class (unset: the cluster's default class)"
+    : "drop storageClassName from the pipeline's dsl.WorkspaceConfig(kubernetes={'pvcSpecPatch': ...}) to use the cluster's default class, or name an existing one";
+  return `the run's workspace claim ${claim.name} cannot be provisioned: ${cause}; create that StorageClass, or ${fix}`;
+}

@@ -19,6 +19,7 @@ import { containerizedFunction, localArgv } from './containerized.js';
 import type { RunEventHandler } from './events.js';
 import { StopRequest } from './events.js';
 import { describeFailure, runProcess } from './process.js';
+import { localTaskEnv, type LocalSecrets } from './platform-local.js';
 import { lightweightComponentPackages, localLightweightCommand, pythonEnvVars, type PythonEnv } from './python-env.js';
 import { readIfExists } from '../util/read-if-exists.js';
 import { isMetadataOnly } from '../model/artifact-types.js';
@@ -40,6 +41,8 @@ export interface TaskContext {
   env?: NodeJS.ProcessEnv;
   /** Where containerized Python components' modules are looked for (see containerized.ts). */
   componentDirs?: readonly string[];
+  /** Secrets for use_secret_as_env (`--secrets-dir`); without it they are not set, with a warning. */
+  secrets?: LocalSecrets;
 }
 
 /** A fact that carries no process outcome: infrastructure problems before or after the run. */
@@ -89,16 +92,20 @@ function prepare(req: LaunchRequest, ex: ContainerExecutor, component: Component
   // use_venv=True components: the cached env stands for the venv their install step would make.
   const command = ex.command.every((c) => typeof c === 'string') ? localLightweightCommand(ex.command as string[]) : ex.command;
   const argv = resolveCommand([...command, ...ex.args], { executorInput, run, localPath: hostLocalPath });
-  // Only plain values apply locally (no Secrets or field paths); none when the component passes ENV through
-  // without apply_to_task, as its pod would not get them either.
-  const env = route.toTask('ENV') ? Object.fromEntries(settings.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!])) : {};
-  return { executorInput, argv, env };
+  // What a process can be given (platform-local.ts); none of the env when the component passes ENV through
+  // without apply_to_task, as its pod would not get it either. The rest is named in warnings.
+  const given = localTaskEnv(route.toTask('ENV') ? settings.env : [], platform, req.taskName, ctx.secrets);
+  return { executorInput, argv, env: given.env, warnings: given.warnings, ...(given.error ? { error: given.error } : {}) };
 }
 
 interface Prepared {
   executorInput: ExecutorInput;
   argv: string[];
   env: Record<string, string>;
+  /** kfp-kubernetes settings not applied locally. */
+  warnings: string[];
+  /** A setting that must apply and cannot: the task fails with this. */
+  error?: string;
 }
 
 /** Resolves with the value, or undefined as soon as the signal aborts (a venv build is not interruptible). */
@@ -155,6 +162,8 @@ export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Pr
   } catch (e) {
     return errorFact(req.attempt, (e as Error).message);
   }
+  for (const message of prepared.warnings) ctx.onEvent({ type: 'warning', nodeId: req.nodeId, message });
+  if (prepared.error) return { attempt: req.attempt, phase: 'Failed', message: prepared.error, finishedAt: new Date().toISOString() };
   const { executorInput } = prepared;
   // target_image components: their module from the component directories (containerized.ts).
   const local = await localArgv(ex, prepared.argv, ctx.componentDirs ?? []);
@@ -215,7 +224,7 @@ export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Pr
     return fact;
   }
   if (result.spawnError) return { ...fact, phase: 'Error', message: result.spawnError };
-  if (result.exitCode !== 0) return { ...fact, message: describeFailure(result) };
+  if (result.exitCode !== 0) return { ...fact, message: describeFailure(result, `${logBase}.stderr.log`) };
   try {
     return { ...fact, phase: 'Succeeded', outputs: await readOutputs(req, executorInput, log) };
   } catch (e) {

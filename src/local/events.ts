@@ -6,6 +6,8 @@ export type RunEvent =
   | { type: 'task-log'; nodeId: string; stream: 'stdout' | 'stderr'; line: string }
   | { type: 'task-finished'; nodeId: string; displayName: string; attempt: number; phase: NodePhase; durationSeconds: number; message?: string; willRetry?: boolean }
   | { type: 'node-skipped'; nodeId: string; displayName: string; reason?: SkipReason; message?: string }
+  /** A setting the local run does not apply (kfp-kubernetes), said once per run. */
+  | { type: 'warning'; nodeId?: string; message: string }
   /** Slow one-off preparation, e.g. building a Python environment. */
   | { type: 'setup'; nodeId?: string; message: string };
 

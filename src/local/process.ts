@@ -1,5 +1,6 @@
 // One subprocess: argv only (no shell built by us), its own process group so a stop reaches
 // everything it started, output teed to log files and streamed line by line.
+import { failureCause } from '../executor/failure-cause.js';
 import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -148,12 +149,10 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessResult> {
   });
 }
 
-/** "exit code 3: <last stderr lines>" — short enough for a status line, long enough to act on. */
-export function describeFailure(r: ProcessResult, maxChars = 1500): string {
+/** "exit code 3: ValueError: bad (log: <stderr file>)": the cause in one line (failure-cause.ts), the whole log a path away. */
+export function describeFailure(r: ProcessResult, logFile?: string): string {
   if (r.spawnError) return r.spawnError;
   const how = r.stopReason ?? (r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode}`);
-  const lines = r.stderrTail.filter((l) => l.trim() !== '');
-  let text = lines.join('\n');
-  if (text.length > maxChars) text = `…${text.slice(text.length - maxChars)}`;
-  return text ? `${how}: ${text}` : how;
+  const cause = failureCause(r.stderrTail);
+  return `${how}${cause ? `: ${cause}` : ''}${logFile ? ` (log: ${logFile})` : ''}`;
 }

@@ -79,6 +79,9 @@ export function createProgress(opts: ProgressOptions): ProgressReporter {
       case 'node-skipped':
         print(`- ${e.nodeId} skipped${e.message ? `: ${e.message}` : ''}`);
         break;
+      case 'warning':
+        print(`⚠ ${e.message}`);
+        break;
       case 'setup': {
         // pip prints many lines; say once per task that an environment is being built.
         const key = e.nodeId ?? '';

@@ -1,6 +1,7 @@
 // The local runner: the pure engine decides, this loop does the I/O. plan() -> start/stop tasks ->
 // record facts -> plan() again, until the run is over. Facts are the only state kept here.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +14,7 @@ import { isRunTerminal, type ExecutionFact, type LaunchRequest, type PlanInput, 
 import type { JsonValue, Pipeline } from '../model/types.js';
 import { runContainerTask } from './container-task.js';
 import { StopRequest, type RunEvent, type RunEventHandler } from './events.js';
+import type { LocalSecrets } from './platform-local.js';
 import { ensurePythonEnv, type PythonEnv } from './python-env.js';
 import { longTimeout, type LongTimeout } from '../util/long-timeout.js';
 
@@ -42,6 +44,8 @@ export interface RunLocalOptions {
   enableCaching?: boolean;
   /** Where cached outputs are found and recorded; default `<artifact root>/.cache` (LocalCacheIndex). */
   cacheIndex?: CacheIndex;
+  /** Secrets for use_secret_as_env: `<dir>/<secret name>/<key>` files (`--secrets-dir`). */
+  secretsDir?: string;
   /** Test seams. */
   plan?: (input: PlanInput) => PlanResult;
   pythonEnv?: (packages: string[], onProgress: (line: string) => void) => Promise<PythonEnv>;
@@ -52,6 +56,8 @@ export interface LocalRunResult extends PlanResult {
   /** `<artifact root>/local/<run name>`: task outputs, `.logs/` and `.workspace/`. */
   runDir: string;
   facts: Record<string, ExecutionFact>;
+  /** Settings the local run did not apply (kfp-kubernetes), each once. */
+  warnings?: string[];
 }
 
 export function defaultArtifactRoot(): string {
@@ -104,9 +110,34 @@ function finishedEvent(req: LaunchRequest, fact: ExecutionFact): RunEvent {
   return e;
 }
 
+/** `<dir>/<name>/<key>`, read only for names and keys Kubernetes would accept (no path escapes the directory). */
+function localSecrets(dir: string): LocalSecrets {
+  const safe = /^[A-Za-z0-9][-._A-Za-z0-9]*$/;
+  return {
+    dir,
+    read: (name, key) => {
+      if (!safe.test(name) || !safe.test(key)) return undefined;
+      try {
+        return readFileSync(path.join(dir, name, key), 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
 export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promise<LocalRunResult> {
   const plan = opts.plan ?? defaultPlan;
-  const emit = (e: RunEvent): void => opts.onEvent?.(e);
+  const warnings: string[] = [];
+  const emit = (e: RunEvent): void => {
+    // A warning is about a setting, said once per run (not once per loop iteration or attempt).
+    if (e.type === 'warning') {
+      if (warnings.includes(e.message)) return;
+      warnings.push(e.message);
+    }
+    opts.onEvent?.(e);
+  };
+  const secrets = opts.secretsDir ? localSecrets(path.resolve(opts.secretsDir)) : undefined;
   const { run, runDir, artifactRoot, parallelism, logger } = await setUp(pipeline, opts);
   const runName = run.name;
   const pythonEnv =
@@ -146,6 +177,7 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
         pythonEnv,
         killGraceMs: opts.killGraceMs,
         ...(opts.componentDirs ? { componentDirs: opts.componentDirs } : {}),
+        ...(secrets ? { secrets } : {}),
         onStart: (startedAt) => {
           facts[req.nodeId] = { attempt: req.attempt, phase: 'Running', startedAt };
           emit({ type: 'task-started', nodeId: req.nodeId, displayName: req.displayName, attempt: req.attempt });
@@ -173,10 +205,10 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
       reportNodes(result, reported, emit);
       applyStops(result, cancelRequested, inflight);
       for (const req of result.launch) if (!inflight.has(req.nodeId)) start(req);
-      if (inflight.size === 0 && isRunTerminal(result.phase)) return { ...result, run, runDir, facts };
+      if (inflight.size === 0 && isRunTerminal(result.phase)) return { ...result, run, runDir, facts, warnings };
       if (inflight.size === 0 && result.launch.length === 0 && !result.wakeAt) {
         // The engine has nothing to start and nothing runs: report instead of waiting forever.
-        return { ...result, phase: 'Error', message: result.message ?? 'the run cannot make progress (no task can start)', run, runDir, facts };
+        return { ...result, phase: 'Error', message: result.message ?? 'the run cannot make progress (no task can start)', run, runDir, facts, warnings };
       }
       if (!dirty) await waitFor(result.wakeAt, (w) => (wake = w));
       wake = undefined;

@@ -27,6 +27,8 @@ export interface RunSummary {
   tasks: Record<string, TaskSummary>;
   /** The root pipeline's outputs (what it returns), once the run succeeded and when it has any. */
   outputs?: TaskSummary['outputs'];
+  /** kfp-kubernetes settings the local run did not apply, each once (also printed as the run went). */
+  warnings?: string[];
 }
 
 function seconds(from?: string, to?: string): number | undefined {
@@ -64,6 +66,7 @@ export function summarize(result: LocalRunResult, finishedAt: Date = new Date())
   for (const n of Object.values(result.nodes)) s.tasks[n.id] = taskSummary(n, result.facts[n.id]?.exitCode);
   const out = result.outputs;
   if (out && (Object.keys(out.parameters).length || Object.keys(out.artifacts).length)) s.outputs = outputsSummary(out);
+  if (result.warnings?.length) s.warnings = [...result.warnings];
   return s;
 }
 
@@ -116,7 +119,8 @@ export function formatSummary(result: LocalRunResult, finishedAt: Date = new Dat
   }
   if (s.outputs) lines.push(...pipelineOutputLines(s.outputs));
   const head = `Run ${s.runName} ${s.phase} in ${s.durationSeconds.toFixed(1)}s${s.message ? `: ${s.message}` : ''}`;
-  return [head, ...lines, `Outputs and logs: ${s.runDir}`].join('\n');
+  const warned = (s.warnings ?? []).map((w) => `⚠ ${w}`);
+  return [head, ...lines, ...warned, `Outputs and logs: ${s.runDir}`].join('\n');
 }
 
 /** Parents before their children, siblings in the engine's order. */

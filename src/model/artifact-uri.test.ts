@@ -34,6 +34,7 @@ describe('validation: a constant oci:// importer URI', () => {
     ex.uri = { kind: 'constant', value: MODELCAR };
     const d = validatePipeline(p, 'importer.yaml');
     expect(d.map((x) => [x.code, x.location.path])).toEqual([['UNSUPPORTED_ARTIFACT_URI', 'deploymentSpec.executors.exec-importer.importer.artifactUri.constant']]);
+    expect(d[0]!.message).toBe(`task "importer": artifact URI ${MODELCAR} is an OCI image (modelcar); Pipewright does not support oci:// artifacts, locally or on the cluster (KFP mounts the image; Pipewright does not)`);
     expect(formatDiagnostic(d[0]!)).toContain(`artifact URI ${MODELCAR} is an OCI image`);
     expect(formatDiagnostic(d[0]!)).toContain('(fix: copy the model files');
   });
@@ -49,6 +50,7 @@ spec:
 `;
     const d = validatePipeline(parseNativeSpec(spec, 'p.yaml'), 'p.yaml');
     expect(d.map((x) => [x.code, x.location.path])).toEqual([['UNSUPPORTED_ARTIFACT_URI', 'spec.tasks[fetch].importer.uri']]);
+    expect(d[0]!.message).toMatch(/^task "fetch": artifact URI oci:\/\//);
   });
 
   it('a URI from a parameter is not known at load time', () => {

@@ -14,8 +14,8 @@ export interface UnsupportedUri {
 export function unsupportedArtifactUri(uri: string): UnsupportedUri | undefined {
   if (/^oci:\/\//i.test(uri.trim())) {
     return {
-      message: `artifact URI ${uri} is an OCI image (modelcar); Pipewright cannot read oci:// artifacts, locally or on the cluster`,
-      fix: 'copy the model files out of the image into object storage and import that URI (s3:// or minio:// on the cluster, a local path or file:// locally)',
+      message: `artifact URI ${uri} is an OCI image (modelcar); Pipewright does not support oci:// artifacts, locally or on the cluster (KFP mounts the image; Pipewright does not)`,
+      fix: 'copy the model files out of the image (e.g. `crane export` or `oras pull`) into object storage and import that URI instead: s3:// or minio:// on the cluster, a local path or file:// locally',
     };
   }
   return undefined;

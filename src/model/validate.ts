@@ -6,7 +6,7 @@ import { nativePath } from './native-refs.js';
 import { checkBounds, checkNesting } from './validate-bounds.js';
 import { checkConditions } from './validate-conditions.js';
 import { limits, type Limits } from './limits.js';
-import type { Ctx } from './validate-context.js';
+import { dagScopes, type Ctx } from './validate-context.js';
 import { checkGraph } from './validate-graph.js';
 import { checkLoops } from './validate-loops.js';
 import { checkPlaceholders } from './validate-placeholders.js';
@@ -39,7 +39,7 @@ export function validatePipeline(p: Pipeline, file?: string, lim: Readonly<Limit
   });
 }
 
-/** Importers of a constant URI no mode can read (oci://): refused at load time, naming the field. */
+/** Importers of a constant URI no mode can read (oci://): refused at load time, naming the task and the field. */
 function checkImporterUris(ctx: Ctx): void {
   for (const [label, ex] of Object.entries(ctx.p.executors)) {
     if (ex.kind !== 'importer' || ex.uri.kind !== 'constant') continue;
@@ -47,6 +47,20 @@ function checkImporterUris(ctx: Ctx): void {
     if (!bad) continue;
     const irPath = `deploymentSpec.executors.${label}.importer`;
     const path = ctx.p.source === 'native' ? `${nativePath(irPath)}.importer.uri` : `${irPath}.artifactUri.constant`;
-    ctx.out.push(diagnostic('UNSUPPORTED_ARTIFACT_URI', { file: ctx.file, path }, bad.message, bad.fix));
+    const tasks = importerTasks(ctx, label);
+    const who = tasks.length ? `task${tasks.length > 1 ? 's' : ''} ${tasks.map((t) => `"${t}"`).join(', ')}: ` : '';
+    ctx.out.push(diagnostic('UNSUPPORTED_ARTIFACT_URI', { file: ctx.file, path }, `${who}${bad.message}`, bad.fix));
   }
+}
+
+/** The tasks (by name) whose component runs executor `label`. */
+function importerTasks(ctx: Ctx, label: string): string[] {
+  const names: string[] = [];
+  for (const scope of dagScopes(ctx.p)) {
+    for (const t of Object.values(scope.dag.tasks)) {
+      const c = ctx.p.components[t.component];
+      if (c?.implementation.kind === 'executor' && c.implementation.executor === label) names.push(t.name);
+    }
+  }
+  return names;
 }

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import type { PipelineRunObject } from '../controller/types.js';
 import {
   ANN_DISPLAY_NAME, ApiError, LABEL_EXPERIMENT_ID, experimentFromKfp, experimentObjectName, experimentToKfp, listPage, parentNodeId,
-  pipelineObject, pipelineToKfp, runFromKfp, runState, runToKfp, versionObject, versionToKfp,
+  pipelineNameOf, pipelineObject, pipelineToKfp, runFromKfp, runState, runToKfp, versionObject, versionToKfp,
 } from './mapping.js';
 import { multipartFile } from './multipart.js';
 
@@ -118,6 +118,17 @@ describe('runFromKfp', () => {
     expect(pr.spec).toEqual({ pipelineRef: { name: 'train-v-abc' } });
     const back = runToKfp({ ...pr, metadata: { ...pr.metadata, uid: 'x' } });
     expect(back.pipeline_version_reference).toEqual({ pipeline_id: 'p-1', pipeline_version_id: 'v-1' });
+  });
+
+  it('names the run after the pipeline (pipelineInfo.name), as KFP names its workflow', () => {
+    const inline = runFromKfp({ display_name: 'my run', pipeline_spec: { pipelineInfo: { name: 'Train Model' }, root: {} } }, { namespace: 'ns' });
+    expect(inline.metadata?.generateName).toBe('train-model-');
+    const wrapped = runFromKfp({ display_name: 'my run', pipeline_spec: { pipeline_spec: { pipelineInfo: { name: 'wrapped' }, root: {} }, platform_spec: {} } }, { namespace: 'ns' });
+    expect(wrapped.metadata?.generateName).toBe('wrapped-');
+    expect(runFromKfp({ display_name: 'r' }, { namespace: 'ns', versionObject: 'v', pipelineName: 'from-version' }).metadata?.generateName).toBe('from-version-');
+    expect(pipelineNameOf({ pipelineYAML: 'pipelineInfo:\n  name: yaml-named\nroot: {}\n---\nplatforms: {}\n' })).toBe('yaml-named');
+    expect(pipelineNameOf({ pipelineSpec: { pipelineInfo: { name: 'obj' } } })).toBe('obj');
+    expect(pipelineNameOf({ pipelineYAML: ': not yaml [' })).toBeUndefined();
   });
 
   it('refuses a run without a name or a pipeline, naming the field', () => {

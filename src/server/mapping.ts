@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import type { JsonObject, JsonValue } from '../model/types.js';
 import { API_VERSION } from '../controller/names.js';
 import type { StatusNode } from '../controller/status.js';
-import type { PipelineObject, PipelineRunObject } from '../controller/types.js';
+import type { PipelineObject, PipelineRunObject, PipelineSource } from '../controller/types.js';
 import type {
   KfpExperiment, KfpFilter, KfpPipeline, KfpPipelineVersion, KfpPredicate, KfpRun, KfpTaskDetail, RuntimeState, StorageState,
 } from './kfp-types.js';
@@ -179,9 +179,30 @@ export interface RunTarget {
   versionObject?: string;
   pipelineId?: string;
   versionId?: string;
+  /** pipelineInfo.name of the referenced version's pipeline (pipelineNameOf). */
+  pipelineName?: string;
 }
 
-/** The PipelineRun a CreateRun request asks for. */
+/** pipelineInfo.name of an IR (alone, or as {pipeline_spec, platform_spec}). */
+function irPipelineName(ir: unknown): string | undefined {
+  if (!ir || typeof ir !== 'object' || Array.isArray(ir)) return undefined;
+  const o = ir as JsonObject;
+  const info = (o.pipeline_spec && typeof o.pipeline_spec === 'object' && !Array.isArray(o.pipeline_spec) ? o.pipeline_spec : o).pipelineInfo;
+  const name = info && typeof info === 'object' && !Array.isArray(info) ? info.name : undefined;
+  return typeof name === 'string' && name.trim() ? name.trim() : undefined;
+}
+
+/** The pipeline's own name (pipelineInfo.name) in a Pipeline object's source. */
+export function pipelineNameOf(source: PipelineSource | undefined): string | undefined {
+  if (!source) return undefined;
+  return irPipelineName(source.pipelineSpec) ?? (source.pipelineYAML ? irPipelineName(specFromYaml(source.pipelineYAML)) : undefined);
+}
+
+/**
+ * The PipelineRun a CreateRun request asks for. Named `<pipeline name>-<suffix>` by the API server, as KFP names a
+ * run's workflow, so `{{$.pipeline_job_resource_name}}` starts with the pipeline's name (the display name when
+ * the pipeline has none).
+ */
 export function runFromKfp(body: KfpRun, target: RunTarget): PipelineRunObject {
   const display = body.display_name?.trim();
   if (!display) throw badRequest('run.display_name is required: name the run (the SDK sets it from run_name or the file name)');
@@ -214,7 +235,7 @@ export function runFromKfp(body: KfpRun, target: RunTarget): PipelineRunObject {
   return {
     apiVersion: API_VERSION,
     kind: 'PipelineRun',
-    metadata: { generateName: `${dnsName(display, 40)}-`, namespace: target.namespace, labels, annotations },
+    metadata: { generateName: `${dnsName(target.pipelineName ?? irPipelineName(body.pipeline_spec) ?? display, 40)}-`, namespace: target.namespace, labels, annotations },
     spec,
   };
 }

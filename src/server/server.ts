@@ -12,7 +12,7 @@ import { Authorizer, type Caller, type Resource, type Verb } from './auth.js';
 import type { KfpExperiment, KfpPipeline, KfpPipelineVersion, KfpRun } from './kfp-types.js';
 import {
   ApiError, GRPC, LABEL_EXPERIMENT_ID, LABEL_STORAGE, badRequest, experimentFromKfp, experimentToKfp, listPage, pipelineObject,
-  pipelineToKfp, runFromKfp, runToKfp, specFromYaml, versionObject, versionToKfp, type ListQuery,
+  pipelineNameOf, pipelineToKfp, runFromKfp, runToKfp, specFromYaml, versionObject, versionToKfp, type ListQuery,
 } from './mapping.js';
 import { multipartFile } from './multipart.js';
 import { RunIndex } from './run-index.js';
@@ -351,6 +351,7 @@ export class KfpApi {
       versionObject: version?.metadata?.name,
       pipelineId: version?.metadata?.labels?.['pipewright.dev/pipeline-id'],
       versionId: version?.metadata?.uid,
+      pipelineName: pipelineNameOf(version?.spec),
     });
     return runToKfp(await this.store.createRun(run));
   }

@@ -30,6 +30,8 @@ export interface RunCommandOptions {
   cache?: boolean;
   /** --component-dir: where containerized Python components' modules are, besides the pipeline file's directory. */
   componentDir?: string[];
+  /** --secrets-dir: `<dir>/<secret>/<key>` files for use_secret_as_env. */
+  secretsDir?: string;
 }
 
 export interface RunIo {
@@ -114,6 +116,7 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: RunI
       enableCaching: opts.cache !== false,
       // target_image components run their module from these (the pipeline file's directory first).
       componentDirs: [...(opts.componentDir ?? []).map((d) => path.resolve(d)), path.dirname(path.resolve(file))],
+      ...(opts.secretsDir ? { secretsDir: opts.secretsDir } : {}),
     });
   } finally {
     for (const sig of STOP_SIGNALS) signals.off(sig, onSigint);
@@ -138,6 +141,7 @@ export function registerRunCommand(program: Command): void {
     .option('--run-name <name>', 'run name (default <pipeline>-<time>-<id>)')
     .option('--pipeline-func <name>', 'for a .py file defining several pipelines: the one to run')
     .option('--component-dir <dir>', 'where the modules of containerized Python components (target_image) are, repeatable (the pipeline file\'s directory is always searched)', collect, [])
+    .option('--secrets-dir <dir>', 'Secrets for kfp-kubernetes use_secret_as_env: the file <dir>/<secret name>/<key> holds each value (as a mounted Secret)')
     .option('--no-cache', 'run every task even when its cached outputs could be reused (caching is on by default)')
     .option('--logs', 'stream task output to the terminal (always kept in <run dir>/.logs)', false)
     .action(async (file: string, o: RunCommandOptions & { param: string[] }) => {

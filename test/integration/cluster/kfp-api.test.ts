@@ -86,7 +86,9 @@ describe.each(VERSIONS)('kfp %s against pipewright server', (version) => {
     const r = await flow<TutorialResult>(version, 'tutorial');
     expect(r.kfp).toBe(version);
     const run = await kubectlOk(['get', 'pipelineruns', '-n', ns.name, '-o', `jsonpath={.items[?(@.metadata.uid=="${r.run_id}")].metadata.name}`]);
-    expect(run).not.toBe(''); // the run id is the PipelineRun's uid
+    // The run id is the PipelineRun's uid; its name is the pipeline's name and a suffix, as KFP names a run's
+    // workflow (what {{$.pipeline_job_resource_name}} gives its tasks).
+    expect(run).toMatch(/^training-pipeline-[a-z0-9]{5}$/);
     expect({ done: r.done_state, state: r.state }).toEqual({ done: 'SUCCEEDED', state: 'SUCCEEDED' });
     expect(r.parameters).toEqual({ min_accuracy: 0.9, deploy_endpoint: 'staging' });
     const tasks = Object.fromEntries(r.tasks.map((t) => [t.task_id, t]));

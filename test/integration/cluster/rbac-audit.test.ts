@@ -1,7 +1,7 @@
 // Least privilege, proven: the controller runs with deploy/rbac.yaml's identity (a TokenRequest token of the
 // pipewright-controller ServiceAccount, what its pod would get) through representative runs — success with
 // artifacts and outputs from a referenced Pipeline, a failing task with a retry, a cancel, CreatePVC/DeletePVC and
-// a claim that is not the run's, a workspace, leader election with a hand-over to a second controller that finds a
+// a claim that is not the run's, a workspace (and one naming a missing StorageClass), leader election with a hand-over to a second controller that finds a
 // pod deleted behind its back, a run deleted by its TTL, a RecurringRun replacing its run. Then the kube-apiserver's audit log must show no denied request and every
 // permission the manifest grants used at least once: an unused grant or a missing one fails the test.
 import { jest } from '@jest/globals';
@@ -107,6 +107,8 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
       apply(run('pvc', { pipelineYAML: pvcYaml })),
       apply(run('pvc-taken', { pipelineYAML: pvcYaml })),
       apply(run('ws', { pipelineYAML: readFileSync('test/fixtures/ir/compat/workspace.yaml', 'utf8') })),
+      // A workspace claim naming a StorageClass the cluster lacks (get storageclasses: 404).
+      apply(run('ws-class', { pipelineYAML: readFileSync('test/fixtures/ir/compat/workspace_class.yaml', 'utf8') })),
       apply(sleeper('cancel')),
       apply(sleeper('orphan')),
       // Deleted by its TTL once finished (delete on pipelineruns).
@@ -123,7 +125,7 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
     await kubectlOk(['delete', 'pod', orphanPod, '-n', ns.name, '--grace-period=0', '--force']);
     await controller('audit-b');
 
-    for (const name of ['ok', 'retry', 'pvc', 'pvc-taken', 'ws', 'orphan']) phases[name] = await waitForRun(ns.name, name, 150_000);
+    for (const name of ['ok', 'retry', 'pvc', 'pvc-taken', 'ws', 'ws-class', 'orphan']) phases[name] = await waitForRun(ns.name, name, 150_000);
     await waitUntil('ttl run deleted', async () => (await kubectl(['get', 'pipelinerun', 'ttl', '-n', ns.name])).code !== 0, 150_000, 500);
     // A RecurringRun (its watch, status, runs created) whose Replace policy cancels the active run (patch).
     await apply({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'RecurringRun', metadata: { name: 'every' }, spec: {
@@ -135,7 +137,8 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
     }, 60_000, 500);
     await kubectlOk(['patch', 'recurringrun', 'every', '-n', ns.name, '--type=merge', '-p', '{"spec":{"suspend":true}}']);
     const summary = Object.fromEntries(Object.entries(phases).map(([k, r]) => [k, r.status?.phase]));
-    expect(summary).toEqual({ ok: 'Succeeded', retry: 'Failed', pvc: 'Succeeded', 'pvc-taken': 'Failed', ws: 'Succeeded', orphan: 'Error' });
+    expect(summary).toEqual({ ok: 'Succeeded', retry: 'Failed', pvc: 'Succeeded', 'pvc-taken': 'Failed', ws: 'Succeeded', 'ws-class': 'Failed', orphan: 'Error' });
+    expect(phases['ws-class']!.status?.message).toContain('storageclass "standard" not found');
     expect(phases.ok!.status?.nodes?.measure?.outputs?.parameters).toEqual({ length: 11 });
     expect(phases.retry!.status?.nodes?.flaky).toMatchObject({ phase: 'Failed', attempt: 2 });
     expect(phases['pvc-taken']!.status?.message).toMatch(/pvc-taken-scratch already exists .* not created by this run/);

@@ -24,6 +24,7 @@ const CASES: Record<string, RegExp[]> = {
   'ir-condition-unknown-input.yaml': [/^root\.dag\.tasks\.condition-1\.triggerPolicy\.condition: .*reads inputs\.parameter_values\['pipelinechannel--size-of-output'\], which the task does not have as an input \(fix: did you mean 'pipelinechannel--size-of-Output'\?/],
   'ir-unknown-placeholder.yaml': [/^deploymentSpec\.executors\.exec-greet-sh\.container\.args\[2\]: unknown placeholder \{\{\$\.input\.parameters\['name'\]\}\} \(fix: use one of /],
   'ir-loop-not-list.yaml': [/^root\.dag\.tasks\.for-loop-1\.parameterIterator: loop of task "for-loop-1" iterates over pipeline parameter "xs", which is NUMBER_INTEGER, not a list \(fix: /],
+  'ir-modelcar-importer.yaml': [/^deploymentSpec\.executors\.exec-importer\.importer\.artifactUri\.constant: task "importer": artifact URI oci:\/\/registry\.example\/models\/demo:1\.0 is an OCI image \(modelcar\); Pipewright does not support oci:\/\/ artifacts, locally or on the cluster .*\(fix: copy the model files out of the image .* import that URI instead/],
   'ir-cycle.yaml': [/^root\.dag\.tasks\.greet-sh\.dependentTasks: tasks form a cycle: combine -> greet-sh -> combine \(fix: break the cycle/],
   'native-yaml-syntax.yaml': [/^line \d+, column \d+: invalid YAML: Missing closing "quote \(fix: /],
   'native-unknown-api-version.yaml': [/^apiVersion: unsupported apiVersion "pipewright\.dev\/v2" \(fix: use apiVersion: pipewright\.dev\/v1alpha1\)$/],
@@ -104,4 +105,27 @@ describe('malformed pipelines', () => {
       if (cmd === 'validate') expect(r.stdout).toBe('');
     });
   });
+});
+
+describe('--output json on exit 2', () => {
+  it('prints one JSON document with the errors: a malformed pipeline, a missing argument, an unknown option', async () => {
+    ensureBuilt();
+    const malformed = await cli(['run', '--output', 'json', 'test/malformed/ir-cycle.yaml']);
+    expect(malformed.code).toBe(2);
+    const doc = JSON.parse(malformed.stdout) as { phase: string; exitCode: number; message: string; errors: { code: string; message: string; fix?: string; file?: string; path?: string }[] };
+    expect(doc).toMatchObject({ phase: 'Invalid', exitCode: 2 });
+    expect(doc.errors[0]).toMatchObject({ code: 'CYCLE', file: 'test/malformed/ir-cycle.yaml', path: 'root.dag.tasks.greet-sh.dependentTasks' });
+    expect(doc.errors[0]!.fix).toMatch(/break the cycle/);
+    expect(doc.message).toMatch(/tasks form a cycle.*\(fix: break the cycle/);
+
+    const missing = await cli(['run', '-o', 'json']);
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout)).toEqual({ phase: 'Invalid', exitCode: 2, message: "missing required argument 'pipeline'", errors: [{ code: 'commander.missingArgument', message: "missing required argument 'pipeline'" }] });
+
+    const unknown = await cli(['run', '--output=json', '--nope', 'x.yaml']);
+    expect(unknown.code).toBe(2);
+    expect((JSON.parse(unknown.stdout) as { errors: { code: string }[] }).errors[0]!.code).toBe('commander.unknownOption');
+    // Without --output json stdout stays empty.
+    expect((await cli(['run'])).stdout).toBe('');
+  }, 120_000);
 });

@@ -20,7 +20,8 @@ describe('runProcess', () => {
     expect(lines.sort()).toEqual(['stderr:err1', 'stderr:partial', 'stdout:out1']);
     expect(await readFile(s.stdoutFile, 'utf8')).toBe('out1\n');
     expect(await readFile(s.stderrFile, 'utf8')).toBe('err1\npartial');
-    expect(describeFailure(r)).toBe('exit code 3: err1\npartial');
+    expect(describeFailure(r)).toBe('exit code 3: partial');
+    expect(describeFailure(r, s.stderrFile)).toBe(`exit code 3: partial (log: ${s.stderrFile})`);
   });
 
   it('passes argv items verbatim (no shell of ours)', async () => {

@@ -218,6 +218,28 @@ describe('pod inputs / outputs', () => {
     expect(r.message).toMatch(/outside the task's root/);
   });
 
+  it('outputs fails with exit 1 naming the output when a set_path file is not where the step can read it', async () => {
+    const root = join(tmp, 'pod-custom');
+    const spec = outputsSpec(root, 'custom/task');
+    // The task's own /tmp (outside the mounts the outputs step shares with it): the file is not there.
+    await taskWrote(root, spec, { parameterValues: { Output: 'a' }, artifacts: { model: { artifacts: [{ custom_path: '/data/out_model' }] } } });
+    let r = await podStep('outputs', { PIPEWRIGHT_OUTPUTS: JSON.stringify(spec) });
+    expect(r.code).toBe(1);
+    expect(r.message).toBe(`outputs: output artifact 'model': Artifact.set_path('/data/out_model') but it is outside what the outputs step sees of the task's container (${tmp}); write it under /tmp or at the artifact's default path (artifact.path before set_path)`);
+    // Under a shared mount but never written.
+    await writeFile(spec.executorOutputFile, JSON.stringify({ parameterValues: { Output: 'a' }, artifacts: { model: { artifacts: [{ custom_path: join(root, 'nowhere') }] } } }));
+    r = await podStep('outputs', { PIPEWRIGHT_OUTPUTS: JSON.stringify(spec) });
+    expect(r.code).toBe(1);
+    expect(r.message).toContain(`Artifact.set_path('${join(root, 'nowhere')}') but nothing was written there`);
+    // Written there: uploaded to the artifact's URI.
+    await writeFile(join(root, 'elsewhere.txt'), 'custom bytes');
+    await writeFile(spec.executorOutputFile, JSON.stringify({ parameterValues: { Output: 'a' }, artifacts: { model: { artifacts: [{ custom_path: join(root, 'elsewhere.txt') }] } } }));
+    r = await podStep('outputs', { PIPEWRIGHT_OUTPUTS: JSON.stringify(spec) });
+    expect(r.code).toBe(0);
+    await store.getToFile(`minio://${B}/custom/task/model`, join(tmp, 'custom-back'));
+    expect(await readFile(join(tmp, 'custom-back'), 'utf8')).toBe('custom bytes');
+  });
+
   it('runs as `node bin/pipewright.js pod outputs` when the CLI is built', () => {
     if (!existsSync(join(repo, 'dist/cli/main.js'))) {
       console.warn('dist/cli/main.js missing: run `npm run build` to test the built CLI');
