@@ -1,6 +1,6 @@
 // A run: its graph (re-read every 2 s until the run ends), parameters, events, the selected task's panel; cancel,
 // retry (a failed or cancelled run, in place), archive or restore, delete.
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { api } from '../lib/api';
 import { durationMs, formatDuration } from '../lib/graph';
 import { href } from '../lib/router';
@@ -13,7 +13,10 @@ const LIVE_MS = 2000;
 const isLive = (r: Run): boolean => !['SUCCEEDED', 'FAILED', 'CANCELED', 'SKIPPED'].includes(r.state ?? '');
 
 export function RunDetail({ id }: { id: string }) {
-  const run = useLoad(() => api.getRun(id), [id], LIVE_MS, isLive);
+  // After an action (retry, cancel) the run is read every 2 s for a minute even while it still shows its old state:
+  // the controller takes it up a moment later.
+  const watchUntil = useRef(0);
+  const run = useLoad(() => api.getRun(id), [id], LIVE_MS, (d) => isLive(d) || Date.now() < watchUntil.current);
   const live = run.data ? isLive(run.data) : true;
   // Events are re-read while the run is live, and once more after it ends (the poll stops on the read after).
   const events = useLoad(() => api.events(id).catch(() => ({ events: [] })), [id], LIVE_MS * 2, () => live);
@@ -41,6 +44,7 @@ export function RunDetail({ id }: { id: string }) {
     setActionError(undefined);
     try {
       await what();
+      watchUntil.current = Date.now() + 60_000;
       if (after) after();
       else run.reload();
     } catch (err) {
