@@ -242,6 +242,13 @@ export class S3ArtifactStore implements ArtifactStore {
     return (await this.listKeys(bucket, `${key}/`, 1)).length > 0;
   }
 
+  /** Deletes the one object at `uri` (none there is fine). */
+  async removeObject(uri: string): Promise<void> {
+    const { bucket, key } = parseArtifactUri(uri);
+    checkKey(key);
+    await this.retry(() => this.client.removeObject(bucket, key));
+  }
+
   /** Deletes every object under `<uri>/`; the number deleted. Each LIST/DELETE request is bounded by the timeout. */
   async removePrefix(uri: string): Promise<number> {
     const { bucket, key } = parseArtifactUri(uri);

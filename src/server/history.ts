@@ -1,4 +1,4 @@
-// Runs whose PipelineRun objects are gone (TTL, delete) read back from their history summaries in S3
+// Runs whose PipelineRun objects are gone (TTL, or deleted by hand with kubectl) read back from their history summaries in S3
 // (src/controller/run-history.ts), for the run list and get. Summaries do not change once their run is gone, so
 // each is fetched once and kept (bounded); a listing costs one LIST request.
 import type { Logger } from 'pino';
@@ -11,7 +11,7 @@ const MAX_CACHED = 20_000;
 export class HistoryReader {
   private readonly cache = new Map<string, RunHistory>();
 
-  constructor(private readonly store: ArtifactStore, private readonly pipelineRoot: string, private readonly logger: Logger) {}
+  constructor(private readonly store: ArtifactStore & { removeObject(uri: string): Promise<void> }, private readonly pipelineRoot: string, private readonly logger: Logger) {}
 
   private async read(uri: string): Promise<RunHistory | undefined> {
     const hit = this.cache.get(uri);
@@ -35,6 +35,16 @@ export class HistoryReader {
       this.logger.warn({ namespace, err: err instanceof Error ? err.message : String(err) }, 'run history unreadable: listing live runs only');
       return [];
     }
+  }
+
+  /**
+   * A run deleted through the API (KFP's delete_run) is gone for good: its summary goes too, so get and list stop
+   * showing it. Runs deleted by their TTL keep theirs.
+   */
+  async forget(run: PipelineRunObject): Promise<void> {
+    const uri = historyUri(this.pipelineRoot, run.metadata!.namespace!, run.metadata!.uid!);
+    this.cache.delete(uri);
+    await this.store.removeObject(uri);
   }
 
   /** A run by uid from the history of the first of `namespaces` that has it. */

@@ -1,12 +1,12 @@
 // KFP's RecurringRunService (v2beta1) on RecurringRun objects: create, get, list (experiment or namespace, filter,
 // sort, pages), enable, disable, delete. Authorized as `recurringruns.pipewright.dev` in the object's namespace;
 // a recurring run from a pipeline version also needs `get pipelines` there.
-import type { PipelineObject } from '../controller/types.js';
 import type { RecurringRunObject } from '../controller/recurring-types.js';
 import type { Authorizer, Caller, Verb } from './auth.js';
 import type { KfpRecurringRun } from './kfp-types.js';
-import { LABEL_EXPERIMENT_ID, badRequest, listPage, type ListQuery } from './mapping.js';
+import { LABEL_EXPERIMENT_ID, listPage, type ListQuery } from './mapping.js';
 import { recurringFromKfp, recurringToKfp } from './recurring-mapping.js';
+import { parseJsonBody, resolveRunSource } from './run-source.js';
 import type { KubeStore } from './store.js';
 
 export interface RouteRequest {
@@ -43,35 +43,11 @@ export class RecurringApi {
   }
 
   private async create(q: RouteRequest): Promise<KfpRecurringRun> {
-    let body: KfpRecurringRun;
-    try {
-      body = q.body.length ? (JSON.parse(q.body.toString('utf8')) as KfpRecurringRun) : {};
-    } catch {
-      throw badRequest('the recurring run in the request body is not JSON');
-    }
-    let namespace = body.namespace || q.query.get('namespace') || this.defaultNamespace;
-    let experimentId: string | undefined;
-    if (body.experiment_id) {
-      const cm = await this.store.findExperiment(body.experiment_id);
-      namespace = cm.metadata!.namespace!;
-      experimentId = cm.metadata!.uid;
-    }
-    const versionId = body.pipeline_version_reference?.pipeline_version_id || body.pipeline_version_id;
-    let version: PipelineObject | undefined;
-    if (versionId) {
-      version = await this.store.findVersion(versionId);
-      await this.auth.authorize(q.caller, 'get', 'pipelines', version.metadata!.namespace!);
-      if (version.metadata!.namespace !== namespace) {
-        throw badRequest(`pipeline version ${versionId} is in namespace ${version.metadata!.namespace}, the recurring run would be in ${namespace}: use a pipeline of its own namespace`);
-      }
-    }
+    const body = parseJsonBody<KfpRecurringRun>(q.body, 'recurring run');
+    const { namespace, experimentId, refs } = await resolveRunSource(this.store, (ns) => this.auth.authorize(q.caller, 'get', 'pipelines', ns),
+      body, body.namespace || q.query.get('namespace') || this.defaultNamespace, 'recurring run');
     await this.auth.authorize(q.caller, 'create', 'recurringruns', namespace);
-    const rr = recurringFromKfp(body, {
-      namespace, experimentId,
-      versionObject: version?.metadata?.name,
-      pipelineId: version?.metadata?.labels?.['pipewright.dev/pipeline-id'],
-      versionId: version?.metadata?.uid,
-    });
+    const rr = recurringFromKfp(body, { namespace, experimentId, ...refs });
     return recurringToKfp(await this.store.createRecurring(rr));
   }
 

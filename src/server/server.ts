@@ -17,6 +17,7 @@ import {
 import { multipartFile } from './multipart.js';
 import { RunIndex } from './run-index.js';
 import { KubeStore, apiErrorOf } from './store.js';
+import { parseJsonBody, resolveRunSource } from './run-source.js';
 import { UiApi, UiStatic } from './ui.js';
 import type { S3Config } from '../artifacts/s3-config.js';
 import { retryPatch } from './retry.js';
@@ -71,15 +72,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function json<T>(body: Buffer, what: string): T {
-  if (body.length === 0) return {} as T;
-  try {
-    return JSON.parse(body.toString('utf8')) as T;
-  } catch {
-    throw badRequest(`the ${what} in the request body is not JSON`);
-  }
-}
-
+const json = parseJsonBody;
 
 const specOfVersion = (v: PipelineObject): JsonObject | undefined => (v.spec?.pipelineYAML ? specFromYaml(v.spec.pipelineYAML) : v.spec?.pipelineSpec);
 
@@ -329,30 +322,9 @@ export class KfpApi {
 
   private async createRun(q: Req): Promise<KfpRun> {
     const body = json<KfpRun>(q.body, 'run');
-    let namespace = this.ns(q);
-    let experimentId: string | undefined;
-    if (body.experiment_id) {
-      const cm = await this.store.findExperiment(body.experiment_id);
-      namespace = cm.metadata!.namespace!;
-      experimentId = cm.metadata!.uid;
-    }
-    const versionId = body.pipeline_version_reference?.pipeline_version_id || body.pipeline_version_id;
-    let version: PipelineObject | undefined;
-    if (versionId) {
-      version = await this.store.findVersion(versionId);
-      await this.can(q, 'get', 'pipelines', version.metadata!.namespace!);
-      if (version.metadata!.namespace !== namespace) {
-        throw badRequest(`pipeline version ${versionId} is in namespace ${version.metadata!.namespace}, the run would be in ${namespace}: a run can only use a pipeline of its own namespace`);
-      }
-    }
+    const { namespace, experimentId, version, refs } = await resolveRunSource(this.store, (ns) => this.can(q, 'get', 'pipelines', ns), body, this.ns(q), 'run');
     await this.can(q, 'create', 'pipelineruns', namespace);
-    const run = runFromKfp(body, {
-      namespace, experimentId,
-      versionObject: version?.metadata?.name,
-      pipelineId: version?.metadata?.labels?.['pipewright.dev/pipeline-id'],
-      versionId: version?.metadata?.uid,
-      pipelineName: pipelineNameOf(version?.spec),
-    });
+    const run = runFromKfp(body, { namespace, experimentId, ...refs, pipelineName: pipelineNameOf(version?.spec) });
     return runToKfp(await this.store.createRun(run));
   }
 
@@ -391,7 +363,9 @@ export class KfpApi {
   }
 
   private async deleteRun(q: Req, id: string): Promise<object> {
-    await this.store.deleteRun(await this.run(q, id, 'delete'));
+    const run = await this.run(q, id, 'delete');
+    await this.store.deleteRun(run);
+    await this.history?.reader.forget(run);
     return {};
   }
 
