@@ -60,6 +60,7 @@ describe('S3CacheIndex', () => {
       putFile: no,
       putDirectory: no,
       upload: no,
+      removeObject: no,
       getToFile: no,
       getDirectory: no,
       download: no,

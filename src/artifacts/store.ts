@@ -31,6 +31,8 @@ export interface ArtifactStore {
   exists(uri: string): Promise<boolean>;
   /** The URIs of the objects under `<uri>/`, sorted. */
   list(uri: string): Promise<string[]>;
+  /** Delete-if-present. */
+  removeObject(uri: string): Promise<void>;
 }
 
 /** `dir/rel`, refusing relative keys that are absolute or climb out of `dir`. */

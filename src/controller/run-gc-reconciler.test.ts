@@ -9,15 +9,19 @@ import type { PipelineRunObject } from './types.js';
 
 const NOW = Date.parse('2026-03-01T00:00:10Z');
 
-function setup(run: PipelineRunObject, opts: { conflict?: boolean } = {}) {
+function setup(run: PipelineRunObject, opts: { conflict?: boolean; gone?: boolean } = {}) {
   const calls: string[] = [];
-  const store = { putJson: async (uri: string) => void calls.push(`put ${uri}`) } as unknown as ArtifactStore;
+  const store = {
+    putJson: async (uri: string) => void calls.push(`put ${uri}`),
+    removeObject: async (uri: string) => void calls.push(`remove ${uri}`),
+  } as unknown as ArtifactStore;
   const gc = new RunGc({
     logger: pino({ level: 'silent' }),
     kube: {
       deletePod: async (_ns, name) => void calls.push(`delete pod ${name}`),
       writeRunStatus: async (_r, status: RunStatus) => {
         if (opts.conflict) throw new ConflictError('changed');
+        if (opts.gone) throw Object.assign(new Error('not found'), { code: 404 });
         calls.push(`status historyRef=${status.historyRef}`);
         return '2';
       },
@@ -60,6 +64,12 @@ describe('RunGc', () => {
     const { gc, calls } = setup(finished(), { conflict: true });
     expect(await gc.reconcile('ns/r')).toEqual({ requeueAfterMs: 100 });
     expect(calls.some((c) => c.startsWith('delete run'))).toBe(false);
+  });
+
+  it('removes the summary again when the run was deleted by hand while it was written (delete_run keeps it gone)', async () => {
+    const { gc, calls } = setup(finished(), { gone: true });
+    expect(await gc.reconcile('ns/r')).toBeUndefined();
+    expect(calls).toEqual(['delete pod p1', 'put minio://b/root/ns/.history/u1.json', 'remove minio://b/root/ns/.history/u1.json']);
   });
 
   it('does not ask twice for a pod whose deletion the cache does not show yet', async () => {

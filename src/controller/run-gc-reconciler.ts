@@ -104,6 +104,13 @@ export class RunGc {
       } catch (err) {
         // The run changed (a retry, say): decide again from the newer object.
         if (err instanceof ConflictError) return { requeueAfterMs: 100 };
+        // Deleted by hand (KFP's delete_run) while the summary was on its way: a deleted run is gone for good, and the
+        // API server already dropped the summary it did not find yet, so drop the one written just now.
+        if (code(err) === 404) {
+          await h.store.removeObject(uri);
+          log.info({ history: uri }, 'run deleted before its history was recorded: summary removed');
+          return;
+        }
         throw err;
       }
       log.info({ history: uri }, 'run history written');

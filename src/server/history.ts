@@ -11,7 +11,7 @@ const MAX_CACHED = 20_000;
 export class HistoryReader {
   private readonly cache = new Map<string, RunHistory>();
 
-  constructor(private readonly store: ArtifactStore & { removeObject(uri: string): Promise<void> }, private readonly pipelineRoot: string, private readonly logger: Logger) {}
+  constructor(private readonly store: ArtifactStore, private readonly pipelineRoot: string, private readonly logger: Logger) {}
 
   private async read(uri: string): Promise<RunHistory | undefined> {
     const hit = this.cache.get(uri);
