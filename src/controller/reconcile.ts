@@ -24,6 +24,7 @@ import { decideRetry, pendingRetry, RetryReason } from './run-retry.js';
 import { formatDuration, isRunFinished, type RunStatus } from './status.js';
 import { NodeDocs } from './status-nodes.js';
 import { StatusThrottle } from './status-throttle.js';
+import { PlanMemo } from './plan-memo.js';
 import type { PipelineRunObject } from './types.js';
 
 export interface ReconcilerDeps {
@@ -78,6 +79,7 @@ export class Reconciler {
   private readonly recorder: StatusRecorder;
   private readonly forgetDocs: (uid: string) => void;
   private readonly throttle: StatusThrottle;
+  private readonly memo = new PlanMemo();
 
   constructor(deps: ReconcilerDeps) {
     // What the API server and S3 throw is marked transient here, once; everything else is about the run itself.
@@ -111,6 +113,7 @@ export class Reconciler {
     this.failing.delete(uid);
     this.forgetDocs(uid);
     this.throttle.forget(uid);
+    this.memo.forget(uid);
   }
 
   /** Every version of a run the cache receives, in order (wired to the run watch). */
@@ -163,6 +166,10 @@ export class Reconciler {
     let large = Object.keys(obs.previous.nodes ?? {}).length > LARGE_RUN_NODES;
     const breathe = (): Promise<void> => (large ? new Promise((r) => setImmediate(r)) : Promise.resolve());
     await breathe();
+    const uid = run.metadata!.uid!;
+    const rv = run.metadata!.resourceVersion;
+    const idle = this.nothingToPlan(obs, now);
+    if (idle) return idle;
 
     // Plan, act; plan again when acting settled nodes itself (cache hits, refusals, stops).
     let pass = planPass(obs, now, config);
@@ -177,10 +184,10 @@ export class Reconciler {
 
     // Coalesced: a change the pods can tell again waits for the run's next write slot (status-throttle.ts); the
     // pass that will write it is requeued. Not even the status is built meanwhile (linear in the run's nodes).
-    const uid = run.metadata!.uid!;
     const hold = urgentWrite(obs, pass, acted.changed) ? 0 : this.throttle.waitMs(uid);
     if (hold > 0) {
       const wake = nextWakeMs(obs, pass, false, pass.deferred || acted.skipped, now);
+      this.memo.planned(uid, rv, obs.facts, wake === undefined ? undefined : now.getTime() + wake);
       return { requeueAfterMs: Math.min(hold, wake ?? hold) };
     }
 
@@ -193,7 +200,19 @@ export class Reconciler {
     const finished = isRunFinished(status.phase);
     if (written === 'written' && finished) await this.afterFinished(obs, log);
     const wake = nextWakeMs(obs, pass, finished, pass.deferred || acted.skipped, now);
+    if (written === 'unchanged') this.memo.planned(uid, rv, obs.facts, wake === undefined ? undefined : now.getTime() + wake);
     return wake === undefined ? undefined : { requeueAfterMs: wake };
+  }
+
+  /**
+   * Nothing a plan would act on changed since the last one (plan-memo.ts) and the status write waits for its slot
+   * anyway: no plan this pass (linear in the run's nodes), back when the slot comes.
+   */
+  private nothingToPlan(obs: Observation, now: Date): ReconcileOutcome | undefined {
+    const { uid } = obs.ctx;
+    const slot = this.throttle.waitMs(uid);
+    if (slot > 0 && obs.recheckAt === undefined && this.memo.unchanged(uid, obs.run.metadata!.resourceVersion, obs.facts, now.getTime())) return { requeueAfterMs: slot };
+    return undefined;
   }
 
   /**

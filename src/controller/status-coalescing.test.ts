@@ -7,6 +7,8 @@ import { configFromEnv } from './config.js';
 import { Reconciler } from './reconcile.js';
 import type { RunStatus } from './status.js';
 import { StatusThrottle } from './status-throttle.js';
+import { PlanMemo } from './plan-memo.js';
+import type { ExecutionFact } from '../engine/state.js';
 import { fakeKube } from './testing/fake-kube.js';
 import type { PipelineRunObject } from './types.js';
 import type { JsonObject } from '../model/types.js';
@@ -137,5 +139,23 @@ describe('StatusThrottle', () => {
     const off = new StatusThrottle(0, () => new Date(t));
     off.wrote('a');
     expect(off.waitMs('a')).toBe(0);
+  });
+});
+
+describe('PlanMemo', () => {
+  const f = (phase: ExecutionFact['phase'], attempt = 1): ExecutionFact => ({ attempt, phase });
+  it('skips a plan only when nodes went Pending ↔ Running, the run is the same version and no wake-up came', () => {
+    const m = new PlanMemo();
+    expect(m.unchanged('u', '1', { a: f('Pending') }, 0)).toBe(false); // never planned
+    m.planned('u', '1', { a: f('Pending'), b: f('Succeeded') }, 1000);
+    expect(m.unchanged('u', '1', { a: f('Running'), b: f('Succeeded') }, 10)).toBe(true);
+    expect(m.unchanged('u', '1', { a: f('Succeeded'), b: f('Succeeded') }, 10)).toBe(false); // a node ended
+    expect(m.unchanged('u', '1', { a: f('Pending', 2), b: f('Succeeded') }, 10)).toBe(false); // a new attempt
+    expect(m.unchanged('u', '1', { a: f('Running') }, 10)).toBe(false); // a fact gone
+    expect(m.unchanged('u', '1', { a: f('Running'), b: f('Succeeded'), c: f('Pending') }, 10)).toBe(false); // a new one
+    expect(m.unchanged('u', '2', { a: f('Running'), b: f('Succeeded') }, 10)).toBe(false); // the run changed
+    expect(m.unchanged('u', '1', { a: f('Running'), b: f('Succeeded') }, 1000)).toBe(false); // a retry or timeout is due
+    m.forget('u');
+    expect(m.unchanged('u', '1', { a: f('Pending'), b: f('Succeeded') }, 10)).toBe(false);
   });
 });
