@@ -114,7 +114,7 @@ export function clientFromEnv(env: NodeJS.ProcessEnv): ClientSettings {
   return {
     qps: seconds(env.PIPEWRIGHT_KUBE_QPS, 200),
     burst: int(env.PIPEWRIGHT_KUBE_BURST, 400),
-    launchConcurrency: int(env.PIPEWRIGHT_LAUNCH_CONCURRENCY, 32),
+    launchConcurrency: int(env.PIPEWRIGHT_LAUNCH_CONCURRENCY, 64),
     statusIntervalMs: interval,
   };
 }
