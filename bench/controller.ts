@@ -282,7 +282,7 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
     if (Date.now() - lastReport > 10_000) {
       lastReport = Date.now();
       const succeeded = [...pods.values()].filter((p) => p.succeeded).length;
-      log(`${scenario}: ${((performance.now() - t0) / 1000).toFixed(0)}s, runs finished ${runDone.size}/${plans.length}, pods created ${pods.size}, succeeded ${succeeded}, reconciles ${reconciles.length}`);
+      log(`${scenario}: ${((performance.now() - t0) / 1000).toFixed(0)}s, runs finished ${runDone.size}/${plans.length}, pods created ${pods.size}, succeeded ${succeeded}, reconciles ${reconciles.length}, RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB peak, largest status ${maxStatusBytes} bytes`);
     }
     await sleep(50);
   }

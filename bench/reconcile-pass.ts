@@ -93,7 +93,9 @@ async function main(): Promise<void> {
   // A 5 ms ticker: the longest gap between its ticks is the longest time nothing else could run.
   let last = performance.now();
   let maxGap = 0;
+  let peakRss = process.memoryUsage.rss();
   const ticker = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
     const t = performance.now();
     maxGap = Math.max(maxGap, t - last);
     last = t;
@@ -122,7 +124,8 @@ async function main(): Promise<void> {
       `  run ${run.status?.phase}${run.status?.phase === "Succeeded" ? "" : ` (${run.status?.message ?? ""})`} after ${passes.length} passes in ${(total / 1000).toFixed(1)} s; pods ${pods.size}\n` +
       `  pass p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${sorted.at(-1)} ms\n` +
       `  event loop blocked at most ${maxGap.toFixed(0)} ms (5 ms ticker; monitorEventLoopDelay max ${(h.max / 1e6).toFixed(0)} ms)\n` +
-      `  status writes ${writes}, largest ${largestStatus} bytes; node detail to S3 ${(s3Bytes / 1e6).toFixed(1)} MB in all\n`,
+      `  status writes ${writes}, largest ${largestStatus} bytes; node detail to S3 ${(s3Bytes / 1e6).toFixed(1)} MB in all\n` +
+      `  peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB (the reconciler, its in-memory API server and S3)\n`,
   );
 }
 
