@@ -69,7 +69,7 @@ export async function measureCreateLimit(kc: k8s.KubeConfig, { ns, config, n, co
   const settings = [{ concurrency: config.client.launchConcurrency, limited: true }, ...concurrencies.filter((c) => c !== config.client.launchConcurrency).map((c) => ({ concurrency: c, limited: false }))];
   const out: LimitSample[] = [];
   for (const [i, s] of settings.entries()) {
-    const pods = taskPods(ns, n, config, durationMs, String(i + 1));
+    const pods = taskPods(ns, n, config, durationMs, String(i + 1)); // names differ per setting
     // A fresh bucket per setting (full burst), as a freshly started controller has.
     const ops = s.limited ? kubeOps(kc, new RateLimiter(config.client)) : kubeOps(kc);
     const t0 = performance.now();
@@ -79,8 +79,13 @@ export async function measureCreateLimit(kc: k8s.KubeConfig, { ns, config, n, co
     const podsPerSec = n / ((performance.now() - t0) / 1000);
     out.push({ ...s, podsPerSec });
     log(`limit: ${n} pods at concurrency ${s.concurrency}${s.limited ? ` with QPS ${config.client.qps}/burst ${config.client.burst}` : ', no QPS bucket'}: ${podsPerSec.toFixed(1)} pods/s`);
-    await core.deleteCollectionNamespacedPod({ namespace: ns, gracePeriodSeconds: 0 });
-    await waitNoPods(core, ns, 120_000);
+    // A loaded API server may time out a delete of 1,000 pods (504): the next setting then starts beside them.
+    try {
+      await core.deleteCollectionNamespacedPod({ namespace: ns, gracePeriodSeconds: 0 });
+      await waitNoPods(core, ns, 120_000);
+    } catch (err) {
+      log(`limit: deleting the pods failed (${String(err).split('\n')[0]}); going on`);
+    }
   }
   return out;
 }
