@@ -2,11 +2,21 @@
  * Benchmark: the Pipewright controller on the test cluster (real kube-apiserver, etcd, kube-scheduler,
  * kube-controller-manager, our node agent, versitygw), with every task pod in the agent's simulate mode
  * (`pipewright.io/simulate: "true"` via the run's spec.podDefaults.annotations): each pod "runs" for
- * --duration-ms (default 50) and exits 0, and no process is started. Three scenarios, native-spec PipelineRuns:
+ * --duration-ms (default 50) and exits 0, and no process is started. Scenarios (bench/controller-shapes.ts):
  *
- *   chain       one run, 100 tasks t1 → t2 → … → t100
- *   fanout      one run, a root task then 1,000 independent tasks that each depend on the root (1,001 pods)
- *   concurrent  50 runs submitted at once, each a chain of 10 tasks (500 pods)
+ *   chain          one run, 100 tasks t1 → t2 → … → t100
+ *   fanout         one run, a root task then 1,000 independent tasks that each depend on the root (1,001 pods)
+ *   concurrent     50 runs submitted at once, each a chain of 10 tasks (500 pods)
+ *   fanout10k      one run, root + 10,000 leaves                                    } npm run bench:big
+ *   loops          one run, KFP IR: a 100-item loop of 100-item loops (10,000 pods) }
+ *   concurrent200  200 runs of 10-task chains at once (2,000 pods)                 }
+ *
+ * First (unless --limit-pods 0) the API server's own pod-create throughput (bench/controller-limit.ts): --limit-pods
+ * (1,000) of the controller's task pods created directly through the controller's client, QPS bucket and launch
+ * concurrency, then at each --limit-concurrency (16,64) without the bucket; every scenario's pods/s is reported as
+ * a ratio to the first ("same client") and to the best of them. The controller's settings PIPEWRIGHT_KUBE_QPS,
+ * _KUBE_BURST, _LAUNCH_CONCURRENCY, _STATUS_INTERVAL_MS, _PASS_BUDGET_MS, _LAUNCHES_PER_PASS, _STATUS_NODE_LIMIT
+ * are taken from the environment.
  *
  * Each scenario gets a fresh namespace and a fresh controller, started in this process with
  * startController(…, hooks: { onReconciled }). Printed per scenario:
@@ -17,6 +27,7 @@
  *   pods/s                   pods created / (last pod's first watch event − first run created)
  *   reconciles, p50/p99      count and duration of reconcile() calls that did work (the onReconciled hook; calls
  *                            that only wait for the run cache to show the controller's own last write are not timed)
+ *   CPU                      process.cpuUsage() over the scenario: the controller AND this benchmark
  *   status writes            MODIFIED events of the PipelineRuns (each is one status write by the controller)
  *   peak RSS                 process RSS sampled every 100 ms: the controller AND this benchmark (same process)
  *   largest status           largest JSON of a run's .status seen on the run watch, in bytes
@@ -43,7 +54,8 @@ import { configFromEnv } from '../src/controller/config.js';
 import { startController, type ControllerHandle } from '../src/controller/main.js';
 import { ANNOTATION_NODE, LABEL_MANAGED_BY } from '../src/controller/names.js';
 import type { PipelineRunObject } from '../src/controller/types.js';
-import type { JsonObject } from '../src/model/types.js';
+import { measureCreateLimit, type LimitSample } from './controller-limit.js';
+import { SCENARIOS as SHAPES, type RunPlan } from './controller-shapes.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Compiled to dist/bench-build/bench/, sources in bench/.
@@ -62,6 +74,12 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
 }
 const SCENARIOS = arg('scenarios', 'chain,fanout,concurrent').split(',').map((s) => s.trim()).filter(Boolean);
+/** Pods per setting of the API server's create-throughput measurement (0: skip it). */
+const LIMIT_PODS = Number(arg('limit-pods', '1000'));
+const LIMIT_CONCURRENCIES = arg('limit-concurrency', '16,64').split(',').map(Number).filter((n) => n > 0);
+/** The controller's tuning settings, passed through from this process's environment (docs/performance.md). */
+const TUNING = ['PIPEWRIGHT_KUBE_QPS', 'PIPEWRIGHT_KUBE_BURST', 'PIPEWRIGHT_LAUNCH_CONCURRENCY', 'PIPEWRIGHT_STATUS_INTERVAL_MS', 'PIPEWRIGHT_PASS_BUDGET_MS', 'PIPEWRIGHT_LAUNCHES_PER_PASS', 'PIPEWRIGHT_STATUS_NODE_LIMIT'];
+const tuning: NodeJS.ProcessEnv = Object.fromEntries(TUNING.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 const DURATION_MS = Number(arg('duration-ms', '50'));
 const TIMEOUT_MS = Number(arg('timeout-min', '25')) * 60_000;
 const WORKERS = arg('workers', process.env.PIPEWRIGHT_WORKERS ?? '4');
@@ -75,7 +93,7 @@ const clusterEnv: NodeJS.ProcessEnv = {
   PIPEWRIGHT_CLUSTER_PORT_BASE: PORT_BASE,
   // The node agent inherits this environment (control-plane.ts spreads process.env under its own settings).
   // Task pods request 50m CPU / 64Mi for the outputs container: 1,000 at once need 50 CPUs and 64Gi.
-  PW_AGENT_PODS: '5000',
+  PW_AGENT_PODS: '20000',
   PW_AGENT_CPU: '1000',
   PW_AGENT_MEMORY: '4000Gi',
   PW_AGENT_LOG_LEVEL: 'warn',
@@ -118,59 +136,6 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs:
   }
 }
 
-// ---- pipelines -------------------------------------------------------------------------------------------------
-
-interface RunPlan {
-  name: string;
-  /** task → the tasks it depends on */
-  upstream: Map<string, string[]>;
-  body: PipelineRunObject;
-}
-
-const task = (name: string, dependsOn: string[]): JsonObject => ({
-  name,
-  image: 'busybox:1.36',
-  command: ['true'],
-  ...(dependsOn.length ? { dependsOn } : {}),
-});
-
-function runOf(name: string, tasks: { name: string; dependsOn: string[] }[]): RunPlan {
-  return {
-    name,
-    upstream: new Map(tasks.map((t) => [t.name, t.dependsOn])),
-    body: {
-      apiVersion: 'pipewright.dev/v1alpha1',
-      kind: 'PipelineRun',
-      metadata: { name },
-      spec: {
-        pipelineSpec: { tasks: tasks.map((t) => task(t.name, t.dependsOn)) },
-        // Every task is the same command with no inputs: with caching on, all but the first would be Cached
-        // (as KFP would do) and no pod would be measured.
-        caching: false,
-        podDefaults: {
-          annotations: {
-            'pipewright.io/simulate': 'true',
-            'pipewright.io/simulate-duration-ms': String(DURATION_MS),
-            'pipewright.io/simulate-exit-code': '0',
-          },
-        },
-      },
-    },
-  };
-}
-
-const chain = (name: string, n: number): RunPlan =>
-  runOf(name, Array.from({ length: n }, (_, i) => ({ name: `t${i + 1}`, dependsOn: i ? [`t${i}`] : [] })));
-
-const fanout = (name: string, n: number): RunPlan =>
-  runOf(name, [{ name: 'root', dependsOn: [] }, ...Array.from({ length: n }, (_, i) => ({ name: `leaf${i + 1}`, dependsOn: ['root'] }))]);
-
-const SCENARIO_RUNS: Record<string, { title: string; runs: () => RunPlan[] }> = {
-  chain: { title: '100-task chain (1 run)', runs: () => [chain('chain', 100)] },
-  fanout: { title: '1,000-task fan-out (root + 1,000 leaves, 1 run)', runs: () => [fanout('fanout', 1000)] },
-  concurrent: { title: '50 concurrent 10-task chains', runs: () => Array.from({ length: 50 }, (_, i) => chain(`c${String(i + 1).padStart(2, '0')}`, 10)) },
-};
-
 // ---- measurement ------------------------------------------------------------------------------------------------
 
 function pct(sorted: number[], p: number): number {
@@ -194,6 +159,7 @@ interface Result {
   statusWrites: number;
   peakRssMb: number;
   maxStatusBytes: number;
+  cpuSec: number;
 }
 
 /** A watch restarted from the last resourceVersion seen if the server ends it (e.g. a consumer too slow for it). */
@@ -227,17 +193,40 @@ function watchAll<T extends k8s.KubernetesObject>(kc: k8s.KubeConfig, apiPath: s
 
 let activeController: ControllerHandle | undefined;
 
+/** The controller's environment for namespace `ns`: the bench cluster's S3, the tuning settings given to the bench. */
+function controllerEnv(state: ClusterState, ns: string): NodeJS.ProcessEnv {
+  return {
+    ...tuning,
+    PIPEWRIGHT_NAMESPACES: ns,
+    PIPEWRIGHT_WORKERS: WORKERS,
+    PIPEWRIGHT_IMAGE: 'pipewright:dev',
+    PIPEWRIGHT_S3_ENDPOINT: state.s3.host,
+    PIPEWRIGHT_S3_PORT: String(state.s3.port),
+    PIPEWRIGHT_S3_BUCKET: BUCKET,
+    PIPEWRIGHT_S3_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: state.s3.accessKey,
+    AWS_SECRET_ACCESS_KEY: state.s3.secretKey,
+    PIPEWRIGHT_HTTP_PORT: '0',
+  };
+}
+
+/** A fresh namespace whose default ServiceAccount exists (task pods need one). */
+async function freshNamespace(core: k8s.CoreV1Api, prefix: string): Promise<string> {
+  const ns = `${prefix}-${Date.now().toString(36)}`;
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  await waitUntil(`default ServiceAccount in ${ns}`, async () => Boolean(await core.readNamespacedServiceAccount({ namespace: ns, name: 'default' })), 30_000);
+  return ns;
+}
+
 async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: string, deadline: number): Promise<Result> {
-  const def = SCENARIO_RUNS[scenario];
-  if (!def) throw new Error(`unknown scenario ${scenario} (chain, fanout, concurrent)`);
-  const plans = def.runs();
+  const def = SHAPES[scenario];
+  if (!def) throw new Error(`unknown scenario ${scenario} (${Object.keys(SHAPES).join(', ')})`);
+  const plans: RunPlan[] = def.runs(DURATION_MS);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 
   // A namespace (task pods hold grants, no Secret needed), and the bucket.
-  const ns = `bench-${scenario}-${Date.now().toString(36)}`;
-  await core.createNamespace({ body: { metadata: { name: ns } } });
-  await waitUntil(`default ServiceAccount in ${ns}`, async () => Boolean(await core.readNamespacedServiceAccount({ namespace: ns, name: 'default' })), 30_000);
+  const ns = await freshNamespace(core, `bench-${scenario}`);
 
   const pods = new Map<string, PodTimes & { run: string; node: string }>();
   const runDone = new Map<string, { at: number; phase: string; message?: string }>();
@@ -269,27 +258,17 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
   await Promise.all([podWatch.ready, runWatch.ready]);
 
   const reconciles: number[] = [];
-  const env: NodeJS.ProcessEnv = {
-    PIPEWRIGHT_NAMESPACES: ns,
-    PIPEWRIGHT_WORKERS: WORKERS,
-    PIPEWRIGHT_IMAGE: 'pipewright:dev',
-    PIPEWRIGHT_S3_ENDPOINT: state.s3.host,
-    PIPEWRIGHT_S3_PORT: String(state.s3.port),
-    PIPEWRIGHT_S3_BUCKET: BUCKET,
-    PIPEWRIGHT_S3_PATH_STYLE: 'true',
-    AWS_ACCESS_KEY_ID: state.s3.accessKey,
-    AWS_SECRET_ACCESS_KEY: state.s3.secretKey,
-    PIPEWRIGHT_HTTP_PORT: '0',
-  };
+  const env = controllerEnv(state, ns);
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
   activeController = await startController(kc, configFromEnv(env), logger, env, { onReconciled: (ms) => reconciles.push(ms) });
 
+  const cpu0 = process.cpuUsage();
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage.rss());
   }, 100);
 
-  const expectedPods = plans.reduce((n, p) => n + p.upstream.size, 0);
+  const expectedPods = plans.reduce((n, p) => n + p.pods, 0);
   log(`${scenario}: ${plans.length} run(s), ${expectedPods} task pods, namespace ${ns}`);
   const t0 = performance.now();
   await Promise.all(plans.map((p) => custom.createNamespacedCustomObject({ group: 'pipewright.dev', version: 'v1alpha1', namespace: ns, plural: 'pipelineruns', body: p.body })));
@@ -303,7 +282,7 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
     if (Date.now() - lastReport > 10_000) {
       lastReport = Date.now();
       const succeeded = [...pods.values()].filter((p) => p.succeeded).length;
-      log(`${scenario}: ${((performance.now() - t0) / 1000).toFixed(0)}s, runs finished ${runDone.size}/${plans.length}, pods created ${pods.size}, succeeded ${succeeded}, reconciles ${reconciles.length}`);
+      log(`${scenario}: ${((performance.now() - t0) / 1000).toFixed(0)}s, runs finished ${runDone.size}/${plans.length}, pods created ${pods.size}, succeeded ${succeeded}, reconciles ${reconciles.length}, RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB peak, largest status ${maxStatusBytes} bytes`);
     }
     await sleep(50);
   }
@@ -311,6 +290,7 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
   // Let reconciles in flight finish (bounded), so the numbers below are final.
   await Promise.race([activeController.queue?.idle() ?? Promise.resolve(), sleep(30_000)]);
   clearInterval(sampler);
+  const cpu = process.cpuUsage(cpu0);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   await activeController.stop();
   activeController = undefined;
@@ -349,12 +329,18 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
     statusWrites,
     peakRssMb: peakRss / 2 ** 20,
     maxStatusBytes,
+    cpuSec: (cpu.user + cpu.system) / 1e6,
   };
 }
 
 // ---- report ------------------------------------------------------------------------------------------------------
 
 const ms = (x: number): string => (Number.isNaN(x) ? 'n/a' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`);
+
+/** The API server's measured create throughput (measureCreateLimit): at the controller's settings, and the best. */
+let limit: { own?: LimitSample; best?: LimitSample } = {};
+
+const ratio = (x: number, of: LimitSample | undefined): string => (of ? `${((100 * x) / of.podsPerSec).toFixed(0)}%` : 'n/a');
 
 function rows(r: Result): [string, string][] {
   return [
@@ -363,11 +349,14 @@ function rows(r: Result): [string, string][] {
     ['step transition p99', `${ms(pct(r.transitions, 99))} (${r.transitions.length} samples)`],
     ['total', ms(r.totalMs)],
     ['pods created per second', r.podsPerSec.toFixed(1)],
+    ['  ÷ API server, same client', ratio(r.podsPerSec, limit.own)],
+    ['  ÷ API server, best', ratio(r.podsPerSec, limit.best)],
     ['reconciles', String(r.reconciles.length)],
     ['reconcile p50', ms(pct(r.reconciles, 50))],
     ['reconcile p99', ms(pct(r.reconciles, 99))],
     ['status writes', String(r.statusWrites)],
     ['peak RSS (controller + bench)', `${r.peakRssMb.toFixed(0)} MiB`],
+    ['CPU (controller + bench)', `${r.cpuSec.toFixed(1)} s`],
     ['largest status', `${r.maxStatusBytes.toLocaleString('en-US')} bytes`],
   ];
 }
@@ -416,6 +405,16 @@ async function main(): Promise<number> {
   if (!(await mc.bucketExists(BUCKET))) await mc.makeBucket(BUCKET);
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(state.kubeconfig);
+
+  if (LIMIT_PODS > 0) {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const ns = await freshNamespace(core, 'bench-limit');
+    const samples = await measureCreateLimit(kc, { ns, config: configFromEnv({ ...controllerEnv(state, ns), PIPEWRIGHT_GATEWAY_URL: 'http://127.0.0.1:9' }), n: LIMIT_PODS, concurrencies: LIMIT_CONCURRENCIES, durationMs: DURATION_MS, log });
+    await core.deleteNamespace({ name: ns }).catch(() => undefined);
+    limit = { own: samples.find((x) => x.limited), best: [...samples].sort((a, b) => b.podsPerSec - a.podsPerSec)[0] };
+    const lines = samples.map((x) => `  concurrency ${String(x.concurrency).padStart(3)}${x.limited ? ' (the controller\'s, its QPS bucket)' : ''}: ${x.podsPerSec.toFixed(1)} pods/s`);
+    process.stdout.write(`\nAPI server pod-create throughput (${LIMIT_PODS} task pods per setting, created directly)\n${lines.join('\n')}\n`);
+  }
 
   const results: Result[] = [];
   for (const s of SCENARIOS) {

@@ -9,7 +9,7 @@ import * as https from 'node:https';
 import * as k8s from '@kubernetes/client-node';
 
 /** Most connections to the apiserver at once; further requests wait for a free one. */
-export const MAX_SOCKETS = 32;
+export const MAX_SOCKETS = 64;
 
 const TLS_FIELDS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
 

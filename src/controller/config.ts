@@ -55,6 +55,8 @@ export interface ControllerConfig {
   limits?: Limits;
   /** How faults are met: timeouts, deadlines and per-pass budgets (see faultsFromEnv). */
   faults: FaultSettings;
+  /** How hard the controller drives the API server (see clientFromEnv). */
+  client: ClientSettings;
   /** Run clean-up defaults: TTL after the end, pod GC strategy (lifecycle-config.ts); a run's spec wins. */
   lifecycle?: GcDefaults;
 }
@@ -90,6 +92,30 @@ export function faultsFromEnv(env: NodeJS.ProcessEnv): FaultSettings {
     launchesPerPass: int(env.PIPEWRIGHT_LAUNCHES_PER_PASS, 1000),
     passBudgetMs: int(env.PIPEWRIGHT_PASS_BUDGET_MS, 2000),
     statusNodeLimit: int(env.PIPEWRIGHT_STATUS_NODE_LIMIT, 2000),
+  };
+}
+
+export interface ClientSettings {
+  /** Requests per second to the API server, sustained (a token bucket shared by the whole process). */
+  qps: number;
+  /** Requests that may go at once after a quiet spell. */
+  burst: number;
+  /** Pod creations in flight per reconcile pass (and events in flight); the QPS bucket paces them. */
+  launchConcurrency: number;
+  /** Least time between two status writes of one run, unless the write ends the run, changes its phase or
+   * records what only the status can hold (a cache hit, a refused or stopped task): the rest are coalesced. */
+  statusIntervalMs: number;
+}
+
+/** PIPEWRIGHT_KUBE_QPS, PIPEWRIGHT_KUBE_BURST, PIPEWRIGHT_LAUNCH_CONCURRENCY, PIPEWRIGHT_STATUS_INTERVAL_MS
+ * (0 writes every change at once). Defaults from bench/controller.ts on the test cluster: see docs/performance.md. */
+export function clientFromEnv(env: NodeJS.ProcessEnv): ClientSettings {
+  const interval = env.PIPEWRIGHT_STATUS_INTERVAL_MS === '0' ? 0 : int(env.PIPEWRIGHT_STATUS_INTERVAL_MS, 500);
+  return {
+    qps: seconds(env.PIPEWRIGHT_KUBE_QPS, 200),
+    burst: int(env.PIPEWRIGHT_KUBE_BURST, 400),
+    launchConcurrency: int(env.PIPEWRIGHT_LAUNCH_CONCURRENCY, 64),
+    statusIntervalMs: interval,
   };
 }
 
@@ -166,6 +192,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ControllerConfig {
     statusValueLimit: int(env.PIPEWRIGHT_STATUS_VALUE_LIMIT, 1024),
     limits: limitsFromEnv(env),
     faults: faultsFromEnv(env),
+    client: clientFromEnv(env),
     lifecycle: lifecycleFromEnv(env),
     workspace: {
       // Checked here: a typo would otherwise only show when the first run with a workspace is refused its claim.

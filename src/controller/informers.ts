@@ -105,6 +105,27 @@ function union<T extends k8s.KubernetesObject>(parts: Map<string | undefined, Re
   };
 }
 
+/**
+ * What the controller keeps of a task pod: its metadata without managedFields, and its status. Nothing reads a
+ * cached pod's spec (facts come from the status, ownership from the metadata), and the spec is most of a task
+ * pod: dropping it keeps a 10,000-pod run's cache within the controller's memory budget (docs/performance.md).
+ */
+export function slimPod<T>(obj: T): T {
+  const pod = obj as k8s.V1Pod | undefined;
+  if (pod && typeof pod === 'object') {
+    delete pod.spec;
+    if (pod.metadata) delete pod.metadata.managedFields;
+  }
+  return obj;
+}
+
+/** A watch whose pods arrive slimmed (slimPod), before the cache stores them. */
+class SlimPodWatch extends k8s.Watch {
+  override watch(path: string, queryParams: Record<string, string | number | boolean | undefined>, callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
+    return super.watch(path, queryParams, (phase, apiObj, watchObj) => callback(phase, phase === 'ERROR' ? apiObj : slimPod(apiObj), watchObj), done);
+  }
+}
+
 export interface Caches {
   runs: ResilientCache<PipelineRunObject>;
   pods: ResilientCache<k8s.V1Pod>;
@@ -124,6 +145,7 @@ export function makeCaches(kc: k8s.KubeConfig, namespaces: readonly string[], en
   const core = pooledApiClient(kc, k8s.CoreV1Api);
   const custom = pooledApiClient(kc, k8s.CustomObjectsApi);
   const watch = new k8s.Watch(kc);
+  const podWatch = new SlimPodWatch(kc);
   const selector = `${LABEL_MANAGED_BY}=pipewright`;
   const index = new PodIndex();
   const scopes: (string | undefined)[] = namespaces.length > 0 ? [...new Set(namespaces)] : [undefined];
@@ -152,9 +174,12 @@ export function makeCaches(kc: k8s.KubeConfig, namespaces: readonly string[], en
     }, logger));
 
     const podsPath = ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods';
-    const listPods = (): Promise<k8s.V1PodList> =>
-      ns ? core.listNamespacedPod({ namespace: ns, labelSelector: selector }) : core.listPodForAllNamespaces({ labelSelector: selector });
-    pods.set(ns, resilient(`pods (${where})`, { path: podsPath, list: listPods, watch, labelSelector: selector }, {
+    const listPods = async (): Promise<k8s.V1PodList> => {
+      const l = await (ns ? core.listNamespacedPod({ namespace: ns, labelSelector: selector }) : core.listPodForAllNamespaces({ labelSelector: selector }));
+      l.items.forEach(slimPod);
+      return l;
+    };
+    pods.set(ns, resilient(`pods (${where})`, { path: podsPath, list: listPods, watch: podWatch, labelSelector: selector }, {
       onChange: (p) => onPod(p, false),
       onDelete: (p) => onPod(p, true),
       onListed: (items) => index.replace(ns, items),

@@ -3,6 +3,7 @@ import * as k8s from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import { pooledApiClient } from './api-client.js';
 import { EventCorrelator } from './event-correlator.js';
+import { rateLimited, type RateLimiter } from './rate-limit.js';
 import { GROUP, PIPELINE_PLURAL, RUN_PLURAL, VERSION } from './names.js';
 import type { PvcObject } from '../executor/pvc-ops.js';
 import type { RunStatus } from './status.js';
@@ -59,7 +60,13 @@ export function apiMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function kubeOps(kc: k8s.KubeConfig): KubeOps {
+/** The operations, each taking a token of `limiter` first when one is given (one per process: main.ts). */
+export function kubeOps(kc: k8s.KubeConfig, limiter?: RateLimiter): KubeOps {
+  const ops = unlimitedKubeOps(kc);
+  return limiter ? rateLimited(ops, limiter) : ops;
+}
+
+function unlimitedKubeOps(kc: k8s.KubeConfig): KubeOps {
   const core = pooledApiClient(kc, k8s.CoreV1Api);
   const storage = pooledApiClient(kc, k8s.StorageV1Api);
   const custom = pooledApiClient(kc, k8s.CustomObjectsApi);

@@ -18,6 +18,7 @@ import { kubeLeaseApi, LeaderElector, type LeaseApi } from './leader-elector.js'
 import { countingErrors, ProcessMetrics, type WorkMetrics } from './metrics.js';
 import { pipelineValidator } from './pipeline-status.js';
 import { WorkQueue, type ReconcileOutcome } from './queue.js';
+import { RateLimiter } from './rate-limit.js';
 import { Reconciler } from './reconcile.js';
 import { deleteRunOp, RunGc, setFinalizersOp } from './run-gc-reconciler.js';
 import { RecurringRuns } from './recurring-reconciler.js';
@@ -254,7 +255,9 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     runs: () => caches.runs.list(),
     event: (rr, type, reason, message) => eventOps.event(rr as PipelineRunObject, type, reason, message),
   });
-  const eventOps = kubeOps(kc);
+  // One token bucket (PIPEWRIGHT_KUBE_QPS / _BURST) for every request this process makes on behalf of runs.
+  const limiter = new RateLimiter(config.client);
+  const eventOps = kubeOps(kc, limiter);
   const caches = makeCaches(kc, config.namespaces, enqueue, logger, {
     onRun: (run) => reconciler.runSeen(run),
     onRunDeleted: (run) => {
@@ -271,7 +274,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     config,
     logger,
     now: systemClock,
-    kube: measuredKube(hooks.wrapKubeOps ? hooks.wrapKubeOps(kubeOps(kc)) : kubeOps(kc), m),
+    kube: measuredKube(hooks.wrapKubeOps ? hooks.wrapKubeOps(kubeOps(kc, limiter)) : kubeOps(kc, limiter), m),
     getRun: (ns, name) => caches.runs.get(name, ns),
     podsOfRun: (namespace, uid) => caches.podsOfRun(namespace, uid),
     // Task outputs are cached in the same bucket as the artifacts, keyed by fingerprint (as the local runner does).
@@ -282,7 +285,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
   });
   const gc = new RunGc({
     logger,
-    kube: { ...kubeOps(kc), deleteRun: deleteRunOp(kc), setFinalizers: setFinalizersOp(kc) },
+    kube: { ...kubeOps(kc, limiter), deleteRun: deleteRunOp(kc), setFinalizers: setFinalizersOp(kc) },
     getRun: (ns, name) => caches.runs.get(name, ns),
     podsOfRun: (namespace, uid) => caches.podsOfRun(namespace, uid),
     defaults: config.lifecycle ?? { ttl: {}, podGC: 'Never' },

@@ -22,10 +22,6 @@ import type { Pass } from './reconcile-plan.js';
 import { checkLaunchInputs, checkPodSecrets } from './run-policy.js';
 import type { PipelineRunObject } from './types.js';
 
-/** Pod creations (and events) in flight per reconcile: a 1,000-task fan-out neither floods the apiserver with
- * 1,000 requests at once nor builds 1,000 pods in one synchronous burst that starves the watches of this process. */
-export const LAUNCH_CONCURRENCY = 16;
-
 export interface LauncherDeps {
   config: ControllerConfig;
   kube: KubeOps;
@@ -79,7 +75,9 @@ export class Launcher {
     const until = nowMs(this.deps.clock) + this.deps.config.faults.passBudgetMs;
     const skipped = new Set<string>();
     const workspace = await this.ensureWorkspace(obs, result.launch, log);
-    await eachLimited(result.launch, LAUNCH_CONCURRENCY, async (launch) => {
+    // Pod creations in flight (PIPEWRIGHT_LAUNCH_CONCURRENCY), paced by the process's QPS bucket: a 1,000-task
+    // fan-out neither floods the API server nor builds 1,000 pods in one synchronous burst that starves the watches.
+    await eachLimited(result.launch, this.deps.config.client.launchConcurrency, async (launch) => {
       // Past the pass's time budget the rest waits for the next pass (requeued at once).
       if (nowMs(this.deps.clock) > until) {
         skipped.add(launch.nodeId);
@@ -143,6 +141,11 @@ export class Launcher {
     const name = pod.metadata!.name!;
     obs.podNames[launch.nodeId] = name;
     let settled = false;
+    // Created by an earlier pass whose status write was coalesced, and not in the pod cache yet: no second POST.
+    if (this.deps.expectations.recentlyCreated(ctx.uid, name)) {
+      obs.facts[launch.nodeId] = { attempt: launch.attempt, phase: 'Pending' };
+      return false;
+    }
     try {
       const r = await this.deps.kube.createPod(pod);
       this.deps.expectations.podCreated(ctx.uid, name);

@@ -11,7 +11,6 @@ import { EventRecorder } from './event-recorder.js';
 import { diffEvents } from './events.js';
 import type { Expectations } from './expectations.js';
 import { ConflictError, type KubeOps } from './kube-ops.js';
-import { LAUNCH_CONCURRENCY } from './reconcile-act.js';
 import type { Observation } from './reconcile-observe.js';
 import { statusProblems } from './run-shape.js';
 import { boundNodes, formatDuration, isRunFinished, runConditions, STATUS_NODE_BYTES, type Condition, type RunStatus } from './status.js';
@@ -56,7 +55,7 @@ export class StatusRecorder {
   readonly events: EventRecorder;
 
   constructor(private readonly deps: RecorderDeps) {
-    this.events = new EventRecorder(LAUNCH_CONCURRENCY, 1000, (n) => {
+    this.events = new EventRecorder(deps.config.client.launchConcurrency, 1000, (n) => {
       if (n % 100 === 1) deps.logger.warn({ dropped: n }, 'too many events waiting: dropping events');
     });
   }

@@ -15,14 +15,16 @@ import type { EventRecorder } from './event-recorder.js';
 import { Expectations } from './expectations.js';
 import { ConflictError, RejectedError, type KubeOps } from './kube-ops.js';
 import type { ReconcileOutcome } from './queue.js';
-import { Launcher, LAUNCH_CONCURRENCY } from './reconcile-act.js';
+import { Launcher } from './reconcile-act.js';
 import { Observer, type Observation } from './reconcile-observe.js';
-import { admit, desiredStatus, nextWakeMs, planPass } from './reconcile-plan.js';
+import { admit, desiredStatus, nextWakeMs, planPass, type Pass } from './reconcile-plan.js';
 import { StatusRecorder } from './reconcile-record.js';
 import { ANNOTATION_ATTEMPT } from './names.js';
 import { decideRetry, pendingRetry, RetryReason } from './run-retry.js';
 import { formatDuration, isRunFinished, type RunStatus } from './status.js';
 import { NodeDocs } from './status-nodes.js';
+import { StatusThrottle } from './status-throttle.js';
+import { PlanMemo } from './plan-memo.js';
 import type { PipelineRunObject } from './types.js';
 
 export interface ReconcilerDeps {
@@ -43,8 +45,25 @@ export interface ReconcilerDeps {
   onReconciled?: (ms: number, key: string) => void;
 }
 
-export { eachLimited, LAUNCH_CONCURRENCY };
+export { eachLimited };
 export { EXPECTATION_MS } from './expectations.js';
+
+/**
+ * A status write that may not wait for the run's write slot: the run ends or changes phase (timeouts included),
+ * the act step settled nodes only the status remembers (cache hits, refusals, stops, platform ops), the spec
+ * changed, or the status still reports a trouble that is over.
+ */
+function urgentWrite(obs: Observation, pass: Pass, settled: boolean): boolean {
+  const { stored, run } = obs;
+  return (
+    settled ||
+    pass.timedOut ||
+    pass.result.phase !== stored.phase ||
+    isRunFinished(pass.result.phase) ||
+    run.metadata?.generation !== stored.observedGeneration ||
+    (stored.conditions ?? []).some((c) => c.type === DEGRADED && c.status === 'True')
+  );
+}
 
 /** Runs with more nodes than this yield the event loop between the stages of a pass. */
 const LARGE_RUN_NODES = 1000;
@@ -59,6 +78,8 @@ export class Reconciler {
   private readonly launcher: Launcher;
   private readonly recorder: StatusRecorder;
   private readonly forgetDocs: (uid: string) => void;
+  private readonly throttle: StatusThrottle;
+  private readonly memo = new PlanMemo();
 
   constructor(deps: ReconcilerDeps) {
     // What the API server and S3 throw is marked transient here, once; everything else is about the run itself.
@@ -77,6 +98,7 @@ export class Reconciler {
     this.launcher = new Launcher({ ...shared, podsOfRun: deps.podsOfRun, ...(cacheFor ? { cacheFor } : {}), ...(deps.grantKey ? { grantKey: deps.grantKey } : {}) });
     this.recorder = new StatusRecorder({ ...shared, logger: deps.logger, ...(nodeDocs ? { nodeDocs } : {}) });
     this.forgetDocs = (uid) => nodeDocs?.forget(uid);
+    this.throttle = new StatusThrottle(deps.config.client.statusIntervalMs, this.clock);
   }
 
   /** Events go out in the background: a reconcile never waits for them. */
@@ -90,6 +112,8 @@ export class Reconciler {
     this.expectations.forget(uid);
     this.failing.delete(uid);
     this.forgetDocs(uid);
+    this.throttle.forget(uid);
+    this.memo.forget(uid);
   }
 
   /** Every version of a run the cache receives, in order (wired to the run watch). */
@@ -142,6 +166,10 @@ export class Reconciler {
     let large = Object.keys(obs.previous.nodes ?? {}).length > LARGE_RUN_NODES;
     const breathe = (): Promise<void> => (large ? new Promise((r) => setImmediate(r)) : Promise.resolve());
     await breathe();
+    const uid = run.metadata!.uid!;
+    const rv = run.metadata!.resourceVersion;
+    const idle = this.nothingToPlan(obs, now);
+    if (idle) return idle;
 
     // Plan, act; plan again when acting settled nodes itself (cache hits, refusals, stops).
     let pass = planPass(obs, now, config);
@@ -154,15 +182,37 @@ export class Reconciler {
       await breathe();
     }
 
+    // Coalesced: a change the pods can tell again waits for the run's next write slot (status-throttle.ts); the
+    // pass that will write it is requeued. Not even the status is built meanwhile (linear in the run's nodes).
+    const hold = urgentWrite(obs, pass, acted.changed) ? 0 : this.throttle.waitMs(uid);
+    if (hold > 0) {
+      const wake = nextWakeMs(obs, pass, false, pass.deferred || acted.skipped, now);
+      this.memo.planned(uid, rv, obs.facts, wake === undefined ? undefined : now.getTime() + wake);
+      return { requeueAfterMs: Math.min(hold, wake ?? hold) };
+    }
+
     // Record: the status this pass leads to, written once if it changed, and its events.
     const status = desiredStatus(obs, pass, acted.launched, now, config);
     await breathe();
     const written = await this.recorder.record(obs, status, log, breathe);
     if (written === 'conflict') return { requeueAfterMs: 50 };
+    if (written === 'written') this.throttle.wrote(uid);
     const finished = isRunFinished(status.phase);
     if (written === 'written' && finished) await this.afterFinished(obs, log);
     const wake = nextWakeMs(obs, pass, finished, pass.deferred || acted.skipped, now);
+    if (written === 'unchanged') this.memo.planned(uid, rv, obs.facts, wake === undefined ? undefined : now.getTime() + wake);
     return wake === undefined ? undefined : { requeueAfterMs: wake };
+  }
+
+  /**
+   * Nothing a plan would act on changed since the last one (plan-memo.ts) and the status write waits for its slot
+   * anyway: no plan this pass (linear in the run's nodes), back when the slot comes.
+   */
+  private nothingToPlan(obs: Observation, now: Date): ReconcileOutcome | undefined {
+    const { uid } = obs.ctx;
+    const slot = this.throttle.waitMs(uid);
+    if (slot > 0 && obs.recheckAt === undefined && this.memo.unchanged(uid, obs.run.metadata!.resourceVersion, obs.facts, now.getTime())) return { requeueAfterMs: slot };
+    return undefined;
   }
 
   /**

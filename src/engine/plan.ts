@@ -121,7 +121,9 @@ class Planner {
   }
 
   private setNode(view: NodeView): void {
-    if (!Object.hasOwn(this.nodes, view.id)) this.nodeCount++;
+    // Tasks (× loop iterations) count toward the run's limit; an iteration's own node is bookkeeping (a 100 × 100
+    // loop of loops is 10,000 tasks, not 20,201 nodes).
+    if (!Object.hasOwn(this.nodes, view.id) && view.kind !== 'iteration') this.nodeCount++;
     this.nodes[view.id] = view;
   }
 
@@ -382,7 +384,7 @@ class Planner {
   private overLimits(count: number, body: Component): string | undefined {
     const lim = limits();
     if (count > lim.loopItems) return `the loop has ${count} items; ${overLimit('loopItems', lim.loopItems)}`;
-    const perItem = 1 + (body.implementation.kind === 'dag' ? Object.keys(body.implementation.dag.tasks).length : 0);
+    const perItem = body.implementation.kind === 'dag' ? Object.keys(body.implementation.dag.tasks).length : 1;
     const total = this.nodeCount + count * perItem;
     if (total > lim.tasks) return `the loop's ${count} items make the run at least ${total} tasks; ${overLimit('tasks', lim.tasks)}`;
     return undefined;

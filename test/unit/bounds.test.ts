@@ -121,11 +121,11 @@ describe('loop and task limits in the engine', () => {
     expect(r.launch).toEqual([]);
   });
 
-  it('tasks per run count loop iterations', () => {
+  it('tasks per run count loop iterations (tasks × items, not the iteration nodes)', () => {
     configureLimits({ ...DEFAULT_LIMITS, tasks: 50 });
-    const r = plan({ pipeline: loopPipeline(30), arguments: {}, facts: {}, run: RUN, now: '2026-01-01T00:00:00Z' });
+    const r = plan({ pipeline: loopPipeline(60), arguments: {}, facts: {}, run: RUN, now: '2026-01-01T00:00:00Z' });
     expect(r.nodes.loop?.message).toMatch(/PIPEWRIGHT_MAX_TASKS/);
-    expect(plan({ pipeline: loopPipeline(20), arguments: {}, facts: {}, run: RUN, now: '2026-01-01T00:00:00Z' }).launch).toHaveLength(20);
+    expect(plan({ pipeline: loopPipeline(45), arguments: {}, facts: {}, run: RUN, now: '2026-01-01T00:00:00Z' }).launch).toHaveLength(45);
   });
 });
 
