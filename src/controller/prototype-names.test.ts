@@ -13,7 +13,8 @@ import { nativeFromObject } from '../model/native.js';
 import { plan } from '../engine/plan.js';
 import { RUN } from '../engine/testing/builders.js';
 
-const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local', PIPEWRIGHT_S3_PORT: '9000' });
+// Status writes not coalesced: each pass is checked through the status it writes.
+const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: 's3.local', PIPEWRIGHT_S3_PORT: '9000', PIPEWRIGHT_STATUS_INTERVAL_MS: '0' });
 
 function harness() {
   const created: V1Pod[] = [];
