@@ -1,7 +1,8 @@
 // What the web UI needs beyond KFP's API, with the same auth and namespace rules: the bundled UI itself (ui/dist,
-// a fixed file list, no path from the request touches the disk), and per run its task logs, its events and its
-// artifacts' bytes. A caller who may `get` the run may read these; an artifact must be one the run's status lists
-// (so a caller cannot name another namespace's object), and is streamed with a byte cap, never with credentials.
+// a fixed file list, no path from the request touches the disk), and per run its task logs (whole, or followed as
+// they are written), its events and its artifacts' bytes. A caller who may `get` the run may read these; an
+// artifact must be one the run's status lists (so a caller cannot name another namespace's object), and is
+// streamed with a byte cap, never with credentials.
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join, relative, resolve, sep } from 'node:path';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
 import * as Minio from 'minio';
 import { pooledApiClient } from '../controller/api-client.js';
+import { openPodLog } from '../controller/pod-log.js';
 import type { PipelineRunObject } from '../controller/types.js';
 import type { S3Config } from '../artifacts/s3-config.js';
 import { parseStrict } from '../artifacts/tenancy.js';
@@ -103,7 +105,7 @@ export class UiApi {
   private readonly core: k8s.CoreV1Api;
   private readonly s3?: Minio.Client;
 
-  constructor(kc: k8s.KubeConfig, private readonly store: KubeStore, private readonly auth: Authorizer, s3?: S3Config) {
+  constructor(private readonly kc: k8s.KubeConfig, private readonly store: KubeStore, private readonly auth: Authorizer, s3?: S3Config) {
     this.core = pooledApiClient(kc, k8s.CoreV1Api);
     if (s3) {
       this.s3 = new Minio.Client({
@@ -122,25 +124,39 @@ export class UiApi {
     const run = await this.store.findRun(m[1]!);
     const namespace = run.metadata!.namespace!;
     await this.auth.authorize(who, 'get', 'pipelineruns', namespace);
-    if (m[2] === 'logs') await this.logs(run, query.get('task_id') ?? '', res);
+    if (m[2] === 'logs') await this.logs(run, query.get('task_id') ?? '', query.get('follow') === 'true', res);
     else if (m[2] === 'events') await this.events(run, res);
     else await this.artifact(run, query, res);
     return true;
   }
 
-  private async logs(run: PipelineRunObject, taskId: string, res: ServerResponse): Promise<void> {
+  /**
+   * The task pod's main container log, at most MAX_LOG_BYTES. With follow, streamed as the API server hands it on
+   * (chunked, until the container exits, the cap is reached or the browser goes away); without, read whole.
+   */
+  private async logs(run: PipelineRunObject, taskId: string, follow: boolean, res: ServerResponse): Promise<void> {
     const node = run.status?.nodes?.[taskId];
     if (!node) throw notFound(`run ${run.metadata!.uid} has no task ${taskId || '(task_id missing)'}`);
     if (!node.pod) throw notFound(`task ${taskId} has no pod (a DAG, or a skipped or cached task)`);
-    let text: string;
+    const abort = new AbortController();
+    res.on('close', () => abort.abort());
+    let log: IncomingMessage;
     try {
-      text = await this.core.readNamespacedPodLog({ name: node.pod, namespace: run.metadata!.namespace!, container: 'main', limitBytes: MAX_LOG_BYTES });
+      log = await openPodLog(this.kc, run.metadata!.namespace!, node.pod, { container: 'main', follow, limitBytes: MAX_LOG_BYTES, signal: abort.signal });
     } catch (err) {
+      if (abort.signal.aborted) return;
       const e = apiErrorOf(err);
       if (e.http === 404) throw notFound(`the pod ${node.pod} of task ${taskId} is gone, and its logs with it`);
       throw e;
     }
-    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' }).end(text ?? '');
+    res.writeHead(200, {
+      'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff',
+      // A proxy in front must not hold a followed log back until it ends.
+      ...(follow ? { 'x-accel-buffering': 'no' } : {}),
+    });
+    res.flushHeaders();
+    log.on('error', () => res.destroy());
+    log.pipe(res);
   }
 
   private async events(run: PipelineRunObject, res: ServerResponse): Promise<void> {

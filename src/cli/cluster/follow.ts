@@ -1,9 +1,9 @@
 // Following a run as it changes (a watch on the one object, re-established when it ends) and reading task pods'
 // logs, whole or followed.
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import * as k8s from '@kubernetes/client-node';
-import { apiMessage, code } from '../../controller/kube-ops.js';
+import { code } from '../../controller/kube-ops.js';
+import { openPodLog } from '../../controller/pod-log.js';
 import { isRunFinished } from '../../controller/status.js';
 import type { PipelineRunObject } from '../../controller/types.js';
 import type { Cluster } from './connect.js';
@@ -63,52 +63,35 @@ export async function followRun(cluster: Cluster, namespace: string, name: strin
   }
 }
 
-/** A log read the API server refused: its HTTP status as `code` (as client-node's errors carry it). */
-class LogError extends Error {
-  constructor(readonly code: number, message: string) {
-    super(message);
-  }
-}
-
 /**
  * Streams one container's log, calling onLine per complete line; resolves when the stream ends (at once without
- * follow; with follow when the container exits). Rejects with a LogError (e.g. 400 while it is not started).
- * Plain https with identity encoding, so each line is handed on as the API server flushes it.
+ * follow; with follow when the container exits) or is aborted. Rejects with a PodLogError (e.g. 400 while it is
+ * not started).
  */
 export async function streamLog(cluster: Cluster, namespace: string, pod: string, onLine: (line: string) => void,
   opts: { follow?: boolean; signal?: AbortSignal; container?: string } = {}): Promise<void> {
-  const server = cluster.kc.getCurrentCluster()?.server;
-  if (!server) throw new Error('no cluster in the kubeconfig');
-  const url = new URL(`${server.replace(/\/$/, '')}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`);
-  url.searchParams.set('container', opts.container ?? MAIN_CONTAINER);
-  if (opts.follow) url.searchParams.set('follow', 'true');
-  const options: https.RequestOptions = { method: 'GET', headers: { 'Accept-Encoding': 'identity' } };
-  await cluster.kc.applyToHTTPSOptions(options);
-  const request = url.protocol === 'https:' ? https.request : http.request;
-  await new Promise<void>((resolve, reject) => {
-    const req = request(url, { ...options, signal: opts.signal }, (res) => {
-      let rest = '';
-      if (res.statusCode !== 200) {
-        res.on('data', (c: Buffer) => (rest += c.toString('utf8')));
-        res.on('end', () => reject(new LogError(res.statusCode ?? 0, apiMessage({ body: rest }))));
-        return;
-      }
-      res.on('data', (chunk: Buffer) => {
-        const lines = (rest + chunk.toString('utf8')).split('\n');
-        rest = lines.pop() ?? '';
-        for (const l of lines) onLine(l);
-      });
-      const done = (): void => {
-        if (rest) onLine(rest);
-        rest = '';
-        resolve();
-      };
-      res.on('end', done);
-      res.on('close', done);
-      res.on('error', done);
+  let res: IncomingMessage;
+  try {
+    res = await openPodLog(cluster.kc, namespace, pod, { container: opts.container ?? MAIN_CONTAINER, follow: opts.follow, signal: opts.signal });
+  } catch (err) {
+    if (opts.signal?.aborted) return;
+    throw err;
+  }
+  await new Promise<void>((resolve) => {
+    let rest = '';
+    res.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString('utf8')).split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) onLine(l);
     });
-    req.on('error', (err) => (opts.signal?.aborted ? resolve() : reject(err)));
-    req.end();
+    const done = (): void => {
+      if (rest) onLine(rest);
+      rest = '';
+      resolve();
+    };
+    res.on('end', done);
+    res.on('close', done);
+    res.on('error', done);
   });
 }
 

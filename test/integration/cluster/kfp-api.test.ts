@@ -248,6 +248,7 @@ describe('multi-user: bearer tokens, TokenReview and SubjectAccessReview', () =>
       ['GET', `/runs?experiment_id=${experiment}`],
       ['GET', `/runs/${run}`],
       ['GET', `/runs/${run}/logs?task_id=${task}`],
+      ['GET', `/runs/${run}/logs?task_id=${task}&follow=true`],
       ['GET', `/runs/${run}/events`],
       ['POST', `/runs/${run}:archive`],
       ['POST', `/runs/${run}:unarchive`],

@@ -1,35 +1,13 @@
 // The selected task: state and reason, pod, inputs (bindings from the spec), outputs (values and artifact
-// previews), its events and its logs (re-read while the task runs).
-import { useEffect, useState } from 'react';
-import { api, type RunEvent } from '../lib/api';
+// previews), its events and its logs (followed while the task runs).
+import { useState } from 'react';
+import type { RunEvent } from '../lib/api';
 import { durationMs, formatDuration } from '../lib/graph';
 import { specTaskOf } from '../lib/spec';
 import type { Json, TaskDetail } from '../lib/types';
 import { ArtifactView } from './ArtifactView';
 import { StateBadge, Time } from './common';
-
-const LOG_POLL_MS = 3000;
-
-function Logs({ runId, task }: { runId: string; task: TaskDetail }) {
-  const [text, setText] = useState<string>();
-  const [error, setError] = useState<string>();
-  const running = task.state === 'RUNNING' || task.state === 'PENDING';
-  useEffect(() => {
-    const ctl = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const read = (): void => {
-      api.logs(runId, task.task_id, ctl.signal)
-        .then((res) => res.text())
-        .then((t) => { setText(t); setError(undefined); })
-        .catch((err: unknown) => { if (!ctl.signal.aborted) setError(err instanceof Error ? err.message : String(err)); })
-        .finally(() => { if (running && !ctl.signal.aborted) timer = setTimeout(read, LOG_POLL_MS); });
-    };
-    read();
-    return () => { ctl.abort(); clearTimeout(timer); };
-  }, [runId, task.task_id, running]);
-  if (error) return <p className="note">{error}</p>;
-  return <pre className="logs" tabIndex={0} aria-label="Task logs">{text ?? 'Loading…'}</pre>;
-}
+import { TaskLogs } from './TaskLogs';
 
 function valueText(v: Json): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
@@ -82,7 +60,7 @@ export function TaskPanel({ runId, task, spec, events, onClose }: { runId: strin
           {!params.length && !artifacts.length && <p className="note">None yet.</p>}
         </div>
       )}
-      {tab === 'logs' && <div role="tabpanel">{task.pod_name ? <Logs runId={runId} task={task} /> : <p className="note">This node has no pod (a DAG, a skipped or cached task).</p>}</div>}
+      {tab === 'logs' && <div role="tabpanel">{task.pod_name ? <TaskLogs key={`${runId}/${task.task_id}`} runId={runId} taskId={task.task_id} running={task.state === 'RUNNING' || task.state === 'PENDING'} /> : <p className="note">This node has no pod (a DAG, a skipped or cached task).</p>}</div>}
       {tab === 'events' && (
         <div role="tabpanel">
           {mine.length ? <ul className="events">{mine.map((e, i) => <li key={i} className={e.type === 'Warning' ? 'warning' : ''}><strong>{e.reason}</strong> {e.message}</li>)}</ul> : <p className="note">No events.</p>}

@@ -94,7 +94,9 @@ export const api = {
     return call<Pipeline>('POST', `pipelines/upload?${q.toString()}`, form);
   },
   events: (runId: string) => call<{ events: RunEvent[] }>('GET', `runs/${encodeURIComponent(runId)}/events`),
-  logs: (runId: string, taskId: string, signal?: AbortSignal) => raw(`runs/${encodeURIComponent(runId)}/logs?task_id=${encodeURIComponent(taskId)}`, signal),
+  /** With follow, the server streams the log until the container exits (read the body as it comes). */
+  logs: (runId: string, taskId: string, opts: { follow?: boolean; signal?: AbortSignal } = {}) =>
+    raw(`runs/${encodeURIComponent(runId)}/logs?task_id=${encodeURIComponent(taskId)}${opts.follow ? '&follow=true' : ''}`, opts.signal),
   artifact: (runId: string, uri: string, maxBytes: number, signal?: AbortSignal) =>
     raw(`runs/${encodeURIComponent(runId)}/artifacts:read?uri=${encodeURIComponent(uri)}&max_bytes=${maxBytes}`, signal),
   artifactUrl: (runId: string, uri: string) => `${BASE}/runs/${encodeURIComponent(runId)}/artifacts:read?uri=${encodeURIComponent(uri)}&download=true`,

@@ -1,6 +1,6 @@
 """The web UI test's pipeline: every previewed artifact type (Metrics, ClassificationMetrics, HTML, Markdown,
 Dataset), a ParallelFor loop, a condition that is skipped or not by a parameter, and an optional slow task
-(for cancel). Compile: bash test/pipelines/compile-all.sh is for test/pipelines; this one is compiled by
+(for cancel, printing a line a second for the followed log). Compile: bash test/pipelines/compile-all.sh is for test/pipelines; this one is compiled by
 test/integration/cluster/ui/compile.sh with the same pinned kfp SDK."""
 from typing import List
 
@@ -50,7 +50,9 @@ def deploy(decision: str) -> str:
 @dsl.component(base_image=IMAGE)
 def wait(seconds: int) -> int:
     import time
-    time.sleep(seconds)
+    for i in range(seconds):  # a line a second: the browser test watches the log grow while the task runs
+        print(f"waited {i} s", flush=True)
+        time.sleep(1)
     return seconds
 
 
