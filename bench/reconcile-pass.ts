@@ -70,6 +70,9 @@ async function main(): Promise<void> {
     async deletePvc() {
       return 'deleted' as const;
     },
+    async readPvc() {
+      return undefined;
+    },
   };
   const objects = new Map<string, string>();
   let s3Bytes = 0;

@@ -62,6 +62,11 @@ export interface ControllerConfig {
 }
 
 export interface FaultSettings {
+  /**
+   * A task pod pending with a problem (an unbindable claim, no node fits, an image that cannot be pulled) this
+   * long fails its task with that problem; 0: never. A run's spec.pendingTimeout wins.
+   */
+  pendingDeadlineSeconds: number;
   /** Longest a shutdown waits for reconciles in flight. */
   drainMs: number;
   /** Longest one S3 request may stay silent (no byte either way) before it is abandoned. */
@@ -92,6 +97,8 @@ export function faultsFromEnv(env: NodeJS.ProcessEnv): FaultSettings {
     launchesPerPass: int(env.PIPEWRIGHT_LAUNCHES_PER_PASS, 1000),
     passBudgetMs: int(env.PIPEWRIGHT_PASS_BUDGET_MS, 2000),
     statusNodeLimit: int(env.PIPEWRIGHT_STATUS_NODE_LIMIT, 2000),
+    // 0 turns it off (a cluster autoscaler that takes long to add a node).
+    pendingDeadlineSeconds: env.PIPEWRIGHT_PENDING_DEADLINE_SECONDS === '0' ? 0 : int(env.PIPEWRIGHT_PENDING_DEADLINE_SECONDS, 600),
   };
 }
 

@@ -38,6 +38,8 @@ export interface KubeOps {
   createPvc(pvc: PvcObject): Promise<{ result: 'created' } | { result: 'exists'; labels: Record<string, string> }>;
   /** Delete-if-present. */
   deletePvc(namespace: string, name: string): Promise<'deleted' | 'absent'>;
+  /** The claim as the API server has it (why a task pod waits on it), undefined when absent. */
+  readPvc(namespace: string, name: string): Promise<k8s.V1PersistentVolumeClaim | undefined>;
 }
 
 /** The HTTP status of a client-node API error. */
@@ -147,6 +149,14 @@ function unlimitedKubeOps(kc: k8s.KubeConfig): KubeOps {
       }
       const existing = await core.readNamespacedPersistentVolumeClaim({ namespace, name: pvc.metadata.name });
       return { result: 'exists', labels: existing.metadata?.labels ?? {} };
+    },
+    async readPvc(namespace, name) {
+      try {
+        return await core.readNamespacedPersistentVolumeClaim({ namespace, name });
+      } catch (err) {
+        if (code(err) === 404) return undefined;
+        throw err;
+      }
     },
     async deletePvc(namespace, name) {
       try {

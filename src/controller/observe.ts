@@ -95,5 +95,8 @@ export function factFromPod(pod: V1Pod): PodFact | undefined {
   if (main?.state?.running || main?.state?.terminated) fact.phase = 'Running';
   const why = pendingReason(pod);
   if (why) fact.message = why;
+  // The pending deadline (PIPEWRIGHT_PENDING_DEADLINE_SECONDS, spec.pendingTimeout) counts from the pod's creation.
+  const created = iso(pod.metadata?.creationTimestamp);
+  if (why && fact.phase === 'Pending' && created) fact.stuckSince = created;
   return { ...base, fact };
 }

@@ -12,6 +12,7 @@ import { Reason, TerminalError } from './errors.js';
 import type { Expectations } from './expectations.js';
 import type { KubeOps } from './kube-ops.js';
 import { factFromPod, type PodFact } from './observe.js';
+import { unboundClaimMessage, type ClaimState } from '../executor/pvc-ops.js';
 import { pipelineFromSource } from './pipeline-source.js';
 import type { Admission } from './reconcile-plan.js';
 import { forgetEarlierRounds } from './run-retry.js';
@@ -116,11 +117,31 @@ export class Observer {
         obs.refs[id] = pf.outputsRef;
         pf.fact.outputs = await this.loadOutputs(pf.outputsRef, ns);
       }
+      if (pf.fact.phase === 'Pending' && pf.fact.message && /PersistentVolumeClaim/.test(pf.fact.message)) {
+        pf.fact.message = await this.claimsMessage(pods.find((p) => p.metadata?.name === pf.podName), ns, pf.fact.message);
+      }
       facts[id] = pf.fact;
       if (pf.fact.phase === 'Succeeded' && pf.fact.outputs && pf.cacheFingerprint) obs.toCache.push({ nodeId: id, fingerprint: pf.cacheFingerprint, outputs: pf.fact.outputs });
     }
     await this.statusFacts(obs, latest);
     return obs;
+  }
+
+  /** A pod waiting on claims: what those claims say about themselves before the scheduler's words. */
+  private async claimsMessage(pod: V1Pod | undefined, ns: string, scheduler: string): Promise<string> {
+    const names = (pod?.spec?.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((n): n is string => !!n).slice(0, 8);
+    try {
+      const claims = await Promise.all(names.map(async (name): Promise<ClaimState> => {
+        const c = await this.deps.kube.readPvc(ns, name);
+        if (!c) return { name, missing: true };
+        const a = c.metadata?.annotations ?? {};
+        const provisioner = a['volume.kubernetes.io/storage-provisioner'] ?? a['volume.beta.kubernetes.io/storage-provisioner'];
+        return { name, ...(c.status?.phase ? { phase: c.status.phase } : {}), ...(c.spec?.storageClassName ? { storageClassName: c.spec.storageClassName } : {}), ...(provisioner ? { provisioner } : {}) };
+      }));
+      return unboundClaimMessage(claims, ns, scheduler) ?? scheduler;
+    } catch {
+      return scheduler; // the scheduler's words still say what is wrong
+    }
   }
 
   /** Facts of nodes from the status: attempts the controller ended, finished nodes whose pods are gone, and

@@ -2,7 +2,7 @@
 import { configFromEnv } from './config.js';
 import { pipelineFromSource } from './pipeline-source.js';
 import type { Observation, RunObservation } from './reconcile-observe.js';
-import { admit, desiredStatus, nextWakeMs, planPass } from './reconcile-plan.js';
+import { admit, desiredStatus, nextWakeMs, pendingDeadline, planPass } from './reconcile-plan.js';
 import type { PipelineRunObject, PipelineRunSpec } from './types.js';
 
 const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev' });
@@ -21,6 +21,20 @@ function observation(spec: PipelineRunSpec, status: PipelineRunObject['status'] 
 }
 
 describe('reconcile plan stage', () => {
+  it('takes the pending deadline from spec.pendingTimeout over the operator\'s, and 0 as no limit', () => {
+    expect(config.faults.pendingDeadlineSeconds).toBe(600);
+    expect(pendingDeadline(undefined, 600)).toEqual({ pendingDeadlineSeconds: 600 });
+    expect(pendingDeadline('1m30s', 600)).toEqual({ pendingDeadlineSeconds: 90 });
+    expect(pendingDeadline('0s', 600)).toEqual({});
+    expect(pendingDeadline(undefined, configFromEnv({ PIPEWRIGHT_PENDING_DEADLINE_SECONDS: '0' }).faults.pendingDeadlineSeconds)).toEqual({});
+    expect(configFromEnv({ PIPEWRIGHT_PENDING_DEADLINE_SECONDS: '45' }).faults.pendingDeadlineSeconds).toBe(45);
+    // A stuck task's fact: the run's pass stops it past spec.pendingTimeout.
+    const obs = observation({ pipelineSpec: SPEC, arguments: { n: 1 }, pendingTimeout: '30s' });
+    obs.facts.t = { attempt: 1, phase: 'Pending', message: 'unschedulable: no', stuckSince: '2026-01-01T00:00:00Z' };
+    expect(planPass(obs, new Date('2026-01-01T00:00:31Z'), config).result.stop).toEqual([{ nodeId: 't', reason: 'did not start within the pending deadline of 30s: unschedulable: no' }]);
+  });
+
+
   it('admits a valid run with its context, and refuses bad arguments naming spec.arguments', () => {
     const ok = admit(seen({ pipelineSpec: SPEC, arguments: { n: 3 } }), config);
     expect(ok).toMatchObject({ ok: true, arguments: { n: 3 }, ctx: { name: 'r', namespace: 'a', uid: 'u1', createTime: '2026-01-01T00:00:00.000Z' } });

@@ -66,6 +66,13 @@ export interface Pass {
   deferred: boolean;
 }
 
+/** spec.pendingTimeout over the operator's PIPEWRIGHT_PENDING_DEADLINE_SECONDS ("0s" or 0: no limit). */
+export function pendingDeadline(spec: string | undefined, operatorSeconds: number): { pendingDeadlineSeconds?: number } {
+  const ms = spec !== undefined ? parseDuration(spec) : undefined;
+  const seconds = ms !== undefined ? Math.ceil(ms / 1000) : operatorSeconds;
+  return seconds > 0 ? { pendingDeadlineSeconds: seconds } : {};
+}
+
 /** The engine's plan for this pass, from the observed facts (which the act step may have added to). */
 export function planPass(obs: Observation, now: Date, config: ControllerConfig): Pass {
   const spec = obs.run.spec ?? {};
@@ -88,6 +95,7 @@ export function planPass(obs: Observation, now: Date, config: ControllerConfig):
     maxLaunches: launchesPerPass,
     // A run retried in place (spec.retry): attempts of earlier rounds that did not succeed are forgotten.
     ...(obs.stored.retry ? { retryBase: obs.stored.retry.attemptBase } : {}),
+    ...pendingDeadline(spec.pendingTimeout, config.faults.pendingDeadlineSeconds),
   });
   return { result, timedOut, deferred: result.launch.length >= launchesPerPass, ...(deadline !== undefined ? { deadline } : {}) };
 }

@@ -23,6 +23,7 @@ function specProblems(spec: unknown, want: Want): void {
   want('spec', spec, isObject(spec), 'an object');
   if (!isObject(spec)) return;
   if (spec.timeout !== undefined) want('spec.timeout', spec.timeout, typeof spec.timeout === 'string', 'a duration string such as "1h30m"');
+  if (spec.pendingTimeout !== undefined) want('spec.pendingTimeout', spec.pendingTimeout, typeof spec.pendingTimeout === 'string', 'a duration string such as "10m"');
   if (spec.parallelism !== undefined) want('spec.parallelism', spec.parallelism, Number.isInteger(spec.parallelism) && (spec.parallelism as number) > 0, 'a positive integer');
   for (const f of ['caching', 'cancel'] as const) if (spec[f] !== undefined) want(`spec.${f}`, spec[f], typeof spec[f] === 'boolean', 'true or false');
   for (const f of ['serviceAccountName', 'pipelineYAML'] as const) if (spec[f] !== undefined) want(`spec.${f}`, spec[f], typeof spec[f] === 'string', 'a string');

@@ -15,6 +15,8 @@ export interface PipelineRunSpec extends PipelineSource {
   arguments?: Record<string, JsonValue>;
   serviceAccountName?: string;
   timeout?: string;
+  /** How long a task pod may stay pending with a problem before its task fails (src/controller/reconcile-plan.ts). */
+  pendingTimeout?: string;
   parallelism?: number;
   caching?: boolean;
   cancel?: boolean;

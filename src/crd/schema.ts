@@ -79,7 +79,7 @@ export const pipelineSpecSchema: Schema = {
 /** Fields a run is defined by; they never change after creation (spec.cancel is the one exception). */
 export const IMMUTABLE_RUN_FIELDS = [
   'pipelineRef', 'pipelineSpec', 'platformSpec', 'pipelineYAML', 'arguments',
-  'serviceAccountName', 'timeout', 'parallelism', 'caching', 'podDefaults',
+  'serviceAccountName', 'timeout', 'pendingTimeout', 'parallelism', 'caching', 'podDefaults',
 ] as const;
 
 export const IMMUTABLE_MESSAGE = 'a PipelineRun cannot be changed after it is created (only spec.cancel, spec.retry, spec.ttlStrategy and spec.podGC can be set): create a new PipelineRun instead';
@@ -193,6 +193,9 @@ export const pipelineRunSpecSchema: Schema = {
       maxLength: 253, pattern: DNS_SUBDOMAIN,
     })),
     timeout: immutable(str('Whole-run deadline as a duration (30m, 1h, 1h30m); tasks still running then are stopped.', {
+      maxLength: 64, pattern: DURATION_PATTERN,
+    })),
+    pendingTimeout: immutable(str('How long a task pod may stay pending with a problem (an unbindable claim, no node fits, an image that cannot be pulled) before its task fails with that problem, as a duration (10m, 1h; 0s: no limit). Default: the operator\'s PIPEWRIGHT_PENDING_DEADLINE_SECONDS (600).', {
       maxLength: 64, pattern: DURATION_PATTERN,
     })),
     parallelism: immutable({ type: 'integer', format: 'int32', minimum: 1, maximum: 1000, description: 'Most task pods running at once.' }),

@@ -125,6 +125,21 @@ describe('plan: failures, retries, exit handlers', () => {
     expect(plan(input(p, { work: { attempt: 1, phase: 'Cached' } })).launch[0]?.inputs.parameters.status).toMatchObject({ state: 'COMPLETE' });
   });
 
+  it('stops a task stuck pending past the pending deadline, with the problem that kept it pending', () => {
+    const p = pipelineOf([task('a', 'a', { timeoutSeconds: 5 })]);
+    const why = 'unschedulable: 0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims';
+    const stuck = { a: { attempt: 1, phase: 'Pending' as const, message: why, stuckSince: '2026-01-01T00:00:00Z' } };
+    const at = (now: string, pendingDeadlineSeconds?: number) => plan(input(p, stuck, { now, ...(pendingDeadlineSeconds ? { pendingDeadlineSeconds } : {}) }));
+    expect(at('2026-01-01T00:00:10Z', 60)).toMatchObject({ stop: [], wakeAt: '2026-01-01T00:01:00.000Z' });
+    expect(at('2026-01-01T00:01:00Z', 60).stop).toEqual([{ nodeId: 'a', reason: `did not start within the pending deadline of 60s: ${why}` }]);
+    // No deadline: it waits (level-triggered: nothing to wake for); a pod pending without a problem is not stuck.
+    expect(at('2026-01-01T09:00:00Z')).toMatchObject({ stop: [] });
+    expect(plan(input(p, { a: { attempt: 1, phase: 'Pending' } }, { now: '2026-01-01T09:00:00Z', pendingDeadlineSeconds: 60 })).stop).toEqual([]);
+    // Started: the task's own timeout applies, not the pending deadline.
+    const running = { a: { attempt: 1, phase: 'Running' as const, startedAt: '2026-01-01T00:00:00Z', stuckSince: '2026-01-01T00:00:00Z' } };
+    expect(plan(input(p, running, { now: '2026-01-01T00:00:06Z', pendingDeadlineSeconds: 600 })).stop).toEqual([{ nodeId: 'a', reason: 'timed out after 5s' }]);
+  });
+
   it('stops tasks that ran past their timeout', () => {
     const p = pipelineOf([task('a', 'a', { timeoutSeconds: 30 })]);
     const running = { a: { attempt: 1, phase: 'Running' as const, startedAt: '2026-01-01T00:00:00Z' } };

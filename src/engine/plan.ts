@@ -316,7 +316,7 @@ class Planner {
     if (fact.phase === 'Pending' || fact.phase === 'Running') {
       view.phase = fact.phase;
       if (this.input.cancelRequested) this.stop.push({ nodeId: base.id, reason: 'run cancelled' });
-      else this.checkTimeout(base.id, task, fact);
+      else if (!this.checkPending(base.id, fact)) this.checkTimeout(base.id, task, fact);
       return this.record(view, true);
     }
     if (fact.phase === 'Succeeded' || fact.phase === 'Cached' || fact.phase === 'Cancelled') {
@@ -370,6 +370,20 @@ class Planner {
       req.cacheFingerprint = cacheFingerprint(this.input.pipeline, comp, task, inputs, run.namespace);
     }
     this.launch.push(req);
+    return true;
+  }
+
+  /** Stops a task stuck pending past the deadline (true when stopped); else wakes the run at the deadline. */
+  private checkPending(id: string, fact: ExecutionFact): boolean {
+    const limit = this.input.pendingDeadlineSeconds;
+    if (fact.phase !== 'Pending' || !fact.stuckSince || !limit) return false;
+    const deadline = Date.parse(fact.stuckSince) + limit * 1000;
+    if (Number.isNaN(deadline)) return false;
+    if (deadline > this.now) {
+      this.wakeAt = Math.min(this.wakeAt ?? Infinity, deadline);
+      return false;
+    }
+    this.stop.push({ nodeId: id, reason: `did not start within the pending deadline of ${limit}s: ${fact.message ?? 'its pod stayed pending'}` });
     return true;
   }
 

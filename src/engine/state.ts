@@ -85,6 +85,11 @@ export interface ExecutionFact {
   exitCode?: number;
   /** Short, human: "exit code 3: ValueError: bad input". */
   message?: string;
+  /**
+   * Pending with a problem that needs someone to act (message says which: an unbindable claim, no node fits, an
+   * image that cannot be pulled): since when its pod exists. The pending deadline counts from here.
+   */
+  stuckSince?: string;
 }
 
 export type NodeKind = 'container' | 'importer' | 'dag' | 'loop' | 'iteration';
@@ -193,6 +198,11 @@ export interface PlanInput {
    * name) with their task-level retry budget whole; their successes stand. Absent: 0.
    */
   retryBase?: number;
+  /**
+   * A task whose pod stays pending with a problem (ExecutionFact.stuckSince) this long is stopped and fails with
+   * that problem, instead of the run waiting for ever. Absent: no limit.
+   */
+  pendingDeadlineSeconds?: number;
 }
 
 export interface PlanResult {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createPvcName, createPvcObject, deletePvcName, missingStorageClassMessage, PlatformOpError, workspaceClaimName, workspaceClassSource, workspacePvcObject } from './pvc-ops.js';
+import { createPvcName, createPvcObject, deletePvcName, missingStorageClassMessage, PlatformOpError, workspaceClaimName, workspaceClassSource, unboundClaimMessage, workspacePvcObject } from './pvc-ops.js';
 
 const run = { name: 'train-7', namespace: 'ml', uid: 'u-1' };
 const labels = { 'pipewright.dev/run': 'train-7' };
@@ -97,5 +97,21 @@ describe('a claim naming a missing StorageClass', () => {
     expect(missingStorageClassMessage({ kind: 'createPvc', name: 'r-data', storageClass: 'fast' })).toBe(
       'CreatePVC r-data: storageclass "fast" not found; create that StorageClass, or pass an existing storage_class_name (storage_class_name=\'\' uses the cluster\'s default class)',
     );
+  });
+});
+
+describe('unboundClaimMessage', () => {
+  const sched = 'unschedulable: 0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims';
+  it('names the stuck claim, its class and provisioner and where its events are, before the scheduler\'s words', () => {
+    expect(unboundClaimMessage([
+      { name: 'ok', phase: 'Bound', storageClassName: 'fast' },
+      { name: 'r-kfp-workspace', phase: 'Pending', storageClassName: 'never', provisioner: 'example.com/never' },
+      { name: 'gone', missing: true },
+    ], 'team', sched)).toBe('claim r-kfp-workspace is Pending: no volume from StorageClass "never" (provisioner example.com/never) yet; its events say why (kubectl describe pvc r-kfp-workspace -n team); '
+      + `claim gone does not exist in namespace team; ${sched}`);
+  });
+  it('says nothing when every claim is bound', () => {
+    expect(unboundClaimMessage([{ name: 'ok', phase: 'Bound' }], 'team', sched)).toBeUndefined();
+    expect(unboundClaimMessage([], 'team', sched)).toBeUndefined();
   });
 });

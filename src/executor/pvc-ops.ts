@@ -198,3 +198,22 @@ export function missingStorageClassMessage(claim: { kind: 'workspace' | 'createP
     : "drop storageClassName from the pipeline's dsl.WorkspaceConfig(kubernetes={'pvcSpecPatch': ...}) to use the cluster's default class, or name an existing one";
   return `the run's workspace claim ${claim.name} cannot be provisioned: ${cause}; create that StorageClass, or ${fix}`;
 }
+
+/** What the claims a pending pod waits on say about themselves: name, phase, class, provisioner. */
+export interface ClaimState { name: string; phase?: string; storageClassName?: string; provisioner?: string; missing?: boolean }
+
+/**
+ * A pod the scheduler cannot place because of its claims: the claims' own state first (which one, its class and
+ * who should provision it, where its events are), then the scheduler's words. Undefined when no claim is stuck.
+ */
+export function unboundClaimMessage(claims: ClaimState[], namespace: string, scheduler: string): string | undefined {
+  const stuck = claims.filter((c) => c.missing || c.phase !== 'Bound');
+  if (!stuck.length) return undefined;
+  const parts = stuck.map((c) => {
+    if (c.missing) return `claim ${c.name} does not exist in namespace ${namespace}`;
+    const cls = c.storageClassName ? `StorageClass "${c.storageClassName}"` : 'no StorageClass';
+    const by = c.provisioner ? ` (provisioner ${c.provisioner})` : '';
+    return `claim ${c.name} is ${c.phase ?? 'Pending'}: no volume from ${cls}${by} yet; its events say why (kubectl describe pvc ${c.name} -n ${namespace})`;
+  });
+  return `${parts.join('; ')}; ${scheduler}`;
+}

@@ -55,6 +55,9 @@ export function fakeKube(opts: FakeKubeOptions = {}): { kube: KubeOps; calls: Fa
     async deletePvc() {
       return 'deleted' as const;
     },
+    async readPvc() {
+      return undefined;
+    },
   };
   return { kube, calls };
 }

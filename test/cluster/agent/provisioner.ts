@@ -1,4 +1,5 @@
-// Dynamic provisioning for the default StorageClass: a claim whose pod the scheduler placed on this node
+// Dynamic provisioning for the default StorageClass and `standard` (the class KFP's samples name, e.g.
+// pipeline_with_workspace; GKE's and minikube's default): a claim whose pod the scheduler placed on this node
 // (WaitForFirstConsumer) gets a hostPath PV on the claim's directory; released volumes are deleted. Uses the
 // admin identity, because the Node authorizer does not let nodes create PersistentVolumes.
 import { mkdirSync, rmSync } from 'node:fs';
@@ -8,26 +9,30 @@ import type { Logger } from 'pino';
 import { ApiError, type Kube } from './kube.js';
 
 export const STORAGE_CLASS = 'pipewright-local';
+/** Classes this node provisions, the first the cluster's default. */
+export const STORAGE_CLASSES = [STORAGE_CLASS, 'standard'];
 const PROVISIONER = 'pipewright.io/node-dir';
 const SELECTED = 'volume.kubernetes.io/selected-node';
 
 export const claimDir = (root: string, ns: string, claim: string): string => join(root, 'claims', ns, claim);
 
 export async function ensureStorageClass(kube: Kube): Promise<void> {
-  try {
-    await kube.req('POST', '/apis/storage.k8s.io/v1/storageclasses', {
-      apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
-      metadata: { name: STORAGE_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
-      provisioner: PROVISIONER, volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete',
-    });
-  } catch (e) { if (!(e instanceof ApiError && e.status === 409)) throw e; }
+  for (const name of STORAGE_CLASSES) {
+    try {
+      await kube.req('POST', '/apis/storage.k8s.io/v1/storageclasses', {
+        apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+        metadata: { name, ...(name === STORAGE_CLASS ? { annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } } : {}) },
+        provisioner: PROVISIONER, volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete',
+      });
+    } catch (e) { if (!(e instanceof ApiError && e.status === 409)) throw e; }
+  }
 }
 
 async function provisionOnce(kube: Kube, node: string, root: string, log: Logger): Promise<void> {
   const claims = (await kube.req<{ items: V1PersistentVolumeClaim[] }>('GET', '/api/v1/persistentvolumeclaims'))!.items;
   for (const c of claims) {
     const m = c.metadata!;
-    if (c.status?.phase !== 'Pending' || m.annotations?.[SELECTED] !== node || c.spec?.storageClassName !== STORAGE_CLASS) continue;
+    if (c.status?.phase !== 'Pending' || m.annotations?.[SELECTED] !== node || !STORAGE_CLASSES.includes(c.spec?.storageClassName ?? '')) continue;
     const dir = claimDir(root, m.namespace!, m.name!);
     mkdirSync(dir, { recursive: true });
     try {
@@ -36,7 +41,7 @@ async function provisionOnce(kube: Kube, node: string, root: string, log: Logger
         metadata: { name: `pvc-${m.uid}`, annotations: { 'pv.kubernetes.io/provisioned-by': PROVISIONER } },
         spec: {
           capacity: { storage: c.spec?.resources?.requests?.storage ?? '1Gi' }, accessModes: c.spec?.accessModes,
-          persistentVolumeReclaimPolicy: 'Delete', storageClassName: STORAGE_CLASS, volumeMode: 'Filesystem',
+          persistentVolumeReclaimPolicy: 'Delete', storageClassName: c.spec!.storageClassName, volumeMode: 'Filesystem',
           claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: m.namespace, name: m.name, uid: m.uid },
           hostPath: { path: dir, type: 'DirectoryOrCreate' },
           nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [

@@ -108,7 +108,8 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
       apply(run('pvc-taken', { pipelineYAML: pvcYaml })),
       apply(run('ws', { pipelineYAML: readFileSync('test/fixtures/ir/compat/workspace.yaml', 'utf8') })),
       // A workspace claim naming a StorageClass the cluster lacks (get storageclasses: 404).
-      apply(run('ws-class', { pipelineYAML: readFileSync('test/fixtures/ir/compat/workspace_class.yaml', 'utf8') })),
+      // (The test cluster offers `standard`, the class the fixture names: another one here.)
+      apply(run('ws-class', { pipelineYAML: readFileSync('test/fixtures/ir/compat/workspace_class.yaml', 'utf8').replace('storageClassName: standard', 'storageClassName: no-such-class') })),
       apply(sleeper('cancel')),
       apply(sleeper('orphan')),
       // Deleted by its TTL once finished (delete on pipelineruns).
@@ -138,7 +139,7 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
     await kubectlOk(['patch', 'recurringrun', 'every', '-n', ns.name, '--type=merge', '-p', '{"spec":{"suspend":true}}']);
     const summary = Object.fromEntries(Object.entries(phases).map(([k, r]) => [k, r.status?.phase]));
     expect(summary).toEqual({ ok: 'Succeeded', retry: 'Failed', pvc: 'Succeeded', 'pvc-taken': 'Failed', ws: 'Succeeded', 'ws-class': 'Failed', orphan: 'Error' });
-    expect(phases['ws-class']!.status?.message).toContain('storageclass "standard" not found');
+    expect(phases['ws-class']!.status?.message).toContain('storageclass "no-such-class" not found');
     expect(phases.ok!.status?.nodes?.measure?.outputs?.parameters).toEqual({ length: 11 });
     expect(phases.retry!.status?.nodes?.flaky).toMatchObject({ phase: 'Failed', attempt: 2 });
     expect(phases['pvc-taken']!.status?.message).toMatch(/pvc-taken-scratch already exists .* not created by this run/);

@@ -1,6 +1,6 @@
-"""The workspace of KFP's pipeline_with_workspace sample: its claim asks for the `standard` StorageClass. On a
-cluster without that class the run fails at once with `storageclass "standard" not found` and the fix, instead of
-staying Running with a task pod the scheduler cannot place ("unbound immediate PersistentVolumeClaims")."""
+"""The workspace of KFP's pipeline_with_workspace sample: its claim asks for the `standard` StorageClass, which the
+test cluster offers. On a cluster without that class the run fails at once with `storageclass "standard" not found`
+and the fix, instead of staying Running with a task pod the scheduler cannot place."""
 from kfp import dsl
 
 IMAGE = "python:3.11"

@@ -1,0 +1,63 @@
+// Workspace claims on the cluster: KFP's pipeline_with_workspace shape (storageClassName: standard) runs, since the
+// test cluster offers `standard`; a claim of a class that exists but never provisions is reported on the run within
+// seconds with the claim's own state, and the run fails at spec.pendingTimeout instead of staying Running.
+import { jest } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { ControllerHandle } from '../../../src/controller/main.js';
+import { createNamespace, kubectl, kubectlOk, waitUntil } from './helpers.js';
+import { getRun, installCrds, prepareNamespaceForRuns, startTestController, waitForRun } from './operator.js';
+
+jest.setTimeout(180_000);
+
+const IR = readFileSync('test/fixtures/ir/compat/workspace_class.yaml', 'utf8');
+const never = `pw-never-${randomBytes(3).toString('hex')}`;
+let ns: { name: string; remove: () => Promise<void> };
+let controller: ControllerHandle;
+
+beforeAll(async () => {
+  await installCrds();
+  ns = await createNamespace('claims');
+  await prepareNamespaceForRuns(ns.name);
+  // A class that exists but whose provisioner runs nowhere: its claims stay Pending for ever.
+  await kubectlOk(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: never }, provisioner: 'example.com/never', volumeBindingMode: 'Immediate' }));
+  controller = await startTestController(ns.name);
+});
+
+afterAll(async () => {
+  await controller?.stop();
+  await ns?.remove();
+  await kubectl(['delete', 'storageclass', never, '--ignore-not-found']);
+});
+
+const run = (name: string, pipelineYAML: string, extra: Record<string, unknown> = {}): string => JSON.stringify({
+  apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name, namespace: ns.name }, spec: { pipelineYAML, ...extra },
+});
+
+describe('workspace claims', () => {
+  it('runs pipeline_with_workspace on `standard`; an unbindable claim says why within seconds and fails at the pending deadline', async () => {
+    await kubectlOk(['apply', '-f', '-'], run('ws-standard', IR));
+    await kubectlOk(['apply', '-f', '-'], run('ws-never', IR.replace('storageClassName: standard', `storageClassName: ${never}`), { pendingTimeout: '20s' }));
+    const claim = `claim ws-never-kfp-workspace is Pending: no volume from StorageClass "${never}" (provisioner example.com/never) yet; its events say why (kubectl describe pvc ws-never-kfp-workspace -n ${ns.name})`;
+    const t0 = Date.now();
+    await waitUntil('the claim\'s state in the run message', async () => ((await getRun(ns.name, 'ws-never')).status?.message ?? '').includes(claim), 30_000, 250);
+    const reportedMs = Date.now() - t0;
+    const stuck = await getRun(ns.name, 'ws-never');
+    expect(stuck.status?.phase).toBe('Running');
+    expect(stuck.status?.nodes?.['write-note']?.message).toContain('unbound immediate PersistentVolumeClaims');
+
+    const failed = await waitForRun(ns.name, 'ws-never', 90_000);
+    const failedMs = Date.now() - t0;
+    process.stderr.write(`unbindable claim: reported after ${reportedMs} ms, run Failed after ${failedMs} ms (pendingTimeout 20s)\n`);
+    expect(failed.status?.phase).toBe('Failed');
+    expect(failed.status?.nodes?.['write-note']?.message).toContain(`did not start within the pending deadline of 20s: ${claim}`);
+    expect(failed.status?.message).toContain('did not start within the pending deadline of 20s');
+    // Its pod is gone: a volume provisioned later must not start a task of a failed run.
+    const pods = await kubectlOk(['get', 'pods', '-n', ns.name, '-l', `pipewright.dev/run=ws-never`, '-o', 'name']);
+    expect(pods.trim()).toBe('');
+
+    const ok = await waitForRun(ns.name, 'ws-standard', 120_000);
+    expect(ok.status?.phase).toBe('Succeeded');
+    expect(ok.status?.nodes?.['write-note']?.outputs?.parameters).toEqual({ Output: 'note.txt' });
+  });
+});
