@@ -162,6 +162,45 @@ function lastJson(text: string): unknown {
   }
 }
 
+/** `repeat` alternating runs of each runner on one shape; the lines to print. */
+async function benchShape(shape: Shape, repeat: number, work: string, pyEnv: NodeJS.ProcessEnv, python: string): Promise<string[]> {
+  const lines: string[] = [];
+  const pw: number[] = [];
+  const kl: number[] = [];
+  for (let i = 1; i <= repeat; i++) {
+    const tag = `${shape.name.split(' ')[0]}-${i}`;
+    const a = await timed(path.join(work, `pipewright-${tag}.log`), process.execPath, ['bin/pipewright.js', 'run', shape.pipewright.file, ...shape.pipewright.args, '--output', 'json', '--no-cache', '--artifact-root', path.join(work, `pw-${tag}`)], process.env);
+    const summary = (() => {
+      try {
+        return JSON.parse(a.stdout) as { phase?: string; outputs?: { parameters?: Record<string, unknown> } };
+      } catch {
+        return undefined;
+      }
+    })();
+    if (a.code !== 0 || summary?.phase !== 'Succeeded') throw new Error(`pipewright run failed (exit ${a.code}, phase ${summary?.phase}); log: ${a.logFile}`);
+    if (shape.expectOutput !== undefined && summary.outputs?.parameters?.Output !== shape.expectOutput) {
+      throw new Error(`pipewright's output ${JSON.stringify(summary.outputs?.parameters?.Output)} is not ${JSON.stringify(shape.expectOutput)}; log: ${a.logFile}`);
+    }
+    pw.push(a.seconds);
+    logger.info({ shape: shape.name, run: i, seconds: a.seconds.toFixed(2) }, 'pipewright');
+    if (!shape.kfpLocal) continue;
+    const b = await timed(path.join(work, `kfp-local-${tag}.log`), python, ['-c', KFP_LOCAL_SCRIPT, shape.kfpLocal.py, path.join(work, `kl-${tag}`), shape.kfpLocal.fn, JSON.stringify(shape.kfpLocal.kwargs ?? {})], pyEnv);
+    if (b.code !== 0) throw new Error(`kfp.local run failed (exit ${b.code}); log: ${b.logFile}`);
+    if (shape.expectOutput !== undefined && lastJson(b.stdout) !== shape.expectOutput) {
+      throw new Error(`kfp.local's output ${JSON.stringify(lastJson(b.stdout))} is not ${JSON.stringify(shape.expectOutput)}; log: ${b.logFile}`);
+    }
+    kl.push(b.seconds);
+    logger.info({ shape: shape.name, run: i, seconds: b.seconds.toFixed(2) }, 'kfp.local');
+  }
+  lines.push(`${shape.name}${shape.expectOutput !== undefined ? `, both outputs = ${JSON.stringify(shape.expectOutput)}` : ''}`);
+  lines.push(`  pipewright run:              ${spread(pw)}`);
+  if (kl.length) {
+    lines.push(`  kfp.local SubprocessRunner:  ${spread(kl)}`);
+    lines.push(`  ratio of medians kfp.local / pipewright: ${(median(kl) / median(pw)).toFixed(2)}x`);
+  }
+  return lines;
+}
+
 async function main(argv: string[]): Promise<number> {
   const arg = (name: string): string | undefined => {
     const i = argv.indexOf(`--${name}`);
@@ -180,41 +219,7 @@ async function main(argv: string[]): Promise<number> {
   const chosen = await shapes(wanted, work);
 
   const lines: string[] = [];
-  for (const shape of chosen) {
-    const pw: number[] = [];
-    const kl: number[] = [];
-    for (let i = 1; i <= repeat; i++) {
-      const tag = `${shape.name.split(' ')[0]}-${i}`;
-      const a = await timed(path.join(work, `pipewright-${tag}.log`), process.execPath, ['bin/pipewright.js', 'run', shape.pipewright.file, ...shape.pipewright.args, '--output', 'json', '--no-cache', '--artifact-root', path.join(work, `pw-${tag}`)], process.env);
-      const summary = (() => {
-        try {
-          return JSON.parse(a.stdout) as { phase?: string; outputs?: { parameters?: Record<string, unknown> } };
-        } catch {
-          return undefined;
-        }
-      })();
-      if (a.code !== 0 || summary?.phase !== 'Succeeded') throw new Error(`pipewright run failed (exit ${a.code}, phase ${summary?.phase}); log: ${a.logFile}`);
-      if (shape.expectOutput !== undefined && summary.outputs?.parameters?.Output !== shape.expectOutput) {
-        throw new Error(`pipewright's output ${JSON.stringify(summary.outputs?.parameters?.Output)} is not ${JSON.stringify(shape.expectOutput)}; log: ${a.logFile}`);
-      }
-      pw.push(a.seconds);
-      logger.info({ shape: shape.name, run: i, seconds: a.seconds.toFixed(2) }, 'pipewright');
-      if (!shape.kfpLocal) continue;
-      const b = await timed(path.join(work, `kfp-local-${tag}.log`), env.python, ['-c', KFP_LOCAL_SCRIPT, shape.kfpLocal.py, path.join(work, `kl-${tag}`), shape.kfpLocal.fn, JSON.stringify(shape.kfpLocal.kwargs ?? {})], pyEnv);
-      if (b.code !== 0) throw new Error(`kfp.local run failed (exit ${b.code}); log: ${b.logFile}`);
-      if (shape.expectOutput !== undefined && lastJson(b.stdout) !== shape.expectOutput) {
-        throw new Error(`kfp.local's output ${JSON.stringify(lastJson(b.stdout))} is not ${JSON.stringify(shape.expectOutput)}; log: ${b.logFile}`);
-      }
-      kl.push(b.seconds);
-      logger.info({ shape: shape.name, run: i, seconds: b.seconds.toFixed(2) }, 'kfp.local');
-    }
-    lines.push(`${shape.name}${shape.expectOutput !== undefined ? `, both outputs = ${JSON.stringify(shape.expectOutput)}` : ''}`);
-    lines.push(`  pipewright run:              ${spread(pw)}`);
-    if (kl.length) {
-      lines.push(`  kfp.local SubprocessRunner:  ${spread(kl)}`);
-      lines.push(`  ratio of medians kfp.local / pipewright: ${(median(kl) / median(pw)).toFixed(2)}x`);
-    }
-  }
+  for (const shape of chosen) lines.push(...(await benchShape(shape, repeat, work, pyEnv, env.python)));
   console.log(`bench:local, ${repeat} run(s) each, ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}, kfp ${KFP_SDK_VERSION}, node ${process.version}`);
   for (const l of lines) console.log(l);
   console.log(`logs and outputs: ${work}`);
