@@ -5,7 +5,8 @@
 //
 //   npm run fuzz -- --count 100000 [--seed 42] [--hang-ms 2000]
 //
-// Prints the seed first (replay with --seed), then a summary; exits 1 when there was a crash or a hang.
+// Prints the seed first (replay with --seed), each problem as it is found, progress every 10,000 inputs, then a
+// summary; exits 1 when there was a crash or a hang.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { dump, load } from 'js-yaml';
@@ -188,12 +189,17 @@ function planTwice(p: Pipeline): void {
   plan({ pipeline: p, arguments: {}, facts, run: RUN, now: '2026-01-01T00:00:02Z' });
 }
 
-export function fuzz(opts: { seed: number; count: number; hangMs?: number; onProgress?: (done: number) => void }): FuzzReport {
+export function fuzz(opts: { seed: number; count: number; hangMs?: number; onProgress?: (done: number, report: FuzzReport) => void; onProblem?: (p: FuzzProblem) => void }): FuzzReport {
   const r = rng(opts.seed);
   const pool = seeds();
   const parsed = pool.map((t) => load(t));
   const report: FuzzReport = { seed: opts.seed, count: opts.count, accepted: 0, rejected: 0, problems: [], slowestMs: 0 };
   const hangMs = opts.hangMs ?? 2000;
+  // Reported as found, so a long run that is stopped early still tells what it saw.
+  const found = (p: FuzzProblem): void => {
+    report.problems.push(p);
+    opts.onProblem?.(p);
+  };
   for (let index = 0; index < opts.count; index++) {
     const input = generate(r, pool, parsed);
     // CPU time, not wall time: the work is synchronous, so this is what the input costs whatever else the
@@ -206,13 +212,13 @@ export function fuzz(opts: { seed: number; count: number; hangMs?: number; onPro
     } catch (e) {
       const internal = e instanceof PipelineError ? e.diagnostics.find((d) => d.code === 'INTERNAL_ERROR') : undefined;
       if (e instanceof PipelineError && !internal) report.rejected++;
-      else report.problems.push({ index, kind: 'crash', message: internal ? internal.message : e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 500) : String(e), input: input.slice(0, 4000) });
+      else found({ index, kind: 'crash', message: internal ? internal.message : e instanceof Error ? `${e.name}: ${e.message}`.slice(0, 500) : String(e), input: input.slice(0, 4000) });
     }
     const used = process.cpuUsage(c0);
     const ms = (used.user + used.system) / 1000;
     report.slowestMs = Math.max(report.slowestMs, ms);
-    if (ms > hangMs) report.problems.push({ index, kind: 'hang', message: `took ${Math.round(ms)} ms of CPU`, input: input.slice(0, 4000) });
-    if (opts.onProgress && (index + 1) % 10_000 === 0) opts.onProgress(index + 1);
+    if (ms > hangMs) found({ index, kind: 'hang', message: `took ${Math.round(ms)} ms of CPU`, input: input.slice(0, 4000) });
+    if (opts.onProgress && (index + 1) % 10_000 === 0) opts.onProgress(index + 1, report);
   }
   return report;
 }
@@ -227,9 +233,13 @@ async function main(argv: string[]): Promise<number> {
   const hangMs = Number(arg('hang-ms') ?? 2000);
   process.stdout.write(`fuzz: seed ${seed}, ${count} inputs (replay: npm run fuzz -- --seed ${seed} --count ${count})\n`);
   const t0 = Date.now();
-  const report = fuzz({ seed, count, hangMs, onProgress: (n) => process.stdout.write(`  ${n} inputs, ${Math.round((Date.now() - t0) / 1000)} s\n`) });
+  const crashes = (r: FuzzReport): number => r.problems.filter((p) => p.kind === 'crash').length;
+  const report = fuzz({
+    seed, count, hangMs,
+    onProgress: (n, r) => process.stdout.write(`  ${n} inputs, ${Math.round((Date.now() - t0) / 1000)} s: ${crashes(r)} crashes, ${r.problems.length - crashes(r)} hangs so far; slowest ${Math.round(r.slowestMs)} ms of CPU\n`),
+    onProblem: (p) => process.stdout.write(`  #${p.index} ${p.kind}: ${p.message}\n    input: ${JSON.stringify(p.input.slice(0, 300))}\n`),
+  });
   process.stdout.write(`fuzz: ${report.count} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${report.accepted} accepted, ${report.rejected} rejected with a message, ${report.problems.filter((p) => p.kind === 'crash').length} crashes, ${report.problems.filter((p) => p.kind === 'hang').length} hangs; slowest input ${Math.round(report.slowestMs)} ms of CPU\n`);
-  for (const p of report.problems.slice(0, 10)) process.stdout.write(`  #${p.index} ${p.kind}: ${p.message}\n    input: ${JSON.stringify(p.input.slice(0, 300))}\n`);
   return report.problems.length > 0 ? 1 : 0;
 }
 

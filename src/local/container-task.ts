@@ -89,7 +89,7 @@ function prepare(req: LaunchRequest, ex: ContainerExecutor, component: Component
   // A TaskConfig input gets the value the cluster pod's would (secrets and volumes by reference, unapplied here).
   const route = passthroughRouting(component);
   const executorInput = hasTaskConfigInput(component) ? withTaskConfig(built, component, taskConfigValue(settings, route)) : built;
-  // use_venv=True components: the cached env stands for the venv their install step would make.
+  // Lightweight components run in the cached env built from their own package list: their install step is dropped.
   const command = ex.command.every((c) => typeof c === 'string') ? localLightweightCommand(ex.command as string[]) : ex.command;
   const argv = resolveCommand([...command, ...ex.args], { executorInput, run, localPath: hostLocalPath });
   // What a process can be given (platform-local.ts); none of the env when the component passes ENV through

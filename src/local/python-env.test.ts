@@ -123,13 +123,17 @@ describe('lightweightComponentPackages on commands compiled by the real SDK', ()
     expect(lightweightComponentPackages(['sh', '-c', 'pip install x && "$0" "$@"', 'sh', '-ec', 'echo not kfp'])).toBeUndefined();
   });
 
-  test('use_venv=True: its venv step is found and dropped locally, other commands run unchanged', async () => {
+  test('a lightweight component runs without its install step (its env is built from that list); others unchanged', async () => {
     const c = await commands('test/fixtures/commands/install_variants.yaml');
     expect(createsVenv(c['exec-in-venv']!)).toBe(true);
-    for (const name of ['exec-with-index-urls', 'exec-no-install', 'exec-kfp-prefixed-package', 'exec-plain', 'exec-extras-and-ranges', 'exec-container']) {
+    for (const name of ['exec-with-index-urls', 'exec-kfp-prefixed-package', 'exec-plain', 'exec-extras-and-ranges']) {
       expect([name, createsVenv(c[name]!)]).toEqual([name, false]);
-      expect(localLightweightCommand(c[name]!)).toEqual(c[name]);
+      const local = localLightweightCommand(c[name]!);
+      expect([name, local.slice(0, 2)]).toEqual([name, ['sh', '-ec']]);
+      expect(local.join(' ')).not.toContain('pip install');
+      expect(local.slice(2)).toEqual(c[name]!.slice(5));
     }
+    for (const name of ['exec-no-install', 'exec-container']) expect(localLightweightCommand(c[name]!)).toEqual(c[name]);
     const local = localLightweightCommand(c['exec-in-venv']!);
     expect(local.slice(0, 2)).toEqual(['sh', '-ec']);
     expect(local[3]).toContain('def in_venv(');

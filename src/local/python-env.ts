@@ -221,12 +221,14 @@ export function createsVenv(command: readonly string[]): boolean {
 }
 
 /**
- * The command a lightweight component runs locally, inside the cached env that already has its
- * packages: unchanged (pip finds everything installed), except that a `use_venv=True` install step
- * is dropped (see createsVenv), the env itself standing for the venv the SDK would make.
+ * The command a lightweight component runs locally, inside the cached env built from exactly the packages its
+ * install step names (the env's key is that list, `envKey`, and the env only counts once its build finished):
+ * that step is known to be satisfied, so it is dropped and the executor runs at once. Kept, it cost every task a
+ * pip start and resolve that changes nothing (1.4 s CPU for kfp + pandas + scikit-learn, more on a busy machine).
+ * A `use_venv=True` step would also make a fresh venv that cannot see the cached env's packages (see createsVenv).
  */
 export function localLightweightCommand(command: readonly string[]): string[] {
-  return createsVenv(command) ? stripPipInstall(command) : [...command];
+  return stripPipInstall(command);
 }
 
 /**
