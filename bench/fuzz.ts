@@ -3,7 +3,10 @@
 // A crash is any error other than a PipelineError with a located message (an INTERNAL_ERROR diagnostic counts as
 // a crash: it is our bug turned into a message), or plan() throwing; a hang is one input taking over --hang-ms of CPU time.
 //
-//   npm run fuzz -- --count 100000 [--seed 42] [--hang-ms 2000]
+//   npm run fuzz -- --count 100000 [--seed 42] [--hang-ms 2000] [--from N] [--shard i/n]
+//
+// --from N skips the first N inputs of the seed's stream (a stopped run goes on where it stopped); --shard i/n runs
+// the inputs whose index % n is i, so n processes cover one stream on n cores.
 //
 // Prints the seed first (replay with --seed), each problem as it is found, progress every 10,000 inputs, then a
 // summary; exits 1 when there was a crash or a hang.
@@ -30,6 +33,8 @@ export interface FuzzReport {
   accepted: number;
   rejected: number;
   problems: FuzzProblem[];
+  /** Inputs run (count less those skipped by from and shard). */
+  ran: number;
   slowestMs: number;
 }
 
@@ -189,11 +194,11 @@ function planTwice(p: Pipeline): void {
   plan({ pipeline: p, arguments: {}, facts, run: RUN, now: '2026-01-01T00:00:02Z' });
 }
 
-export function fuzz(opts: { seed: number; count: number; hangMs?: number; onProgress?: (done: number, report: FuzzReport) => void; onProblem?: (p: FuzzProblem) => void }): FuzzReport {
+export function fuzz(opts: { seed: number; count: number; from?: number; shard?: { index: number; of: number }; hangMs?: number; onProgress?: (done: number, report: FuzzReport) => void; onProblem?: (p: FuzzProblem) => void }): FuzzReport {
   const r = rng(opts.seed);
   const pool = seeds();
   const parsed = pool.map((t) => load(t));
-  const report: FuzzReport = { seed: opts.seed, count: opts.count, accepted: 0, rejected: 0, problems: [], slowestMs: 0 };
+  const report: FuzzReport = { seed: opts.seed, count: opts.count, accepted: 0, rejected: 0, problems: [], slowestMs: 0, ran: 0 };
   const hangMs = opts.hangMs ?? 2000;
   // Reported as found, so a long run that is stopped early still tells what it saw.
   const found = (p: FuzzProblem): void => {
@@ -202,6 +207,9 @@ export function fuzz(opts: { seed: number; count: number; hangMs?: number; onPro
   };
   for (let index = 0; index < opts.count; index++) {
     const input = generate(r, pool, parsed);
+    // Inputs before --from, or of other shards, are generated (the stream stays the seed's) but not run.
+    if (index < (opts.from ?? 0) || (opts.shard && index % opts.shard.of !== opts.shard.index)) continue;
+    report.ran++;
     // CPU time, not wall time: the work is synchronous, so this is what the input costs whatever else the
     // machine runs (the first 1M run counted 14 "hangs" of wall time on a machine at load 20, none at rest).
     const c0 = process.cpuUsage();
@@ -218,7 +226,7 @@ export function fuzz(opts: { seed: number; count: number; hangMs?: number; onPro
     const ms = (used.user + used.system) / 1000;
     report.slowestMs = Math.max(report.slowestMs, ms);
     if (ms > hangMs) found({ index, kind: 'hang', message: `took ${Math.round(ms)} ms of CPU`, input: input.slice(0, 4000) });
-    if (opts.onProgress && (index + 1) % 10_000 === 0) opts.onProgress(index + 1, report);
+    if (opts.onProgress && report.ran % 10_000 === 0) opts.onProgress(index + 1, report);
   }
   return report;
 }
@@ -231,15 +239,21 @@ async function main(argv: string[]): Promise<number> {
   const seed = Number(arg('seed') ?? Math.floor(Math.random() * 2 ** 31));
   const count = Number(arg('count') ?? 10_000);
   const hangMs = Number(arg('hang-ms') ?? 2000);
+  const from = Number(arg('from') ?? 0);
+  const shardArg = arg('shard');
+  const m = shardArg ? /^(\d+)\/(\d+)$/.exec(shardArg) : undefined;
+  if (shardArg && (!m || Number(m[1]) >= Number(m[2]))) throw new Error(`--shard ${shardArg}: give i/n with 0 <= i < n, e.g. --shard 0/2`);
+  const shard = m ? { index: Number(m[1]), of: Number(m[2]) } : undefined;
   process.stdout.write(`fuzz: seed ${seed}, ${count} inputs (replay: npm run fuzz -- --seed ${seed} --count ${count})\n`);
   const t0 = Date.now();
   const crashes = (r: FuzzReport): number => r.problems.filter((p) => p.kind === 'crash').length;
+  if (from || shard) process.stdout.write(`  running inputs ${from}..${count - 1}${shard ? `, those with index % ${shard.of} = ${shard.index}` : ''}\n`);
   const report = fuzz({
-    seed, count, hangMs,
-    onProgress: (n, r) => process.stdout.write(`  ${n} inputs, ${Math.round((Date.now() - t0) / 1000)} s: ${crashes(r)} crashes, ${r.problems.length - crashes(r)} hangs so far; slowest ${Math.round(r.slowestMs)} ms of CPU\n`),
+    seed, count, from, ...(shard ? { shard } : {}), hangMs,
+    onProgress: (n, r) => process.stdout.write(`  ${r.ran} inputs run (up to #${n}), ${Math.round((Date.now() - t0) / 1000)} s: ${crashes(r)} crashes, ${r.problems.length - crashes(r)} hangs so far; slowest ${Math.round(r.slowestMs)} ms of CPU\n`),
     onProblem: (p) => process.stdout.write(`  #${p.index} ${p.kind}: ${p.message}\n    input: ${JSON.stringify(p.input.slice(0, 300))}\n`),
   });
-  process.stdout.write(`fuzz: ${report.count} inputs in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${report.accepted} accepted, ${report.rejected} rejected with a message, ${report.problems.filter((p) => p.kind === 'crash').length} crashes, ${report.problems.filter((p) => p.kind === 'hang').length} hangs; slowest input ${Math.round(report.slowestMs)} ms of CPU\n`);
+  process.stdout.write(`fuzz: ${report.ran} inputs run (of ${report.count} generated) in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${report.accepted} accepted, ${report.rejected} rejected with a message, ${report.problems.filter((p) => p.kind === 'crash').length} crashes, ${report.problems.filter((p) => p.kind === 'hang').length} hangs; slowest input ${Math.round(report.slowestMs)} ms of CPU\n`);
   return report.problems.length > 0 ? 1 : 0;
 }
 
