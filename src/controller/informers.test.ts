@@ -1,7 +1,7 @@
 // The re-list repair of a cache, with a fake list function and a fake watch (no I/O).
 import type * as k8s from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { resilient } from './informers.js';
+import { resilient, slimPod } from './informers.js';
 import { PodIndex } from './pod-index.js';
 import { runOwnerReference } from './names.js';
 
@@ -32,5 +32,17 @@ describe('resilient cache re-list', () => {
     expect(index.podsOf('a', 'u2')).toEqual([]);
     expect(cache.list().map((p) => p.metadata!.name).sort()).toEqual(['p1', 'p4']);
     await cache.stop();
+  });
+});
+
+describe('slimPod', () => {
+  it('keeps metadata (without managedFields), status and only the claim volumes of the spec', () => {
+    const full: k8s.V1Pod = {
+      metadata: { name: 'p', managedFields: [{ manager: 'x' }] },
+      spec: { containers: [{ name: 'main', image: 'i', env: [{ name: 'A', value: 'b' }] }], volumes: [{ name: 'ws', persistentVolumeClaim: { claimName: 'run-ws' } }, { name: 'tmp', emptyDir: {} }] },
+      status: { phase: 'Pending' },
+    };
+    expect(slimPod(full)).toEqual({ metadata: { name: 'p' }, spec: { containers: [], volumes: [{ name: 'ws', persistentVolumeClaim: { claimName: 'run-ws' } }] }, status: { phase: 'Pending' } });
+    expect(slimPod({ metadata: { name: 'q' }, spec: { containers: [{ name: 'main' }] } } as k8s.V1Pod)).toEqual({ metadata: { name: 'q' } });
   });
 });

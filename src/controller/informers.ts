@@ -106,14 +106,17 @@ function union<T extends k8s.KubernetesObject>(parts: Map<string | undefined, Re
 }
 
 /**
- * What the controller keeps of a task pod: its metadata without managedFields, and its status. Nothing reads a
- * cached pod's spec (facts come from the status, ownership from the metadata), and the spec is most of a task
- * pod: dropping it keeps a 10,000-pod run's cache within the controller's memory budget (docs/performance.md).
+ * What the controller keeps of a task pod: its metadata without managedFields, its status, and of its spec only the
+ * claim volumes (a pod pending on a claim is reported with that claim's own state, reconcile-observe.ts). Nothing
+ * else reads a cached pod's spec (facts come from the status, ownership from the metadata), and the spec is most of a
+ * task pod: dropping it keeps a 10,000-pod run's cache within the controller's memory budget (docs/performance.md).
  */
 export function slimPod<T>(obj: T): T {
   const pod = obj as k8s.V1Pod | undefined;
   if (pod && typeof pod === 'object') {
+    const claims = (pod.spec?.volumes ?? []).filter((v) => v.persistentVolumeClaim);
     delete pod.spec;
+    if (claims.length) pod.spec = { containers: [], volumes: claims };
     if (pod.metadata) delete pod.metadata.managedFields;
   }
   return obj;

@@ -155,6 +155,9 @@ describe('PlanMemo', () => {
     expect(m.unchanged('u', '1', { a: f('Running'), b: f('Succeeded'), c: f('Pending') }, 10)).toBe(false); // a new one
     expect(m.unchanged('u', '2', { a: f('Running'), b: f('Succeeded') }, 10)).toBe(false); // the run changed
     expect(m.unchanged('u', '1', { a: f('Running'), b: f('Succeeded') }, 1000)).toBe(false); // a retry or timeout is due
+    // A pending pod's problem, and since when it is stuck (the pending deadline counts from there), are planned.
+    expect(m.unchanged('u', '1', { a: { ...f('Pending'), message: 'unbound immediate PersistentVolumeClaims' }, b: f('Succeeded') }, 10)).toBe(false);
+    expect(m.unchanged('u', '1', { a: { ...f('Pending'), stuckSince: '2026-01-01T00:00:00Z' }, b: f('Succeeded') }, 10)).toBe(false);
     m.forget('u');
     expect(m.unchanged('u', '1', { a: f('Pending'), b: f('Succeeded') }, 10)).toBe(false);
   });

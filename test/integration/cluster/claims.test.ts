@@ -40,7 +40,14 @@ describe('workspace claims', () => {
     await kubectlOk(['apply', '-f', '-'], run('ws-never', IR.replace('storageClassName: standard', `storageClassName: ${never}`), { pendingTimeout: '20s' }));
     const claim = `claim ws-never-kfp-workspace is Pending: no volume from StorageClass "${never}" (provisioner example.com/never) yet; its events say why (kubectl describe pvc ws-never-kfp-workspace -n ${ns.name})`;
     const t0 = Date.now();
-    await waitUntil('the claim\'s state in the run message', async () => ((await getRun(ns.name, 'ws-never')).status?.message ?? '').includes(claim), 30_000, 250);
+    let seen = '';
+    await waitUntil('the claim\'s state in the run message', async () => {
+      const r = await getRun(ns.name, 'ws-never');
+      seen = `${r.status?.phase}: ${r.status?.message ?? ''} / write-note: ${r.status?.nodes?.['write-note']?.message ?? ''}`;
+      return (r.status?.message ?? '').includes(claim);
+    }, 30_000, 250).catch((e: Error) => {
+      throw new Error(`${e.message}; last seen ${seen}`);
+    });
     const reportedMs = Date.now() - t0;
     const stuck = await getRun(ns.name, 'ws-never');
     expect(stuck.status?.phase).toBe('Running');
