@@ -13,7 +13,7 @@
  * not timed: the Python envs are built if missing and both runners use the same one (kfp.local gets the `docker`
  * module, which it imports even for the SubprocessRunner, from a --target dir on PYTHONPATH). kfp.local runs each
  * task's generated `pip install` lines (already satisfied in that env); pipewright drops them (its env is built
- * from exactly those packages, see localLightweightCommand).
+ * from exactly those packages, see stripPipInstall).
  *
  * Run:  npm run bench:local [-- --repeat 3] [--shapes training,chain10,fanout1000]
  *   (= npm run build, compile this file to dist/bench-build, run it)

@@ -20,7 +20,7 @@ import type { RunEventHandler } from './events.js';
 import { StopRequest } from './events.js';
 import { describeFailure, runProcess } from './process.js';
 import { localTaskEnv, type LocalSecrets } from './platform-local.js';
-import { lightweightComponentPackages, localLightweightCommand, pythonEnvVars, type PythonEnv } from './python-env.js';
+import { lightweightComponentPackages, pythonEnvVars, stripPipInstall, type PythonEnv } from './python-env.js';
 import { readIfExists } from '../util/read-if-exists.js';
 import { isMetadataOnly } from '../model/artifact-types.js';
 
@@ -90,7 +90,7 @@ function prepare(req: LaunchRequest, ex: ContainerExecutor, component: Component
   const route = passthroughRouting(component);
   const executorInput = hasTaskConfigInput(component) ? withTaskConfig(built, component, taskConfigValue(settings, route)) : built;
   // Lightweight components run in the cached env built from their own package list: their install step is dropped.
-  const command = ex.command.every((c) => typeof c === 'string') ? localLightweightCommand(ex.command as string[]) : ex.command;
+  const command = ex.command.every((c) => typeof c === 'string') ? stripPipInstall(ex.command as string[]) : ex.command;
   const argv = resolveCommand([...command, ...ex.args], { executorInput, run, localPath: hostLocalPath });
   // What a process can be given (platform-local.ts); none of the env when the component passes ENV through
   // without apply_to_task, as its pod would not get it either. The rest is named in warnings.

@@ -209,32 +209,12 @@ export function lightweightComponentPackages(command: readonly string[]): string
 }
 
 /**
- * True for a lightweight component compiled with `use_venv=True`: its install step makes a fresh venv
- * (`python3 -m venv "$tmp/venv" --system-site-packages`), activates it and pip-installs kfp there.
- * Run on the host, that venv would inherit the base interpreter's site-packages, not our cached env's
- * (so `packages_to_install` are invisible or the host's versions win) and download kfp at every start.
- */
-export function createsVenv(command: readonly string[]): boolean {
-  if (lightweightComponentPackages(command) === undefined || command[1] !== '-c') return false;
-  const words = shellWords(command[2]!);
-  return words.some((w, i) => !w.op && w.text === '-m' && words[i + 1]?.text === 'venv' && !words[i + 1]!.op);
-}
-
-/**
- * The command a lightweight component runs locally, inside the cached env built from exactly the packages its
- * install step names (the env's key is that list, `envKey`, and the env only counts once its build finished):
- * that step is known to be satisfied, so it is dropped and the executor runs at once. Kept, it cost every task a
- * pip start and resolve that changes nothing (1.4 s CPU for kfp + pandas + scikit-learn, more on a busy machine).
- * A `use_venv=True` step would also make a fresh venv that cannot see the cached env's packages (see createsVenv).
- */
-export function localLightweightCommand(command: readonly string[]): string[] {
-  return stripPipInstall(command);
-}
-
-/**
- * The command to run a lightweight component inside a prepared env: the `sh -c '<pip install …>
- * && "$0" "$@"'` prefix removed, leaving `sh -ec <script> <source>` (pass the container `args`
- * after it). Other commands are returned unchanged.
+ * The command a lightweight component runs inside its prepared env: the `sh -c '<pip install …> && "$0" "$@"'`
+ * prefix removed, leaving `sh -ec <script> <source>` (pass the container `args` after it). The env is built from
+ * exactly the packages that step names (its key is that list, `envKey`, and it counts only once its build finished),
+ * so the step is known to be satisfied; kept, it cost every task a pip start and resolve that changes nothing (1.4 s
+ * CPU for kfp + pandas + scikit-learn). A `use_venv=True` step would also make a fresh venv that cannot see the
+ * cached env's packages. Other commands are returned unchanged.
  */
 export function stripPipInstall(command: readonly string[]): string[] {
   if (lightweightComponentPackages(command) !== undefined && command[1] === '-c') return command.slice(3);
