@@ -40,6 +40,7 @@ export function resilient<T extends k8s.KubernetesObject>(name: string, source: 
   let stopped = false;
   let failures = 0;
   let lastErrorAt = 0;
+  const retired = new WeakSet<k8s.ListWatch<T>>();
   const start = async (): Promise<void> => {
     stopped = false;
     // A new ListWatch starts empty: objects the previous one held that the fresh list lacks were deleted while
@@ -62,7 +63,7 @@ export function resilient<T extends k8s.KubernetesObject>(name: string, source: 
     cur.on('delete', handlers.onDelete);
 
     cur.on('error', (err: unknown) => {
-      if (stopped || lw !== cur) return;
+      if (stopped || lw !== cur || retired.has(cur)) return;
       // client-node emits 'connect' before each attempt, even failing ones: a watch that lived a minute resets the backoff.
       if (Date.now() - lastErrorAt > 60_000) failures = 0;
       lastErrorAt = Date.now();
@@ -86,6 +87,9 @@ export function resilient<T extends k8s.KubernetesObject>(name: string, source: 
       await lw?.stop();
     },
     relist: async () => {
+      // The stopped watch may end with an error (node-fetch's "Premature close") before start() replaces it: that
+      // ending is ours, not a failure to count or log.
+      if (lw) retired.add(lw);
       await lw?.stop();
       if (!stopped) await start();
     },
