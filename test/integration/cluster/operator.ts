@@ -157,12 +157,17 @@ export async function getRun(namespace: string, name: string): Promise<PipelineR
 
 export async function waitForRun(namespace: string, name: string, timeoutMs = 180_000): Promise<PipelineRunObject> {
   let run: PipelineRunObject | undefined;
-  await waitUntil(`PipelineRun ${name} to finish (last phase ${run?.status?.phase}, ${run?.status?.message ?? ''})`, async () => {
-    const r = await kubectl(['get', 'pipelinerun', name, '-n', namespace, '-o', 'json']);
-    if (r.code !== 0) return false;
-    run = JSON.parse(r.stdout) as PipelineRunObject;
-    return ['Succeeded', 'Failed', 'Error', 'Cancelled'].includes(run.status?.phase ?? '');
-  }, timeoutMs, 500);
+  try {
+    await waitUntil(`PipelineRun ${name} to finish`, async () => {
+      const r = await kubectl(['get', 'pipelinerun', name, '-n', namespace, '-o', 'json']);
+      if (r.code !== 0) return false;
+      run = JSON.parse(r.stdout) as PipelineRunObject;
+      return ['Succeeded', 'Failed', 'Error', 'Cancelled'].includes(run.status?.phase ?? '');
+    }, timeoutMs, 500);
+  } catch (e) {
+    // The phase last seen, read when the wait gave up (not when it began).
+    throw new Error(`${(e as Error).message} (last phase ${run?.status?.phase}, ${run?.status?.message ?? ''})`, { cause: e });
+  }
   return run!;
 }
 
