@@ -5,7 +5,9 @@
 // and the skipped deploy's reason. The tutorial logs no ClassificationMetrics, HTML or Markdown, so those previews
 // (confusion matrix, ROC, the HTML report in a sandboxed frame, Markdown sanitized, dataset head, a collapsed loop)
 // come from ui/ui_showcase.py, whose slow task also shows a log followed while it runs (one streamed request) and
-// is cancelled, retried, archived and deleted. axe finds no serious violation.
+// is cancelled, retried, archived and deleted. A sub-pipeline (test/fixtures/ir/nested_pipeline.yaml) is expanded and
+// its task's inputs, outputs, pod and events shown; the runs list is sorted and paged over 25 runs made by kubectl in
+// a namespace picked in the header. axe finds no serious violation; the page asks no other origin for anything.
 // Screenshots of each page go to a temp dir printed at the end (kept as test outputs).
 import { jest } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,6 +28,9 @@ jest.setTimeout(300_000);
 
 const TUTORIAL = resolve('examples/training/pipeline.yaml');
 const SHOWCASE = resolve('test/integration/cluster/ui/ui_showcase.yaml');
+const NESTED = resolve('test/fixtures/ir/nested_pipeline.yaml');
+/** The nested pipeline's input: a fresh one, so no task of it is a cache hit of an earlier test's run. */
+const NESTED_START = 100 + Math.floor(Math.random() * 900);
 const CHROMIUM = process.env.PIPEWRIGHT_CHROMIUM ?? '/usr/bin/chromium';
 const shots = mkdtempSync(join(tmpdir(), 'pipewright-ui-shots-'));
 
@@ -37,6 +42,12 @@ let page: Page;
 let base = '';
 /** Uncaught errors of the page: none is expected. */
 const pageErrors: string[] = [];
+/** Requests the UI made to anywhere but its server: none (every asset is bundled; the UI works with no internet). */
+const offsite: string[] = [];
+const watchPage = (p: Page, label: string): void => {
+  p.on('pageerror', (e) => pageErrors.push(`${label}: ${String(e)}`));
+  p.on('request', (r) => { if (!r.url().startsWith(`${base}/`) && !/^(data|blob|about):/.test(r.url())) offsite.push(r.url()); });
+};
 
 /**
  * Polls an expression from here (page.evaluate runs it through the debugger protocol). Not page.waitForFunction:
@@ -53,10 +64,10 @@ async function untilTrue(expression: string, timeoutMs = 30_000): Promise<void> 
 let experimentId = '';
 /**
  * `form`: the tutorial run the form starts (min_accuracy 0.85, it deploys); the others are started by the API at
- * once so they run meanwhile: the tutorial with min_accuracy 0.99 (deploy skipped), the showcase, and the showcase's
- * slow task for ten minutes (followed, then cancelled).
+ * once so they run meanwhile: the tutorial with min_accuracy 0.99 (deploy skipped), the showcase, the showcase's
+ * slow task for ten minutes (followed, then cancelled), and the nested pipeline (in no experiment).
  */
-const runs: Record<'form' | 'strict' | 'showcase' | 'long', string> = { form: '', strict: '', showcase: '', long: '' };
+const runs: Record<'form' | 'strict' | 'showcase' | 'long' | 'nested', string> = { form: '', strict: '', showcase: '', long: '', nested: '' };
 
 async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${base}/apis/v2beta1/${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -83,8 +94,8 @@ async function taskState(runId: string, taskId: string): Promise<string | undefi
   return run.run_details?.task_details?.find((t) => t.task_id === taskId)?.state;
 }
 
-const startRun = async (file: string, name: string, parameters: object): Promise<string> => (await api<{ run_id: string }>('POST', 'runs', {
-  display_name: name, experiment_id: experimentId, pipeline_spec: parse(readFileSync(file, 'utf8')) as object, runtime_config: { parameters },
+const startRun = async (file: string, name: string, parameters: object, experiment: string | null = experimentId): Promise<string> => (await api<{ run_id: string }>('POST', 'runs', {
+  display_name: name, experiment_id: experiment ?? undefined, pipeline_spec: parse(readFileSync(file, 'utf8')) as object, runtime_config: { parameters },
 })).run_id;
 
 /** Started once the form's run has trained: the tutorial with min_accuracy 0.99, its data and model from the cache. */
@@ -109,9 +120,10 @@ beforeAll(async () => {
   experimentId = (await api<{ experiment_id: string }>('POST', 'experiments', { display_name: 'ui-experiment', namespace: ns.name })).experiment_id;
   runs.showcase = await startRun(SHOWCASE, 'showcase', { min_accuracy: 0.85 });
   runs.long = await startRun(SHOWCASE, 'showcase-long', { sleep_seconds: 600 });
+  runs.nested = await startRun(NESTED, 'nested', { start: NESTED_START }, null);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  watchPage(page, 'page');
 });
 
 afterAll(async () => {
@@ -131,12 +143,27 @@ describe('the web UI in chromium', () => {
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.locator('h1', { hasText: 'tutorial' }).waitFor();
     for (const t of ['load-data', 'train-model', 'evaluate-model']) await page.locator(`.dag [data-task-id="${t}"]`).waitFor();
+    // A second version (the showcase's YAML): listed and chosen, its graph drawn; then the first chosen again.
+    await page.getByLabel('New version (YAML)').setInputFiles(SHOWCASE);
+    await page.getByLabel('Version name').fill('showcase-as-v2');
+    await page.getByRole('button', { name: 'Upload version' }).click();
+    await page.locator('.dag [data-task-id="for-loop-1"]').waitFor();
+    const versions = page.getByLabel('Version', { exact: true });
+    await untilTrue(`document.querySelectorAll('form[aria-label="Versions"] option').length === 2`);
+    const texts = await versions.locator('option').allInnerTexts();
+    expect(texts.map((t) => t.replace(/ \(.*\)$/, '')).sort()).toEqual(['showcase-as-v2', expect.stringMatching(/^tutorial/)]);
+    expect(await versions.locator('option:checked').innerText()).toMatch(/^showcase-as-v2 /);
+    await versions.selectOption({ index: texts.findIndex((t) => t.startsWith('tutorial')) });
+    await page.waitForURL(/#\/pipelines\/details\/[^/]+\/version\/[^/]+$/);
+    await page.locator('.dag [data-task-id="evaluate-model"]').waitFor();
+    expect(await page.locator('.dag [data-task-id="for-loop-1"]').count()).toBe(0);
     expect(await page.getByLabel(/^min_accuracy/).inputValue()).toBe('0.85');
     expect(await page.getByLabel(/^deploy_endpoint/).inputValue()).toBe('production');
     await page.getByLabel(/^min_accuracy/).fill('high');
     await page.getByRole('button', { name: 'Start run' }).click();
     expect(await page.locator('.field-error').innerText()).toBe('a number, e.g. 0.9');
     await page.getByLabel(/^min_accuracy/).fill('0.85');
+    expect(await page.locator('.field-error').count()).toBe(0); // the error goes once the field is edited
     await page.getByLabel('Run name').fill('tutorial-form');
     await page.getByLabel('Experiment').selectOption({ label: 'ui-experiment' });
     await shot('pipeline-detail');
@@ -148,7 +175,7 @@ describe('the web UI in chromium', () => {
     // The tutorial's printed link, http://<server>/#/runs/details/<run id>, in a tab left open while the run goes
     // on (the other tests meanwhile); it notes every state each node shows.
     live = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    live.on('pageerror', (e) => pageErrors.push(`live tab: ${String(e)}`));
+    watchPage(live, 'live tab');
     await live.goto(`${base}/#/runs/details/${runs.form}`);
     await live.locator('.dag [data-task-id="evaluate-model"]').waitFor();
     await live.evaluate(`window.pwSeen = []; setInterval(() => { for (const n of document.querySelectorAll('.dag [data-task-id]')) {
@@ -191,6 +218,16 @@ describe('the web UI in chromium', () => {
     await dataset.locator('tbody tr').first().waitFor();
     expect(await dataset.locator('thead th').allInnerTexts()).toEqual(['id', 'label', 'score']);
     expect(await dataset.locator('tbody tr').count()).toBe(50);
+    // The preview asked for a capped range (streamed from S3, never read whole); the download link gets every byte.
+    const link = panel.locator('[data-artifact-type="system.Dataset"]').getByRole('link', { name: /^Download/ });
+    const url = `${base}/${(await link.getAttribute('href'))!}`;
+    const head = await fetch(url.replace('download=true', 'max_bytes=100'));
+    const size = Number(head.headers.get('x-pipewright-size'));
+    expect({ truncated: head.headers.get('x-pipewright-truncated'), bytes: (await head.arrayBuffer()).byteLength }).toEqual({ truncated: 'true', bytes: 100 });
+    const whole = await fetch(url);
+    expect(whole.headers.get('content-disposition')).toMatch(/^attachment/);
+    const text = await whole.text();
+    expect({ bytes: Buffer.byteLength(text), first: text.split('\n')[0], rows: text.trim().split('\n').length }).toEqual({ bytes: size, first: 'id,label,score', rows: 201 });
     // Neither the report's script nor the Markdown's onerror ran against the UI.
     expect(await page.evaluate('({ title: document.title, pwned: document.body.dataset.pwned ?? null })')).toEqual({ title: 'Pipewright', pwned: null });
     await shot('task-previews');
@@ -285,6 +322,47 @@ describe('the web UI in chromium', () => {
     }
   });
 
+  it('pages and sorts the runs list of a namespace picked in the header (25 runs)', async () => {
+    // Runs made by kubectl in a namespace no controller watches: the list pages 20 at a time, whatever their state.
+    const many = await createNamespace('ui-pages');
+    try {
+      const yaml = readFileSync(NESTED, 'utf8');
+      const name = (i: number): string => `page-${String(i).padStart(2, '0')}`;
+      const items = Array.from({ length: 25 }, (_, i) => ({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: name(i) }, spec: { pipelineYAML: yaml } }));
+      await kubectlOk(['apply', '-n', many.name, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
+      const range = (from: number, to: number, step = 1): string[] => Array.from({ length: Math.abs(to - from) }, (_, k) => name(from + k * step));
+      const names = (): Promise<string[]> => page.locator('table.list tbody tr td:nth-child(2)').allInnerTexts();
+      const pagerIs = (text: string): Promise<void> => untilTrue(`document.querySelector('nav.pager span')?.textContent === '${text}'`);
+      await page.goto(`${base}/#/runs`);
+      await page.getByLabel('Namespace').fill(many.name);
+      await page.getByLabel('Sort').selectOption('display_name');
+      await pagerIs('1–20 of 25');
+      await untilTrue(`document.querySelector('table.list tbody td:nth-child(2)')?.textContent === 'page-00'`);
+      expect(await names()).toEqual(range(0, 20));
+      expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
+      await page.getByRole('button', { name: 'Next' }).click();
+      await pagerIs('21–25 of 25');
+      expect(await names()).toEqual(range(20, 25));
+      expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+      expect(page.url()).toMatch(/sort=display_name&page=./);
+      await shot('runs-page-2');
+      await page.getByRole('button', { name: 'Previous' }).click();
+      await pagerIs('1–20 of 25');
+      expect((await names())[0]).toBe('page-00');
+      // Another order goes back to the first page.
+      await page.getByRole('button', { name: 'Next' }).click();
+      await pagerIs('21–25 of 25');
+      await page.getByLabel('Sort').selectOption('display_name desc');
+      await pagerIs('1–20 of 25');
+      await untilTrue(`document.querySelector('table.list tbody td:nth-child(2)')?.textContent === 'page-24'`);
+      expect(await names()).toEqual(range(24, 4, -1));
+      expect(page.url()).not.toContain('page=');
+    } finally {
+      await page.getByLabel('Namespace').fill('');
+      await many.remove();
+    }
+  });
+
   it('the form\'s run turned green live in the tab left open; the evaluation\'s metrics and the deploy task\'s logs', async () => {
     await live.locator('h1 .badge', { hasText: 'Succeeded' }).waitFor({ timeout: 300_000 });
     const seen = await live.evaluate<string[]>('window.pwSeen');
@@ -298,6 +376,16 @@ describe('the web UI in chromium', () => {
     const panel = live.locator('.task-panel');
     expect(await panel.getByRole('table', { name: 'Metrics' }).innerText()).toMatch(/accuracy\s+0\.9\d*\s+f1_score\s+0\.9/);
     await shot('task-metrics', live);
+    // A Model: its metadata and a download link that gets the file.
+    await live.locator('.dag [data-task-id="train-model"] .node-main').click();
+    const model = panel.locator('[data-artifact-type="system.Model"]');
+    await model.waitFor();
+    const modelUrl = `${base}/${(await model.getByRole('link', { name: /^Download/ }).getAttribute('href'))!}`;
+    const modelRes = await fetch(modelUrl);
+    expect({ status: modelRes.status, disposition: modelRes.headers.get('content-disposition') }).toEqual({ status: 200, disposition: expect.stringMatching(/^attachment/) });
+    const modelBytes = (await modelRes.arrayBuffer()).byteLength;
+    expect(modelBytes).toBeGreaterThan(0);
+    expect(modelBytes).toBe(Number(modelRes.headers.get('x-pipewright-size')));
     await live.locator('.dag .node', { hasText: 'condition-1' }).getByRole('button', { name: /^Expand/ }).click();
     await live.locator('.dag [data-task-id$="deploy-model"] .node-main').click();
     await panel.getByRole('tab', { name: 'Logs' }).click();
@@ -330,6 +418,15 @@ describe('the web UI in chromium', () => {
     // The cancelled long run leaves the list once the state filter applies; the succeeded ones stay.
     await untilTrue("(() => { const t = document.querySelector('table.list tbody')?.innerText ?? ''; return !t.includes('showcase-long') && t.includes('tutorial-form') && t.includes('tutorial-strict'); })()");
     expect(page.url()).toContain('state=SUCCEEDED');
+    // The nested run is in no experiment: it leaves the list once the experiment filter applies.
+    await waitState(runs.nested, ['SUCCEEDED']);
+    await untilTrue("(document.querySelector('table.list tbody')?.innerText ?? '').includes('nested')");
+    await page.getByLabel('Experiment', { exact: true }).selectOption({ label: 'ui-experiment' });
+    await untilTrue("!(document.querySelector('table.list tbody')?.innerText ?? '').includes('nested')");
+    expect(page.url()).toContain(`experiment=${experimentId}`);
+    await page.getByLabel('Sort').selectOption('display_name desc');
+    await untilTrue("document.querySelector('table.list tbody td:nth-child(2)')?.textContent === 'tutorial-strict'");
+    expect(await page.locator('table.list tbody tr td:nth-child(2)').allInnerTexts()).toEqual(['tutorial-strict', 'tutorial-form', 'showcase']);
     await shot('runs-list');
     await page.getByLabel('Compare tutorial-form').check();
     await page.getByLabel('Compare tutorial-strict').check();
@@ -350,6 +447,34 @@ describe('the web UI in chromium', () => {
     await page.waitForURL(/#\/runs$/);
     // The PipelineRun is gone (its history, if kept, is another matter).
     expect(await kubectlOk(['get', 'pipelineruns', '-n', ns.name, '-o', 'jsonpath={.items[*].metadata.uid}'])).not.toContain(runs.long);
+  });
+
+  it('expands the nested pipeline\'s sub-DAG; its task\'s panel shows inputs, outputs, pod and events', async () => {
+    await waitState(runs.nested, ['SUCCEEDED']);
+    await page.goto(`${base}/#/runs/details/${runs.nested}`);
+    const inner = page.locator('.dag [data-task-id="inner"]');
+    await inner.waitFor();
+    expect({ state: await inner.getAttribute('data-state'), text: await inner.innerText() }).toEqual({ state: 'SUCCEEDED', text: expect.stringContaining('2: 2 succeeded') });
+    expect(await page.locator('.dag [data-task-id^="inner/"]').count()).toBe(0);
+    await inner.getByRole('button', { name: 'Expand inner' }).click();
+    const second = page.locator('.dag [data-task-id="inner/add-2"]');
+    await second.waitFor();
+    expect(await page.locator('.dag [data-task-id="inner/add"]').getAttribute('data-state')).toBe('SUCCEEDED');
+    expect(await second.getAttribute('data-state')).toBe('SUCCEEDED');
+    await second.locator('.node-main').click();
+    const panel = page.locator('.task-panel');
+    const details = (await panel.getByRole('tabpanel').innerText()).replace(/\s+/g, ' ');
+    // Inputs as bound in the sub-pipeline, the output computed, the pod that ran it.
+    expect(details).toContain('Inputs x add.Output y add.Output');
+    expect(details).toContain(`Outputs Output ${2 * (NESTED_START + 10)}`);
+    expect(await panel.locator('tr', { hasText: 'Pod' }).locator('td code').innerText()).toMatch(/\S/);
+    await panel.getByRole('tab', { name: /^Events/ }).click();
+    expect(await panel.locator('ul.events li').count()).toBeGreaterThan(0);
+    await shot('sub-dag');
+    // Collapsed again from the group's label.
+    await page.locator('.dag .group-label', { hasText: 'inner' }).click();
+    await untilTrue("document.querySelectorAll('.dag [data-task-id^=\"inner/\"]').length === 0");
+    expect(await inner.innerText()).toContain('2: 2 succeeded');
   });
 
   it('is usable at phone width and axe reports no serious or critical violation', async () => {
@@ -374,5 +499,6 @@ describe('the web UI in chromium', () => {
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot('phone-run-detail');
     expect(pageErrors).toEqual([]);
+    expect(offsite).toEqual([]);
   });
 });
