@@ -10,19 +10,20 @@
 // a namespace picked in the header. axe finds no serious violation; the page asks no other origin for anything.
 // Screenshots of each page go to a temp dir printed at the end (kept as test outputs).
 import { jest } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { pino } from 'pino';
-import { parse } from 'yaml';
 import { s3ConfigFromEnv } from '../../../src/artifacts/s3-config.js';
 import type { ControllerHandle } from '../../../src/controller/main.js';
 import { startServer, type ServerHandle } from '../../../src/server/server.js';
 import { clusterState, createNamespace, kubectlOk } from './helpers.js';
 import { controllerEnv, installCrds, prepareNamespaceForRuns, startTestController } from './operator.js';
+import { bigLoopDrawn, runsPagedAndSorted, type Ctx } from './ui/list-checks.js';
+import { PageWatch, ServerApi, untilTrue as untilTrueOn } from './ui/session.js';
 
 jest.setTimeout(300_000);
 
@@ -40,28 +41,12 @@ let server: ServerHandle;
 let browser: Browser;
 let page: Page;
 let base = '';
-/** Uncaught errors of the page: none is expected. */
-const pageErrors: string[] = [];
-/** Requests the UI made to anywhere but its server: none (every asset is bundled; the UI works with no internet). */
-const offsite: string[] = [];
-const watchPage = (p: Page, label: string): void => {
-  p.on('pageerror', (e) => pageErrors.push(`${label}: ${String(e)}`));
-  p.on('request', (r) => { if (!r.url().startsWith(`${base}/`) && !/^(data|blob|about):/.test(r.url())) offsite.push(r.url()); });
-};
-
-/**
- * Polls an expression from here (page.evaluate runs it through the debugger protocol). Not page.waitForFunction:
- * when its first check fails it re-evaluates a string inside the page, which the UI's Content-Security-Policy
- * (no 'unsafe-eval') refuses, failing the test and logging a page error whenever the UI was not yet updated.
- */
-async function untilTrue(expression: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate<boolean>(expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${expression}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+let kfp: ServerApi;
+/** Uncaught page errors and requests to another origin: none is expected. */
+let watch: PageWatch;
 let experimentId = '';
+/** The tutorial pipeline the first test uploads. */
+let pipelineId = '';
 /**
  * `form`: the tutorial run the form starts (min_accuracy 0.85, it deploys); the others are started by the API at
  * once so they run meanwhile: the tutorial with min_accuracy 0.99 (deploy skipped), the showcase, the showcase's
@@ -69,34 +54,11 @@ let experimentId = '';
  */
 const runs: Record<'form' | 'strict' | 'showcase' | 'long' | 'nested', string> = { form: '', strict: '', showcase: '', long: '', nested: '' };
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}/apis/v2beta1/${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function waitState(runId: string, states: string[], ms = 240_000): Promise<string> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const { state } = await api<{ state: string }>('GET', `runs/${runId}`);
-    if (states.includes(state)) return state;
-    if (Date.now() > until) throw new Error(`run ${runId} is ${state}, not ${states.join('/')}, after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
+const api = <T>(method: string, path: string, body?: unknown): Promise<T> => kfp.call<T>(method, path, body);
+const waitState = (runId: string, states: string[], ms?: number): Promise<string> => kfp.waitState(runId, states, ms);
+const untilTrue = (expression: string, timeoutMs?: number): Promise<void> => untilTrueOn(page, expression, timeoutMs);
 const shot = (name: string, on: Page = page): Promise<Buffer> => on.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-
-/** The state of one task of a run, by the API. */
-async function taskState(runId: string, taskId: string): Promise<string | undefined> {
-  const run = await api<{ run_details?: { task_details?: { task_id: string; state?: string }[] } }>('GET', `runs/${runId}`);
-  return run.run_details?.task_details?.find((t) => t.task_id === taskId)?.state;
-}
-
-const startRun = async (file: string, name: string, parameters: object, experiment: string | null = experimentId): Promise<string> => (await api<{ run_id: string }>('POST', 'runs', {
-  display_name: name, experiment_id: experiment ?? undefined, pipeline_spec: parse(readFileSync(file, 'utf8')) as object, runtime_config: { parameters },
-})).run_id;
+const ctx = (): Ctx => ({ page, base, api: kfp, shot, scratch: shots, showcase: SHOWCASE, pipeline: NESTED });
 
 /** Started once the form's run has trained: the tutorial with min_accuracy 0.99, its data and model from the cache. */
 let strictStarted: Promise<void> | undefined;
@@ -117,13 +79,15 @@ beforeAll(async () => {
     s3: s3ConfigFromEnv(controllerEnv(ns.name)),
   }, pino({ level: process.env.LOG_LEVEL ?? 'warn' }));
   base = `http://127.0.0.1:${server.port}`;
+  kfp = new ServerApi(base);
+  watch = new PageWatch(base);
   experimentId = (await api<{ experiment_id: string }>('POST', 'experiments', { display_name: 'ui-experiment', namespace: ns.name })).experiment_id;
-  runs.showcase = await startRun(SHOWCASE, 'showcase', { min_accuracy: 0.85 });
-  runs.long = await startRun(SHOWCASE, 'showcase-long', { sleep_seconds: 600 });
-  runs.nested = await startRun(NESTED, 'nested', { start: NESTED_START }, null);
+  runs.showcase = await kfp.startRun(SHOWCASE, 'showcase', { min_accuracy: 0.85 }, experimentId);
+  runs.long = await kfp.startRun(SHOWCASE, 'showcase-long', { sleep_seconds: 600 }, experimentId);
+  runs.nested = await kfp.startRun(NESTED, 'nested', { start: NESTED_START }, undefined);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  watchPage(page, 'page');
+  watch.watch(page, 'page');
 });
 
 afterAll(async () => {
@@ -142,6 +106,7 @@ describe('the web UI in chromium', () => {
     await page.getByLabel('Name', { exact: true }).fill('tutorial');
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.locator('h1', { hasText: 'tutorial' }).waitFor();
+    pipelineId = /#\/pipelines\/details\/([^/?]+)/.exec(page.url())![1]!;
     for (const t of ['load-data', 'train-model', 'evaluate-model']) await page.locator(`.dag [data-task-id="${t}"]`).waitFor();
     // A second version (the showcase's YAML): listed and chosen, its graph drawn; then the first chosen again.
     await page.getByLabel('New version (YAML)').setInputFiles(SHOWCASE);
@@ -175,7 +140,7 @@ describe('the web UI in chromium', () => {
     // The tutorial's printed link, http://<server>/#/runs/details/<run id>, in a tab left open while the run goes
     // on (the other tests meanwhile); it notes every state each node shows.
     live = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    watchPage(live, 'live tab');
+    watch.watch(live, 'live tab');
     await live.goto(`${base}/#/runs/details/${runs.form}`);
     await live.locator('.dag [data-task-id="evaluate-model"]').waitFor();
     await live.evaluate(`window.pwSeen = []; setInterval(() => { for (const n of document.querySelectorAll('.dag [data-task-id]')) {
@@ -184,11 +149,11 @@ describe('the web UI in chromium', () => {
     // Started once this run's model is trained, so its data and model come from the cache (less to wait for).
     strictStarted = (async () => {
       const until = Date.now() + 300_000;
-      while (await taskState(runs.form, 'train-model') !== 'SUCCEEDED') {
+      while (await kfp.taskState(runs.form, 'train-model') !== 'SUCCEEDED') {
         if (Date.now() > until) throw new Error('the form\'s run did not train its model in 300 s');
         await new Promise((r) => setTimeout(r, 1000));
       }
-      runs.strict = await startRun(TUTORIAL, 'tutorial-strict', { min_accuracy: 0.99, deploy_endpoint: 'production' });
+      runs.strict = await kfp.startRun(TUTORIAL, 'tutorial-strict', { min_accuracy: 0.99, deploy_endpoint: 'production' }, experimentId);
     })();
     strictStarted.catch(() => undefined); // awaited by the comparison; not an unhandled rejection meanwhile
   });
@@ -274,94 +239,9 @@ describe('the web UI in chromium', () => {
     expect((await api<{ storage_state: string }>('GET', `runs/${runs.long}`)).storage_state).toBe('AVAILABLE');
   });
 
-  it('renders the run detail of a 1,000-iteration loop (2,004 nodes) and prints how long it took', async () => {
-    // A run in a namespace no controller watches, its status written as the controller would (the CRD's schema):
-    // the figure is the browser's, from navigation to the DAG drawn with the loop's counts.
-    const big = await createNamespace('ui-big');
-    try {
-      const name = 'big-loop';
-      await kubectlOk(['apply', '-n', big.name, '-f', '-'], JSON.stringify({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name }, spec: { pipelineYAML: readFileSync(SHOWCASE, 'utf8') } }));
-      const at = '2026-01-01T00:00:00Z';
-      const done = { phase: 'Succeeded', startedAt: at, finishedAt: '2026-01-01T00:00:05Z' };
-      const nodes: Record<string, object> = {
-        evaluate: { ...done, kind: 'container', task: 'evaluate', pod: 'big-evaluate' },
-        'for-loop-1': { ...done, kind: 'loop', task: 'for-loop-1' },
-        'condition-2': { ...done, kind: 'dag', task: 'condition-2' },
-        wait: { ...done, kind: 'container', task: 'wait', pod: 'big-wait' },
-      };
-      for (let i = 0; i < 1000; i++) {
-        nodes[`for-loop-1[${i}]`] = { ...done, kind: 'iteration', task: `for-loop-1[${i}]` };
-        nodes[`for-loop-1[${i}]/square`] = { ...done, kind: 'container', task: 'square', pod: `big-square-${i}` };
-      }
-      const patch = join(shots, 'big-status.json');
-      writeFileSync(patch, JSON.stringify({ status: { phase: 'Succeeded', startedAt: at, finishedAt: '2026-01-01T00:01:00Z', nodes } }));
-      await kubectlOk(['patch', 'pipelinerun', name, '-n', big.name, '--subresource=status', '--type=merge', '--patch-file', patch]);
-      const uid = await kubectlOk(['get', 'pipelinerun', name, '-n', big.name, '-o', 'jsonpath={.metadata.uid}']);
-      const tApi = Date.now();
-      expect((await api<{ run_details: { task_details: unknown[] } }>('GET', `runs/${uid}`)).run_details.task_details).toHaveLength(2004);
-      console.log(`UI: GET of that run (2,004 task details) took ${Date.now() - tApi} ms`);
-      await page.goto(`${base}/#/runs`);
-      await page.locator('main h1').first().waitFor();
-      const t0 = Date.now();
-      await page.goto(`${base}/#/runs/details/${uid}`);
-      await page.locator('.dag .node', { hasText: '1000: 1000 succeeded' }).waitFor();
-      const ms = Date.now() - t0;
-      console.log(`UI: run detail of a 1,000-iteration loop (2,004 nodes) rendered in ${ms} ms (chromium, from navigation to the DAG drawn)`);
-      // Every top-level node drawn, green, the loop as one node with its counts.
-      const drawn = page.locator('.dag [data-task-id]');
-      const ids = await Promise.all((await drawn.all()).map(async (n) => `${await n.getAttribute('data-task-id')}:${await n.getAttribute('data-state')}`));
-      expect(ids.sort()).toEqual(['condition-2:SUCCEEDED', 'evaluate:SUCCEEDED', 'for-loop-1:SUCCEEDED', 'wait:SUCCEEDED']);
-      const t1 = Date.now();
-      await page.locator('.dag .node', { hasText: 'for-loop-1' }).getByRole('button', { name: /^Expand/ }).click();
-      await page.locator('.dag .node', { hasText: '#49' }).waitFor();
-      console.log(`UI: expanding it (50 iterations drawn, 950 counted) took ${Date.now() - t1} ms`);
-      expect(await page.locator('.note', { hasText: '950 more loop iterations' }).count()).toBe(1);
-      await shot('big-loop');
-    } finally {
-      await big.remove();
-    }
-  });
+  it('renders the run detail of a 1,000-iteration loop (2,004 nodes) and prints how long it took', () => bigLoopDrawn(ctx()));
 
-  it('pages and sorts the runs list of a namespace picked in the header (25 runs)', async () => {
-    // Runs made by kubectl in a namespace no controller watches: the list pages 20 at a time, whatever their state.
-    const many = await createNamespace('ui-pages');
-    try {
-      const yaml = readFileSync(NESTED, 'utf8');
-      const name = (i: number): string => `page-${String(i).padStart(2, '0')}`;
-      const items = Array.from({ length: 25 }, (_, i) => ({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name: name(i) }, spec: { pipelineYAML: yaml } }));
-      await kubectlOk(['apply', '-n', many.name, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items }));
-      const range = (from: number, to: number, step = 1): string[] => Array.from({ length: Math.abs(to - from) }, (_, k) => name(from + k * step));
-      const names = (): Promise<string[]> => page.locator('table.list tbody tr td:nth-child(2)').allInnerTexts();
-      const pagerIs = (text: string): Promise<void> => untilTrue(`document.querySelector('nav.pager span')?.textContent === '${text}'`);
-      await page.goto(`${base}/#/runs`);
-      await page.getByLabel('Namespace').fill(many.name);
-      await page.getByLabel('Sort').selectOption('display_name');
-      await pagerIs('1–20 of 25');
-      await untilTrue(`document.querySelector('table.list tbody td:nth-child(2)')?.textContent === 'page-00'`);
-      expect(await names()).toEqual(range(0, 20));
-      expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
-      await page.getByRole('button', { name: 'Next' }).click();
-      await pagerIs('21–25 of 25');
-      expect(await names()).toEqual(range(20, 25));
-      expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
-      expect(page.url()).toMatch(/sort=display_name&page=./);
-      await shot('runs-page-2');
-      await page.getByRole('button', { name: 'Previous' }).click();
-      await pagerIs('1–20 of 25');
-      expect((await names())[0]).toBe('page-00');
-      // Another order goes back to the first page.
-      await page.getByRole('button', { name: 'Next' }).click();
-      await pagerIs('21–25 of 25');
-      await page.getByLabel('Sort').selectOption('display_name desc');
-      await pagerIs('1–20 of 25');
-      await untilTrue(`document.querySelector('table.list tbody td:nth-child(2)')?.textContent === 'page-24'`);
-      expect(await names()).toEqual(range(24, 4, -1));
-      expect(page.url()).not.toContain('page=');
-    } finally {
-      await page.getByLabel('Namespace').fill('');
-      await many.remove();
-    }
-  });
+  it('pages and sorts the runs list of a namespace picked in the header (25 runs)', () => runsPagedAndSorted(ctx()));
 
   it('the form\'s run turned green live in the tab left open; the evaluation\'s metrics and the deploy task\'s logs', async () => {
     await live.locator('h1 .badge', { hasText: 'Succeeded' }).waitFor({ timeout: 300_000 });
@@ -480,10 +360,15 @@ describe('the web UI in chromium', () => {
   it('is usable at phone width and axe reports no serious or critical violation', async () => {
     const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     const serious: string[] = [];
-    for (const path of [`#/runs/details/${runs.form}`, '#/runs', `#/compare?runs=${runs.form},${runs.strict}`, '#/pipelines']) {
+    const pages: Record<string, string> = {
+      'run-detail-axe': `#/runs/details/${runs.form}`, 'runs-axe': '#/runs', 'compare-axe': `#/compare?runs=${runs.form},${runs.strict}`,
+      pipelines: '#/pipelines', 'pipeline-form-axe': `#/pipelines/details/${pipelineId}`, experiments: '#/experiments',
+    };
+    for (const [name, path] of Object.entries(pages)) {
       await page.goto(`${base}/${path}`);
       await page.locator('main h1').first().waitFor();
       await page.waitForTimeout(300);
+      await shot(name);
       await page.evaluate(`${axeSource};0`); // evaluated by the debugger protocol: the UI's CSP allows no inline script
       const violations = await page.evaluate<{ id: string; impact: string; n: number }[]>(
         "axe.run({ resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length })))");
@@ -498,7 +383,15 @@ describe('the web UI in chromium', () => {
     await page.locator('.task-panel').waitFor();
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot('phone-run-detail');
-    expect(pageErrors).toEqual([]);
-    expect(offsite).toEqual([]);
+    // The list, the comparison and the pipeline's form fit too (wide tables scroll in their own box).
+    for (const [name, path] of Object.entries({ 'phone-runs': '#/runs', 'phone-compare': `#/compare?runs=${runs.form},${runs.strict}`, 'phone-pipeline': `#/pipelines/details/${pipelineId}` })) {
+      await page.goto(`${base}/${path}`);
+      await page.locator('main h1').first().waitFor();
+      await page.waitForTimeout(300);
+      const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+      expect([name, width <= 390 ? 'fits in 390 px' : `${width} px wide`]).toEqual([name, 'fits in 390 px']);
+      await shot(name);
+    }
+    expect({ errors: watch.errors, offsite: watch.offsite }).toEqual({ errors: [], offsite: [] });
   });
 });
