@@ -30,8 +30,8 @@ jest.setTimeout(300_000);
 const TUTORIAL = resolve('examples/training/pipeline.yaml');
 const SHOWCASE = resolve('test/integration/cluster/ui/ui_showcase.yaml');
 const NESTED = resolve('test/fixtures/ir/nested_pipeline.yaml');
-/** The nested pipeline's input: a fresh one, so no task of it is a cache hit of an earlier test's run. */
-const NESTED_START = 100 + Math.floor(Math.random() * 900);
+/** The nested pipeline's input: never used before (the time in s), so no task of it is a cache hit of an earlier run. */
+const NESTED_START = Math.floor(Date.now() / 1000);
 const CHROMIUM = process.env.PIPEWRIGHT_CHROMIUM ?? '/usr/bin/chromium';
 const shots = mkdtempSync(join(tmpdir(), 'pipewright-ui-shots-'));
 
