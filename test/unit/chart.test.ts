@@ -121,6 +121,16 @@ describe('the Helm chart', () => {
     expect(Object.keys(none)).not.toContain('AWS_ACCESS_KEY_ID');
   });
 
+  it('gives the API server the controller\'s S3 settings and Secret (artifact previews, history) unless server.artifacts=false', () => {
+    const server = (set: string[] = []) => find(render('pw', set), 'Deployment', 'pw-pipewright-server')!.spec.template.spec.containers[0].env as Array<{ name: string; value?: string; valueFrom?: Obj }>;
+    const on = server();
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) expect(on.find((e) => e.name === name)?.valueFrom).toHaveProperty('secretKeyRef');
+    expect(on.find((e) => e.name === 'PIPEWRIGHT_S3_ENDPOINT')?.valueFrom).toEqual({ configMapKeyRef: { name: 'pw-pipewright-config', key: 'PIPEWRIGHT_S3_ENDPOINT', optional: true } });
+    expect(on.some((e) => e.value !== undefined && /AWS_/.test(e.name))).toBe(false);
+    expect(server(['server.artifacts=false']).map((e) => e.name)).toEqual(['LOG_LEVEL']);
+    expect(server(['s3.secret.name=']).map((e) => e.name)).toEqual(['LOG_LEVEL']);
+  });
+
   it('bundles a versitygw S3 server only when asked, and points the controller at it with generated credentials', () => {
     expect(render('pw').filter((o) => o.metadata.name === 'pw-pipewright-s3')).toEqual([]);
     const objs = render('pw', ['s3.bundled.enabled=true']);

@@ -63,6 +63,18 @@ describe('deploy/ manifests', () => {
     expect(dep.spec!.template.spec.containers[0]!.args).toEqual(['controller']);
   });
 
+  it('give the API server the same Secret and the controller\'s S3 settings (artifact previews, history)', () => {
+    const server = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'pipewright-server')!;
+    const env = server.spec!.template.spec.containers[0]!.env;
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+      const e = env.find((x) => x.name === name)!;
+      expect(e.value).toBeUndefined();
+      expect(e.valueFrom).toHaveProperty('secretKeyRef.name', 'pipewright-s3');
+    }
+    const config = docs.find((d) => d.kind === 'ConfigMap')!.metadata.name;
+    expect(env.find((x) => x.name === 'PIPEWRIGHT_S3_ENDPOINT')!.valueFrom).toHaveProperty('configMapKeyRef.name', config);
+  });
+
   it('expose the artifact gateway through the Service pipewright-controller on port 8080, and point pods at it', () => {
     const svc = docs.find((d) => d.kind === 'Service') as unknown as { metadata: { name: string; namespace: string }; spec: { ports: { port: number; targetPort: string }[] } };
     expect(svc.metadata.name).toBe('pipewright-controller');
@@ -80,12 +92,11 @@ describe('deploy/ manifests', () => {
     expect(rendered).not.toMatch(/CHANGE-ME|accesskey:|secretkey:/);
   });
 
-  it('run pipewright server as server-rbac.yaml\'s ServiceAccount, without credentials, behind the Service pipewright-server:8888', () => {
+  it('run pipewright server as server-rbac.yaml\'s ServiceAccount, behind the Service pipewright-server:8888', () => {
     const dep = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'pipewright-server') as unknown as
       { spec: { template: { spec: { serviceAccountName: string; containers: { args: string[]; env?: { name: string }[] }[] } } } };
     expect(dep.spec.template.spec.serviceAccountName).toBe('pipewright-server');
     expect(dep.spec.template.spec.containers[0]!.args).toEqual(['server', '--port=8888', '--address=0.0.0.0', '--namespace=pipewright-system']);
-    expect((dep.spec.template.spec.containers[0]!.env ?? []).map((e) => e.name)).not.toContain('AWS_SECRET_ACCESS_KEY');
     const svc = docs.find((d) => d.kind === 'Service' && d.metadata.name === 'pipewright-server') as unknown as { spec: { selector: Record<string, string>; ports: { port: number }[] } };
     expect(svc.spec.selector['app.kubernetes.io/component']).toBe('server');
     expect(svc.spec.ports[0]!.port).toBe(8888);

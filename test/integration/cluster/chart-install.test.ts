@@ -129,6 +129,12 @@ describe('charts/pipewright/README.md, as written', () => {
       // The image carries the web UI: the chart's server serves it at / (the SDK's run links open it).
       const page = await fetch('http://127.0.0.1:8888/');
       expect([page.status, (await page.text()).includes('<div id="root">')]).toEqual([200, true]);
+      // With the controller's S3 settings and Secret (server.artifacts, the default) it reads a run's artifact for the
+      // UI's previews, as that user: the example run's dataset, its three lines.
+      const data = hello.status?.nodes?.produce?.outputs?.artifacts?.data?.[0]?.uri ?? '';
+      const read = await fetch(`http://127.0.0.1:8888/apis/v2beta1/runs/${hello.metadata!.uid!}/artifacts:read?uri=${encodeURIComponent(data)}&max_bytes=4096`,
+        { headers: { authorization: `Bearer ${token}` } });
+      expect({ status: read.status, lines: (await read.text()).trim().split('\n').length }).toEqual({ status: 200, lines: 3 });
       const name = (await kubectlOk(['get', 'pipelineruns', '-n', team, '-o', `jsonpath={.items[?(@.metadata.uid=="${created.run_id}")].metadata.name}`])).trim();
       expect(name).not.toBe('');
       expect((await waitForRun(team, name)).status?.phase).toBe('Succeeded');

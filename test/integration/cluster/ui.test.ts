@@ -5,27 +5,33 @@
 // and the skipped deploy's reason. The tutorial logs no ClassificationMetrics, HTML or Markdown, so those previews
 // (confusion matrix, ROC, the HTML report in a sandboxed frame, Markdown sanitized, dataset head, a collapsed loop)
 // come from ui/ui_showcase.py, whose slow task also shows a log followed while it runs (one streamed request) and
-// is cancelled, retried, archived and deleted. axe finds no serious violation.
+// is cancelled, retried, archived and deleted. A sub-pipeline (test/fixtures/ir/nested_pipeline.yaml) is expanded and
+// its task's inputs, outputs, pod and events shown; the runs list is sorted and paged over 25 runs made by kubectl in
+// a namespace picked in the header. axe finds no serious violation; the page asks no other origin for anything.
 // Screenshots of each page go to a temp dir printed at the end (kept as test outputs).
 import { jest } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { pino } from 'pino';
-import { parse } from 'yaml';
 import { s3ConfigFromEnv } from '../../../src/artifacts/s3-config.js';
 import type { ControllerHandle } from '../../../src/controller/main.js';
 import { startServer, type ServerHandle } from '../../../src/server/server.js';
 import { clusterState, createNamespace, kubectlOk } from './helpers.js';
 import { controllerEnv, installCrds, prepareNamespaceForRuns, startTestController } from './operator.js';
+import { bigLoopDrawn, runsPagedAndSorted, type Ctx } from './ui/list-checks.js';
+import { PageWatch, ServerApi, untilTrue as untilTrueOn } from './ui/session.js';
 
 jest.setTimeout(300_000);
 
 const TUTORIAL = resolve('examples/training/pipeline.yaml');
 const SHOWCASE = resolve('test/integration/cluster/ui/ui_showcase.yaml');
+const NESTED = resolve('test/fixtures/ir/nested_pipeline.yaml');
+/** The nested pipeline's input: never used before (the time in s), so no task of it is a cache hit of an earlier run. */
+const NESTED_START = Math.floor(Date.now() / 1000);
 const CHROMIUM = process.env.PIPEWRIGHT_CHROMIUM ?? '/usr/bin/chromium';
 const shots = mkdtempSync(join(tmpdir(), 'pipewright-ui-shots-'));
 
@@ -35,57 +41,24 @@ let server: ServerHandle;
 let browser: Browser;
 let page: Page;
 let base = '';
-/** Uncaught errors of the page: none is expected. */
-const pageErrors: string[] = [];
-
-/**
- * Polls an expression from here (page.evaluate runs it through the debugger protocol). Not page.waitForFunction:
- * when its first check fails it re-evaluates a string inside the page, which the UI's Content-Security-Policy
- * (no 'unsafe-eval') refuses, failing the test and logging a page error whenever the UI was not yet updated.
- */
-async function untilTrue(expression: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await page.evaluate<boolean>(expression))) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${expression}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+let kfp: ServerApi;
+/** Uncaught page errors and requests to another origin: none is expected. */
+let watch: PageWatch;
 let experimentId = '';
+/** The tutorial pipeline the first test uploads. */
+let pipelineId = '';
 /**
  * `form`: the tutorial run the form starts (min_accuracy 0.85, it deploys); the others are started by the API at
- * once so they run meanwhile: the tutorial with min_accuracy 0.99 (deploy skipped), the showcase, and the showcase's
- * slow task for ten minutes (followed, then cancelled).
+ * once so they run meanwhile: the tutorial with min_accuracy 0.99 (deploy skipped), the showcase, the showcase's
+ * slow task for ten minutes (followed, then cancelled), and the nested pipeline (in no experiment).
  */
-const runs: Record<'form' | 'strict' | 'showcase' | 'long', string> = { form: '', strict: '', showcase: '', long: '' };
+const runs: Record<'form' | 'strict' | 'showcase' | 'long' | 'nested', string> = { form: '', strict: '', showcase: '', long: '', nested: '' };
 
-async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const res = await fetch(`${base}/apis/v2beta1/${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function waitState(runId: string, states: string[], ms = 240_000): Promise<string> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const { state } = await api<{ state: string }>('GET', `runs/${runId}`);
-    if (states.includes(state)) return state;
-    if (Date.now() > until) throw new Error(`run ${runId} is ${state}, not ${states.join('/')}, after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
+const api = <T>(method: string, path: string, body?: unknown): Promise<T> => kfp.call<T>(method, path, body);
+const waitState = (runId: string, states: string[], ms?: number): Promise<string> => kfp.waitState(runId, states, ms);
+const untilTrue = (expression: string, timeoutMs?: number): Promise<void> => untilTrueOn(page, expression, timeoutMs);
 const shot = (name: string, on: Page = page): Promise<Buffer> => on.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-
-/** The state of one task of a run, by the API. */
-async function taskState(runId: string, taskId: string): Promise<string | undefined> {
-  const run = await api<{ run_details?: { task_details?: { task_id: string; state?: string }[] } }>('GET', `runs/${runId}`);
-  return run.run_details?.task_details?.find((t) => t.task_id === taskId)?.state;
-}
-
-const startRun = async (file: string, name: string, parameters: object): Promise<string> => (await api<{ run_id: string }>('POST', 'runs', {
-  display_name: name, experiment_id: experimentId, pipeline_spec: parse(readFileSync(file, 'utf8')) as object, runtime_config: { parameters },
-})).run_id;
+const ctx = (): Ctx => ({ page, base, api: kfp, shot, scratch: shots, showcase: SHOWCASE, pipeline: NESTED });
 
 /** Started once the form's run has trained: the tutorial with min_accuracy 0.99, its data and model from the cache. */
 let strictStarted: Promise<void> | undefined;
@@ -106,12 +79,15 @@ beforeAll(async () => {
     s3: s3ConfigFromEnv(controllerEnv(ns.name)),
   }, pino({ level: process.env.LOG_LEVEL ?? 'warn' }));
   base = `http://127.0.0.1:${server.port}`;
+  kfp = new ServerApi(base);
+  watch = new PageWatch(base);
   experimentId = (await api<{ experiment_id: string }>('POST', 'experiments', { display_name: 'ui-experiment', namespace: ns.name })).experiment_id;
-  runs.showcase = await startRun(SHOWCASE, 'showcase', { min_accuracy: 0.85 });
-  runs.long = await startRun(SHOWCASE, 'showcase-long', { sleep_seconds: 600 });
+  runs.showcase = await kfp.startRun(SHOWCASE, 'showcase', { min_accuracy: 0.85 }, experimentId);
+  runs.long = await kfp.startRun(SHOWCASE, 'showcase-long', { sleep_seconds: 600 }, experimentId);
+  runs.nested = await kfp.startRun(NESTED, 'nested', { start: NESTED_START }, undefined);
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  watch.watch(page, 'page');
 });
 
 afterAll(async () => {
@@ -130,13 +106,29 @@ describe('the web UI in chromium', () => {
     await page.getByLabel('Name', { exact: true }).fill('tutorial');
     await page.getByRole('button', { name: 'Upload' }).click();
     await page.locator('h1', { hasText: 'tutorial' }).waitFor();
+    pipelineId = /#\/pipelines\/details\/([^/?]+)/.exec(page.url())![1]!;
     for (const t of ['load-data', 'train-model', 'evaluate-model']) await page.locator(`.dag [data-task-id="${t}"]`).waitFor();
+    // A second version (the showcase's YAML): listed and chosen, its graph drawn; then the first chosen again.
+    await page.getByLabel('New version (YAML)').setInputFiles(SHOWCASE);
+    await page.getByLabel('Version name').fill('showcase-as-v2');
+    await page.getByRole('button', { name: 'Upload version' }).click();
+    await page.locator('.dag [data-task-id="for-loop-1"]').waitFor();
+    const versions = page.getByLabel('Version', { exact: true });
+    await untilTrue(`document.querySelectorAll('form[aria-label="Versions"] option').length === 2`);
+    const texts = await versions.locator('option').allInnerTexts();
+    expect(texts.map((t) => t.replace(/ \(.*\)$/, '')).sort()).toEqual(['showcase-as-v2', expect.stringMatching(/^tutorial/)]);
+    expect(await versions.locator('option:checked').innerText()).toMatch(/^showcase-as-v2 /);
+    await versions.selectOption({ index: texts.findIndex((t) => t.startsWith('tutorial')) });
+    await page.waitForURL(/#\/pipelines\/details\/[^/]+\/version\/[^/]+$/);
+    await page.locator('.dag [data-task-id="evaluate-model"]').waitFor();
+    expect(await page.locator('.dag [data-task-id="for-loop-1"]').count()).toBe(0);
     expect(await page.getByLabel(/^min_accuracy/).inputValue()).toBe('0.85');
     expect(await page.getByLabel(/^deploy_endpoint/).inputValue()).toBe('production');
     await page.getByLabel(/^min_accuracy/).fill('high');
     await page.getByRole('button', { name: 'Start run' }).click();
     expect(await page.locator('.field-error').innerText()).toBe('a number, e.g. 0.9');
     await page.getByLabel(/^min_accuracy/).fill('0.85');
+    expect(await page.locator('.field-error').count()).toBe(0); // the error goes once the field is edited
     await page.getByLabel('Run name').fill('tutorial-form');
     await page.getByLabel('Experiment').selectOption({ label: 'ui-experiment' });
     await shot('pipeline-detail');
@@ -148,7 +140,7 @@ describe('the web UI in chromium', () => {
     // The tutorial's printed link, http://<server>/#/runs/details/<run id>, in a tab left open while the run goes
     // on (the other tests meanwhile); it notes every state each node shows.
     live = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    live.on('pageerror', (e) => pageErrors.push(`live tab: ${String(e)}`));
+    watch.watch(live, 'live tab');
     await live.goto(`${base}/#/runs/details/${runs.form}`);
     await live.locator('.dag [data-task-id="evaluate-model"]').waitFor();
     await live.evaluate(`window.pwSeen = []; setInterval(() => { for (const n of document.querySelectorAll('.dag [data-task-id]')) {
@@ -157,11 +149,11 @@ describe('the web UI in chromium', () => {
     // Started once this run's model is trained, so its data and model come from the cache (less to wait for).
     strictStarted = (async () => {
       const until = Date.now() + 300_000;
-      while (await taskState(runs.form, 'train-model') !== 'SUCCEEDED') {
+      while (await kfp.taskState(runs.form, 'train-model') !== 'SUCCEEDED') {
         if (Date.now() > until) throw new Error('the form\'s run did not train its model in 300 s');
         await new Promise((r) => setTimeout(r, 1000));
       }
-      runs.strict = await startRun(TUTORIAL, 'tutorial-strict', { min_accuracy: 0.99, deploy_endpoint: 'production' });
+      runs.strict = await kfp.startRun(TUTORIAL, 'tutorial-strict', { min_accuracy: 0.99, deploy_endpoint: 'production' }, experimentId);
     })();
     strictStarted.catch(() => undefined); // awaited by the comparison; not an unhandled rejection meanwhile
   });
@@ -191,6 +183,16 @@ describe('the web UI in chromium', () => {
     await dataset.locator('tbody tr').first().waitFor();
     expect(await dataset.locator('thead th').allInnerTexts()).toEqual(['id', 'label', 'score']);
     expect(await dataset.locator('tbody tr').count()).toBe(50);
+    // The preview asked for a capped range (streamed from S3, never read whole); the download link gets every byte.
+    const link = panel.locator('[data-artifact-type="system.Dataset"]').getByRole('link', { name: /^Download/ });
+    const url = `${base}/${(await link.getAttribute('href'))!}`;
+    const head = await fetch(url.replace('download=true', 'max_bytes=100'));
+    const size = Number(head.headers.get('x-pipewright-size'));
+    expect({ truncated: head.headers.get('x-pipewright-truncated'), bytes: (await head.arrayBuffer()).byteLength }).toEqual({ truncated: 'true', bytes: 100 });
+    const whole = await fetch(url);
+    expect(whole.headers.get('content-disposition')).toMatch(/^attachment/);
+    const text = await whole.text();
+    expect({ bytes: Buffer.byteLength(text), first: text.split('\n')[0], rows: text.trim().split('\n').length }).toEqual({ bytes: size, first: 'id,label,score', rows: 201 });
     // Neither the report's script nor the Markdown's onerror ran against the UI.
     expect(await page.evaluate('({ title: document.title, pwned: document.body.dataset.pwned ?? null })')).toEqual({ title: 'Pipewright', pwned: null });
     await shot('task-previews');
@@ -237,53 +239,9 @@ describe('the web UI in chromium', () => {
     expect((await api<{ storage_state: string }>('GET', `runs/${runs.long}`)).storage_state).toBe('AVAILABLE');
   });
 
-  it('renders the run detail of a 1,000-iteration loop (2,004 nodes) and prints how long it took', async () => {
-    // A run in a namespace no controller watches, its status written as the controller would (the CRD's schema):
-    // the figure is the browser's, from navigation to the DAG drawn with the loop's counts.
-    const big = await createNamespace('ui-big');
-    try {
-      const name = 'big-loop';
-      await kubectlOk(['apply', '-n', big.name, '-f', '-'], JSON.stringify({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'PipelineRun', metadata: { name }, spec: { pipelineYAML: readFileSync(SHOWCASE, 'utf8') } }));
-      const at = '2026-01-01T00:00:00Z';
-      const done = { phase: 'Succeeded', startedAt: at, finishedAt: '2026-01-01T00:00:05Z' };
-      const nodes: Record<string, object> = {
-        evaluate: { ...done, kind: 'container', task: 'evaluate', pod: 'big-evaluate' },
-        'for-loop-1': { ...done, kind: 'loop', task: 'for-loop-1' },
-        'condition-2': { ...done, kind: 'dag', task: 'condition-2' },
-        wait: { ...done, kind: 'container', task: 'wait', pod: 'big-wait' },
-      };
-      for (let i = 0; i < 1000; i++) {
-        nodes[`for-loop-1[${i}]`] = { ...done, kind: 'iteration', task: `for-loop-1[${i}]` };
-        nodes[`for-loop-1[${i}]/square`] = { ...done, kind: 'container', task: 'square', pod: `big-square-${i}` };
-      }
-      const patch = join(shots, 'big-status.json');
-      writeFileSync(patch, JSON.stringify({ status: { phase: 'Succeeded', startedAt: at, finishedAt: '2026-01-01T00:01:00Z', nodes } }));
-      await kubectlOk(['patch', 'pipelinerun', name, '-n', big.name, '--subresource=status', '--type=merge', '--patch-file', patch]);
-      const uid = await kubectlOk(['get', 'pipelinerun', name, '-n', big.name, '-o', 'jsonpath={.metadata.uid}']);
-      const tApi = Date.now();
-      expect((await api<{ run_details: { task_details: unknown[] } }>('GET', `runs/${uid}`)).run_details.task_details).toHaveLength(2004);
-      console.log(`UI: GET of that run (2,004 task details) took ${Date.now() - tApi} ms`);
-      await page.goto(`${base}/#/runs`);
-      await page.locator('main h1').first().waitFor();
-      const t0 = Date.now();
-      await page.goto(`${base}/#/runs/details/${uid}`);
-      await page.locator('.dag .node', { hasText: '1000: 1000 succeeded' }).waitFor();
-      const ms = Date.now() - t0;
-      console.log(`UI: run detail of a 1,000-iteration loop (2,004 nodes) rendered in ${ms} ms (chromium, from navigation to the DAG drawn)`);
-      // Every top-level node drawn, green, the loop as one node with its counts.
-      const drawn = page.locator('.dag [data-task-id]');
-      const ids = await Promise.all((await drawn.all()).map(async (n) => `${await n.getAttribute('data-task-id')}:${await n.getAttribute('data-state')}`));
-      expect(ids.sort()).toEqual(['condition-2:SUCCEEDED', 'evaluate:SUCCEEDED', 'for-loop-1:SUCCEEDED', 'wait:SUCCEEDED']);
-      const t1 = Date.now();
-      await page.locator('.dag .node', { hasText: 'for-loop-1' }).getByRole('button', { name: /^Expand/ }).click();
-      await page.locator('.dag .node', { hasText: '#49' }).waitFor();
-      console.log(`UI: expanding it (50 iterations drawn, 950 counted) took ${Date.now() - t1} ms`);
-      expect(await page.locator('.note', { hasText: '950 more loop iterations' }).count()).toBe(1);
-      await shot('big-loop');
-    } finally {
-      await big.remove();
-    }
-  });
+  it('renders the run detail of a 1,000-iteration loop (2,004 nodes) and prints how long it took', () => bigLoopDrawn(ctx()));
+
+  it('pages and sorts the runs list of a namespace picked in the header (25 runs)', () => runsPagedAndSorted(ctx()));
 
   it('the form\'s run turned green live in the tab left open; the evaluation\'s metrics and the deploy task\'s logs', async () => {
     await live.locator('h1 .badge', { hasText: 'Succeeded' }).waitFor({ timeout: 300_000 });
@@ -298,6 +256,16 @@ describe('the web UI in chromium', () => {
     const panel = live.locator('.task-panel');
     expect(await panel.getByRole('table', { name: 'Metrics' }).innerText()).toMatch(/accuracy\s+0\.9\d*\s+f1_score\s+0\.9/);
     await shot('task-metrics', live);
+    // A Model: its metadata and a download link that gets the file.
+    await live.locator('.dag [data-task-id="train-model"] .node-main').click();
+    const model = panel.locator('[data-artifact-type="system.Model"]');
+    await model.waitFor();
+    const modelUrl = `${base}/${(await model.getByRole('link', { name: /^Download/ }).getAttribute('href'))!}`;
+    const modelRes = await fetch(modelUrl);
+    expect({ status: modelRes.status, disposition: modelRes.headers.get('content-disposition') }).toEqual({ status: 200, disposition: expect.stringMatching(/^attachment/) });
+    const modelBytes = (await modelRes.arrayBuffer()).byteLength;
+    expect(modelBytes).toBeGreaterThan(0);
+    expect(modelBytes).toBe(Number(modelRes.headers.get('x-pipewright-size')));
     await live.locator('.dag .node', { hasText: 'condition-1' }).getByRole('button', { name: /^Expand/ }).click();
     await live.locator('.dag [data-task-id$="deploy-model"] .node-main').click();
     await panel.getByRole('tab', { name: 'Logs' }).click();
@@ -330,6 +298,15 @@ describe('the web UI in chromium', () => {
     // The cancelled long run leaves the list once the state filter applies; the succeeded ones stay.
     await untilTrue("(() => { const t = document.querySelector('table.list tbody')?.innerText ?? ''; return !t.includes('showcase-long') && t.includes('tutorial-form') && t.includes('tutorial-strict'); })()");
     expect(page.url()).toContain('state=SUCCEEDED');
+    // The nested run is in no experiment: it leaves the list once the experiment filter applies.
+    await waitState(runs.nested, ['SUCCEEDED']);
+    await untilTrue("(document.querySelector('table.list tbody')?.innerText ?? '').includes('nested')");
+    await page.getByLabel('Experiment', { exact: true }).selectOption({ label: 'ui-experiment' });
+    await untilTrue("!(document.querySelector('table.list tbody')?.innerText ?? '').includes('nested')");
+    expect(page.url()).toContain(`experiment=${experimentId}`);
+    await page.getByLabel('Sort').selectOption('display_name desc');
+    await untilTrue("document.querySelector('table.list tbody td:nth-child(2)')?.textContent === 'tutorial-strict'");
+    expect(await page.locator('table.list tbody tr td:nth-child(2)').allInnerTexts()).toEqual(['tutorial-strict', 'tutorial-form', 'showcase']);
     await shot('runs-list');
     await page.getByLabel('Compare tutorial-form').check();
     await page.getByLabel('Compare tutorial-strict').check();
@@ -352,13 +329,46 @@ describe('the web UI in chromium', () => {
     expect(await kubectlOk(['get', 'pipelineruns', '-n', ns.name, '-o', 'jsonpath={.items[*].metadata.uid}'])).not.toContain(runs.long);
   });
 
+  it('expands the nested pipeline\'s sub-DAG; its task\'s panel shows inputs, outputs, pod and events', async () => {
+    await waitState(runs.nested, ['SUCCEEDED']);
+    await page.goto(`${base}/#/runs/details/${runs.nested}`);
+    const inner = page.locator('.dag [data-task-id="inner"]');
+    await inner.waitFor();
+    expect({ state: await inner.getAttribute('data-state'), text: await inner.innerText() }).toEqual({ state: 'SUCCEEDED', text: expect.stringContaining('2: 2 succeeded') });
+    expect(await page.locator('.dag [data-task-id^="inner/"]').count()).toBe(0);
+    await inner.getByRole('button', { name: 'Expand inner' }).click();
+    const second = page.locator('.dag [data-task-id="inner/add-2"]');
+    await second.waitFor();
+    expect(await page.locator('.dag [data-task-id="inner/add"]').getAttribute('data-state')).toBe('SUCCEEDED');
+    expect(await second.getAttribute('data-state')).toBe('SUCCEEDED');
+    await second.locator('.node-main').click();
+    const panel = page.locator('.task-panel');
+    const details = (await panel.getByRole('tabpanel').innerText()).replace(/\s+/g, ' ');
+    // Inputs as bound in the sub-pipeline, the output computed, the pod that ran it.
+    expect(details).toContain('Inputs x add.Output y add.Output');
+    expect(details).toContain(`Outputs Output ${2 * (NESTED_START + 10)}`);
+    expect(await panel.locator('tr', { hasText: 'Pod' }).locator('td code').innerText()).toMatch(/\S/);
+    await panel.getByRole('tab', { name: /^Events/ }).click();
+    expect(await panel.locator('ul.events li').count()).toBeGreaterThan(0);
+    await shot('sub-dag');
+    // Collapsed again from the group's label.
+    await page.locator('.dag .group-label', { hasText: 'inner' }).click();
+    await untilTrue("document.querySelectorAll('.dag [data-task-id^=\"inner/\"]').length === 0");
+    expect(await inner.innerText()).toContain('2: 2 succeeded');
+  });
+
   it('is usable at phone width and axe reports no serious or critical violation', async () => {
     const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
     const serious: string[] = [];
-    for (const path of [`#/runs/details/${runs.form}`, '#/runs', `#/compare?runs=${runs.form},${runs.strict}`, '#/pipelines']) {
+    const pages: Record<string, string> = {
+      'run-detail-axe': `#/runs/details/${runs.form}`, 'runs-axe': '#/runs', 'compare-axe': `#/compare?runs=${runs.form},${runs.strict}`,
+      pipelines: '#/pipelines', 'pipeline-form-axe': `#/pipelines/details/${pipelineId}`, experiments: '#/experiments',
+    };
+    for (const [name, path] of Object.entries(pages)) {
       await page.goto(`${base}/${path}`);
       await page.locator('main h1').first().waitFor();
       await page.waitForTimeout(300);
+      await shot(name);
       await page.evaluate(`${axeSource};0`); // evaluated by the debugger protocol: the UI's CSP allows no inline script
       const violations = await page.evaluate<{ id: string; impact: string; n: number }[]>(
         "axe.run({ resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, impact: v.impact, n: v.nodes.length })))");
@@ -373,6 +383,15 @@ describe('the web UI in chromium', () => {
     await page.locator('.task-panel').waitFor();
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await shot('phone-run-detail');
-    expect(pageErrors).toEqual([]);
+    // The list, the comparison and the pipeline's form fit too (wide tables scroll in their own box).
+    for (const [name, path] of Object.entries({ 'phone-runs': '#/runs', 'phone-compare': `#/compare?runs=${runs.form},${runs.strict}`, 'phone-pipeline': `#/pipelines/details/${pipelineId}` })) {
+      await page.goto(`${base}/${path}`);
+      await page.locator('main h1').first().waitFor();
+      await page.waitForTimeout(300);
+      const width = await page.evaluate<number>('document.documentElement.scrollWidth');
+      expect([name, width <= 390 ? 'fits in 390 px' : `${width} px wide`]).toEqual([name, 'fits in 390 px']);
+      await shot(name);
+    }
+    expect({ errors: watch.errors, offsite: watch.offsite }).toEqual({ errors: [], offsite: [] });
   });
 });

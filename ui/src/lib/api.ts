@@ -93,6 +93,13 @@ export const api = {
     if (namespace) q.set('namespace', namespace);
     return call<Pipeline>('POST', `pipelines/upload?${q.toString()}`, form);
   },
+  /** A new version of an existing pipeline (the server checks the caller may create versions in its namespace). */
+  uploadVersion: (pipelineId: string, file: File, name: string) => {
+    const form = new FormData();
+    form.append('uploadfile', file, file.name);
+    const q = new URLSearchParams({ pipelineid: pipelineId, name, display_name: name });
+    return call<PipelineVersion>('POST', `pipelines/upload_version?${q.toString()}`, form);
+  },
   events: (runId: string) => call<{ events: RunEvent[] }>('GET', `runs/${encodeURIComponent(runId)}/events`),
   /** With follow, the server streams the log until the container exits (read the body as it comes). */
   logs: (runId: string, taskId: string, opts: { follow?: boolean; signal?: AbortSignal } = {}) =>

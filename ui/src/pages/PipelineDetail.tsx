@@ -1,4 +1,5 @@
-// A pipeline: its versions, the chosen version's graph, and the start-run form typed from the pipeline's inputs.
+// A pipeline: its versions (and uploading a new one), the chosen version's graph, and the start-run form typed from
+// the pipeline's inputs.
 import { useMemo, useState } from 'react';
 import { api } from '../lib/api';
 import { href } from '../lib/router';
@@ -23,6 +24,26 @@ export function PipelineDetail({ id, versionId, namespace }: { id: string; versi
     const input = inputs.find((i) => i.name === name);
     return values[name] ?? (input ? initialValue(input) : '');
   };
+  const [versionFile, setVersionFile] = useState<File>();
+  const [versionName, setVersionName] = useState('');
+  const [versionError, setVersionError] = useState<string>();
+  /** A new version of this pipeline: listed first (newest), and chosen. */
+  const uploadVersion = async (): Promise<void> => {
+    if (!versionFile) return;
+    setVersionError(undefined);
+    try {
+      const v = await api.uploadVersion(id, versionFile, versionName.trim() || versionFile.name.replace(/\.(ya?ml|json)$/i, ''));
+      versions.reload();
+      window.location.hash = href(`pipelines/details/${id}/version/${v.pipeline_version_id}`);
+    } catch (err) {
+      setVersionError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  /** A field's new value; its error (from the last submit) goes until the next one. */
+  const edit = (name: string, v: string): void => {
+    setValues({ ...values, [name]: v });
+    setErrors((errs) => Object.fromEntries(Object.entries(errs).filter(([k]) => k !== name)));
+  };
   const start = async (): Promise<void> => {
     const all = Object.fromEntries(inputs.map((i) => [i.name, value(i.name)]));
     const parsed = parseForm(inputs, all);
@@ -45,11 +66,21 @@ export function PipelineDetail({ id, versionId, namespace }: { id: string; versi
       <p className="crumbs"><a href="#/pipelines">Pipelines</a></p>
       <h1 id="pd-title">{pipeline.data?.display_name ?? 'Pipeline'}</h1>
       <ErrorBox error={pipeline.error ?? versions.error ?? version.error} />
-      <label className="inline">Version
-        <select value={chosen ?? ''} onChange={(e) => { window.location.hash = href(`pipelines/details/${id}/version/${e.target.value}`); }}>
-          {versions.data?.items.map((v) => <option key={v.pipeline_version_id} value={v.pipeline_version_id}>{v.display_name} ({new Date(v.created_at ?? '').toLocaleString()})</option>)}
-        </select>
-      </label>
+      <form className="filters" aria-label="Versions" onSubmit={(e) => { e.preventDefault(); void uploadVersion(); }}>
+        <label>Version
+          <select aria-label="Version" value={chosen ?? ''} onChange={(e) => { window.location.hash = href(`pipelines/details/${id}/version/${e.target.value}`); }}>
+            {versions.data?.items.map((v) => <option key={v.pipeline_version_id} value={v.pipeline_version_id}>{v.display_name} ({new Date(v.created_at ?? '').toLocaleString()})</option>)}
+          </select>
+        </label>
+        <label>New version (YAML)
+          <input type="file" accept=".yaml,.yml,.json" onChange={(e) => setVersionFile(e.target.files?.[0])} />
+        </label>
+        <label>Version name
+          <input value={versionName} onChange={(e) => setVersionName(e.target.value)} placeholder="from the file name" />
+        </label>
+        <button type="submit" disabled={!versionFile}>Upload version</button>
+      </form>
+      <ErrorBox error={versionError} />
       {version.data && <p className="note">Version created <Time iso={version.data.created_at} /></p>}
       <div className="pipeline-layout">
         <div>{spec && <Dag tasks={[]} spec={spec} expanded={new Set()} onSelect={() => undefined} onToggle={() => undefined} />}</div>
@@ -69,13 +100,13 @@ export function PipelineDetail({ id, versionId, namespace }: { id: string; versi
               <div className="field" key={i.name}>
                 <label htmlFor={fieldId}>{i.name} <span className="type">{i.type.toLowerCase().replace('number_', '')}{i.optional ? '' : ', required'}</span></label>
                 {i.type === 'BOOLEAN' ? (
-                  <select id={fieldId} value={value(i.name)} onChange={(e) => setValues({ ...values, [i.name]: e.target.value })}>
+                  <select id={fieldId} value={value(i.name)} onChange={(e) => edit(i.name, e.target.value)}>
                     <option value="true">true</option><option value="false">false</option>
                   </select>
                 ) : (
                   <input id={fieldId} name={i.name} value={value(i.name)} inputMode={i.type.startsWith('NUMBER') ? 'decimal' : undefined}
                     aria-invalid={Boolean(err)} aria-describedby={err ? `${fieldId}-err` : undefined}
-                    onChange={(e) => setValues({ ...values, [i.name]: e.target.value })} />
+                    onChange={(e) => edit(i.name, e.target.value)} />
                 )}
                 {err && <span id={`${fieldId}-err`} className="field-error">{err}</span>}
               </div>
