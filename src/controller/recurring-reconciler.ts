@@ -94,12 +94,13 @@ export class RecurringRuns {
         ...(r.status?.phase ? { phase: r.status.phase } : {}),
         ...(r.spec?.cancel ? { cancel: true } : {}),
         ...(r.metadata.annotations?.[ANNOTATION_SCHEDULED_TIME] ? { scheduledTime: r.metadata.annotations[ANNOTATION_SCHEDULED_TIME] } : {}),
+        ...timesOf(r),
       });
     }
     const mine = this.created.get(uid);
     for (const [name, at] of mine ?? []) {
       if (seen.has(name) || now - at > EXPECTATION_MS) mine!.delete(name);
-      else out.push({ name });
+      else out.push({ name, createdAt: at });
     }
     return out;
   }
@@ -176,4 +177,11 @@ export class RecurringRuns {
       throw err;
     }
   }
+}
+
+/** When a run was made and finished, as epoch ms (Forbid's spans); absent when unknown or unreadable. */
+function timesOf(r: PipelineRunObject): { createdAt?: number; finishedAt?: number } {
+  const created = Date.parse(String(r.metadata?.creationTimestamp ?? ''));
+  const finished = Date.parse(String(r.status?.finishedAt ?? ''));
+  return { ...(Number.isNaN(created) ? {} : { createdAt: created }), ...(Number.isNaN(finished) ? {} : { finishedAt: finished }) };
 }
