@@ -1,6 +1,7 @@
 // Reconcile, stage 2 of 4: plan. Pure: from an Observation and the time, what should be true — whether the run
 // may go ahead at all, what the engine launches and stops this pass, the status that follows and when to look
 // again. No I/O and no clock of its own (the time is passed in).
+import { badModelcarUri, isOci } from '../executor/modelcar.js';
 import type { JsonValue, Pipeline } from '../model/types.js';
 import { plan } from '../engine/plan.js';
 import type { PlanResult, RunContext } from '../engine/state.js';
@@ -89,7 +90,8 @@ export function planPass(obs: Observation, now: Date, config: ControllerConfig):
     cancelRequested: spec.cancel === true || timedOut,
     ...(spec.parallelism ? { parallelism: spec.parallelism } : {}),
     enableCaching: spec.caching !== false,
-    checkImportUri: (uri) => checkReadUri(uri, obs.ctx.namespace, config.tenancy, 'importer'),
+    // An oci:// image (modelcar) is pulled by the kubelet with the pod's own pull secrets, not read from S3.
+    checkImportUri: (uri) => (isOci(uri) ? badModelcarUri(uri) : checkReadUri(uri, obs.ctx.namespace, config.tenancy, 'importer')),
     // Bounded work per pass: a 50,000-item fan-out launches in slices, each recorded in the status before the
     // next (the run is requeued at once), so one run neither holds a worker for long nor starves the others.
     maxLaunches: launchesPerPass,
