@@ -1,17 +1,15 @@
 // Reconcile, stage 2 of 4: plan. Pure: from an Observation and the time, what should be true — whether the run
 // may go ahead at all, what the engine launches and stops this pass, the status that follows and when to look
 // again. No I/O and no clock of its own (the time is passed in).
-import { badModelcarUri, isOci } from '../executor/modelcar.js';
 import type { JsonValue, Pipeline } from '../model/types.js';
 import { plan } from '../engine/plan.js';
 import type { PlanResult, RunContext } from '../engine/state.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import { parseDuration } from '../model/duration.js';
 import { validateArguments } from '../model/validate.js';
-import { checkReadUri } from '../artifacts/tenancy.js';
 import type { ControllerConfig } from './config.js';
 import { Reason, type ReasonName } from './reasons.js';
-import { checkRunPolicy } from './run-policy.js';
+import { checkImportedUri, checkRunPolicy } from './run-policy.js';
 import { own } from '../util/own.js';
 import { buildStatus, type RunStatus, type StatusNode } from './status.js';
 import type { Observation, RunObservation } from './reconcile-observe.js';
@@ -90,8 +88,7 @@ export function planPass(obs: Observation, now: Date, config: ControllerConfig):
     cancelRequested: spec.cancel === true || timedOut,
     ...(spec.parallelism ? { parallelism: spec.parallelism } : {}),
     enableCaching: spec.caching !== false,
-    // An oci:// image (modelcar) is pulled by the kubelet with the pod's own pull secrets, not read from S3.
-    checkImportUri: (uri) => (isOci(uri) ? badModelcarUri(uri) : checkReadUri(uri, obs.ctx.namespace, config.tenancy, 'importer')),
+    checkImportUri: (uri) => checkImportedUri(uri, obs.ctx.namespace, config.tenancy, 'importer'),
     // Bounded work per pass: a 50,000-item fan-out launches in slices, each recorded in the status before the
     // next (the run is requeued at once), so one run neither holds a worker for long nor starves the others.
     maxLaunches: launchesPerPass,

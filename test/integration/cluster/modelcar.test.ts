@@ -1,6 +1,6 @@
 // oci:// artifacts (KServe modelcars) on the test cluster, KFP's modelcar sample shape with our own image: an
 // importer of oci://<image> and a Python component reading the model at Model.path (/oci/<image, / → _>/models,
-// the SDK's own path). The node agent runs `pipewright.test/modelcar-demo:*` with a fixture folder as its /models;
+// the SDK's own path). The node agent runs `modelcar.test/demo:*` with a fixture folder as its /models;
 // the pod's modelcar init container checks and copies it into the emptyDir the task reads. An image without
 // /models fails the consumer with the reason.
 import { jest } from '@jest/globals';
@@ -45,16 +45,16 @@ const apply = (name: string, uri: string): Promise<string> => kubectlOk(['apply'
 
 describe('oci:// (modelcar) artifacts', () => {
   it('mounts the image\'s /models at KFP\'s path for the consumer; an image without /models fails it with the reason', async () => {
-    await apply('modelcar', 'oci://pipewright.test/modelcar-demo:1.0');
-    await apply('not-modelcar', 'oci://pipewright.test/not-a-modelcar:1.0');
+    await apply('modelcar', 'oci://modelcar.test/demo:1.0');
+    await apply('not-modelcar', 'oci://modelcar.test/empty:1.0');
     const ok = await waitForRun(ns.name, 'modelcar', 120_000);
-    expect({ phase: ok.status?.phase, message: ok.status?.message }).toEqual({ phase: 'Succeeded', message: expect.anything() });
-    expect(ok.status?.nodes?.['read-model']?.outputs?.parameters).toEqual({ Output: 'demo weights 1.0|/oci/pipewright.test_modelcar-demo:1.0/models' });
+    if (ok.status?.phase !== 'Succeeded') throw new Error(`modelcar run: ${JSON.stringify(ok.status)}`);
+    expect(ok.status?.nodes?.['read-model']?.outputs?.parameters).toEqual({ Output: 'demo weights 1.0|/oci/modelcar.test_demo:1.0/models' });
     const pod = JSON.parse(await kubectlOk(['get', 'pod', ok.status!.nodes!['read-model']!.pod!, '-n', ns.name, '-o', 'json'])) as { spec: { initContainers: { name: string; image: string }[] } };
-    expect(pod.spec.initContainers.map((c) => `${c.name}=${c.image}`)).toContain('modelcar-0=pipewright.test/modelcar-demo:1.0');
+    expect(pod.spec.initContainers.map((c) => `${c.name}=${c.image}`)).toContain('modelcar-0=modelcar.test/demo:1.0');
 
     const bad = await waitForRun(ns.name, 'not-modelcar', 120_000);
     expect(bad.status?.phase).toBe('Failed');
-    expect(bad.status?.nodes?.['read-model']?.message).toContain('modelcar pipewright.test/not-a-modelcar:1.0: the image has no /models directory or it is empty');
+    expect(bad.status?.nodes?.['read-model']?.message).toContain('modelcar modelcar.test/empty:1.0: the image has no /models directory or it is empty');
   });
 });
