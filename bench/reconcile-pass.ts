@@ -73,6 +73,9 @@ async function main(): Promise<void> {
     async readPvc() {
       return undefined;
     },
+    async claimEvents() {
+      return [];
+    },
   };
   const objects = new Map<string, string>();
   let s3Bytes = 0;

@@ -40,6 +40,8 @@ export interface KubeOps {
   deletePvc(namespace: string, name: string): Promise<'deleted' | 'absent'>;
   /** The claim as the API server has it (why a task pod waits on it), undefined when absent. */
   readPvc(namespace: string, name: string): Promise<k8s.V1PersistentVolumeClaim | undefined>;
+  /** The events about a claim (the volume controller's and provisioner's own words on why it does not bind). */
+  claimEvents(namespace: string, name: string): Promise<k8s.CoreV1Event[]>;
 }
 
 /** The HTTP status of a client-node API error. */
@@ -157,6 +159,10 @@ function unlimitedKubeOps(kc: k8s.KubeConfig): KubeOps {
         if (code(err) === 404) return undefined;
         throw err;
       }
+    },
+    async claimEvents(namespace, name) {
+      const fieldSelector = `involvedObject.kind=PersistentVolumeClaim,involvedObject.name=${name}`;
+      return (await core.listNamespacedEvent({ namespace, fieldSelector, limit: 50 })).items;
     },
     async deletePvc(namespace, name) {
       try {

@@ -18,6 +18,14 @@ export interface PodFact {
 
 const WAITING_PROBLEMS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'CrashLoopBackOff']);
 
+/** An oci:// input (modelcar) whose image has no /models: the task cannot run with it (the user's input). */
+function modelcarFailure(pod: V1Pod): string | undefined {
+  const failed = (pod.status?.initContainerStatuses ?? []).find((c) => c.name.startsWith('modelcar-') && (c.state?.terminated?.exitCode ?? 0) !== 0);
+  if (!failed) return undefined;
+  const image = pod.spec?.initContainers?.find((c) => c.name === failed.name)?.image ?? '';
+  return lastLines(failed.state!.terminated!.message, 1) || `modelcar ${image} failed with exit code ${failed.state!.terminated!.exitCode}`;
+}
+
 function lastLines(text: string | undefined, n: number): string {
   if (!text) return '';
   const lines = text.trim().split('\n');
@@ -78,6 +86,8 @@ export function factFromPod(pod: V1Pod): PodFact | undefined {
     if (inputs && inputs.exitCode !== 0) {
       return { ...base, fact: { ...fact, phase: 'Error', message: `downloading input artifacts failed: ${lastLines(inputs.message, 2)}` } };
     }
+    const modelcar = modelcarFailure(pod);
+    if (modelcar) return { ...base, fact: { ...fact, phase: 'Failed', message: modelcar } };
     if (mainT && mainT.exitCode !== 0) {
       // The termination message is the log's end (FallbackToLogsOnError): one line of it, the cause.
       const cause = failureCause(mainT.message ?? '');

@@ -1,5 +1,6 @@
 // One pod per task attempt, built without I/O:
 //   init `inputs`  (pipewright image, a read grant)     downloads input artifacts into emptyDirs
+//   init `modelcar-<i>` (an oci:// input's image)       copies its /models where KFP's path expects it
 //   init `main`    (the user's image, nothing)          runs the resolved command
 //   container `outputs` (pipewright image, write grant) uploads outputs, reports them in its termination message
 // No S3 credential enters the pod: the helpers hold a grant for this task's inputs and root only, and fetch
@@ -11,6 +12,7 @@ import type { LaunchRequest, RunContext } from '../engine/state.js';
 import { buildExecutorInput, clusterLocalPath, runInfoFor } from '../executor/executor-input.js';
 import { downloadsFor, outputsSpecFor } from '../executor/pod-io-spec.js';
 import { resolveCommand } from '../executor/placeholders.js';
+import { modelcarParts } from '../executor/modelcar.js';
 import { applyPlatformConfig } from '../executor/platform.js';
 import { WORKSPACE_MOUNT_PATH } from '../executor/pvc-ops.js';
 import { hasTaskConfigInput, passthroughRouting, taskConfigValue, taskSettings, withTaskConfig } from '../executor/task-config.js';
@@ -129,6 +131,10 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
   }
   if (command.length) main.command = command;
   if (args.length) main.args = args;
+  // oci:// inputs (modelcars): each image's /models copied into an emptyDir at KFP's path by an init container.
+  const modelcars = modelcarParts(launch);
+  volumes.push(...modelcars.volumes);
+  main.volumeMounts!.push(...modelcars.mounts);
 
   const downloads = downloadsFor(launch);
   const outputsSpec = JSON.stringify(outputsSpecFor(launch, executorInput));
@@ -153,6 +159,7 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
       { name: 'PIPEWRIGHT_DOWNLOADS', value: JSON.stringify(downloads) },
       { name: 'PIPEWRIGHT_OUTPUTS', value: outputsSpec },
     ]),
+    ...modelcars.initContainers,
     main,
   ];
 

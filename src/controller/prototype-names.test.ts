@@ -40,6 +40,7 @@ function harness() {
     async createPvc() { return { result: 'created' as const }; },
     async deletePvc() { return 'deleted' as const; },
     async readPvc() { return undefined; },
+    async claimEvents() { return []; },
   };
   const pods: V1Pod[] = [];
   const reconciler = new Reconciler({ config, logger: pino({ level: 'silent' }), kube, getRun: () => run, podsOfRun: () => pods, grantKey: Buffer.alloc(32, 3) });

@@ -12,7 +12,7 @@ import { Reason, TerminalError } from './errors.js';
 import type { Expectations } from './expectations.js';
 import type { KubeOps } from './kube-ops.js';
 import { factFromPod, type PodFact } from './observe.js';
-import { unboundClaimMessage, type ClaimState } from '../executor/pvc-ops.js';
+import { claimCause, unboundClaimMessage, type ClaimState } from '../executor/pvc-ops.js';
 import { pipelineFromSource } from './pipeline-source.js';
 import type { Admission } from './reconcile-plan.js';
 import { forgetEarlierRounds } from './run-retry.js';
@@ -136,7 +136,9 @@ export class Observer {
         if (!c) return { name, missing: true };
         const a = c.metadata?.annotations ?? {};
         const provisioner = a['volume.kubernetes.io/storage-provisioner'] ?? a['volume.beta.kubernetes.io/storage-provisioner'];
-        return { name, ...(c.status?.phase ? { phase: c.status.phase } : {}), ...(c.spec?.storageClassName ? { storageClassName: c.spec.storageClassName } : {}), ...(provisioner ? { provisioner } : {}) };
+        // The events say why (a missing class, a provisioner's error); without them, the claim's state still helps.
+        const cause = c.status?.phase === 'Bound' ? undefined : claimCause(await this.deps.kube.claimEvents(ns, name).catch(() => []));
+        return { name, ...(c.status?.phase ? { phase: c.status.phase } : {}), ...(c.spec?.storageClassName ? { storageClassName: c.spec.storageClassName } : {}), ...(provisioner ? { provisioner } : {}), ...(cause ? { cause } : {}) };
       }));
       return unboundClaimMessage(claims, ns, scheduler) ?? scheduler;
     } catch {

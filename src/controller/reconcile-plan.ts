@@ -7,10 +7,9 @@ import type { PlanResult, RunContext } from '../engine/state.js';
 import { formatDiagnostic } from '../model/diagnostics.js';
 import { parseDuration } from '../model/duration.js';
 import { validateArguments } from '../model/validate.js';
-import { checkReadUri } from '../artifacts/tenancy.js';
 import type { ControllerConfig } from './config.js';
 import { Reason, type ReasonName } from './reasons.js';
-import { checkRunPolicy } from './run-policy.js';
+import { checkImportedUri, checkRunPolicy } from './run-policy.js';
 import { own } from '../util/own.js';
 import { buildStatus, type RunStatus, type StatusNode } from './status.js';
 import type { Observation, RunObservation } from './reconcile-observe.js';
@@ -89,7 +88,7 @@ export function planPass(obs: Observation, now: Date, config: ControllerConfig):
     cancelRequested: spec.cancel === true || timedOut,
     ...(spec.parallelism ? { parallelism: spec.parallelism } : {}),
     enableCaching: spec.caching !== false,
-    checkImportUri: (uri) => checkReadUri(uri, obs.ctx.namespace, config.tenancy, 'importer'),
+    checkImportUri: (uri) => checkImportedUri(uri, obs.ctx.namespace, config.tenancy, 'importer'),
     // Bounded work per pass: a 50,000-item fan-out launches in slices, each recorded in the status before the
     // next (the run is requeued at once), so one run neither holds a worker for long nor starves the others.
     maxLaunches: launchesPerPass,

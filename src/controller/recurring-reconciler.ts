@@ -82,11 +82,11 @@ export class RecurringRuns {
     if (owner) this.queue.add(`${run!.metadata!.namespace}/${owner.name}`);
   }
 
-  private owned(rr: RecurringRunObject, now: number): OwnedRun[] {
+  private owned(rr: RecurringRunObject, now: number, runs: ReadonlyArray<PipelineRunObject> = this.deps.runs()): OwnedRun[] {
     const uid = rr.metadata!.uid!;
     const out: OwnedRun[] = [];
     const seen = new Set<string>();
-    for (const r of this.deps.runs()) {
+    for (const r of runs) {
       if (r.metadata?.namespace !== rr.metadata!.namespace || !r.metadata?.ownerReferences?.some((o) => o.uid === uid)) continue;
       seen.add(r.metadata.name!);
       out.push({
@@ -94,12 +94,13 @@ export class RecurringRuns {
         ...(r.status?.phase ? { phase: r.status.phase } : {}),
         ...(r.spec?.cancel ? { cancel: true } : {}),
         ...(r.metadata.annotations?.[ANNOTATION_SCHEDULED_TIME] ? { scheduledTime: r.metadata.annotations[ANNOTATION_SCHEDULED_TIME] } : {}),
+        ...timesOf(r),
       });
     }
     const mine = this.created.get(uid);
     for (const [name, at] of mine ?? []) {
       if (seen.has(name) || now - at > EXPECTATION_MS) mine!.delete(name);
-      else out.push({ name });
+      else out.push({ name, createdAt: at });
     }
     return out;
   }
@@ -110,7 +111,13 @@ export class RecurringRuns {
     if (!rr?.metadata?.uid || !rr.spec || rr.metadata.deletionTimestamp) return;
     const now = (this.deps.now ?? Date.now)();
     const log = this.deps.logger.child({ recurringRun: key });
-    const plan = planRecurring(rr, this.owned(rr, now), now);
+    let plan = planRecurring(rr, this.owned(rr, now), now);
+    if (plan.create.length) {
+      // About to make runs: decide on the API server's own list of this RecurringRun's runs, not the cache, which
+      // can miss a run for a moment (a watch restarting relists) and would let Forbid or maxConcurrency overlap.
+      const live = await this.custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: RUN_PLURAL, labelSelector: `${LABEL_RECURRING_RUN}=${name}` }) as k8s.KubernetesListObject<PipelineRunObject>;
+      plan = planRecurring(rr, this.owned(rr, now, live.items), now);
+    }
     if (plan.invalid && rr.status?.message !== plan.invalid) {
       log.warn({ err: plan.invalid }, 'cannot schedule');
       void this.deps.event(rr, 'Warning', 'InvalidSchedule', plan.invalid).catch(() => undefined);
@@ -176,4 +183,11 @@ export class RecurringRuns {
       throw err;
     }
   }
+}
+
+/** When a run was made and finished, as epoch ms (Forbid's spans); absent when unknown or unreadable. */
+function timesOf(r: PipelineRunObject): { createdAt?: number; finishedAt?: number } {
+  const created = Date.parse(String(r.metadata?.creationTimestamp ?? ''));
+  const finished = Date.parse(String(r.status?.finishedAt ?? ''));
+  return { ...(Number.isNaN(created) ? {} : { createdAt: created }), ...(Number.isNaN(finished) ? {} : { finishedAt: finished }) };
 }

@@ -55,21 +55,49 @@ describe('planRecurring', () => {
     expect(names(planRecurring(rr({ ...minute, catchup: false }, status), [], now))).toEqual(['00:04:00']);
   });
 
-  it('Forbid skips slots while a run is active; Replace cancels it and runs only the latest slot', () => {
+  it('Forbid skips the slots that came while a run was active, but the latest runs late once it ends (as a CronJob); Replace cancels it and runs only the latest slot', () => {
     const status = { lastScheduleTime: '2026-01-01T00:01:00Z' };
-    const running: OwnedRun[] = [{ name: 'nightly-1767225660', phase: 'Running' }];
-    const now = T('2026-01-01T00:03:30Z');
-    const forbid = planRecurring(rr({ ...minute, concurrencyPolicy: 'Forbid' }, status), running, now);
-    expect(forbid.create).toEqual([]);
-    expect(forbid.skipped).toEqual(['2026-01-01T00:02:00.000Z', '2026-01-01T00:03:00.000Z']);
-    expect(forbid.status.lastScheduleTime).toBe('2026-01-01T00:03:00.000Z');
-    const free = planRecurring(rr({ ...minute, concurrencyPolicy: 'Forbid' }, status), [{ ...running[0]!, phase: 'Succeeded' }], now);
-    expect(names(free)).toEqual(['00:02:00']);
-    expect(free.skipped).toEqual(['2026-01-01T00:03:00.000Z']);
-    const replace = planRecurring(rr({ ...minute, concurrencyPolicy: 'Replace' }, status), running, now);
+    const made = T('2026-01-01T00:01:00.300Z');
+    const running: OwnedRun[] = [{ name: 'nightly-1767225660', phase: 'Running', createdAt: made }];
+    const forbid = (owned: OwnedRun[], now: string, extra: Partial<RecurringRunSpec> = {}) => planRecurring(rr({ ...minute, concurrencyPolicy: 'Forbid', ...extra }, status), owned, T(now));
+    const busy = forbid(running, '2026-01-01T00:03:30Z');
+    expect(busy.create).toEqual([]);
+    expect(busy.skipped).toEqual(['2026-01-01T00:02:00.000Z']);
+    expect(busy.status).toMatchObject({ lastScheduleTime: '2026-01-01T00:02:00.000Z', nextScheduleTime: '2026-01-01T00:03:00.000Z' });
+    expect(busy.status.message).toBe('the slot of 2026-01-01T00:03:00.000Z waits for nightly-1767225660 to finish (concurrencyPolicy Forbid)');
+    expect(busy.wakeAt).toBe(T('2026-01-01T00:04:00Z'));
+    // It ended at 00:03:40: the slot that waited runs now, late.
+    const ended: OwnedRun[] = [{ ...running[0]!, phase: 'Succeeded', finishedAt: T('2026-01-01T00:03:40Z') }];
+    const late = forbid(ended, '2026-01-01T00:03:45Z');
+    expect([names(late), late.skipped]).toEqual([['00:03:00'], ['2026-01-01T00:02:00.000Z']]);
+    // With catch-up off only the latest slot is due: the same outcome.
+    expect(names(forbid(ended, '2026-01-01T00:03:45Z', { catchup: false }))).toEqual(['00:03:00']);
+    const replace = planRecurring(rr({ ...minute, concurrencyPolicy: 'Replace' }, status), running, T('2026-01-01T00:03:30Z'));
     expect(replace.cancel).toEqual(['nightly-1767225660']);
     expect(names(replace)).toEqual(['00:03:00']);
     expect(replace.status.active).toEqual(['nightly-1767225780']);
+  });
+
+  it('Forbid after downtime with no run active: catch-up on runs every missed slot, one at a time; off only the latest', () => {
+    const status = { lastScheduleTime: '2026-01-01T00:01:00Z' };
+    const done: OwnedRun = { name: 'nightly-1767225660', phase: 'Succeeded', createdAt: T('2026-01-01T00:01:00.300Z'), finishedAt: T('2026-01-01T00:01:20Z') };
+    const forbid = (owned: OwnedRun[], now: string, st: RecurringRunObject['status'] = status, extra: Partial<RecurringRunSpec> = {}) => planRecurring(rr({ ...minute, concurrencyPolicy: 'Forbid', ...extra }, st), owned, T(now));
+    const first = forbid([done], '2026-01-01T00:04:30Z');
+    expect([names(first), first.skipped, first.status.lastScheduleTime]).toEqual([['00:02:00'], [], '2026-01-01T00:02:00.000Z']);
+    expect(first.status.message).toContain('waits for nightly-1767225720 to finish');
+    // Next pass, the run just made not in the cache yet (only its creation time known): the backlog waits, nothing skipped.
+    const second = forbid([done, { name: 'nightly-1767225720', createdAt: T('2026-01-01T00:04:30Z') }], '2026-01-01T00:04:31Z', first.status);
+    expect([second.create, second.skipped]).toEqual([[], []]);
+    // It ended: the next missed slot runs.
+    const third = forbid([done, { name: 'nightly-1767225720', phase: 'Succeeded', createdAt: T('2026-01-01T00:04:30Z'), finishedAt: T('2026-01-01T00:04:40Z') }], '2026-01-01T00:04:41Z', first.status);
+    expect([names(third), third.skipped]).toEqual([['00:03:00'], []]);
+    expect(names(forbid([done], '2026-01-01T00:04:30Z', status, { catchup: false }))).toEqual(['00:04:00']);
+    // A run active across the downtime: its slots are skipped whatever the catch-up, the latest waits for it.
+    const across: OwnedRun = { name: 'nightly-1767225660', phase: 'Running', createdAt: T('2026-01-01T00:01:00.300Z') };
+    for (const catchup of [true, false]) {
+      const p = forbid([across], '2026-01-01T00:04:30Z', status, { catchup });
+      expect([p.create, p.skipped.length, p.status.nextScheduleTime]).toEqual([[], catchup ? 2 : 0, '2026-01-01T00:04:00.000Z']);
+    }
   });
 
   it('Allow stops at maxConcurrency: the slot waits for a run to finish', () => {

@@ -20,13 +20,16 @@ export interface OwnedRun {
   phase?: RunPhase;
   cancel?: boolean;
   scheduledTime?: string;
+  /** When the run was made and when it finished (epoch ms): the span in which Forbid skips slots. */
+  createdAt?: number;
+  finishedAt?: number;
 }
 
 export interface RecurringPlan {
   create: { name: string; scheduledTime: string }[];
   /** Active runs to cancel (concurrencyPolicy Replace). */
   cancel: string[];
-  /** Slots skipped (concurrencyPolicy Forbid while a run was active). */
+  /** Slots skipped (concurrencyPolicy Forbid: a run was active at the slot and a later slot is due). */
   skipped: string[];
   status: RecurringRunStatus;
   /** When to look again (the next slot); absent when only a run finishing can change anything. */
@@ -107,27 +110,37 @@ interface SlotContext {
   known: Set<string>;
   last: number;
   active: string[];
+  /** When each owned run was active: [made, finished] (an active run's end is open). */
+  spans: [number, number][];
+  now: number;
 }
 
-/** Goes through the due slots in order under the concurrency policy; fills the plan, its lastRunName and active. */
-function takeSlots(plan: RecurringPlan, slots: number[], c: SlotContext): { handled: number; waiting: boolean } {
+/**
+ * Goes through the due slots in order under the concurrency policy; fills the plan, its lastRunName and active.
+ * Forbid follows a CronJob's: a slot at which a run was active is skipped, but the latest due such slot waits for
+ * the run to end and then runs late (a CronJob does not advance lastScheduleTime past it). Slots missed while no
+ * run was active (the controller down) are backlog: with catch-up on each runs, one at a time.
+ */
+function takeSlots(plan: RecurringPlan, slots: number[], c: SlotContext): { handled: number; waiting?: number } {
   let active = c.active;
   let handled = c.last;
-  let waiting = false;
-  for (const slot of slots) {
+  let waiting: number | undefined;
+  const spans = [...c.spans];
+  const duringRun = (slot: number): boolean => spans.some(([from, to]) => from < slot && slot <= to);
+  for (const [i, slot] of slots.entries()) {
     const runName = runNameFor(c.name, slot);
     const scheduledTime = new Date(slot).toISOString();
     if (c.known.has(runName)) {
       handled = slot;
       continue;
     }
-    if (c.policy === 'Forbid' && active.length > 0) {
+    if (c.policy === 'Forbid' && duringRun(slot) && i < slots.length - 1) {
       plan.skipped.push(scheduledTime);
       handled = slot;
       continue;
     }
-    if (c.policy === 'Allow' && active.length >= c.max) {
-      waiting = true; // this slot waits for a run to finish (its watch event brings us back)
+    if ((c.policy === 'Forbid' && active.length > 0) || (c.policy === 'Allow' && active.length >= c.max)) {
+      waiting = slot; // this slot waits for a run to finish (its watch event brings us back)
       break;
     }
     if (c.policy === 'Replace') {
@@ -136,11 +149,18 @@ function takeSlots(plan: RecurringPlan, slots: number[], c: SlotContext): { hand
     }
     plan.create.push({ name: runName, scheduledTime });
     active = [...active, runName].sort();
+    spans.push([c.now, Infinity]);
     plan.status.lastRunName = runName;
     handled = slot;
   }
   plan.status.active = active;
   return { handled, waiting };
+}
+
+function waitMessage(policy: string, active: string[], max: number, slot: string | undefined): string {
+  return policy === 'Forbid'
+    ? `the slot of ${slot ?? 'now'} waits for ${active.join(', ')} to finish (concurrencyPolicy Forbid)`
+    : `${active.length} runs active (maxConcurrency ${max}): the slot of ${slot ?? 'now'} waits for one to finish`;
 }
 
 export function planRecurring(rr: RecurringRunObject, owned: OwnedRun[], now: number): RecurringPlan {
@@ -166,13 +186,20 @@ export function planRecurring(rr: RecurringRunObject, owned: OwnedRun[], now: nu
   // Under Replace every slot but the latest would be cancelled at once: only the latest runs.
   const slots = policy === 'Replace' ? due.slots.slice(-1) : due.slots;
   const plan: RecurringPlan = { ...base, create: [], cancel: [], skipped: [], status };
-  const { handled, waiting } = takeSlots(plan, slots, { name, policy, max, known: new Set(owned.map((r) => r.name)), last, active });
+  const spans = owned.filter((r) => !r.cancel || isRunFinished(r.phase)).map((r): [number, number] =>
+    [r.createdAt ?? -Infinity, isRunFinished(r.phase) ? (r.finishedAt ?? r.createdAt ?? -Infinity) : Infinity]);
+  const { handled, waiting } = takeSlots(plan, slots, { name, policy, max, known: new Set(owned.map((r) => r.name)), last, active, spans, now });
   if (handled !== last) status.lastScheduleTime = new Date(handled).toISOString();
-  const next = s.next(waiting ? handled : Math.max(handled, now));
+  const next = waiting ?? s.next(Math.max(handled, now));
   if (next !== undefined) status.nextScheduleTime = new Date(next).toISOString();
   else delete status.nextScheduleTime;
-  if (waiting) status.message = `${plan.status.active?.length ?? 0} runs active (maxConcurrency ${max}): the slot of ${status.nextScheduleTime ?? 'now'} waits for one to finish`;
+  if (waiting !== undefined) status.message = waitMessage(policy, plan.status.active ?? [], max, status.nextScheduleTime);
   if (due.more) plan.wakeAt = now;
-  else if (!waiting && next !== undefined) plan.wakeAt = next;
+  else if (waiting === undefined && next !== undefined) plan.wakeAt = next;
+  // Forbid: a newer slot turns the waiting one into a skipped one (and waits itself), as it comes.
+  else if (waiting !== undefined && policy === 'Forbid') {
+    const coming = s.next(now);
+    if (coming !== undefined) plan.wakeAt = coming;
+  }
   return plan;
 }

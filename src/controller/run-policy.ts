@@ -6,7 +6,8 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { checkPipelineRoot, checkReadUri, checkSecretName, checkServiceAccount, type TenancyConfig } from '../artifacts/tenancy.js';
 import type { LaunchRequest } from '../engine/state.js';
 import { resolveName } from '../executor/platform.js';
-import type { Diagnostic } from '../model/diagnostics.js';
+import { diagnostic, type Diagnostic } from '../model/diagnostics.js';
+import { badModelcarUri, isOci } from '../executor/modelcar.js';
 import type { JsonObject, JsonValue, Pipeline } from '../model/types.js';
 import type { PodDefaults } from './pod-spec.js';
 
@@ -34,6 +35,16 @@ export function platformSecretNames(cfg: JsonObject | undefined, params: Record<
   return out;
 }
 
+/**
+ * An artifact URI a run may read: inside the namespace's prefixes (tenancy), or an oci:// image (a modelcar, pulled
+ * by the kubelet with the pod's own pull secrets, not read from S3) that is a valid image reference.
+ */
+export function checkImportedUri(uri: string, ns: string, cfg: TenancyConfig, field: string): Diagnostic | undefined {
+  if (!isOci(uri)) return checkReadUri(uri, ns, cfg, field);
+  const bad = badModelcarUri(uri);
+  return bad ? diagnostic('UNSUPPORTED_ARTIFACT_URI', { path: field }, bad.message, bad.fix) : undefined;
+}
+
 /** The run's pipeline root, and every reason to refuse the run before anything runs. */
 export function checkRunPolicy(input: RunPolicyInput, cfg: TenancyConfig): { pipelineRoot: string; diagnostics: Diagnostic[] } {
   const { pipeline, namespace: ns } = input;
@@ -43,7 +54,7 @@ export function checkRunPolicy(input: RunPolicyInput, cfg: TenancyConfig): { pip
   if ('diagnostic' in r) diagnostics.push(r.diagnostic);
   for (const [label, ex] of Object.entries(pipeline.executors)) {
     if (ex.kind !== 'importer' || ex.uri.kind !== 'constant') continue;
-    const d = checkReadUri(ex.uri.value, ns, cfg, `deploymentSpec.executors.${label}.importer.artifactUri.constant`);
+    const d = checkImportedUri(ex.uri.value, ns, cfg, `deploymentSpec.executors.${label}.importer.artifactUri.constant`);
     if (d) diagnostics.push(d);
   }
   for (const [label, platform] of Object.entries(pipeline.platform.executors)) {
@@ -65,7 +76,7 @@ export function checkRunPolicy(input: RunPolicyInput, cfg: TenancyConfig): { pip
 export function checkLaunchInputs(launch: LaunchRequest, ns: string, cfg: TenancyConfig): Diagnostic | undefined {
   for (const [name, list] of Object.entries(launch.inputs.artifacts)) {
     for (const a of list) {
-      const d = checkReadUri(a.uri, ns, cfg, `input artifact '${name}'`);
+      const d = checkImportedUri(a.uri, ns, cfg, `input artifact '${name}'`);
       if (d) return d;
     }
   }

@@ -1,7 +1,6 @@
 // The run engine: from the pipeline, the run's arguments and the observed facts of executable nodes, derive
 // every node's phase and what to start or stop now. Pure and level-triggered: the same input gives the same plan.
 import type { Component, Dag, JsonValue, Pipeline, Task } from '../model/types.js';
-import { unsupportedArtifactUri } from '../model/artifact-uri.js';
 import { outputArtifactUri, taskRootUri } from '../artifacts/keys.js';
 import { evaluateCondition } from './cel.js';
 import { limits, overLimit } from '../model/limits.js';
@@ -268,8 +267,9 @@ class Planner {
     if (typeof uri !== 'string' || uri === '') {
       return this.record({ ...base, kind: 'importer', phase: 'Error', message: 'importer has no artifact URI' }, false);
     }
-    // A URI from a parameter is only known now (a constant one is refused by validation already).
-    const unsupported = unsupportedArtifactUri(uri) ?? this.input.checkImportUri?.(uri);
+    // The mode's check (the local runner: oci://; the controller: tenancy, modelcar images). A constant URI the
+    // local runner cannot read was refused at load time already.
+    const unsupported = this.input.checkImportUri?.(uri);
     if (unsupported) {
       const input = ex.uri.kind === 'input' ? ` (from input '${ex.uri.name}')` : '';
       return this.record({ ...base, kind: 'importer', phase: 'Failed', message: `importer${input}: ${unsupported.message}; fix: ${unsupported.fix}` }, false);

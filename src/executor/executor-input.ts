@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { LaunchRequest, RunContext, RuntimeArtifact } from '../engine/state.js';
 import type { Component, JsonObject } from '../model/types.js';
+import { isOci, ociLocalPath } from './modelcar.js';
 import { resolveString } from './placeholders.js';
 import type { ArtifactListJson, ExecutorInput, LocalPathFn, RunInfo, RuntimeArtifactJson } from './types.js';
 
@@ -15,6 +16,7 @@ const MOUNTS: [string, string][] = [
 
 /** In a cluster pod: the SDK's mapping of object-store URIs to mount paths; other URIs are paths already. */
 export function clusterLocalPath(uri: string): string {
+  if (isOci(uri)) return ociLocalPath(uri);
   for (const [scheme, mount] of MOUNTS) if (uri.startsWith(scheme)) return mount + uri.slice(scheme.length);
   return uri;
 }

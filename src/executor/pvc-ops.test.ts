@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createPvcName, createPvcObject, deletePvcName, missingStorageClassMessage, PlatformOpError, workspaceClaimName, workspaceClassSource, unboundClaimMessage, workspacePvcObject } from './pvc-ops.js';
+import { claimCause, createPvcName, createPvcObject, deletePvcName, missingStorageClassMessage, PlatformOpError, workspaceClaimName, workspaceClassSource, unboundClaimMessage, workspacePvcObject } from './pvc-ops.js';
 
 const run = { name: 'train-7', namespace: 'ml', uid: 'u-1' };
 const labels = { 'pipewright.dev/run': 'train-7' };
@@ -110,8 +110,24 @@ describe('unboundClaimMessage', () => {
     ], 'team', sched)).toBe('claim r-kfp-workspace is Pending: no volume from StorageClass "never" (provisioner example.com/never) yet; its events say why (kubectl describe pvc r-kfp-workspace -n team); '
       + `claim gone does not exist in namespace team; ${sched}`);
   });
+  it('gives the claim\'s own reason from its events when there is one', () => {
+    expect(unboundClaimMessage([{ name: 'data', phase: 'Pending', storageClassName: 'gone', cause: 'storageclass.storage.k8s.io "gone" not found' }], 'team', sched))
+      .toBe('claim data is Pending: storageclass.storage.k8s.io "gone" not found (kubectl describe pvc data -n team)');
+  });
   it('says nothing when every claim is bound', () => {
     expect(unboundClaimMessage([{ name: 'ok', phase: 'Bound' }], 'team', sched)).toBeUndefined();
     expect(unboundClaimMessage([], 'team', sched)).toBeUndefined();
+  });
+});
+
+describe('claimCause', () => {
+  it('prefers the latest Warning, else the latest event, on one line', () => {
+    const waiting = { type: 'Normal', reason: 'ExternalProvisioning', message: "Waiting for a volume to be created either by the external provisioner 'x'\n or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running.", lastTimestamp: '2026-01-01T00:00:09Z' };
+    const failed = { type: 'Warning', reason: 'ProvisioningFailed', message: 'storageclass.storage.k8s.io "gone" not found', lastTimestamp: '2026-01-01T00:00:05Z' };
+    const older = { type: 'Warning', reason: 'ProvisioningFailed', message: 'older', lastTimestamp: '2026-01-01T00:00:01Z' };
+    expect(claimCause([older, waiting, failed])).toBe('storageclass.storage.k8s.io "gone" not found');
+    expect(claimCause([waiting])).toBe("Waiting for a volume to be created either by the external provisioner 'x' or manually by the system administrator");
+    expect(claimCause([])).toBeUndefined();
+    expect(claimCause([{ type: 'Warning', reason: 'X', message: 'y'.repeat(400) }])!.length).toBe(200);
   });
 });

@@ -199,12 +199,33 @@ export function missingStorageClassMessage(claim: { kind: 'workspace' | 'createP
   return `the run's workspace claim ${claim.name} cannot be provisioned: ${cause}; create that StorageClass, or ${fix}`;
 }
 
-/** What the claims a pending pod waits on say about themselves: name, phase, class, provisioner. */
-export interface ClaimState { name: string; phase?: string; storageClassName?: string; provisioner?: string; missing?: boolean }
+/**
+ * What the claims a pending pod waits on say about themselves: name, phase, class, provisioner, and `cause`, the
+ * latest event about the claim (`ProvisioningFailed: storageclass.storage.k8s.io "x" not found`).
+ */
+export interface ClaimState { name: string; phase?: string; storageClassName?: string; provisioner?: string; missing?: boolean; cause?: string }
+
+/** An event about a claim, as much as claimCause reads. */
+export interface ClaimEvent { type?: string; reason?: string; message?: string; lastTimestamp?: Date | string; eventTime?: Date | string; count?: number }
 
 /**
- * A pod the scheduler cannot place because of its claims: the claims' own state first (which one, its class and
- * who should provision it, where its events are), then the scheduler's words. Undefined when no claim is stuck.
+ * The claim's own reason from its events: the latest Warning (ProvisioningFailed: `storageclass.storage.k8s.io "x"
+ * not found`, a provisioner's error) or else the latest event (ExternalProvisioning: waiting for the provisioner),
+ * its first sentence on one line (a task message holds 300 characters); undefined without events.
+ */
+export function claimCause(events: readonly ClaimEvent[]): string | undefined {
+  const at = (e: ClaimEvent): number => Date.parse(String(e.lastTimestamp ?? e.eventTime ?? '')) || 0;
+  const newest = (list: ClaimEvent[]): ClaimEvent | undefined => list.filter((e) => e.message).sort((a, b) => at(b) - at(a))[0];
+  const e = newest(events.filter((x) => x.type === 'Warning')) ?? newest([...events]);
+  if (!e) return undefined;
+  const text = e.message!.replace(/\s+/g, ' ').trim().replace(/(?<=\S{3})\. .*$/, '');
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}
+
+/**
+ * A pod the scheduler cannot place because of its claims: the claims' own reason (from their events) where known,
+ * else their state (class, who should provision it, where the events are) and the scheduler's words. Undefined
+ * when no claim is stuck.
  */
 export function unboundClaimMessage(claims: ClaimState[], namespace: string, scheduler: string): string | undefined {
   const stuck = claims.filter((c) => c.missing || c.phase !== 'Bound');
@@ -213,7 +234,9 @@ export function unboundClaimMessage(claims: ClaimState[], namespace: string, sch
     if (c.missing) return `claim ${c.name} does not exist in namespace ${namespace}`;
     const cls = c.storageClassName ? `StorageClass "${c.storageClassName}"` : 'no StorageClass';
     const by = c.provisioner ? ` (provisioner ${c.provisioner})` : '';
+    if (c.cause) return `claim ${c.name} is ${c.phase ?? 'Pending'}: ${c.cause} (kubectl describe pvc ${c.name} -n ${namespace})`;
     return `claim ${c.name} is ${c.phase ?? 'Pending'}: no volume from ${cls}${by} yet; its events say why (kubectl describe pvc ${c.name} -n ${namespace})`;
   });
-  return `${parts.join('; ')}; ${scheduler}`;
+  // The scheduler's words ("unbound immediate PersistentVolumeClaims") add nothing to a claim's own reason.
+  return stuck.some((c) => c.cause) ? parts.join('; ') : `${parts.join('; ')}; ${scheduler}`;
 }

@@ -1,5 +1,6 @@
 // The local runner: the pure engine decides, this loop does the I/O. plan() -> start/stop tasks ->
 // record facts -> plan() again, until the run is over. Facts are the only state kept here.
+import { unsupportedLocalArtifactUri } from '../model/artifact-uri.js';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -208,7 +209,7 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
       dirty = false;
       const cancelRequested = opts.signal?.aborted ?? false;
       const args = opts.arguments ?? {};
-      const input: PlanInput = { pipeline, arguments: args, facts: { ...facts }, run, now: new Date().toISOString(), cancelRequested, parallelism, enableCaching };
+      const input: PlanInput = { pipeline, arguments: args, facts: { ...facts }, run, now: new Date().toISOString(), cancelRequested, parallelism, enableCaching, checkImportUri: unsupportedLocalArtifactUri };
       const planStart = performance.now();
       const result = plan(input);
       reportNodes(result, reported, emit);

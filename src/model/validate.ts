@@ -1,6 +1,6 @@
 // Semantic checks of a pipeline model, for both front ends. Every problem found is reported, each once,
 // with where (file + YAML path, task), what, and how to fix it.
-import { unsupportedArtifactUri } from './artifact-uri.js';
+import { unsupportedLocalArtifactUri } from './artifact-uri.js';
 import { diagnostic, type Diagnostic } from './diagnostics.js';
 import { nativePath } from './native-refs.js';
 import { checkBounds, checkNesting } from './validate-bounds.js';
@@ -28,7 +28,6 @@ export function validatePipeline(p: Pipeline, file?: string, lim: Readonly<Limit
   checkConditions(ctx);
   checkPlaceholders(ctx);
   checkLoops(ctx);
-  checkImporterUris(ctx);
   // One line per problem: the same fact can be reached from two passes.
   const seen = new Set<string>();
   return ctx.out.filter((d) => {
@@ -39,11 +38,15 @@ export function validatePipeline(p: Pipeline, file?: string, lim: Readonly<Limit
   });
 }
 
-/** Importers of a constant URI no mode can read (oci://): refused at load time, naming the task and the field. */
-function checkImporterUris(ctx: Ctx): void {
+/**
+ * What the local runner refuses beyond validatePipeline: importers of a constant URI it cannot read (oci://, a
+ * modelcar image the cluster mounts), at load time, naming the task and the field.
+ */
+export function localRunRefusals(p: Pipeline, file?: string): Diagnostic[] {
+  const ctx: Ctx = { p, out: [], ...(file !== undefined ? { file } : {}) };
   for (const [label, ex] of Object.entries(ctx.p.executors)) {
     if (ex.kind !== 'importer' || ex.uri.kind !== 'constant') continue;
-    const bad = unsupportedArtifactUri(ex.uri.value);
+    const bad = unsupportedLocalArtifactUri(ex.uri.value);
     if (!bad) continue;
     const irPath = `deploymentSpec.executors.${label}.importer`;
     const path = ctx.p.source === 'native' ? `${nativePath(irPath)}.importer.uri` : `${irPath}.artifactUri.constant`;
@@ -51,6 +54,7 @@ function checkImporterUris(ctx: Ctx): void {
     const who = tasks.length ? `task${tasks.length > 1 ? 's' : ''} ${tasks.map((t) => `"${t}"`).join(', ')}: ` : '';
     ctx.out.push(diagnostic('UNSUPPORTED_ARTIFACT_URI', { file: ctx.file, path }, `${who}${bad.message}`, bad.fix));
   }
+  return ctx.out;
 }
 
 /** The tasks (by name) whose component runs executor `label`. */

@@ -72,7 +72,7 @@ the same names as deploy/). Every object name derives from it, so two releases n
   verbs: ["get"]
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create", "patch"]
+  verbs: ["create", "patch", "list"]
 {{- end }}
 
 {{- /* The leader-election Lease rules, the same as deploy/rbac.yaml's Role but for this release's Lease. */ -}}

@@ -7,6 +7,7 @@ import { pino, type Logger } from 'pino';
 import { diagnostic, PipelineError } from '../../model/diagnostics.js';
 import { loadPipeline } from '../../local/load-pipeline.js';
 import { validateArguments } from '../../model/validate-args.js';
+import { localRunRefusals } from '../../model/validate.js';
 import { killAllTaskGroups } from '../../local/process.js';
 import { createProgress } from '../../local/progress.js';
 import { runLocal } from '../../local/runner.js';
@@ -83,6 +84,8 @@ export async function runCommand(file: string, opts: RunCommandOptions, io: RunI
   } finally {
     loading.close();
   }
+  const refused = localRunRefusals(pipeline, file);
+  if (refused.length > 0) throw new PipelineError(refused);
   const { values, diagnostics } = validateArguments(pipeline, rawArgs);
   if (diagnostics.length > 0) throw new PipelineError(diagnostics);
   const progress = createProgress({ out: io.stderr, showLogs: opts.logs });

@@ -58,6 +58,9 @@ export function fakeKube(opts: FakeKubeOptions = {}): { kube: KubeOps; calls: Fa
     async readPvc() {
       return undefined;
     },
+    async claimEvents() {
+      return [];
+    },
   };
   return { kube, calls };
 }

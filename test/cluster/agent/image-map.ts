@@ -57,6 +57,9 @@ export function versitygwRules(bin: string): ImageRule[] {
 export function defaultRules(repo: string, cache: string, shimDir: string, layout?: ImageLayout, versitygwBin?: string): ImageRule[] {
   const py = join(cache, 'python', 'bin');
   return [
+    // A modelcar image (oci:// artifacts, KServe's layout): the model files under /models, from a fixture folder.
+    // Any other modelcar.test/* image is one without /models.
+    { pattern: 'modelcar.test/demo:*', binds: [{ host: join(repo, 'test', 'fixtures', 'modelcar', 'demo', 'models'), path: '/models', readOnly: true }] },
     ...(layout ? layoutRules(layout) : []),
     ...(versitygwBin && existsSync(versitygwBin) ? versitygwRules(versitygwBin) : []),
     // The project's own image runs the built project through a `pipewright` shim on PATH. The checkout is bound

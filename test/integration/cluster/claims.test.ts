@@ -1,6 +1,7 @@
 // Workspace claims on the cluster: KFP's pipeline_with_workspace shape (storageClassName: standard) runs, since the
 // test cluster offers `standard`; a claim of a class that exists but never provisions is reported on the run within
-// seconds with the claim's own state, and the run fails at spec.pendingTimeout instead of staying Running.
+// seconds with the claim's own state and reason (from its events: the volume controller's words), and the run fails
+// at spec.pendingTimeout instead of staying Running; so does a claim of the user's (pvcMount) naming a missing class.
 import { jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,6 +13,20 @@ jest.setTimeout(180_000);
 
 const IR = readFileSync('test/fixtures/ir/compat/workspace_class.yaml', 'utf8');
 const never = `pw-never-${randomBytes(3).toString('hex')}`;
+const missing = `pw-missing-${randomBytes(3).toString('hex')}`;
+// The same task mounting a claim of the user's (kfp-kubernetes mount_pvc) instead of the run's workspace.
+const MOUNT_IR = IR.replace("constant: '{{$.workspace_path}}'", 'constant: /mnt/data').replace(/---\nplatforms:[\s\S]*$/, `---
+platforms:
+  kubernetes:
+    deploymentSpec:
+      executors:
+        exec-write-note:
+          pvcMount:
+          - mountPath: /mnt/data
+            pvcNameParameter:
+              runtimeValue:
+                constant: data-missing
+`);
 let ns: { name: string; remove: () => Promise<void> };
 let controller: ControllerHandle;
 
@@ -21,6 +36,8 @@ beforeAll(async () => {
   await prepareNamespaceForRuns(ns.name);
   // A class that exists but whose provisioner runs nowhere: its claims stay Pending for ever.
   await kubectlOk(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: never }, provisioner: 'example.com/never', volumeBindingMode: 'Immediate' }));
+  // A claim of a class the cluster lacks, made by the user (the controller only checks the classes of claims it makes).
+  await kubectlOk(['apply', '-n', ns.name, '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-missing' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: missing, resources: { requests: { storage: '1Mi' } } } }));
   controller = await startTestController(ns.name);
 });
 
@@ -38,7 +55,9 @@ describe('workspace claims', () => {
   it('runs pipeline_with_workspace on `standard`; an unbindable claim says why within seconds and fails at the pending deadline', async () => {
     await kubectlOk(['apply', '-f', '-'], run('ws-standard', IR));
     await kubectlOk(['apply', '-f', '-'], run('ws-never', IR.replace('storageClassName: standard', `storageClassName: ${never}`), { pendingTimeout: '20s' }));
-    const claim = `claim ws-never-kfp-workspace is Pending: no volume from StorageClass "${never}" (provisioner example.com/never) yet; its events say why (kubectl describe pvc ws-never-kfp-workspace -n ${ns.name})`;
+    await kubectlOk(['apply', '-f', '-'], run('mount-missing', MOUNT_IR, { pendingTimeout: '20s' }));
+    // The volume controller's event on the claim: waiting for the class's external provisioner.
+    const claim = `claim ws-never-kfp-workspace is Pending: Waiting for a volume to be created either by the external provisioner 'example.com/never' or manually by the system administrator (kubectl describe pvc ws-never-kfp-workspace -n ${ns.name})`;
     const t0 = Date.now();
     let seen = '';
     await waitUntil('the claim\'s state in the run message', async () => {
@@ -51,7 +70,7 @@ describe('workspace claims', () => {
     const reportedMs = Date.now() - t0;
     const stuck = await getRun(ns.name, 'ws-never');
     expect(stuck.status?.phase).toBe('Running');
-    expect(stuck.status?.nodes?.['write-note']?.message).toContain('unbound immediate PersistentVolumeClaims');
+    expect(stuck.status?.nodes?.['write-note']?.message).toBe(claim);
 
     const failed = await waitForRun(ns.name, 'ws-never', 90_000);
     const failedMs = Date.now() - t0;
@@ -62,6 +81,12 @@ describe('workspace claims', () => {
     // Its pod is gone: a volume provisioned later must not start a task of a failed run.
     const pods = await kubectlOk(['get', 'pods', '-n', ns.name, '-l', `pipewright.dev/run=ws-never`, '-o', 'name']);
     expect(pods.trim()).toBe('');
+
+    // The user's claim of a missing class: the claim's own reason, as the volume controller words it.
+    const cause = `claim data-missing is Pending: storageclass.storage.k8s.io "${missing}" not found (kubectl describe pvc data-missing -n ${ns.name})`;
+    const mount = await waitForRun(ns.name, 'mount-missing', 90_000);
+    expect(mount.status?.phase).toBe('Failed');
+    expect(mount.status?.nodes?.['write-note']?.message).toContain(`did not start within the pending deadline of 20s: ${cause}`);
 
     const ok = await waitForRun(ns.name, 'ws-standard', 120_000);
     expect(ok.status?.phase).toBe('Succeeded');

@@ -1,7 +1,8 @@
 // Least privilege, proven: the controller runs with deploy/rbac.yaml's identity (a TokenRequest token of the
 // pipewright-controller ServiceAccount, what its pod would get) through representative runs — success with
 // artifacts and outputs from a referenced Pipeline, a failing task with a retry, a cancel, CreatePVC/DeletePVC and
-// a claim that is not the run's, a workspace (and one naming a missing StorageClass), leader election with a hand-over to a second controller that finds a
+// a claim that is not the run's, a workspace (and one naming a missing StorageClass), a user's claim that never binds (its events listed for the
+// run's message), leader election with a hand-over to a second controller that finds a
 // pod deleted behind its back, a run deleted by its TTL, a RecurringRun replacing its run. Then the kube-apiserver's audit log must show no denied request and every
 // permission the manifest grants used at least once: an unused grant or a missing one fails the test.
 import { jest } from '@jest/globals';
@@ -101,6 +102,11 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
     // A claim of the name CreatePVC will want, not made by the run: the controller must look at it and refuse it.
     await apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'pvc-taken-scratch' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Mi' } } } });
     const pvcYaml = readFileSync('test/fixtures/ir/compat/create_pvc.yaml', 'utf8');
+    // A claim of the user's naming a class the cluster lacks: the task pod waits on it, the controller lists the
+    // claim's events for the reason (list events) until the pending deadline fails the run.
+    await apply({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'unbindable' }, spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'no-such-class', resources: { requests: { storage: '1Mi' } } } });
+    const mountYaml = readFileSync('test/fixtures/ir/compat/workspace_class.yaml', 'utf8').replace("constant: '{{$.workspace_path}}'", 'constant: /mnt/data')
+      .replace(/---\nplatforms:[\s\S]*$/, '---\nplatforms:\n  kubernetes:\n    deploymentSpec:\n      executors:\n        exec-write-note:\n          pvcMount:\n          - mountPath: /mnt/data\n            pvcNameParameter:\n              runtimeValue:\n                constant: unbindable\n');
     await Promise.all([
       apply(run('ok', { pipelineRef: { name: 'greeter' }, arguments: { who: 'audit' } })),
       apply(run('retry', { pipelineSpec: { params: [], tasks: [py('flaky', "import sys; print('nope'); sys.exit(3)", { retries: { limit: 1, backoff: '1s' } })] } })),
@@ -110,6 +116,7 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
       // A workspace claim naming a StorageClass the cluster lacks (get storageclasses: 404).
       // (The test cluster offers `standard`, the class the fixture names: another one here.)
       apply(run('ws-class', { pipelineYAML: readFileSync('test/fixtures/ir/compat/workspace_class.yaml', 'utf8').replace('storageClassName: standard', 'storageClassName: no-such-class') })),
+      apply(run('unbound', { pipelineYAML: mountYaml, pendingTimeout: '5s' })),
       apply(sleeper('cancel')),
       apply(sleeper('orphan')),
       // Deleted by its TTL once finished (delete on pipelineruns).
@@ -126,7 +133,7 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
     await kubectlOk(['delete', 'pod', orphanPod, '-n', ns.name, '--grace-period=0', '--force']);
     await controller('audit-b');
 
-    for (const name of ['ok', 'retry', 'pvc', 'pvc-taken', 'ws', 'ws-class', 'orphan']) phases[name] = await waitForRun(ns.name, name, 150_000);
+    for (const name of ['ok', 'retry', 'pvc', 'pvc-taken', 'ws', 'ws-class', 'unbound', 'orphan']) phases[name] = await waitForRun(ns.name, name, 150_000);
     await waitUntil('ttl run deleted', async () => (await kubectl(['get', 'pipelinerun', 'ttl', '-n', ns.name])).code !== 0, 150_000, 500);
     // A RecurringRun (its watch, status, runs created) whose Replace policy cancels the active run (patch).
     await apply({ apiVersion: 'pipewright.dev/v1alpha1', kind: 'RecurringRun', metadata: { name: 'every' }, spec: {
@@ -138,7 +145,8 @@ describe('the controller with deploy/rbac.yaml\'s permissions', () => {
     }, 60_000, 500);
     await kubectlOk(['patch', 'recurringrun', 'every', '-n', ns.name, '--type=merge', '-p', '{"spec":{"suspend":true}}']);
     const summary = Object.fromEntries(Object.entries(phases).map(([k, r]) => [k, r.status?.phase]));
-    expect(summary).toEqual({ ok: 'Succeeded', retry: 'Failed', pvc: 'Succeeded', 'pvc-taken': 'Failed', ws: 'Succeeded', 'ws-class': 'Failed', orphan: 'Error' });
+    expect(summary).toEqual({ ok: 'Succeeded', retry: 'Failed', pvc: 'Succeeded', 'pvc-taken': 'Failed', ws: 'Succeeded', 'ws-class': 'Failed', unbound: 'Failed', orphan: 'Error' });
+    expect(phases.unbound!.status?.message).toContain('storageclass.storage.k8s.io "no-such-class" not found');
     expect(phases['ws-class']!.status?.message).toContain('storageclass "no-such-class" not found');
     expect(phases.ok!.status?.nodes?.measure?.outputs?.parameters).toEqual({ length: 11 });
     expect(phases.retry!.status?.nodes?.flaky).toMatchObject({ phase: 'Failed', attempt: 2 });

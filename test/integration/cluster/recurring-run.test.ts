@@ -68,6 +68,74 @@ describe('RecurringRun', () => {
     expect(table).toMatch(/catchup\s+cron \*\/3 \* \* \* \* \* \(UTC\)\s+\S+\s+\S*\s*true/);
   });
 
+  it('Forbid and Replace after the controller was down across slots: as a CronJob, and Forbid with catch-up runs each missed slot in turn', async () => {
+    const every = '*/3 * * * * *';
+    const latestSlotAt = (t: number): number => Math.floor(t / 3) * 3;
+    const runsAfter = (runs: PipelineRunObject[], t: number): number[] => slotsOf(runs).filter((s) => s > t);
+    // Runs active when the controller stops: Replace (long runs) and a Forbid whose run outlasts the downtime.
+    await Promise.all([
+      apply('replace-on', { schedule: every, concurrencyPolicy: 'Replace', catchup: true, runTemplate: { spec: task('import time; time.sleep(60)') } }),
+      apply('replace-off', { schedule: every, concurrencyPolicy: 'Replace', catchup: false, runTemplate: { spec: task('import time; time.sleep(60)') } }),
+      apply('forbid-busy', { schedule: every, concurrencyPolicy: 'Forbid', runTemplate: { spec: task('import time; time.sleep(9)') } }),
+    ]);
+    await waitUntil('a running run each', async () => {
+      for (const n of ['replace-on', 'replace-off', 'forbid-busy']) if (!(await runsOf(n)).some((r) => r.status?.phase === 'Running')) return false;
+      return true;
+    }, 30_000, 300);
+    await controller!.stop();
+    controller = undefined;
+    const down = Date.now() / 1000;
+    const before = Object.fromEntries(await Promise.all(['replace-on', 'replace-off', 'forbid-busy'].map(async (n) => [n, (await runsOf(n)).map((r) => r.metadata!.name!)] as const)));
+    // Forbid with nothing active: made while the controller is down, so all their slots so far are missed.
+    await Promise.all([
+      apply('forbid-on', { schedule: every, concurrencyPolicy: 'Forbid', catchup: true, runTemplate: { spec: task('print(1)') } }),
+      apply('forbid-off', { schedule: every, concurrencyPolicy: 'Forbid', catchup: false, runTemplate: { spec: task('print(1)') } }),
+    ]);
+    const madeAt = Date.parse(String((await getRr('forbid-on')).metadata!.creationTimestamp)) / 1000;
+    await sleep(7_000); // two or three slots
+    const restart = Date.now() / 1000;
+    controller = await startTestController(ns.name);
+    const missed: number[] = [];
+    for (let s = latestSlotAt(restart); s > madeAt; s -= 3) missed.unshift(s);
+    expect(missed.length).toBeGreaterThanOrEqual(2);
+    await waitUntil('the runs after the restart', async () => {
+      const on = slotsOf(await runsOf('forbid-on'));
+      return missed.every((s) => on.includes(s)) && (await runsOf('forbid-off')).length > 0 && (await runsOf('forbid-busy')).length > before['forbid-busy']!.length &&
+        runsAfter(await runsOf('replace-on'), down).length > 0 && runsAfter(await runsOf('replace-off'), down).length > 0;
+    }, 60_000, 300);
+    await Promise.all(['replace-on', 'replace-off', 'forbid-busy', 'forbid-on', 'forbid-off'].map(suspend));
+
+    // Replace, either catch-up: the missed slots collapse to the latest (a CronJob's "most recent missed time"),
+    // whose run replaces (cancels) the run active when the controller stopped.
+    for (const n of ['replace-on', 'replace-off']) {
+      const runs = await runsOf(n);
+      const after = runsAfter(runs, down);
+      expect({ n, first: after[0] }).toEqual({ n, first: expect.any(Number) });
+      expect(after[0]!).toBeGreaterThanOrEqual(latestSlotAt(restart));
+      const stopped = runs.find((r) => r.metadata!.name === before[n]!.at(-1))!;
+      expect(stopped.spec?.cancel).toBe(true);
+    }
+    // Forbid, its run active across the downtime: the slots it covered are skipped, the latest runs once it ended.
+    const busy = await runsOf('forbid-busy');
+    const was = busy.find((r) => r.metadata!.name === before['forbid-busy']!.at(-1))!;
+    const next = busy[busy.indexOf(was) + 1]!;
+    expect(was.status?.phase).toBe('Succeeded');
+    expect(slotsOf([next])[0]!).toBeGreaterThanOrEqual(latestSlotAt(restart));
+    expect(Date.parse(String(next.metadata!.creationTimestamp))).toBeGreaterThanOrEqual(Math.floor(Date.parse(was.status!.finishedAt!) / 1000) * 1000);
+    const skipped = await kubectlOk(['get', 'events', '-n', ns.name, '--field-selector', 'involvedObject.name=forbid-busy,reason=SlotSkipped', '-o', 'name']);
+    expect(skipped.trim()).not.toBe('');
+    // Forbid with nothing active, catch-up on: every missed slot got its run, one after another, never two at once.
+    const on = (await runsOf('forbid-on')).sort((a, b) => slotsOf([a])[0]! - slotsOf([b])[0]!);
+    expect(slotsOf(on).filter((s) => s <= missed.at(-1)!)).toEqual(missed);
+    for (let i = 1; i < on.length; i++) {
+      expect(on[i - 1]!.status?.finishedAt).toBeDefined();
+      expect(Date.parse(String(on[i]!.metadata!.creationTimestamp))).toBeGreaterThanOrEqual(Math.floor(Date.parse(on[i - 1]!.status!.finishedAt!) / 1000) * 1000);
+    }
+    // Catch-up off: only the latest missed slot.
+    const off = slotsOf(await runsOf('forbid-off'));
+    expect(off[0]!).toBeGreaterThanOrEqual(missed.at(-1)!);
+  });
+
   it('Forbid never overlaps runs; Replace cancels the active run for the next slot', async () => {
     await Promise.all([
       apply('forbid', { schedule: '*/2 * * * * *', concurrencyPolicy: 'Forbid', runTemplate: { spec: task('import time; time.sleep(5)') } }),

@@ -24,7 +24,6 @@ const CASES: Record<string, RegExp[]> = {
   'ir-condition-unknown-input.yaml': [/^root\.dag\.tasks\.condition-1\.triggerPolicy\.condition: .*reads inputs\.parameter_values\['pipelinechannel--size-of-output'\], which the task does not have as an input \(fix: did you mean 'pipelinechannel--size-of-Output'\?/],
   'ir-unknown-placeholder.yaml': [/^deploymentSpec\.executors\.exec-greet-sh\.container\.args\[2\]: unknown placeholder \{\{\$\.input\.parameters\['name'\]\}\} \(fix: use one of /],
   'ir-loop-not-list.yaml': [/^root\.dag\.tasks\.for-loop-1\.parameterIterator: loop of task "for-loop-1" iterates over pipeline parameter "xs", which is NUMBER_INTEGER, not a list \(fix: /],
-  'ir-modelcar-importer.yaml': [/^deploymentSpec\.executors\.exec-importer\.importer\.artifactUri\.constant: task "importer": artifact URI oci:\/\/registry\.example\/models\/demo:1\.0 is an OCI image \(modelcar\); Pipewright does not support oci:\/\/ artifacts, locally or on the cluster .*\(fix: copy the model files out of the image .* import that URI instead/],
   'ir-cycle.yaml': [/^root\.dag\.tasks\.greet-sh\.dependentTasks: tasks form a cycle: combine -> greet-sh -> combine \(fix: break the cycle/],
   'native-yaml-syntax.yaml': [/^line \d+, column \d+: invalid YAML: Missing closing "quote \(fix: /],
   'native-unknown-api-version.yaml': [/^apiVersion: unsupported apiVersion "pipewright\.dev\/v2" \(fix: use apiVersion: pipewright\.dev\/v1alpha1\)$/],
@@ -103,6 +102,18 @@ describe('malformed pipelines', () => {
         expect(line).toContain('(fix: ');
       });
       if (cmd === 'validate') expect(r.stdout).toBe('');
+    });
+  });
+});
+
+describe('an oci:// (modelcar) importer: valid (the cluster mounts it), refused by the local runner', () => {
+  it('validate accepts it; run exits 2 naming the task, the field and the fix', async () => {
+    const file = 'test/fixtures/ir/compat/modelcar.yaml';
+    expect((await cli(['validate', file])).code).toBe(0);
+    const r = await cli(['run', file]);
+    expect({ code: r.code, stderr: r.stderr.trim() }).toEqual({
+      code: 2,
+      stderr: expect.stringMatching(/^test\/fixtures\/ir\/compat\/modelcar\.yaml: deploymentSpec\.executors\.exec-importer\.importer\.artifactUri\.constant: task "importer": artifact URI oci:\/\/registry\.example\/models\/demo:1\.0 is an OCI image \(modelcar\); the local runner cannot mount images .*\(fix: run it on the cluster/),
     });
   });
 });

@@ -1,6 +1,6 @@
-"""KFP's modelcar sample shape: an importer of a KServe modelcar image (`oci://`). Pipewright does not support oci://
-artifacts: the pipeline is refused at validation, naming the task and what to import instead (a copy of this IR
-is test/malformed/ir-modelcar-importer.yaml)."""
+"""KFP's modelcar sample shape: an importer of a KServe modelcar image (`oci://`). On the cluster the image's /models
+is mounted at the consumer's Model.path (test/integration/cluster/modelcar.test.ts runs this shape with a test
+image); the local runner refuses it at load time, naming the task and the fix."""
 from kfp import dsl
 
 IMAGE = "python:3.11"
