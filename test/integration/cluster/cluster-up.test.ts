@@ -31,6 +31,12 @@ function sh(script: string, env: NodeJS.ProcessEnv): Promise<{ code: number; out
   });
 }
 
+// A newcomer's cluster has no pipewright-system yet. Other test files (deploy-install) leave theirs, whose Services
+// the chart would then merge with its own (same port name, another port: "Duplicate value: http").
+beforeAll(async () => {
+  await kubectl(['delete', 'namespace', SYSTEM, '--ignore-not-found', '--wait=true'], undefined, 180_000);
+}, 200_000);
+
 afterAll(async () => {
   // The run first: its artifact finalizer needs the controller.
   await kubectl(['delete', 'pipelinerun', 'training', '-n', 'default', '--ignore-not-found', '--wait=true'], undefined, 120_000);
