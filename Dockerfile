@@ -3,7 +3,8 @@
 # scripts/image-layout.mjs replays the COPY/RUN/WORKDIR steps below into a directory (tests run the controller and
 # the pod helpers from that layout); keep to those instructions, one per line, so it can.
 
-# One exact Node version for both stages (bump deliberately: the layout test runs the host's node).
+# One exact Node version for every stage: scripts/node.sh reads it here and fetches the same Node for the suite,
+# the quickstart, the benchmarks and the test cluster's pods (bump it here, deliberately, and they all follow).
 # The web UI (ui/: its own package and lock) as static files; the server serves /app/ui/dist.
 FROM node:24.21.0 AS ui
 WORKDIR /ui

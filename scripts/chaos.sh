@@ -4,6 +4,7 @@
 # PIPEWRIGHT_TEST_CLUSTER_DIR / PIPEWRIGHT_TEST_CLUSTER_PORT_BASE say otherwise), so it can run beside `npm test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/node.sh
 seed="" runs=20 kills=50
 while [ $# -gt 0 ]; do
   case "$1" in

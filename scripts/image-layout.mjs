@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Builds the image's file system the way `docker build` would, without Docker: replays the Dockerfile's FROM,
 // WORKDIR, COPY (from the context or --from=<stage>), RUN, ENV, USER and ENTRYPOINT into a directory, one
-// sub-directory per stage (base images are not fetched: the host's node and npm stand in for them).
+// sub-directory per stage (base images are not fetched: the running node and the npm on PATH stand in for them;
+// run it with the Dockerfile's Node, scripts/node.sh, which the test suite does).
 //
 //   node scripts/image-layout.mjs [OUT]
 //
 // OUT defaults to $PIPEWRIGHT_CACHE/image/<hash of the Dockerfile and the files it copies>; a finished layout is
 // reused. Prints OUT. OUT/root is the final stage's file system (OUT/root/app is the image's /app), OUT/image.json
-// its config: { env, user, entrypoint, workdir, from }. The test cluster's node agent runs `pipewright*` images
+// its config: { env, user, entrypoint, workdir, from, node } (node: the version that built it and stands in). The test cluster's node agent runs `pipewright*` images
 // from it (test/cluster/agent/image-map.ts).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -60,9 +61,9 @@ const copyArgs = (rest) => {
   return { from: from?.[1], srcs: words.slice(0, -1), dest: words.at(-1) };
 };
 
-/** The cache key: the Dockerfile and every context file a COPY names. */
+/** The cache key: the Node version, the Dockerfile and every context file a COPY names. */
 function layoutHash(steps, patterns) {
-  const h = createHash('sha256').update(readFileSync(join(repo, 'Dockerfile')));
+  const h = createHash('sha256').update(process.version).update('\0').update(readFileSync(join(repo, 'Dockerfile')));
   for (const s of steps.filter((x) => x.op === 'COPY' && !copyArgs(x.rest).from)) {
     for (const src of copyArgs(s.rest).srcs) {
       for (const f of contextFiles(src, patterns)) h.update(f).update('\0').update(readFileSync(join(repo, f)));
@@ -114,7 +115,7 @@ export function buildLayout(out) {
   }
   renameSync(stage.root, join(work, 'root'));
   rmSync(join(work, 'stages'), { recursive: true, force: true });
-  writeFileSync(join(work, 'image.json'), `${JSON.stringify({ from: stage.from, env: stage.env, user: stage.user, entrypoint: stage.entrypoint, workdir: stage.workdir }, null, 2)}\n`);
+  writeFileSync(join(work, 'image.json'), `${JSON.stringify({ from: stage.from, env: stage.env, user: stage.user, entrypoint: stage.entrypoint, workdir: stage.workdir, node: process.version }, null, 2)}\n`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(dirname(out), { recursive: true });
   renameSync(work, out);

@@ -3,6 +3,9 @@
 # and cluster tests (real kube-apiserver, node agent, S3 server). Prints one closing summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Everything below (npm, jest, the test cluster's node agent and its task pods) runs on the image's Node.js.
+source scripts/node.sh
+echo "== node $(node --version) ($(command -v node))"
 
 [ -d node_modules ] || npm ci --no-audit --no-fund
 echo "== build, lint, types"

@@ -33,7 +33,7 @@ export function readImageLayout(dir: string): ImageLayout {
 
 /**
  * The project's image from its built layout (the Dockerfile's stages replayed): its /app bound at /app, its ENV,
- * USER and ENTRYPOINT. The host's node stands in for the base image's.
+ * USER and ENTRYPOINT. The agent's node (the Dockerfile's version, scripts/node.sh) stands in for the base image's.
  */
 export function layoutRules(layout: ImageLayout): ImageRule[] {
   const [uid, gid] = (layout.user ?? '0').split(':').map(Number);

@@ -12,7 +12,10 @@ const app = join(layout, 'root', 'app');
 describe('the image layout', () => {
   it('is the runtime stage: the built code, production dependencies only, the Dockerfile\'s USER and ENTRYPOINT', () => {
     const image = JSON.parse(readFileSync(join(layout, 'image.json'), 'utf8')) as { from: string; user: string; entrypoint: string[]; env: Record<string, string> };
-    expect(image).toEqual({ from: expect.stringMatching(/^node:24\.\d+\.\d+-slim$/), user: '65532:65532', entrypoint: ['node', '/app/bin/pipewright.js'], env: { NODE_ENV: 'production' }, workdir: '/app' });
+    // The Node the layout was built with, and that runs this test (and the cluster's pods), is the image's.
+    const version = /^node:(\d+\.\d+\.\d+)-slim$/.exec(image.from)?.[1];
+    expect(image).toEqual({ from: expect.stringMatching(/^node:24\.\d+\.\d+-slim$/), user: '65532:65532', entrypoint: ['node', '/app/bin/pipewright.js'], env: { NODE_ENV: 'production' }, workdir: '/app', node: `v${version}` });
+    expect(process.version).toBe(`v${version}`);
     for (const f of ['package.json', 'bin/pipewright.js', 'dist/cli/main.js', 'crds/pipewright.dev_pipelineruns.yaml', 'ui/dist/index.html']) expect([f, existsSync(join(app, f))]).toEqual([f, true]);
     const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
     for (const d of Object.keys(pkg.dependencies)) expect([d, existsSync(join(app, 'node_modules', d, 'package.json'))]).toEqual([d, true]);
