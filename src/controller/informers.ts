@@ -1,6 +1,7 @@
-// Watch caches for PipelineRuns and task pods. client-node's ListWatch re-lists on 410 Gone but stops on any
-// other error and has been seen to stall silently, so each cache restarts with backoff on errors and is
-// re-listed periodically. With a list of namespaces there is one cache per namespace, each listing and
+// Watch caches for PipelineRuns and task pods. client-node 2.x's ListWatch re-lists on 410 Gone and reconnects
+// after its 30 s client-side inactivity timeout (a silently stalled watch), but still stops on any other error
+// (apiserver down, a failed list: cache.js doneHandler), so each cache restarts with backoff on errors. main.ts
+// still re-lists every resyncSeconds as a level-triggered resync (not measured as unneeded: docs/adr/0001). With a list of namespaces there is one cache per namespace, each listing and
 // watching only its own namespace, so RoleBindings in those namespaces are all the controller needs.
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -69,8 +70,8 @@ export function resilient<T extends k8s.KubernetesObject>(name: string, source: 
       lastErrorAt = Date.now();
       failures++;
       const delay = Math.min(200 * 2 ** Math.min(failures, 8), 30_000);
-      // client-node ends long watches by aborting them: routine, unlike a real failure.
-      const routine = (err as { name?: string })?.name === 'AbortError';
+      // An aborted or timed-out watch is routine, unlike a real failure.
+      const routine = ['AbortError', 'TimeoutError'].includes((err as { name?: string })?.name ?? '');
       logger[routine ? 'debug' : 'warn']({ cache: name, err: String(err), retryInMs: delay }, 'watch ended; restarting');
       setTimeout(() => {
         if (!stopped && lw === cur) void cur.start().catch(() => undefined);
