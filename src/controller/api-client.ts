@@ -1,8 +1,8 @@
 // API clients that reuse connections. client-node (1.x with an https.Agent, 2.x with an undici Agent) builds a new
 // connection pool for every request, so each call pays a TCP connect and a TLS handshake. Measured on the test
 // cluster (bench/controller.ts): with 1.x, 1,000 pods took ~38 s that way and ~12 s through one keep-alive agent;
-// with 2.0.1 under Node 24 (docs/adr/0001), the 1,001-pod fan-out took 147 s per-request against 113 s pooled
-// (7.0 against 10.0 pods/s) and 80 MiB more RSS. The kubeconfig still authenticates every request (headers, tokens,
+// with 2.0.1 under Node 24 (docs/adr/0001, a loaded machine), the 1,001-pod fan-out took 147 s per-request against
+// 113 s pooled on 1.x (7.0 against 10.0 pods/s), with 80-180 MiB more RSS. The kubeconfig still authenticates every request (headers, tokens,
 // exec plugins, re-read certificate files); only the connection pool is shared, one per distinct TLS identity.
 import * as k8s from '@kubernetes/client-node';
 import { Agent, type Dispatcher } from 'undici';
