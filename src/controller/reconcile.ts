@@ -25,6 +25,7 @@ import { formatDuration, isRunFinished, type RunStatus } from './status.js';
 import { NodeDocs } from './status-nodes.js';
 import { StatusThrottle } from './status-throttle.js';
 import { PlanMemo } from './plan-memo.js';
+import { PodLauncher } from './pod-launcher.js';
 import type { PipelineRunObject } from './types.js';
 
 export interface ReconcilerDeps {
@@ -43,6 +44,8 @@ export interface ReconcilerDeps {
   grantKey?: Buffer;
   /** Observed durations of reconcile calls that did work (not those waiting for the cache to show our own write). */
   onReconciled?: (ms: number, key: string) => void;
+  /** Brings a run back to the queue (a pod creation handed to the launcher ended without a pod, or failed). */
+  requeue?: (key: string) => void;
 }
 
 export { eachLimited };
@@ -80,6 +83,8 @@ export class Reconciler {
   private readonly forgetDocs: (uid: string) => void;
   private readonly throttle: StatusThrottle;
   private readonly memo = new PlanMemo();
+  /** Pod creations in flight, of every run (pod-launcher.ts). */
+  readonly launches: PodLauncher;
 
   constructor(deps: ReconcilerDeps) {
     // What the API server and S3 throw is marked transient here, once; everything else is about the run itself.
@@ -94,8 +99,9 @@ export class Reconciler {
     // Full node detail of runs too large for their status (undefined without S3: such a status is kept whole).
     const nodeDocs = store ? new NodeDocs(store) : undefined;
     const shared = { config: deps.config, kube, expectations: this.expectations, clock: this.clock };
-    this.observer = new Observer({ ...shared, podsOfRun: deps.podsOfRun, ...(store ? { store } : {}), ...(nodeDocs ? { nodeDocs } : {}) });
-    this.launcher = new Launcher({ ...shared, podsOfRun: deps.podsOfRun, ...(cacheFor ? { cacheFor } : {}), ...(deps.grantKey ? { grantKey: deps.grantKey } : {}) });
+    this.launches = new PodLauncher({ concurrency: deps.config.client.launchConcurrency, expectations: this.expectations, ...(deps.requeue ? { requeue: deps.requeue } : {}) });
+    this.observer = new Observer({ ...shared, podsOfRun: deps.podsOfRun, launches: this.launches, ...(store ? { store } : {}), ...(nodeDocs ? { nodeDocs } : {}) });
+    this.launcher = new Launcher({ ...shared, pods: this.launches, podsOfRun: deps.podsOfRun, ...(cacheFor ? { cacheFor } : {}), ...(deps.grantKey ? { grantKey: deps.grantKey } : {}) });
     this.recorder = new StatusRecorder({ ...shared, logger: deps.logger, ...(nodeDocs ? { nodeDocs } : {}) });
     this.forgetDocs = (uid) => nodeDocs?.forget(uid);
     this.throttle = new StatusThrottle(deps.config.client.statusIntervalMs, this.clock);
