@@ -68,6 +68,9 @@ function urgentWrite(obs: Observation, pass: Pass, settled: boolean): boolean {
   );
 }
 
+/** How long a pass whose run has a status write in flight waits at most before it looks again. */
+const WRITE_WAIT_MS = 1000;
+
 /** Runs with more nodes than this yield the event loop between the stages of a pass. */
 const LARGE_RUN_NODES = 1000;
 
@@ -102,7 +105,7 @@ export class Reconciler {
     this.launches = new PodLauncher({ concurrency: deps.config.client.launchConcurrency, expectations: this.expectations, ...(deps.requeue ? { requeue: deps.requeue } : {}) });
     this.observer = new Observer({ ...shared, podsOfRun: deps.podsOfRun, launches: this.launches, ...(store ? { store } : {}), ...(nodeDocs ? { nodeDocs } : {}) });
     this.launcher = new Launcher({ ...shared, pods: this.launches, podsOfRun: deps.podsOfRun, ...(cacheFor ? { cacheFor } : {}), ...(deps.grantKey ? { grantKey: deps.grantKey } : {}) });
-    this.recorder = new StatusRecorder({ ...shared, logger: deps.logger, ...(nodeDocs ? { nodeDocs } : {}) });
+    this.recorder = new StatusRecorder({ ...shared, logger: deps.logger, ...(nodeDocs ? { nodeDocs } : {}), ...(deps.requeue ? { requeue: deps.requeue } : {}) });
     this.forgetDocs = (uid) => nodeDocs?.forget(uid);
     this.throttle = new StatusThrottle(deps.config.client.statusIntervalMs, this.clock);
   }
@@ -120,6 +123,7 @@ export class Reconciler {
     this.forgetDocs(uid);
     this.throttle.forget(uid);
     this.memo.forget(uid);
+    this.recorder.forget(uid);
   }
 
   /** Every version of a run the cache receives, in order (wired to the run watch). */
@@ -136,8 +140,13 @@ export class Reconciler {
     // the run; the deadline covers a re-list that skipped it. Not timed: nothing was done.
     const wait = this.expectations.statusWaitMs(run.metadata.uid, run.metadata.resourceVersion);
     if (wait > 0) return { requeueAfterMs: wait };
+    // Our last status write is not answered yet: its answer requeues the run (the delay is a fallback).
+    if (this.recorder.writing(run.metadata.uid)) return { requeueAfterMs: WRITE_WAIT_MS };
     const started = nowMs(this.clock);
     try {
+      // That write failed (API server): this pass fails with it, for the backoff and the Degraded report.
+      const failedWrite = this.recorder.takeError(run.metadata.uid);
+      if (failedWrite !== undefined) throw failedWrite;
       const outcome = await this.reconcileRun(key, run);
       this.failing.delete(run.metadata.uid);
       return outcome;
@@ -200,11 +209,9 @@ export class Reconciler {
     // Record: the status this pass leads to, written once if it changed, and its events.
     const status = desiredStatus(obs, pass, acted.launched, now, config);
     await breathe();
-    const written = await this.recorder.record(obs, status, log, breathe);
-    if (written === 'conflict') return { requeueAfterMs: 50 };
-    if (written === 'written') this.throttle.wrote(uid);
     const finished = isRunFinished(status.phase);
-    if (written === 'written' && finished) await this.afterFinished(obs, log);
+    const written = await this.recorder.record(obs, status, log, breathe, finished ? () => this.afterFinished(obs, log) : undefined);
+    if (written === 'written') this.throttle.wrote(uid);
     const wake = nextWakeMs(obs, pass, finished, pass.deferred || acted.skipped, now);
     if (written === 'unchanged') this.memo.planned(uid, rv, obs.facts, wake === undefined ? undefined : now.getTime() + wake);
     return wake === undefined ? undefined : { requeueAfterMs: wake };
