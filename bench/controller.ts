@@ -15,7 +15,7 @@
  * (1,000) of the controller's task pods created directly through the controller's client, QPS bucket and launch
  * concurrency, then at each --limit-concurrency (16,64) without the bucket; every scenario's pods/s is reported as
  * a ratio to the first ("same client") and to the best of them. The controller's settings PIPEWRIGHT_KUBE_QPS,
- * _KUBE_BURST, _LAUNCH_CONCURRENCY, _STATUS_INTERVAL_MS, _PASS_BUDGET_MS, _LAUNCHES_PER_PASS, _STATUS_NODE_LIMIT
+ * _KUBE_BURST, _LAUNCH_CONCURRENCY, _LAUNCH_WAIT_MS, _STATUS_INTERVAL_MS, _PASS_BUDGET_MS, _LAUNCHES_PER_PASS, _STATUS_NODE_LIMIT
  * are taken from the environment.
  *
  * Each scenario gets a fresh namespace and a fresh controller, started in this process with

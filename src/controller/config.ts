@@ -126,7 +126,7 @@ export function clientFromEnv(env: NodeJS.ProcessEnv): ClientSettings {
     burst: int(env.PIPEWRIGHT_KUBE_BURST, 400),
     launchConcurrency: int(env.PIPEWRIGHT_LAUNCH_CONCURRENCY, 64),
     statusIntervalMs: interval,
-    launchWaitMs: env.PIPEWRIGHT_LAUNCH_WAIT_MS === '0' ? 0 : int(env.PIPEWRIGHT_LAUNCH_WAIT_MS, 20),
+    launchWaitMs: int(env.PIPEWRIGHT_LAUNCH_WAIT_MS, 0),
   };
 }
 
