@@ -91,7 +91,7 @@ describe('pod launcher', () => {
     await rec.reconcile('ns/r');
     api.release();
     await rec.launches.idle();
-    expect(requeued).toEqual(['ns/r', 'ns/r', 'ns/r']); // the status write's answer, then each refusal
+    expect(requeued).toEqual(['ns/r', 'ns/r']); // each refusal
     run = RUN('2', api.calls.writes.at(-1)!);
     rec.runSeen(run);
     await rec.reconcile('ns/r');

@@ -33,6 +33,8 @@ interface Sent {
   done: Promise<void>;
   /** The API server failed it (transient): the run's next pass fails with this, for the backoff. */
   error?: unknown;
+  /** A pass was turned away while it was in flight: the answer requeues the run (else the run watch does). */
+  waited?: boolean;
 }
 
 /** The status a run ends with when it cannot go on. Pure. */
@@ -98,10 +100,17 @@ export class StatusRecorder {
       this.sent.delete(uid);
       await after?.();
     };
-    sent.done = this.deps.kube.writeRunStatus(run, toWrite).then(written, (err: unknown) => {
-      if (err instanceof ConflictError) this.sent.delete(uid);
-      else sent.error = err;
-    }).finally(() => this.deps.requeue?.(key));
+    sent.done = this.deps.kube.writeRunStatus(run, toWrite).then(
+      async (rv) => {
+        await written(rv);
+        if (sent.waited) this.deps.requeue?.(key);
+      },
+      (err: unknown) => {
+        if (err instanceof ConflictError) this.sent.delete(uid);
+        else sent.error = err;
+        this.deps.requeue?.(key);
+      },
+    );
     this.sent.set(uid, sent);
     return 'written';
   }
@@ -109,7 +118,9 @@ export class StatusRecorder {
   /** Run `uid`'s last status write is not answered yet: its next pass must wait (the answer requeues it). */
   writing(uid: string): Promise<void> | undefined {
     const s = this.sent.get(uid);
-    return s && s.error === undefined ? s.done : undefined;
+    if (!s || s.error !== undefined) return undefined;
+    s.waited = true;
+    return s.done;
   }
 
   /** The failure of run `uid`'s last status write, once. */
