@@ -1,7 +1,9 @@
-// Pod creations handed to the launcher (pod-launcher.ts) against the in-memory API server: a pass does not wait for
+// Passes that do not wait for the API server, against the in-memory API server: pod creations handed to the launcher
+// (pod-launcher.ts) and status writes sent in the background. A pass does not wait for
 // a slow API server, the status names a pod only once it was created (so a controller killed meanwhile plans it
 // again under the same name), nothing is created twice, and a refusal or failure that comes after the pass reaches
 // the run's next pass with its classification.
+import type { V1Pod } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { configFromEnv } from './config.js';
 import { TransientError } from './errors.js';
@@ -180,4 +182,25 @@ describe('status writes in the background', () => {
     await rec.reconcile('ns/r');
     expect(calls.writes.length).toBe(writes + 2);
   });
+
+  it('a task that ends while the status write is in flight starts its successor at once; nothing is written meanwhile', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const { kube, calls } = fakeKube({ writeRunStatus: () => gate });
+    const chain: PipelineRunObject = { ...RUN('1'), spec: { caching: false, pipelineSpec: { tasks: [{ name: 'a', image: 'busybox', command: ['true'] }, { name: 'b', image: 'busybox', command: ['true'], dependsOn: ['a'] }] } } };
+    const pods: V1Pod[] = [];
+    const rec = new Reconciler({ config, logger: silent, kube, getRun: () => chain, podsOfRun: () => pods, grantKey: Buffer.alloc(32, 7) });
+    await rec.reconcile('ns/r');
+    await rec.launches.idle();
+    expect(calls.createPod).toHaveLength(1);
+    const at = new Date();
+    pods.push({ ...structuredClone(calls.pods[0]!), status: { phase: 'Succeeded', containerStatuses: [{ name: 'main', ready: false, restartCount: 0, image: 'x', imageID: 'x', state: { terminated: { exitCode: 0, startedAt: at, finishedAt: at } } }] } });
+    const out = await rec.reconcile('ns/r');
+    await rec.launches.idle();
+    expect(calls.createPod).toHaveLength(2);
+    expect(calls.writes).toHaveLength(1);
+    expect(out?.requeueAfterMs).toBeGreaterThan(0);
+    release();
+  });
 });
+

@@ -135,31 +135,42 @@ export class Reconciler {
     const [namespace, name] = key.split('/') as [string, string];
     const run = this.deps.getRun(namespace, name);
     if (!run?.metadata?.uid) return;
-    // The run cache has not delivered our last status write yet: planning from it would redo work (pods already
-    // created are missing from its status) and lose the write to a conflict. That write's watch event re-queues
-    // the run; the deadline covers a re-list that skipped it. Not timed: nothing was done.
-    const wait = this.expectations.statusWaitMs(run.metadata.uid, run.metadata.resourceVersion);
-    if (wait > 0) return { requeueAfterMs: wait };
-    // Our last status write is not answered yet: its answer requeues the run (the delay is a fallback).
-    if (this.recorder.writing(run.metadata.uid)) return { requeueAfterMs: WRITE_WAIT_MS };
+    // Our last status write is not answered yet (its answer requeues the run), or the run cache has not delivered
+    // it (its watch event requeues the run; the deadline covers a re-list that skipped it). Meanwhile a pass acts
+    // (a task that ended starts its successors) but writes nothing: a write from this older version would lose to
+    // a conflict. Acting from it redoes nothing: pods just created are expected (expectations.ts) or in flight
+    // (pod-launcher.ts), and whatever else it settles is settled again the same way, as after a restart.
+    const uid = run.metadata.uid;
+    const wait = this.expectations.statusWaitMs(uid, run.metadata.resourceVersion);
+    const held = wait > 0 ? wait : this.recorder.writing(uid) ? WRITE_WAIT_MS : 0;
     const started = nowMs(this.clock);
+    const pass = { untimed: false };
     try {
       // That write failed (API server): this pass fails with it, for the backoff and the Degraded report.
-      const failedWrite = this.recorder.takeError(run.metadata.uid);
+      const failedWrite = this.recorder.takeError(uid);
       if (failedWrite !== undefined) throw failedWrite;
-      const outcome = await this.reconcileRun(key, run);
-      this.failing.delete(run.metadata.uid);
+      const outcome = await this.reconcileRun(key, run, held, pass);
+      this.failing.delete(uid);
       return outcome;
     } catch (err) {
       return await this.failed(key, run, err);
     } finally {
-      this.deps.onReconciled?.(nowMs(this.clock) - started, key);
+      // Not timed: a held pass that found nothing to act on (it only waited for our own write).
+      if (!pass.untimed) this.deps.onReconciled?.(nowMs(this.clock) - started, key);
     }
   }
 
-  /** One pass: observe → plan → act → (plan again if acting settled nodes) → record. */
-  private async reconcileRun(key: string, run: PipelineRunObject): Promise<ReconcileOutcome> {
+  /**
+   * One pass: observe → plan → act → (plan again if acting settled nodes) → record. `held` > 0: the run's last
+   * status write is not in the cache yet; the pass acts but records nothing, and looks again within `held` ms.
+   */
+  private async reconcileRun(key: string, run: PipelineRunObject, held: number, timing: { untimed: boolean }): Promise<ReconcileOutcome> {
+    const wait = (): ReconcileOutcome => {
+      timing.untimed = true;
+      return { requeueAfterMs: held };
+    };
     if (isRunFinished(run.status?.phase)) {
+      if (held > 0) return wait();
       if (pendingRetry(run) !== undefined) return this.retryFinished(run, run.status ?? {}); // spec.retry (run-retry.ts)
       this.forget(run.metadata!.uid!);
       return;
@@ -172,6 +183,7 @@ export class Reconciler {
     const seen = await this.observer.run(run);
     const admission = admit(seen, config);
     if (!admission.ok) {
+      if (held > 0) return wait();
       log.warn({ err: admission.message }, admission.reason === Reason.Forbidden ? 'run refused' : 'invalid pipeline');
       return this.failRun(run, admission.previous, admission.reason, admission.message);
     }
@@ -183,8 +195,11 @@ export class Reconciler {
     await breathe();
     const uid = run.metadata!.uid!;
     const rv = run.metadata!.resourceVersion;
-    const idle = this.nothingToPlan(obs, now);
-    if (idle) return idle;
+    const idle = this.nothingToPlan(obs, now, held);
+    if (idle) {
+      timing.untimed = held > 0;
+      return idle;
+    }
 
     // Plan, act; plan again when acting settled nodes itself (cache hits, refusals, stops).
     let pass = planPass(obs, now, config);
@@ -199,7 +214,8 @@ export class Reconciler {
 
     // Coalesced: a change the pods can tell again waits for the run's next write slot (status-throttle.ts); the
     // pass that will write it is requeued. Not even the status is built meanwhile (linear in the run's nodes).
-    const hold = urgentWrite(obs, pass, acted.changed) ? 0 : this.throttle.waitMs(uid);
+    // A held pass writes nothing.
+    const hold = held > 0 ? held : urgentWrite(obs, pass, acted.changed) ? 0 : this.throttle.waitMs(uid);
     if (hold > 0) {
       const wake = nextWakeMs(obs, pass, false, pass.deferred || acted.skipped, now);
       this.memo.planned(uid, rv, obs.facts, wake === undefined ? undefined : now.getTime() + wake);
@@ -221,9 +237,9 @@ export class Reconciler {
    * Nothing a plan would act on changed since the last one (plan-memo.ts) and the status write waits for its slot
    * anyway: no plan this pass (linear in the run's nodes), back when the slot comes.
    */
-  private nothingToPlan(obs: Observation, now: Date): ReconcileOutcome | undefined {
+  private nothingToPlan(obs: Observation, now: Date, held: number): ReconcileOutcome | undefined {
     const { uid } = obs.ctx;
-    const slot = this.throttle.waitMs(uid);
+    const slot = held > 0 ? held : this.throttle.waitMs(uid);
     if (slot > 0 && obs.recheckAt === undefined && this.memo.unchanged(uid, obs.run.metadata!.resourceVersion, obs.facts, now.getTime())) return { requeueAfterMs: slot };
     return undefined;
   }
