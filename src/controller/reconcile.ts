@@ -195,7 +195,7 @@ export class Reconciler {
     await breathe();
     const uid = run.metadata!.uid!;
     const rv = run.metadata!.resourceVersion;
-    const idle = this.nothingToPlan(obs, now, held);
+    const idle = this.nothingToPlan(obs, now, held, large);
     if (idle) {
       timing.untimed = held > 0;
       return idle;
@@ -237,8 +237,11 @@ export class Reconciler {
    * Nothing a plan would act on changed since the last one (plan-memo.ts) and the status write waits for its slot
    * anyway: no plan this pass (linear in the run's nodes), back when the slot comes.
    */
-  private nothingToPlan(obs: Observation, now: Date, held: number): ReconcileOutcome | undefined {
+  private nothingToPlan(obs: Observation, now: Date, held: number, large: boolean): ReconcileOutcome | undefined {
     const { uid } = obs.ctx;
+    // A large run waits for its write: its held passes would plan all its nodes on every pod event (a fan-out's
+    // 1,000 leaves ending), and the write's latency is a small part of its time.
+    if (held > 0 && large) return { requeueAfterMs: held };
     const slot = held > 0 ? held : this.throttle.waitMs(uid);
     if (slot > 0 && obs.recheckAt === undefined && this.memo.unchanged(uid, obs.run.metadata!.resourceVersion, obs.facts, now.getTime())) return { requeueAfterMs: slot };
     return undefined;
