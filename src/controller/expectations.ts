@@ -31,8 +31,8 @@ export class Expectations {
   }
 
   /**
-   * How long to wait for the cache to deliver our last status write before planning from it (0: plan now).
-   * Planning from an older version would redo work and lose the write to a conflict.
+   * How long to wait for the cache to deliver our last status write before writing from it again (0: now). A
+   * write from an older version would lose to a conflict; a pass meanwhile acts but does not write (reconcile.ts).
    */
   statusWaitMs(uid: string, resourceVersion: string | undefined): number {
     const w = this.written.get(uid);

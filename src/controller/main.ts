@@ -282,6 +282,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     ...(store ? { store, cacheFor: (ns: string) => new S3CacheIndex(store, config.pipelineRoot, ns, (uri) => isOwnUri(uri, ns, config.tenancy)) } : {}),
     ...(artifacts.key ? { grantKey: artifacts.key } : {}),
     ...(hooks.onReconciled ? { onReconciled: hooks.onReconciled } : {}),
+    requeue: (key) => queue.add(key),
   });
   const gc = new RunGc({
     logger,
@@ -318,6 +319,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
       clearInterval(resync);
       // Reconciles in flight finish (bounded) before the caches they read go away.
       await Promise.all([queue.stop(config.faults.drainMs), gcQueue.stop(config.faults.drainMs), recurring.stop(config.faults.drainMs)]);
+      await reconciler.launches.stop(config.faults.drainMs);
       await Promise.all([caches.runs.stop(), caches.pods.stop(), pipelines.stop()]);
       // Events still being sent get a moment to go out.
       await Promise.race([reconciler.events.idle(), new Promise((r) => setTimeout(r, 5000).unref())]);

@@ -14,7 +14,8 @@ import { nowMs, type Clock } from './clock.js';
 import type { ControllerConfig } from './config.js';
 import type { Expectations } from './expectations.js';
 import { MissingStorageClassError, RejectedError, type KubeOps } from './kube-ops.js';
-import { LABEL_RUN_UID, LABEL_TASK, labelValue, runLabels, runOwnerReference } from './names.js';
+import { LABEL_RUN_UID, LABEL_TASK, labelValue, runLabels, runOwnerReference, taskPodName } from './names.js';
+import type { Handle, LaunchOutcome, PodLauncher } from './pod-launcher.js';
 import { buildTaskPod } from './pod-spec.js';
 import { rejectedPodMessage } from './pod-security.js';
 import type { Observation } from './reconcile-observe.js';
@@ -30,6 +31,8 @@ export interface LauncherDeps {
   grantKey?: Buffer;
   expectations: Expectations;
   clock: Clock;
+  /** Where pod creations go (one per process). */
+  pods: PodLauncher;
 }
 
 /** What one act step did. */
@@ -64,6 +67,7 @@ export class Launcher {
 
   forget(uid: string): void {
     this.workspaces.delete(uid);
+    this.deps.pods.forget(uid);
   }
 
   /** Records finished outputs in the cache, then creates the pass's pods and claims and deletes the pods to stop. */
@@ -71,22 +75,31 @@ export class Launcher {
     const { result, timedOut } = pass;
     const spec = obs.run.spec ?? {};
     let changed = false;
+    // A creation handed over by an earlier pass failed (API server): this pass fails with it, for the backoff.
+    const failed = this.deps.pods.takeError(obs.ctx.uid);
+    if (failed !== undefined) throw failed;
     for (const c of obs.toCache) await this.recordInCache(obs.run, c.nodeId, c.fingerprint, c.outputs, log);
     const until = nowMs(this.deps.clock) + this.deps.config.faults.passBudgetMs;
     const skipped = new Set<string>();
     const workspace = await this.ensureWorkspace(obs, result.launch, log);
-    // Pod creations in flight (PIPEWRIGHT_LAUNCH_CONCURRENCY), paced by the process's QPS bucket: a 1,000-task
-    // fan-out neither floods the API server nor builds 1,000 pods in one synchronous burst that starves the watches.
+    // Pods go to the launcher (pod-launcher.ts: launch concurrency, QPS bucket); cache lookups and platform ops
+    // run here, a few at a time.
+    const handed: [LaunchRequest, Handle][] = [];
     await eachLimited(result.launch, this.deps.config.client.launchConcurrency, async (launch) => {
       // Past the pass's time budget the rest waits for the next pass (requeued at once).
       if (nowMs(this.deps.clock) > until) {
         skipped.add(launch.nodeId);
         return;
       }
-      if (await this.launch(obs, launch, workspace, log)) changed = true;
+      const r = await this.launch(obs, launch, workspace, log);
+      if (r === true) changed = true;
+      else if (r) handed.push([launch, r]);
     });
+    await this.waitFor(handed.map(([, h]) => h));
+    if (this.settle(obs, handed, log)) changed = true;
     await Promise.all(
       result.stop.map(async (s) => {
+        await this.stopPending(obs, s.nodeId);
         const pod = obs.podNames[s.nodeId];
         if (pod) await this.deps.kube.deletePod(obs.ctx.namespace, pod);
         const attempt = obs.facts[s.nodeId]?.attempt ?? 1;
@@ -98,15 +111,73 @@ export class Launcher {
     return { changed, launched: result.launch.filter((l) => !skipped.has(l.nodeId)), skipped: skipped.size > 0 };
   }
 
-  /** One launch: a platform op, a cache hit, a refusal or a pod. True when it settled the attempt itself. */
-  private async launch(obs: Observation, launch: LaunchRequest, workspace: Workspace, log: Logger): Promise<boolean> {
+  /** Waits for the handed-over creations at most PIPEWRIGHT_LAUNCH_WAIT_MS; the rest go on without the pass. */
+  private async waitFor(handles: Handle[]): Promise<void> {
+    const waitMs = this.deps.config.client.launchWaitMs;
+    if (handles.length === 0 || waitMs <= 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.all(handles.map((h) => h.settled)), new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * What the creations answered in time: a created pod is named in the status, a refused one settles its task.
+   * One still in flight is left to the launcher: the status does not name its pod (a restart plans it again and
+   * AlreadyExists counts as created) and the plan counts it as started (observe). True when a task was settled.
+   */
+  private settle(obs: Observation, handed: [LaunchRequest, Handle][], log: Logger): boolean {
+    let settled = false;
+    let error: { err: unknown } | undefined;
+    for (const [launch, h] of handed) {
+      const { done } = h;
+      if (!done) {
+        this.deps.pods.detach(h);
+        this.started(obs, launch);
+        continue;
+      }
+      if ('error' in done) {
+        error ??= { err: done.error };
+        continue;
+      }
+      if (done.outcome.kind === 'settled') {
+        noteStopped(obs, attemptOf(launch), done.outcome.phase, done.outcome.message, this.deps.clock());
+        settled = true;
+        continue;
+      }
+      obs.podNames[launch.nodeId] = h.job.pod;
+      this.started(obs, launch);
+      log.info({ task: launch.nodeId, attempt: launch.attempt, pod: h.job.pod, result: done.outcome.result }, 'task pod');
+    }
+    if (error) throw error.err;
+    return settled;
+  }
+
+  /** The attempt is started as far as the next plan is concerned. */
+  private started(obs: Observation, launch: LaunchRequest): void {
+    const f = obs.facts[launch.nodeId];
+    if (!f || f.attempt < launch.attempt) obs.facts[launch.nodeId] = { attempt: launch.attempt, phase: 'Pending' };
+  }
+
+  /** A task stopped while its creation waits in the launcher: dropped there, or deleted once created. */
+  private async stopPending(obs: Observation, nodeId: string): Promise<void> {
+    for (const h of this.deps.pods.pending(obs.ctx.uid)) {
+      if (h.job.nodeId !== nodeId) continue;
+      this.deps.pods.cancel(h);
+      await h.settled;
+      if (h.done && 'outcome' in h.done && h.done.outcome.kind === 'created') obs.podNames[nodeId] ??= h.job.pod;
+    }
+  }
+
+  /**
+   * One launch: a platform op, a cache hit or a refusal settled here (true), a pod created earlier (false), or a
+   * pod handed to the launcher (its handle).
+   */
+  private async launch(obs: Observation, launch: LaunchRequest, workspace: Workspace, log: Logger): Promise<boolean | Handle> {
     const { pipeline, ctx } = obs;
-    const spec = obs.run.spec ?? {};
     const note = (phase: Outcome, message: string): true => {
       noteStopped(obs, attemptOf(launch), phase, message, this.deps.clock());
       return true;
     };
-    const component = pipeline.components[launch.componentName]!;
     const executor = pipeline.executors[launch.executorLabel];
     if (executor?.kind !== 'container') return false;
     if (executor.platformOp) {
@@ -117,6 +188,23 @@ export class Launcher {
     const refused = checkLaunchInputs(launch, ctx.namespace, this.deps.config.tenancy);
     if (refused) return note('Failed', formatDiagnostic(refused));
     if (await this.cached(obs, launch, log)) return true;
+    const name = taskPodName(ctx.name, ctx.uid, launch.nodeId, launch.attempt);
+    // Created by an earlier pass whose status write was coalesced, and not in the pod cache yet: no second POST.
+    if (this.deps.expectations.recentlyCreated(ctx.uid, name)) {
+      obs.podNames[launch.nodeId] = name;
+      obs.facts[launch.nodeId] = { attempt: launch.attempt, phase: 'Pending' };
+      return false;
+    }
+    return this.deps.pods.submit({ uid: ctx.uid, key: `${ctx.namespace}/${ctx.name}`, nodeId: launch.nodeId, task: launch.displayName, attempt: launch.attempt, pod: name, create: () => this.createPod(obs, launch, workspace, log) });
+  }
+
+  /** Builds and creates the task's pod (in the launcher). Refusals settle the task; API server trouble is thrown. */
+  private async createPod(obs: Observation, launch: LaunchRequest, workspace: Workspace, log: Logger): Promise<LaunchOutcome> {
+    const { pipeline, ctx } = obs;
+    const spec = obs.run.spec ?? {};
+    const component = pipeline.components[launch.componentName]!;
+    const executor = pipeline.executors[launch.executorLabel];
+    if (executor?.kind !== 'container') throw new Error(`executor ${launch.executorLabel} is not a container`);
     let pod: V1Pod;
     try {
       pod = buildTaskPod({
@@ -133,30 +221,17 @@ export class Launcher {
       });
     } catch (err) {
       log.warn({ task: launch.nodeId, err: (err as Error).message }, 'cannot build task pod');
-      return note('Error', `cannot build the task's pod: ${(err as Error).message}`);
+      return { kind: 'settled', phase: 'Error', message: `cannot build the task's pod: ${(err as Error).message}` };
     }
     // Secret names from parameters are only known now.
     const secret = checkPodSecrets(pod, ctx.namespace, this.deps.config.tenancy);
-    if (secret) return note('Failed', formatDiagnostic(secret));
-    const name = pod.metadata!.name!;
-    obs.podNames[launch.nodeId] = name;
-    let settled = false;
-    // Created by an earlier pass whose status write was coalesced, and not in the pod cache yet: no second POST.
-    if (this.deps.expectations.recentlyCreated(ctx.uid, name)) {
-      obs.facts[launch.nodeId] = { attempt: launch.attempt, phase: 'Pending' };
-      return false;
-    }
+    if (secret) return { kind: 'settled', phase: 'Failed', message: formatDiagnostic(secret) };
     try {
-      const r = await this.deps.kube.createPod(pod);
-      this.deps.expectations.podCreated(ctx.uid, name);
-      log.info({ task: launch.nodeId, attempt: launch.attempt, pod: name, result: r }, 'task pod');
+      return { kind: 'created', result: await this.deps.kube.createPod(pod) };
     } catch (err) {
       if (!(err instanceof RejectedError)) throw err;
-      settled = note('Error', rejectedPodMessage(err.message));
+      return { kind: 'settled', phase: 'Error', message: rejectedPodMessage(err.message) };
     }
-    obs.facts[launch.nodeId] ??= { attempt: launch.attempt, phase: 'Pending' };
-    if (obs.facts[launch.nodeId]!.attempt < launch.attempt) obs.facts[launch.nodeId] = { attempt: launch.attempt, phase: 'Pending' };
-    return settled;
   }
 
   /** A launch whose outputs the namespace's cache index has: recorded as Cached, no pod. */

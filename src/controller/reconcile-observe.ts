@@ -12,6 +12,7 @@ import { Reason, TerminalError } from './errors.js';
 import type { Expectations } from './expectations.js';
 import type { KubeOps } from './kube-ops.js';
 import { factFromPod, type PodFact } from './observe.js';
+import type { PodLauncher } from './pod-launcher.js';
 import { claimCause, unboundClaimMessage, type ClaimState } from '../executor/pvc-ops.js';
 import { pipelineFromSource } from './pipeline-source.js';
 import type { Admission } from './reconcile-plan.js';
@@ -63,6 +64,8 @@ export interface ObserverDeps {
   nodeDocs?: NodeDocs;
   expectations: Expectations;
   clock: Clock;
+  /** Pod creations handed over by earlier passes (pod-launcher.ts). */
+  launches?: PodLauncher;
 }
 
 export class Observer {
@@ -124,7 +127,30 @@ export class Observer {
       if (pf.fact.phase === 'Succeeded' && pf.fact.outputs && pf.cacheFingerprint) obs.toCache.push({ nodeId: id, fingerprint: pf.cacheFingerprint, outputs: pf.fact.outputs });
     }
     await this.statusFacts(obs, latest);
+    this.launchFacts(obs);
     return obs;
+  }
+
+  /**
+   * Creations an earlier pass handed to the launcher: one queued or in flight is started as far as the plan is
+   * concerned (its pod is not named: it may not exist yet); one refused since settles its attempt.
+   */
+  private launchFacts(obs: Observation): void {
+    const launches = this.deps.launches;
+    if (!launches) return;
+    const { facts, stopped } = obs;
+    for (const h of launches.pending(obs.ctx.uid)) {
+      const { nodeId, attempt } = h.job;
+      const f = facts[nodeId];
+      if (!f || f.attempt < attempt) facts[nodeId] = { attempt, phase: 'Pending' };
+    }
+    for (const s of launches.settledOf(obs.ctx.uid)) {
+      const f = facts[s.nodeId];
+      if (f && (f.attempt > s.attempt || (f.attempt === s.attempt && f.phase !== 'Pending'))) continue;
+      const finishedAt = this.deps.clock().toISOString();
+      facts[s.nodeId] = { attempt: s.attempt, phase: s.phase, message: s.message, finishedAt };
+      stopped[s.nodeId] = { phase: s.phase, kind: 'container', task: s.task, attempt: s.attempt, message: s.message, finishedAt, stopped: true };
+    }
   }
 
   /** A pod waiting on claims: what those claims say about themselves before the scheduler's words. */

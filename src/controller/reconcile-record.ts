@@ -24,6 +24,17 @@ export interface RecorderDeps {
   nodeDocs?: NodeDocs;
   expectations: Expectations;
   clock: Clock;
+  /** Brings a run back to the queue once its status write was answered (after `afterMs`, if given). */
+  requeue?: (key: string, afterMs?: number) => void;
+}
+
+/** A pass's status write, sent without waiting for the answer. */
+interface Sent {
+  done: Promise<void>;
+  /** The API server failed it (transient): the run's next pass fails with this, for the backoff. */
+  error?: unknown;
+  /** A pass was turned away while it was in flight: the answer requeues the run (else the run watch does). */
+  waited?: boolean;
 }
 
 /** The status a run ends with when it cannot go on. Pure. */
@@ -53,6 +64,8 @@ export function failedStatus(run: PipelineRunObject, previous: RunStatus, reason
 export class StatusRecorder {
   /** Events go out in the background: a reconcile never waits for them. */
   readonly events: EventRecorder;
+  /** Status writes in flight or failed, by run uid. */
+  private readonly sent = new Map<string, Sent>();
 
   constructor(private readonly deps: RecorderDeps) {
     this.events = new EventRecorder(deps.config.client.launchConcurrency, 1000, (n) => {
@@ -61,31 +74,65 @@ export class StatusRecorder {
   }
 
   /**
-   * Writes `status` over the stored one if it differs, then the events of what changed. 'conflict': the run
-   * changed under us (retry soon from the newer object); 'unchanged': nothing to write.
+   * Sends `status` over the stored one if it differs ('unchanged': nothing to send). The pass does not wait for the
+   * answer: the run's next pass waits for it (writing), then for the run cache to show it (expectations.ts); the
+   * events of what changed and `after` follow a successful write. A conflict (the run changed under us) requeues
+   * the run at once from the newer object; a failure fails the next pass (takeError).
    */
-  async record(obs: Pick<Observation, 'run' | 'ctx' | 'stored' | 'previous'>, status: RunStatus, log: Logger, breathe: () => Promise<void>): Promise<'written' | 'unchanged' | 'conflict'> {
+  async record(obs: Pick<Observation, 'run' | 'ctx' | 'stored' | 'previous'>, status: RunStatus, log: Logger, breathe: () => Promise<void>, after?: () => Promise<void>): Promise<'written' | 'unchanged'> {
     const { run, ctx, stored, previous } = obs;
     const toWrite = await this.bounded(run, ctx, status, breathe);
     // A status this controller could not read back would fail the run later with the wrong reason.
     const bad = statusProblems(toWrite);
     if (bad.length) throw new TerminalError(Reason.InternalError, `the controller built a status it cannot read back (${bad.join('; ')}); report this with the run's pipeline`);
     if (isDeepStrictEqual(toWrite, stored)) return 'unchanged';
-    try {
-      const rv = await this.deps.kube.writeRunStatus(run, toWrite);
-      if (rv && !isRunFinished(status.phase)) this.deps.expectations.statusWritten(run.metadata!.uid!, rv);
-    } catch (err) {
-      if (err instanceof ConflictError) return 'conflict';
-      throw err;
-    }
-    await breathe();
-    for (const e of diffEvents(previous, status)) {
-      this.events.record(() => this.deps.kube.event(run, e.type, e.reason, e.message).catch((err: unknown) => log.debug({ err: String(err) }, 'event not recorded')));
-    }
-    // The status just written has no Degraded condition: say the trouble reported earlier is over.
-    const degraded = stored.conditions?.find((c) => c.type === DEGRADED && c.status === 'True');
-    if (degraded) this.events.record(() => this.deps.kube.event(run, 'Normal', Reason.Recovered, `reconciles succeed again after ${degraded.reason}`).catch(() => undefined));
+    const uid = run.metadata!.uid!;
+    const key = `${ctx.namespace}/${ctx.name}`;
+    const sent: Sent = { done: Promise.resolve() };
+    const written = async (rv: string | undefined): Promise<void> => {
+      if (rv && !isRunFinished(status.phase)) this.deps.expectations.statusWritten(uid, rv);
+      for (const e of diffEvents(previous, status)) {
+        this.events.record(() => this.deps.kube.event(run, e.type, e.reason, e.message).catch((err: unknown) => log.debug({ err: String(err) }, 'event not recorded')));
+      }
+      // The status just written has no Degraded condition: say the trouble reported earlier is over.
+      const degraded = stored.conditions?.find((c) => c.type === DEGRADED && c.status === 'True');
+      if (degraded) this.events.record(() => this.deps.kube.event(run, 'Normal', Reason.Recovered, `reconciles succeed again after ${degraded.reason}`).catch(() => undefined));
+      this.sent.delete(uid);
+      await after?.();
+    };
+    sent.done = this.deps.kube.writeRunStatus(run, toWrite).then(
+      async (rv) => {
+        await written(rv);
+        if (sent.waited) this.deps.requeue?.(key);
+      },
+      (err: unknown) => {
+        if (err instanceof ConflictError) this.sent.delete(uid);
+        else sent.error = err;
+        this.deps.requeue?.(key);
+      },
+    );
+    this.sent.set(uid, sent);
     return 'written';
+  }
+
+  /** Run `uid`'s last status write is not answered yet: its next pass must wait (the answer requeues it). */
+  writing(uid: string): Promise<void> | undefined {
+    const s = this.sent.get(uid);
+    if (!s || s.error !== undefined) return undefined;
+    s.waited = true;
+    return s.done;
+  }
+
+  /** The failure of run `uid`'s last status write, once. */
+  takeError(uid: string): unknown {
+    const s = this.sent.get(uid);
+    if (s?.error === undefined) return undefined;
+    this.sent.delete(uid);
+    return s.error;
+  }
+
+  forget(uid: string): void {
+    this.sent.delete(uid);
   }
 
   /** The run ends Failed with `reason`. Written once: a finished run is not reconciled again. */

@@ -25,6 +25,7 @@ import { formatDuration, isRunFinished, type RunStatus } from './status.js';
 import { NodeDocs } from './status-nodes.js';
 import { StatusThrottle } from './status-throttle.js';
 import { PlanMemo } from './plan-memo.js';
+import { PodLauncher } from './pod-launcher.js';
 import type { PipelineRunObject } from './types.js';
 
 export interface ReconcilerDeps {
@@ -43,6 +44,8 @@ export interface ReconcilerDeps {
   grantKey?: Buffer;
   /** Observed durations of reconcile calls that did work (not those waiting for the cache to show our own write). */
   onReconciled?: (ms: number, key: string) => void;
+  /** Brings a run back to the queue (a pod creation handed to the launcher ended without a pod, or failed). */
+  requeue?: (key: string) => void;
 }
 
 export { eachLimited };
@@ -65,6 +68,9 @@ function urgentWrite(obs: Observation, pass: Pass, settled: boolean): boolean {
   );
 }
 
+/** How long a pass whose run has a status write in flight waits at most before it looks again. */
+const WRITE_WAIT_MS = 1000;
+
 /** Runs with more nodes than this yield the event loop between the stages of a pass. */
 const LARGE_RUN_NODES = 1000;
 
@@ -80,6 +86,8 @@ export class Reconciler {
   private readonly forgetDocs: (uid: string) => void;
   private readonly throttle: StatusThrottle;
   private readonly memo = new PlanMemo();
+  /** Pod creations in flight, of every run (pod-launcher.ts). */
+  readonly launches: PodLauncher;
 
   constructor(deps: ReconcilerDeps) {
     // What the API server and S3 throw is marked transient here, once; everything else is about the run itself.
@@ -94,9 +102,10 @@ export class Reconciler {
     // Full node detail of runs too large for their status (undefined without S3: such a status is kept whole).
     const nodeDocs = store ? new NodeDocs(store) : undefined;
     const shared = { config: deps.config, kube, expectations: this.expectations, clock: this.clock };
-    this.observer = new Observer({ ...shared, podsOfRun: deps.podsOfRun, ...(store ? { store } : {}), ...(nodeDocs ? { nodeDocs } : {}) });
-    this.launcher = new Launcher({ ...shared, podsOfRun: deps.podsOfRun, ...(cacheFor ? { cacheFor } : {}), ...(deps.grantKey ? { grantKey: deps.grantKey } : {}) });
-    this.recorder = new StatusRecorder({ ...shared, logger: deps.logger, ...(nodeDocs ? { nodeDocs } : {}) });
+    this.launches = new PodLauncher({ concurrency: deps.config.client.launchConcurrency, expectations: this.expectations, ...(deps.requeue ? { requeue: deps.requeue } : {}) });
+    this.observer = new Observer({ ...shared, podsOfRun: deps.podsOfRun, launches: this.launches, ...(store ? { store } : {}), ...(nodeDocs ? { nodeDocs } : {}) });
+    this.launcher = new Launcher({ ...shared, pods: this.launches, podsOfRun: deps.podsOfRun, ...(cacheFor ? { cacheFor } : {}), ...(deps.grantKey ? { grantKey: deps.grantKey } : {}) });
+    this.recorder = new StatusRecorder({ ...shared, logger: deps.logger, ...(nodeDocs ? { nodeDocs } : {}), ...(deps.requeue ? { requeue: deps.requeue } : {}) });
     this.forgetDocs = (uid) => nodeDocs?.forget(uid);
     this.throttle = new StatusThrottle(deps.config.client.statusIntervalMs, this.clock);
   }
@@ -114,6 +123,7 @@ export class Reconciler {
     this.forgetDocs(uid);
     this.throttle.forget(uid);
     this.memo.forget(uid);
+    this.recorder.forget(uid);
   }
 
   /** Every version of a run the cache receives, in order (wired to the run watch). */
@@ -125,26 +135,42 @@ export class Reconciler {
     const [namespace, name] = key.split('/') as [string, string];
     const run = this.deps.getRun(namespace, name);
     if (!run?.metadata?.uid) return;
-    // The run cache has not delivered our last status write yet: planning from it would redo work (pods already
-    // created are missing from its status) and lose the write to a conflict. That write's watch event re-queues
-    // the run; the deadline covers a re-list that skipped it. Not timed: nothing was done.
-    const wait = this.expectations.statusWaitMs(run.metadata.uid, run.metadata.resourceVersion);
-    if (wait > 0) return { requeueAfterMs: wait };
+    // Our last status write is not answered yet (its answer requeues the run), or the run cache has not delivered
+    // it (its watch event requeues the run; the deadline covers a re-list that skipped it). Meanwhile a pass acts
+    // (a task that ended starts its successors) but writes nothing: a write from this older version would lose to
+    // a conflict. Acting from it redoes nothing: pods just created are expected (expectations.ts) or in flight
+    // (pod-launcher.ts), and whatever else it settles is settled again the same way, as after a restart.
+    const uid = run.metadata.uid;
+    const wait = this.expectations.statusWaitMs(uid, run.metadata.resourceVersion);
+    const held = wait > 0 ? wait : this.recorder.writing(uid) ? WRITE_WAIT_MS : 0;
     const started = nowMs(this.clock);
+    const pass = { untimed: false };
     try {
-      const outcome = await this.reconcileRun(key, run);
-      this.failing.delete(run.metadata.uid);
+      // That write failed (API server): this pass fails with it, for the backoff and the Degraded report.
+      const failedWrite = this.recorder.takeError(uid);
+      if (failedWrite !== undefined) throw failedWrite;
+      const outcome = await this.reconcileRun(key, run, held, pass);
+      this.failing.delete(uid);
       return outcome;
     } catch (err) {
       return await this.failed(key, run, err);
     } finally {
-      this.deps.onReconciled?.(nowMs(this.clock) - started, key);
+      // Not timed: a held pass that found nothing to act on (it only waited for our own write).
+      if (!pass.untimed) this.deps.onReconciled?.(nowMs(this.clock) - started, key);
     }
   }
 
-  /** One pass: observe → plan → act → (plan again if acting settled nodes) → record. */
-  private async reconcileRun(key: string, run: PipelineRunObject): Promise<ReconcileOutcome> {
+  /**
+   * One pass: observe → plan → act → (plan again if acting settled nodes) → record. `held` > 0: the run's last
+   * status write is not in the cache yet; the pass acts but records nothing, and looks again within `held` ms.
+   */
+  private async reconcileRun(key: string, run: PipelineRunObject, held: number, timing: { untimed: boolean }): Promise<ReconcileOutcome> {
+    const wait = (): ReconcileOutcome => {
+      timing.untimed = true;
+      return { requeueAfterMs: held };
+    };
     if (isRunFinished(run.status?.phase)) {
+      if (held > 0) return wait();
       if (pendingRetry(run) !== undefined) return this.retryFinished(run, run.status ?? {}); // spec.retry (run-retry.ts)
       this.forget(run.metadata!.uid!);
       return;
@@ -157,6 +183,7 @@ export class Reconciler {
     const seen = await this.observer.run(run);
     const admission = admit(seen, config);
     if (!admission.ok) {
+      if (held > 0) return wait();
       log.warn({ err: admission.message }, admission.reason === Reason.Forbidden ? 'run refused' : 'invalid pipeline');
       return this.failRun(run, admission.previous, admission.reason, admission.message);
     }
@@ -168,8 +195,11 @@ export class Reconciler {
     await breathe();
     const uid = run.metadata!.uid!;
     const rv = run.metadata!.resourceVersion;
-    const idle = this.nothingToPlan(obs, now);
-    if (idle) return idle;
+    const idle = this.nothingToPlan(obs, now, held, large);
+    if (idle) {
+      timing.untimed = held > 0;
+      return idle;
+    }
 
     // Plan, act; plan again when acting settled nodes itself (cache hits, refusals, stops).
     let pass = planPass(obs, now, config);
@@ -184,7 +214,8 @@ export class Reconciler {
 
     // Coalesced: a change the pods can tell again waits for the run's next write slot (status-throttle.ts); the
     // pass that will write it is requeued. Not even the status is built meanwhile (linear in the run's nodes).
-    const hold = urgentWrite(obs, pass, acted.changed) ? 0 : this.throttle.waitMs(uid);
+    // A held pass writes nothing.
+    const hold = held > 0 ? held : urgentWrite(obs, pass, acted.changed) ? 0 : this.throttle.waitMs(uid);
     if (hold > 0) {
       const wake = nextWakeMs(obs, pass, false, pass.deferred || acted.skipped, now);
       this.memo.planned(uid, rv, obs.facts, wake === undefined ? undefined : now.getTime() + wake);
@@ -194,11 +225,9 @@ export class Reconciler {
     // Record: the status this pass leads to, written once if it changed, and its events.
     const status = desiredStatus(obs, pass, acted.launched, now, config);
     await breathe();
-    const written = await this.recorder.record(obs, status, log, breathe);
-    if (written === 'conflict') return { requeueAfterMs: 50 };
-    if (written === 'written') this.throttle.wrote(uid);
     const finished = isRunFinished(status.phase);
-    if (written === 'written' && finished) await this.afterFinished(obs, log);
+    const written = await this.recorder.record(obs, status, log, breathe, finished ? () => this.afterFinished(obs, log) : undefined);
+    if (written === 'written') this.throttle.wrote(uid);
     const wake = nextWakeMs(obs, pass, finished, pass.deferred || acted.skipped, now);
     if (written === 'unchanged') this.memo.planned(uid, rv, obs.facts, wake === undefined ? undefined : now.getTime() + wake);
     return wake === undefined ? undefined : { requeueAfterMs: wake };
@@ -208,9 +237,12 @@ export class Reconciler {
    * Nothing a plan would act on changed since the last one (plan-memo.ts) and the status write waits for its slot
    * anyway: no plan this pass (linear in the run's nodes), back when the slot comes.
    */
-  private nothingToPlan(obs: Observation, now: Date): ReconcileOutcome | undefined {
+  private nothingToPlan(obs: Observation, now: Date, held: number, large: boolean): ReconcileOutcome | undefined {
     const { uid } = obs.ctx;
-    const slot = this.throttle.waitMs(uid);
+    // A large run waits for its write: its held passes would plan all its nodes on every pod event (a fan-out's
+    // 1,000 leaves ending), and the write's latency is a small part of its time.
+    if (held > 0 && large) return { requeueAfterMs: held };
+    const slot = held > 0 ? held : this.throttle.waitMs(uid);
     if (slot > 0 && obs.recheckAt === undefined && this.memo.unchanged(uid, obs.run.metadata!.resourceVersion, obs.facts, now.getTime())) return { requeueAfterMs: slot };
     return undefined;
   }

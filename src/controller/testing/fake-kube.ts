@@ -20,6 +20,8 @@ export interface FakeKubeCalls {
 export interface FakeKubeOptions {
   /** Runs before each pod creation: reject to make the API server fail. */
   createPod?: () => Promise<void>;
+  /** Runs after a status write is recorded and before it is answered: reject to make it fail. */
+  writeRunStatus?: () => Promise<void>;
 }
 
 export function fakeKube(opts: FakeKubeOptions = {}): { kube: KubeOps; calls: FakeKubeCalls } {
@@ -41,6 +43,7 @@ export function fakeKube(opts: FakeKubeOptions = {}): { kube: KubeOps; calls: Fa
     },
     async writeRunStatus(_run, status) {
       calls.writes.push(structuredClone(status));
+      await opts.writeRunStatus?.();
       return String(++rv);
     },
     async getPipeline() {
