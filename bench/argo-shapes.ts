@@ -39,6 +39,9 @@ const plan = (p: RunPlan): Plan => ({
   pipewright: p.body as unknown as JsonObject, argo: workflow(p.name, p.upstream),
 });
 
+/** One task: run first on each fresh controller, so that its start-up (informers syncing) is not measured. */
+export const warmup = (durationMs: number): Plan => plan(pwChain('warmup', 1, durationMs));
+
 /** The issue's three shapes, each size multiplied by `scale` (at least 2 tasks / 2 runs; concurrent runs keep 10 tasks). */
 export function shapes(scale: number, durationMs: number): Record<string, Shape> {
   const n = (full: number): number => Math.max(2, Math.round(full * scale));
