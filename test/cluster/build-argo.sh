@@ -43,8 +43,9 @@ for c in workflow-controller argoexec; do
   mv "$out/$c.tmp/$c" "$out/$c" && rmdir "$out/$c.tmp"
   log "built $c in $((SECONDS - t0))s"
 done
-# The CRDs come from the same module's source (the module cache holds it after the build).
+# The CRDs come from the same module's source (the module cache holds it after the build); its kustomization.yaml
+# is left out so kubectl apply -f takes the directory.
 [[ -d "$modsrc" ]] || go mod download "$mod@$ARGO_VERSION"
 crds="$modsrc/manifests/base/crds/minimal"
-rm -rf "$out/crds.tmp" && cp -r "$crds" "$out/crds.tmp" && rm -rf "$out/crds" && mv "$out/crds.tmp" "$out/crds"
+rm -rf "$out/crds.tmp" && mkdir "$out/crds.tmp" && cp "$crds"/argoproj.io_*.yaml "$out/crds.tmp/" && rm -rf "$out/crds" && mv "$out/crds.tmp" "$out/crds"
 log "argo $ARGO_VERSION ready under $out"
