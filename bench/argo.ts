@@ -231,7 +231,7 @@ async function runSide(kc: k8s.KubeConfig, state: ClusterState, shape: Shape, wh
     const lastSeen = Math.max(t0, ...[...pods.values()].map((p) => p.created));
     return {
       label, ok: !note && pods.size === expected, note, pods: pods.size, transitions: transitions.sort((a, b) => a - b),
-      makespanMs: tEnd - t0, podsPerSec: pods.size / Math.max(0.001, (lastSeen - t0) / 1000),
+      makespanMs: done.size === shape.plans.length ? tEnd - t0 : NaN, podsPerSec: pods.size / Math.max(0.001, (lastSeen - t0) / 1000),
       podRunMs: [...pods.values()].filter((p) => p.succeeded).map((p) => p.succeeded! - p.created).sort((a, b) => a - b),
       cpuSec, peakRssMb, statusWrites, maxStatusBytes,
     };
