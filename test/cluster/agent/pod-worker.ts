@@ -67,6 +67,15 @@ export class PodWorker {
   private lastStatus: V1PodStatus | undefined;
   private seq = 0;
 
+  /** Deletes the pod's directory once its processes are gone (the pod was deleted). */
+  removeFiles(): void {
+    try {
+      rmSync(this.dir, { recursive: true, force: true });
+    } catch (e) {
+      this.deps.log.warn({ dir: this.dir, err: (e as Error).message }, 'cannot remove the pod directory');
+    }
+  }
+
   constructor(pod: V1Pod, private readonly deps: WorkerDeps) {
     this.pod = pod;
     this.dir = join(deps.nodeRoot, 'pods', pod.metadata!.uid!);
