@@ -67,12 +67,17 @@ export class PodWorker {
   private lastStatus: V1PodStatus | undefined;
   private seq = 0;
 
-  /** Deletes the pod's directory once its processes are gone (the pod was deleted). */
+  /**
+   * Deletes the pod's volumes and container files once its processes are gone (the pod was deleted). The logs stay:
+   * they are small, and the suite's secret scan reads every task log at the end.
+   */
   removeFiles(): void {
-    try {
-      rmSync(this.dir, { recursive: true, force: true });
-    } catch (e) {
-      this.deps.log.warn({ dir: this.dir, err: (e as Error).message }, 'cannot remove the pod directory');
+    for (const sub of ['volumes', 'containers']) {
+      try {
+        rmSync(join(this.dir, sub), { recursive: true, force: true });
+      } catch (e) {
+        this.deps.log.warn({ dir: join(this.dir, sub), err: (e as Error).message }, 'cannot remove a deleted pod\'s files');
+      }
     }
   }
 
