@@ -67,6 +67,20 @@ export class PodWorker {
   private lastStatus: V1PodStatus | undefined;
   private seq = 0;
 
+  /**
+   * Deletes the pod's volumes and container files once its processes are gone (the pod was deleted). The logs stay:
+   * they are small, and the suite's secret scan reads every task log at the end.
+   */
+  removeFiles(): void {
+    for (const sub of ['volumes', 'containers']) {
+      try {
+        rmSync(join(this.dir, sub), { recursive: true, force: true });
+      } catch (e) {
+        this.deps.log.warn({ dir: join(this.dir, sub), err: (e as Error).message }, 'cannot remove a deleted pod\'s files');
+      }
+    }
+  }
+
   constructor(pod: V1Pod, private readonly deps: WorkerDeps) {
     this.pod = pod;
     this.dir = join(deps.nodeRoot, 'pods', pod.metadata!.uid!);
