@@ -1,7 +1,8 @@
 // One pod per task attempt, built without I/O:
 //   init `inputs`  (pipewright image, a read grant)     downloads input artifacts into emptyDirs
 //   init `modelcar-<i>` (an oci:// input's image)       copies its /models where KFP's path expects it
-//   init `main`    (the user's image, nothing)          runs the resolved command
+//   init `main`    (the user's image, nothing)          runs the resolved command (a KFP Python component's
+//                                                       then copies set_path outputs into /tmp: set-path-staging.ts)
 //   container `outputs` (pipewright image, write grant) uploads outputs, reports them in its termination message
 // No S3 credential enters the pod: the helpers hold a grant for this task's inputs and root only, and fetch
 // presigned URLs for it from the controller's artifact gateway (docs/adr/0003-artifact-grants.md).
@@ -13,6 +14,7 @@ import { buildExecutorInput, clusterLocalPath, runInfoFor } from '../executor/ex
 import { downloadsFor, outputsSpecFor } from '../executor/pod-io-spec.js';
 import { resolveCommand } from '../executor/placeholders.js';
 import { modelcarParts } from '../executor/modelcar.js';
+import { withSetPathStaging } from '../executor/set-path-staging.js';
 import { applyPlatformConfig } from '../executor/platform.js';
 import { WORKSPACE_MOUNT_PATH } from '../executor/pvc-ops.js';
 import { hasTaskConfigInput, passthroughRouting, taskConfigValue, taskSettings, withTaskConfig } from '../executor/task-config.js';
@@ -91,6 +93,16 @@ function taskGrantEnv(input: TaskPodInput, podName: string, reads: string[]): V1
 }
 
 export { acceleratorResources, resourceRequirements } from '../executor/task-config.js';
+
+/** Artifact.set_path outside the shared mounts: copied out of the user's container before it ends (set-path-staging.ts). */
+function stageSetPathsOutOf(main: V1Container, executorOutputFile: string): void {
+  const sharedNames = new Set(MOUNTS.map((m) => m.name));
+  const own = (main.volumeMounts ?? []).filter((m) => !sharedNames.has(m.name)).map((m) => m.mountPath);
+  const staged = withSetPathStaging(main.command ?? [], main.args ?? [], executorOutputFile, { shared: MOUNTS.map((m) => m.path), private: own });
+  if (staged.command.length) main.command = staged.command;
+  if (staged.args.length) main.args = staged.args;
+  else delete main.args;
+}
 
 export function buildTaskPod(input: TaskPodInput): V1Pod {
   const { run, launch, component, executor, config } = input;
@@ -206,5 +218,6 @@ export function buildTaskPod(input: TaskPodInput): V1Pod {
   if (onPod('KUBERNETES_AFFINITY') && settings.affinity) spec.affinity = settings.affinity;
   if (defaults.imagePullSecrets?.length) spec.imagePullSecrets = defaults.imagePullSecrets;
   if (input.platform) applyPlatformConfig(pod, main, input.platform, params);
+  stageSetPathsOutOf(main, executorInput.outputs.outputFile);
   return pod;
 }

@@ -129,8 +129,12 @@ export async function runPodOutputs({ store, log, env, roots }: PodIoDeps): Prom
 export function customPathMissing(output: string, path: string, roots: string[]): string {
   const shared = roots.filter((r) => !roots.some((o) => o !== r && r.startsWith(`${o}/`)));
   const under = shared.some((r) => path === r || path.startsWith(`${r}/`));
-  const where = under ? 'nothing was written there' : `it is outside what the outputs step sees of the task's container (${shared.join(', ')})`;
-  return `output artifact '${output}': Artifact.set_path('${path}') but ${where}; write it under /tmp or at the artifact's default path (artifact.path before set_path)`;
+  // A KFP Python component's path outside the shared mounts was copied out of its container (set-path-staging.ts)
+  // if it existed when the code returned; only other containers, or a file never written, end here.
+  const where = under
+    ? 'nothing was written there; write it under /tmp or at the artifact\'s default path (artifact.path before set_path)'
+    : `nothing was there when the task's code returned (a KFP Python component's file is copied out of its container then; any other container must write it under ${shared.join(', ')} or at the artifact's default path)`;
+  return `output artifact '${output}': Artifact.set_path('${path}') but ${where}`;
 }
 
 async function terminationMessage(outputs: NodeOutputs, taskRoot: string, store: PodArtifactStore, log: Logger): Promise<string> {

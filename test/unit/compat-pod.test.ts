@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { V1Pod } from '@kubernetes/client-node';
 import { configFromEnv } from '../../src/controller/config.js';
 import { buildTaskPod } from '../../src/controller/pod-spec.js';
+import { userArgv } from '../../src/executor/set-path-staging.js';
 import { plan } from '../../src/engine/plan.js';
 import { RUN } from '../../src/engine/testing/builders.js';
 import { parseKfpIr } from '../../src/model/kfp-ir.js';
@@ -26,6 +27,8 @@ function pods(fixture: string, args: Record<string, JsonValue> = {}): Record<str
 }
 
 const main = (pod: V1Pod) => pod.spec!.initContainers!.find((c) => c.name === 'main')!;
+/** The compiled command and args as the user's step runs them (inside set-path staging for Python components). */
+const argvOf = (pod: V1Pod): string[] => userArgv(main(pod));
 
 describe('compat kubernetes_platform.py: kfp-kubernetes settings on the task pod', () => {
   const pipeline = parseKfpIr(readFileSync('test/fixtures/ir/compat/kubernetes_platform.yaml', 'utf8'));
@@ -155,7 +158,7 @@ describe('compat workspace.py: the run workspace claim', () => {
     const pod = buildTaskPod({ run, launch, component: pipeline.components[launch.componentName]!, executor, config, grant, workspaceClaim: 'r-kfp-workspace' });
     expect(pod.spec!.volumes).toEqual(expect.arrayContaining([{ name: 'pw-workspace', persistentVolumeClaim: { claimName: 'r-kfp-workspace' } }]));
     expect(main(pod).volumeMounts).toEqual(expect.arrayContaining([{ name: 'pw-workspace', mountPath: '/kfp-workspace' }]));
-    expect(main(pod).args).toEqual(expect.arrayContaining([expect.stringContaining('"workspace":"/kfp-workspace"')]));
+    expect(argvOf(pod)).toEqual(expect.arrayContaining([expect.stringContaining('"workspace":"/kfp-workspace"')]));
     for (const c of [...pod.spec!.initContainers!, ...pod.spec!.containers].filter((x) => x.name !== 'main')) {
       expect(c.volumeMounts!.some((m) => m.name === 'pw-workspace')).toBe(false);
     }
@@ -165,7 +168,7 @@ describe('compat workspace.py: the run workspace claim', () => {
 describe('compat task_config.py: task_config_passthroughs on the task pod and in the TaskConfig input', () => {
   const all = pods('task_config');
   const taskConfigOf = (pod: V1Pod, input: string): unknown => {
-    const args = main(pod).args!;
+    const args = argvOf(pod);
     return (JSON.parse(args[args.indexOf('--executor_input') + 1]!) as { inputs: { parameterValues: Record<string, unknown> } }).inputs.parameterValues[input];
   };
 
@@ -213,11 +216,11 @@ describe('compat task_config.py: task_config_passthroughs on the task pod and in
 
 describe('compat containerized.py: a target_image component on the cluster', () => {
   it('runs the image with the compiled command unchanged (the module is inside the image)', () => {
-    const c = main(pods('containerized')['containerized-greet']!);
-    expect(c.image).toBe('registry.local/compat/containerized:v1');
-    expect(c.command).toEqual(['python3', '-m', 'kfp.dsl.executor_main']);
-    expect(c.args!.slice(0, 1)).toEqual(['--executor_input']);
-    expect(c.args).not.toContain('--component_module_path');
+    const pod = pods('containerized')['containerized-greet']!;
+    expect(main(pod).image).toBe('registry.local/compat/containerized:v1');
+    const argv = argvOf(pod);
+    expect(argv.slice(0, 4)).toEqual(['python3', '-m', 'kfp.dsl.executor_main', '--executor_input']);
+    expect(argv).not.toContain('--component_module_path');
   });
 });
 

@@ -221,11 +221,11 @@ describe('pod inputs / outputs', () => {
   it('outputs fails with exit 1 naming the output when a set_path file is not where the step can read it', async () => {
     const root = join(tmp, 'pod-custom');
     const spec = outputsSpec(root, 'custom/task');
-    // The task's own /tmp (outside the mounts the outputs step shares with it): the file is not there.
+    // Outside the mounts the outputs step shares with the task (and not copied out of its container): not there.
     await taskWrote(root, spec, { parameterValues: { Output: 'a' }, artifacts: { model: { artifacts: [{ custom_path: '/data/out_model' }] } } });
     let r = await podStep('outputs', { PIPEWRIGHT_OUTPUTS: JSON.stringify(spec) });
     expect(r.code).toBe(1);
-    expect(r.message).toBe(`outputs: output artifact 'model': Artifact.set_path('/data/out_model') but it is outside what the outputs step sees of the task's container (${tmp}); write it under /tmp or at the artifact's default path (artifact.path before set_path)`);
+    expect(r.message).toBe(`outputs: output artifact 'model': Artifact.set_path('/data/out_model') but nothing was there when the task's code returned (a KFP Python component's file is copied out of its container then; any other container must write it under ${tmp} or at the artifact's default path)`);
     // Under a shared mount but never written.
     await writeFile(spec.executorOutputFile, JSON.stringify({ parameterValues: { Output: 'a' }, artifacts: { model: { artifacts: [{ custom_path: join(root, 'nowhere') }] } } }));
     r = await podStep('outputs', { PIPEWRIGHT_OUTPUTS: JSON.stringify(spec) });

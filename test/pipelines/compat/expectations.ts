@@ -67,10 +67,17 @@ export type CompatRunOutput = RunOutput & {
   >;
 };
 
-/** The cases that run in `mode`, in file order. */
+/**
+ * The cases that run in `mode`, in file order. PIPEWRIGHT_COMPAT_CASES (a regular expression on case names, with
+ * the cases they rerun) narrows them while working on one; the suite runs them all.
+ */
 export async function loadCompatCases(mode: 'local' | 'cluster'): Promise<CompatCase[]> {
   const text = await fs.readFile(path.join(repoRoot, 'test/pipelines/compat/expectations.json'), 'utf8');
-  return (JSON.parse(text) as { cases: CompatCase[] }).cases.filter((c) => !c.modes || c.modes.includes(mode));
+  const cases = (JSON.parse(text) as { cases: CompatCase[] }).cases.filter((c) => !c.modes || c.modes.includes(mode));
+  const only = process.env.PIPEWRIGHT_COMPAT_CASES ? new RegExp(process.env.PIPEWRIGHT_COMPAT_CASES) : undefined;
+  if (!only) return cases;
+  const picked = new Set(cases.filter((c) => only.test(c.name)).flatMap((c) => [c.name, ...(c.rerunOf ? [c.rerunOf] : [])]));
+  return cases.filter((c) => picked.has(c.name));
 }
 
 /** Runner task keys whose last segment is `task` (loop iterations included). */
