@@ -12,6 +12,7 @@ import { Reason, TerminalError } from './errors.js';
 import type { Expectations } from './expectations.js';
 import type { KubeOps } from './kube-ops.js';
 import { factFromPod, type PodFact } from './observe.js';
+import { taskPodName } from './names.js';
 import type { PodLauncher } from './pod-launcher.js';
 import { claimCause, unboundClaimMessage, type ClaimState } from '../executor/pvc-ops.js';
 import { pipelineFromSource } from './pipeline-source.js';
@@ -153,6 +154,12 @@ export class Observer {
     }
   }
 
+  /** The creation of this attempt's pod (or a later one's) waits in the launcher or is in flight. */
+  private launching(uid: string, nodeId: string, attempt: number): boolean {
+    for (const h of this.deps.launches?.pending(uid) ?? []) if (h.job.nodeId === nodeId && h.job.attempt >= attempt) return true;
+    return false;
+  }
+
   /** A pod waiting on claims: what those claims say about themselves before the scheduler's words. */
   private async claimsMessage(pod: V1Pod | undefined, ns: string, scheduler: string): Promise<string> {
     const names = (pod?.spec?.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((n): n is string => !!n).slice(0, 8);
@@ -193,12 +200,17 @@ export class Observer {
       if (!latest.has(id)) await this.outputsByRef(id, n, obs);
       // Recorded as started, but the pod is not in the cache: a lagging cache, or the pod was deleted.
       if (n.pod && n.attempt && (n.phase === 'Pending' || n.phase === 'Running') && !latest.has(id)) {
+        // The attempt's own pod (a status written before reconcile-plan.ts dropped stale names may carry an
+        // earlier attempt's), unless its creation still waits in the launcher (launchFacts).
+        const pod = taskPodName(obs.ctx.name, uid, id, n.attempt);
+        if (this.launching(uid, id, n.attempt)) continue;
         // A pod we created moments ago is only late in the cache: no GET per pod (1,000 after a fan-out).
-        if (this.deps.expectations.recentlyCreated(uid, n.pod) || (await this.deps.kube.podExists(ns, n.pod))) {
+        if (this.deps.expectations.recentlyCreated(uid, pod) || (await this.deps.kube.podExists(ns, pod))) {
           facts[id] = { attempt: n.attempt, phase: n.phase };
+          podNames[id] = pod;
           obs.recheckAt = nowMs(this.deps.clock) + 1000;
         } else {
-          const fact: ExecutionFact = { attempt: n.attempt, phase: 'Error', message: `pod ${n.pod} was deleted before it finished`, finishedAt: nowIso() };
+          const fact: ExecutionFact = { attempt: n.attempt, phase: 'Error', message: `pod ${pod} was deleted before it finished`, finishedAt: nowIso() };
           facts[id] = fact;
           stopped[id] = { ...n, phase: 'Error', message: fact.message, finishedAt: fact.finishedAt, stopped: true };
         }

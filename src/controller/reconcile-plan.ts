@@ -8,6 +8,7 @@ import { formatDiagnostic } from '../model/diagnostics.js';
 import { parseDuration } from '../model/duration.js';
 import { validateArguments } from '../model/validate.js';
 import type { ControllerConfig } from './config.js';
+import { taskPodName } from './names.js';
 import { Reason, type ReasonName } from './reasons.js';
 import { checkImportedUri, checkRunPolicy } from './run-policy.js';
 import { own } from '../util/own.js';
@@ -113,13 +114,15 @@ export function desiredStatus(obs: Observation, pass: Pass, launched: PlanResult
     valueLimit: config.statusValueLimit,
     ...(timedOut && result.phase === 'Cancelled' ? { override: { phase: 'Failed' as const, message: `run exceeded its timeout of ${obs.run.spec?.timeout}`, reason: Reason.Timeout } } : {}),
   });
-  markStoppedAndLaunched(status, obs.stopped, launched);
+  markStoppedAndLaunched(status, obs.stopped, launched, (id, attempt) => taskPodName(obs.ctx.name, obs.ctx.uid, id, attempt));
   return status;
 }
 
 /** Nodes the controller ended itself; and the attempt just launched, so that a cache without its pod yet reads
- * "started" (see observe), not "to launch". */
-function markStoppedAndLaunched(status: RunStatus, stopped: Record<string, StatusNode>, launched: PlanResult['launch']): void {
+ * "started" (see observe), not "to launch". A launched node names only its own attempt's pod: the name the
+ * status carried is an earlier attempt's (a retry, a retried round), and that pod may be gone, which the next
+ * pass would read as the new attempt's pod deleted. */
+function markStoppedAndLaunched(status: RunStatus, stopped: Record<string, StatusNode>, launched: PlanResult['launch'], podOf: (id: string, attempt: number) => string): void {
   const nodes = status.nodes ?? {};
   for (const [id, n] of Object.entries(stopped)) {
     const node = own(nodes, id);
@@ -127,7 +130,9 @@ function markStoppedAndLaunched(status: RunStatus, stopped: Record<string, Statu
   }
   for (const l of launched) {
     const n = own(nodes, l.nodeId);
-    if (n?.pod && n.attempt === undefined) n.attempt = l.attempt;
+    if (!n?.pod) continue;
+    if (n.pod !== podOf(l.nodeId, l.attempt)) delete n.pod;
+    else if (n.attempt === undefined) n.attempt = l.attempt;
   }
 }
 

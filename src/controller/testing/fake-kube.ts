@@ -22,6 +22,8 @@ export interface FakeKubeOptions {
   createPod?: () => Promise<void>;
   /** Runs after a status write is recorded and before it is answered: reject to make it fail. */
   writeRunStatus?: () => Promise<void>;
+  /** Answers a GET of one pod (default: it exists). */
+  podExists?: (name: string) => boolean;
 }
 
 export function fakeKube(opts: FakeKubeOptions = {}): { kube: KubeOps; calls: FakeKubeCalls } {
@@ -37,9 +39,9 @@ export function fakeKube(opts: FakeKubeOptions = {}): { kube: KubeOps; calls: Fa
     async deletePod(_ns, name) {
       calls.deletePod.push(name);
     },
-    async podExists() {
+    async podExists(_ns, name) {
       calls.podExists++;
-      return true;
+      return opts.podExists ? opts.podExists(name) : true;
     },
     async writeRunStatus(_run, status) {
       calls.writes.push(structuredClone(status));
