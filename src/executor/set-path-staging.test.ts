@@ -108,7 +108,12 @@ describe('the staging step, run with sh and python3', () => {
     expect(r.stderr).toContain(`pipewright: output artifact 'model': could not copy Artifact.set_path('${file}') out of the task container`);
   });
 
-  it('does nothing when the task wrote no executor output', () => {
+  it('does nothing when the task wrote no executor output, or one that is not what KFP writes', () => {
     expect(run('pass')).toMatchObject({ status: 0 });
+    // The outputs step reports these with its own message; the copy step neither fails nor rewrites them.
+    for (const text of ['not json', '[1, 2]', '{"artifacts": [1]}', '{"artifacts": {"m": 3, "n": {"artifacts": [7, {"custom_path": 5}]}}}']) {
+      expect(run(`open(${JSON.stringify(out)}, "w").write(${JSON.stringify(text)})`)).toMatchObject({ status: 0 });
+      expect(readFileSync(out, 'utf8')).toBe(text);
+    }
   });
 });

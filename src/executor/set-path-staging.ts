@@ -23,7 +23,9 @@ stage = __STAGE__
 try:
     with open(out) as f:
         doc = json.load(f)
-except FileNotFoundError:
+except (OSError, ValueError):
+    sys.exit(0)  # none, or not JSON: the outputs step says what is wrong with it
+if not isinstance(doc, dict) or not isinstance(doc.get("artifacts"), dict):
     sys.exit(0)
 def under(p, roots):
     return any(p == r or p.startswith(r + "/") for r in roots)
@@ -37,9 +39,10 @@ def readable(top):
             if not os.path.islink(os.path.join(d, f)):
                 os.chmod(os.path.join(d, f), 0o644)
 n, changed = 0, False
-for name, entry in sorted((doc.get("artifacts") or {}).items()):
-    for a in (entry or {}).get("artifacts") or []:
-        for key in ("custom_path", "customPath"):
+for name, entry in sorted(doc["artifacts"].items()):
+    listed = entry.get("artifacts") if isinstance(entry, dict) else None
+    for a in listed if isinstance(listed, list) else []:
+        for key in ("custom_path", "customPath") if isinstance(a, dict) else ():
             p = a.get(key)
             if not isinstance(p, str) or not p.startswith("/") or not outside(p) or not os.path.lexists(p):
                 continue
