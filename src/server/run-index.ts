@@ -13,6 +13,8 @@ export class RunIndex {
   private readonly byUid = new Map<string, PipelineRunObject>();
   /** Namespaces of runs deleted while watched (uid → namespace): where their history is. */
   private readonly gone = new Map<string, string>();
+  /** Runs this server deleted: a watch event still on its way (older than the delete) must not bring one back. */
+  private readonly deleted = new Set<string>();
   private cache: ResilientCache<PipelineRunObject> | undefined;
   /** The namespace watched, or undefined for all. */
   scope: string | undefined;
@@ -26,7 +28,18 @@ export class RunIndex {
   /** A run this server just created: known at once, replaced by the watch's newer versions. */
   remember(run: PipelineRunObject): void {
     const uid = run.metadata?.uid;
-    if (uid && !this.byUid.has(uid)) this.byUid.set(uid, run);
+    if (uid && !this.byUid.has(uid) && !this.deleted.has(uid)) this.byUid.set(uid, run);
+  }
+
+  /** A run this server just deleted: gone at once (uids are never reused, so the tombstone is never wrong). */
+  forget(run: PipelineRunObject): void {
+    const uid = run.metadata?.uid;
+    if (!uid) return;
+    this.byUid.delete(uid);
+    if (this.deleted.size >= 100_000) this.deleted.clear();
+    this.deleted.add(uid);
+    if (this.gone.size >= 100_000) this.gone.clear();
+    if (run.metadata?.namespace) this.gone.set(uid, run.metadata.namespace);
   }
 
   /** Where to look for a run's history: the namespace it was deleted from, else every namespace with runs. */
@@ -57,7 +70,7 @@ export class RunIndex {
     const list = async (): Promise<k8s.KubernetesListObject<PipelineRunObject>> =>
       (ns ? custom.listNamespacedCustomObject({ ...base, namespace: ns }) : custom.listClusterCustomObject(base)) as Promise<k8s.KubernetesListObject<PipelineRunObject>>;
     const put = (r: PipelineRunObject): void => {
-      if (r.metadata?.uid) this.byUid.set(r.metadata.uid, r);
+      if (r.metadata?.uid && !this.deleted.has(r.metadata.uid)) this.byUid.set(r.metadata.uid, r);
     };
     this.cache = resilient<PipelineRunObject>(`server pipelineruns (${ns ?? 'all namespaces'})`, { path, list, watch: new k8s.Watch(this.kc) }, {
       onChange: put,

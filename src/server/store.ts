@@ -66,16 +66,16 @@ export class KubeStore {
 
   // ------------------------------------------------------------ runs
 
-  listRuns(namespace: string, labelSelector?: string): Promise<PipelineRunObject[]> {
-    return this.listCustom<PipelineRunObject>(RUN_PLURAL, namespace, labelSelector);
+  /** Live runs; one being deleted (held by a finalizer until its artifacts go) is gone to the API, as in KFP. */
+  async listRuns(namespace: string, labelSelector?: string): Promise<PipelineRunObject[]> {
+    return (await this.listCustom<PipelineRunObject>(RUN_PLURAL, namespace, labelSelector)).filter((r) => !beingDeleted(r));
   }
 
   async findRun(id: string): Promise<PipelineRunObject> {
     const cached = this.runs?.get(id);
-    if (cached) return cached;
     // A miss is rare: a run created elsewhere a moment ago (its watch event on the way) or no such run. One listing decides.
-    const run = (await this.listCustom<PipelineRunObject>(RUN_PLURAL, undefined)).find((r) => r.metadata?.uid === id);
-    if (!run) throw notFound(`run ${id} not found`);
+    const run = cached ?? (await this.listCustom<PipelineRunObject>(RUN_PLURAL, undefined)).find((r) => r.metadata?.uid === id);
+    if (!run || beingDeleted(run)) throw notFound(`run ${id} not found`);
     return run;
   }
 
@@ -94,6 +94,7 @@ export class KubeStore {
 
   async deleteRun(run: PipelineRunObject): Promise<void> {
     await this.call(() => this.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: RUN_PLURAL, namespace: run.metadata!.namespace!, name: run.metadata!.name! }));
+    this.runs?.forget(run); // the client asks for it next and must get 404, before the watch's delete event arrives
   }
 
   // ------------------------------------------------------------ recurring runs (found by listing: few per namespace)
@@ -191,4 +192,8 @@ export class KubeStore {
   async deletePipelineObject(p: PipelineObject): Promise<void> {
     await this.call(() => this.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: PIPELINE_PLURAL, namespace: p.metadata!.namespace!, name: p.metadata!.name! }));
   }
+}
+
+function beingDeleted(run: PipelineRunObject): boolean {
+  return Boolean(run.metadata?.deletionTimestamp);
 }
