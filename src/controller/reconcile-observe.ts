@@ -74,6 +74,14 @@ export class Observer {
   private readonly pipelines = new Map<string, Pipeline>();
   /** Large outputs fetched from S3 by URI (immutable objects). */
   private readonly outputs = new Map<string, NodeOutputs>();
+  // A pass reads every pod and node of its run, though few changed since the last pass: what is read from an object
+  // is kept by the object's identity (the caches replace an object on every change, never edit it in place).
+  /** Run objects whose shape was checked. */
+  private readonly shapeChecked = new WeakSet<PipelineRunObject>();
+  /** What each pod says, by pod object. */
+  private readonly podFacts = new WeakMap<V1Pod, PodFact | null>();
+  /** Facts of a status's nodes, by the status's nodes object. */
+  private readonly nodeFacts = new WeakMap<Record<string, StatusNode>, Record<string, ExecutionFact>>();
 
   constructor(private readonly deps: ObserverDeps) {}
 
@@ -83,7 +91,10 @@ export class Observer {
 
   /** The run, its whole stored status and its pipeline. Throws TerminalError for a run of the wrong shape. */
   async run(run: PipelineRunObject): Promise<RunObservation> {
-    checkRunShape(run);
+    if (!this.shapeChecked.has(run)) {
+      checkRunShape(run);
+      this.shapeChecked.add(run);
+    }
     const stored: RunStatus = run.status ?? {};
     const loaded: RunStatus = stored.nodesRef ? { ...stored, nodes: await this.allNodes(run.metadata!.uid!, stored) } : stored;
     // A run retried in place: the nodes of earlier rounds that did not succeed run again (run-retry.ts).
@@ -103,12 +114,12 @@ export class Observer {
     const ns = run.metadata!.namespace!;
     const pods = this.deps.podsOfRun(ns, uid);
     const { pipeline, arguments: args, ctx } = admitted;
-    const obs: Observation = { ...seen, pipeline, arguments: args, ctx, pods, facts: factsFromStatus(previous.nodes), podNames: dict(), refs: dict(), stopped: dict(), toCache: [] };
+    const obs: Observation = { ...seen, pipeline, arguments: args, ctx, pods, facts: this.factsOfNodes(previous.nodes), podNames: dict(), refs: dict(), stopped: dict(), toCache: [] };
     const { facts, podNames } = obs;
     const latest = new Map<string, PodFact>();
     for (const pod of pods) {
       this.deps.expectations.podSeen(uid, pod.metadata?.name ?? '');
-      const pf = factFromPod(pod);
+      const pf = this.factOf(pod);
       if (!pf) continue;
       const cur = latest.get(pf.nodeId);
       if (!cur || cur.attempt < pf.attempt) latest.set(pf.nodeId, pf);
@@ -130,6 +141,23 @@ export class Observer {
     await this.statusFacts(obs, latest);
     this.launchFacts(obs);
     return obs;
+  }
+
+  /** factFromPod, once per pod object; a copy, as the pass adds to it (outputs read by reference, a claim's words). */
+  private factOf(pod: V1Pod): PodFact | undefined {
+    let pf = this.podFacts.get(pod);
+    if (pf === undefined) this.podFacts.set(pod, (pf = factFromPod(pod) ?? null));
+    return pf ? { ...pf, fact: { ...pf.fact } } : undefined;
+  }
+
+  /** factsFromStatus, once per status; copies, as the pass replaces and adds to them. */
+  private factsOfNodes(nodes: Record<string, StatusNode> | undefined): Record<string, ExecutionFact> {
+    if (!nodes) return dict();
+    let facts = this.nodeFacts.get(nodes);
+    if (!facts) this.nodeFacts.set(nodes, (facts = factsFromStatus(nodes)));
+    const out = dict<ExecutionFact>();
+    for (const id in facts) out[id] = { ...facts[id]! };
+    return out;
   }
 
   /**
@@ -193,11 +221,11 @@ export class Observer {
         if (latest.has(id) && latest.get(id)!.attempt > n.attempt) continue;
         const fact = factFromStatusNode(n);
         if (fact) facts[id] = { ...fact, finishedAt: fact.finishedAt ?? nowIso() };
-        await this.outputsByRef(id, n, obs);
+        if (n.outputsRef) await this.outputsByRef(id, n, obs);
         continue;
       }
       if (n.pod && !podNames[id]) podNames[id] = n.pod;
-      if (!latest.has(id)) await this.outputsByRef(id, n, obs);
+      if (!latest.has(id) && n.outputsRef) await this.outputsByRef(id, n, obs);
       // Recorded as started, but the pod is not in the cache: a lagging cache, or the pod was deleted.
       if (n.pod && n.attempt && (n.phase === 'Pending' || n.phase === 'Running') && !latest.has(id)) {
         // The attempt's own pod (a status written before reconcile-plan.ts dropped stale names may carry an

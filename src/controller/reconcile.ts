@@ -16,8 +16,8 @@ import { Expectations } from './expectations.js';
 import { ConflictError, RejectedError, type KubeOps } from './kube-ops.js';
 import type { ReconcileOutcome } from './queue.js';
 import { Launcher } from './reconcile-act.js';
-import { Observer, type Observation } from './reconcile-observe.js';
-import { admit, desiredStatus, nextWakeMs, planPass, type Pass } from './reconcile-plan.js';
+import { Observer, type Observation, type RunObservation } from './reconcile-observe.js';
+import { admit, desiredStatus, nextWakeMs, planPass, type Admission, type Pass } from './reconcile-plan.js';
 import { StatusRecorder } from './reconcile-record.js';
 import { ANNOTATION_ATTEMPT } from './names.js';
 import { decideRetry, pendingRetry, RetryReason } from './run-retry.js';
@@ -32,8 +32,10 @@ export interface ReconcilerDeps {
   config: ControllerConfig;
   logger: Logger;
   kube: KubeOps;
+  /** The run as the cache holds it. Cached objects are never edited in place (a change is a new object): what a
+   * pass reads from one is kept by its identity (reconcile-observe.ts). */
   getRun: (namespace: string, name: string) => PipelineRunObject | undefined;
-  /** The run's pods: in its namespace and owned by its uid. */
+  /** The run's pods: in its namespace and owned by its uid (new objects on change, as getRun). */
   podsOfRun: (namespace: string, uid: string) => V1Pod[];
   store?: ArtifactStore;
   /** A namespace's cache index: where task outputs are looked up by fingerprint before a pod is made, and recorded after. */
@@ -86,6 +88,8 @@ export class Reconciler {
   private readonly forgetDocs: (uid: string) => void;
   private readonly throttle: StatusThrottle;
   private readonly memo = new PlanMemo();
+  /** A run's admission, by uid, while its pipeline object and spec (generation) stay the same: one check per spec. */
+  private readonly admitted = new Map<string, { pipeline: object; generation: number; admission: Extract<Admission, { ok: true }> }>();
   /** Pod creations in flight, of every run (pod-launcher.ts). */
   readonly launches: PodLauncher;
 
@@ -123,6 +127,7 @@ export class Reconciler {
     this.forgetDocs(uid);
     this.throttle.forget(uid);
     this.memo.forget(uid);
+    this.admitted.delete(uid);
     this.recorder.forget(uid);
   }
 
@@ -160,6 +165,18 @@ export class Reconciler {
     }
   }
 
+  /** admit(), again only when the run's spec or pipeline changed (only admitted runs are remembered). */
+  private admit(seen: RunObservation): Admission {
+    const uid = seen.run.metadata!.uid!;
+    const generation = seen.run.metadata!.generation;
+    const kept = this.admitted.get(uid);
+    if (kept && kept.pipeline === seen.pipeline && kept.generation === generation) return kept.admission;
+    const admission = admit(seen, this.deps.config);
+    if (admission.ok && generation !== undefined) this.admitted.set(uid, { pipeline: seen.pipeline, generation, admission });
+    else this.admitted.delete(uid);
+    return admission;
+  }
+
   /**
    * One pass: observe → plan → act → (plan again if acting settled nodes) → record. `held` > 0: the run's last
    * status write is not in the cache yet; the pass acts but records nothing, and looks again within `held` ms.
@@ -181,7 +198,7 @@ export class Reconciler {
 
     // Observe the run and its pipeline; plan whether it may go ahead at all.
     const seen = await this.observer.run(run);
-    const admission = admit(seen, config);
+    const admission = this.admit(seen);
     if (!admission.ok) {
       if (held > 0) return wait();
       log.warn({ err: admission.message }, admission.reason === Reason.Forbidden ? 'run refused' : 'invalid pipeline');

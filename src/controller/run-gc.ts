@@ -73,6 +73,8 @@ function recorded(run: PipelineRunObject, pod: V1Pod, wantSuccess: boolean): boo
 function collectable(run: PipelineRunObject, pods: V1Pod[], strategy: PodGCStrategy): V1Pod[] {
   const phase = run.status?.phase;
   const finished = isRunFinished(phase);
+  // Most strategies let nothing go while the run runs: no need to look at its pods on every pod event.
+  if (strategy === 'Never' || (!finished && (strategy === 'OnRunCompletion' || strategy === 'OnRunSuccess'))) return [];
   return pods.filter((pod) => {
     const p = pod.status?.phase;
     if ((p !== 'Succeeded' && p !== 'Failed') || pod.metadata?.deletionTimestamp) return false;

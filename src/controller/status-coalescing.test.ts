@@ -49,9 +49,10 @@ function world() {
   const setPhase = (node: string, phase: 'Running' | 'Succeeded'): void => {
     const pod = [...pods.values()].find((p) => p.metadata?.annotations?.['pipewright.dev/node-id'] === node)!;
     const at = new Date(t);
-    pod.status = phase === 'Running'
+    // A new object, as the pod cache holds one per version (the controller reads each version once).
+    pods.set(pod.metadata!.name!, { ...pod, status: phase === 'Running'
       ? { phase, containerStatuses: [{ name: 'main', ready: true, restartCount: 0, image: 'x', imageID: 'x', state: { running: { startedAt: at } } }] }
-      : { phase, containerStatuses: [{ name: 'main', ready: false, restartCount: 0, image: 'x', imageID: 'x', state: { terminated: { exitCode: 0, startedAt: at, finishedAt: at } } }] };
+      : { phase, containerStatuses: [{ name: 'main', ready: false, restartCount: 0, image: 'x', imageID: 'x', state: { terminated: { exitCode: 0, startedAt: at, finishedAt: at } } }] } });
   };
   return { calls, writesAt, reconcile, setPhase, advance: (ms: number) => (t += ms), now: () => t, status: (): RunStatus => run.status ?? {} };
 }
