@@ -15,7 +15,7 @@
  * (1,000) of the controller's task pods created directly through the controller's client, QPS bucket and launch
  * concurrency, then at each --limit-concurrency (16,64) without the bucket; every scenario's pods/s is reported as
  * a ratio to the first ("same client") and to the best of them. The controller's settings PIPEWRIGHT_KUBE_QPS,
- * _KUBE_BURST, _LAUNCH_CONCURRENCY, _LAUNCH_WAIT_MS, _STATUS_INTERVAL_MS, _PASS_BUDGET_MS, _LAUNCHES_PER_PASS, _STATUS_NODE_LIMIT
+ * _KUBE_BURST, _LAUNCH_CONCURRENCY, _LAUNCH_WAIT_MS, _STATUS_INTERVAL_MS, _PASS_BUDGET_MS, _PASS_SPACING, _LAUNCHES_PER_PASS, _STATUS_NODE_LIMIT
  * are taken from the environment.
  *
  * Each scenario gets a fresh namespace and a fresh controller, started in this process with
@@ -78,7 +78,7 @@ const SCENARIOS = arg('scenarios', 'chain,fanout,concurrent').split(',').map((s)
 const LIMIT_PODS = Number(arg('limit-pods', '1000'));
 const LIMIT_CONCURRENCIES = arg('limit-concurrency', '16,64').split(',').map(Number).filter((n) => n > 0);
 /** The controller's tuning settings, passed through from this process's environment (docs/performance.md). */
-const TUNING = ['PIPEWRIGHT_KUBE_QPS', 'PIPEWRIGHT_KUBE_BURST', 'PIPEWRIGHT_LAUNCH_CONCURRENCY', 'PIPEWRIGHT_LAUNCH_WAIT_MS', 'PIPEWRIGHT_STATUS_INTERVAL_MS', 'PIPEWRIGHT_PASS_BUDGET_MS', 'PIPEWRIGHT_LAUNCHES_PER_PASS', 'PIPEWRIGHT_STATUS_NODE_LIMIT'];
+const TUNING = ['PIPEWRIGHT_KUBE_QPS', 'PIPEWRIGHT_KUBE_BURST', 'PIPEWRIGHT_LAUNCH_CONCURRENCY', 'PIPEWRIGHT_LAUNCH_WAIT_MS', 'PIPEWRIGHT_STATUS_INTERVAL_MS', 'PIPEWRIGHT_PASS_BUDGET_MS', 'PIPEWRIGHT_PASS_SPACING', 'PIPEWRIGHT_LAUNCHES_PER_PASS', 'PIPEWRIGHT_STATUS_NODE_LIMIT'];
 const tuning: NodeJS.ProcessEnv = Object.fromEntries(TUNING.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 const DURATION_MS = Number(arg('duration-ms', '50'));
 const TIMEOUT_MS = Number(arg('timeout-min', '25')) * 60_000;

@@ -5,8 +5,12 @@
  * resolution, and a 5 ms ticker's longest gap: what a busy pass costs every other run and the Lease renewals), the largest status written, and
  * how many bytes of node detail went to S3.
  *
+ * --finish-per-pass N: pods come up Running and only N of them finish between two passes (as on a cluster, where
+ * a big run sees many passes, each for a few pod events): the cost of a pass over a large run where little changed.
+ *
  * Run:  npx tsc -p bench/tsconfig.reconcile.json && node dist/bench-build/bench/reconcile-pass.js
  *         [--items 50000] [--shape loop|fanout|nested] [--launches-per-pass 1000] [--budget-ms 2000] [--node-limit 2000] [--max-passes N]
+ *         [--finish-per-pass N]
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -29,6 +33,8 @@ const ITEMS = Number(arg('items', '50000'));
 const SHAPE = arg('shape', 'loop');
 /** Stop after this many passes (a profile of the first passes of a huge run). */
 const MAX_PASSES = Number(arg('max-passes', '100000'));
+/** 0: every pod created shows up Succeeded in the next pass; N: pods run, and N of them finish between passes. */
+const FINISH_PER_PASS = Number(arg('finish-per-pass', '0'));
 const env = {
   PIPEWRIGHT_IMAGE: 'pipewright:dev',
   PIPEWRIGHT_S3_ENDPOINT: 's3.local',
@@ -37,6 +43,19 @@ const env = {
   PIPEWRIGHT_PASS_BUDGET_MS: arg('budget-ms', '2000'),
   PIPEWRIGHT_STATUS_NODE_LIMIT: arg('node-limit', '2000'),
 };
+
+const running = (): V1Pod['status'] => ({ phase: 'Running', containerStatuses: [{ name: 'main', ready: true, restartCount: 0, image: 'busybox', imageID: '', state: { running: { startedAt: new Date() } } }] });
+
+/** N running pods finish: each replaced by a new object, as the pod cache does on a change. */
+function finishSome(pods: Map<string, V1Pod>, n: number): void {
+  let left = n;
+  for (const [name, pod] of pods) {
+    if (left <= 0) return;
+    if (pod.status?.phase !== 'Running') continue;
+    pods.set(name, { ...pod, status: { phase: 'Succeeded' } });
+    left--;
+  }
+}
 
 async function main(): Promise<void> {
   const pods = new Map<string, V1Pod>();
@@ -47,7 +66,7 @@ async function main(): Promise<void> {
   const kube: KubeOps = {
     async createPod(pod) {
       // Kept as the controller's pod cache keeps them (informers.ts: no spec, no managedFields).
-      pods.set(pod.metadata!.name!, slimPod({ ...pod, status: { phase: 'Succeeded' } }));
+      pods.set(pod.metadata!.name!, slimPod({ ...pod, status: FINISH_PER_PASS > 0 ? running() : { phase: 'Succeeded' } }));
       return 'created';
     },
     async deletePod() {},
@@ -124,6 +143,7 @@ async function main(): Promise<void> {
       rec.runSeen(run);
       written = undefined;
     }
+    if (FINISH_PER_PASS > 0) finishSome(pods, FINISH_PER_PASS);
     // Let timers and I/O in: what a real process would do between passes.
     await new Promise((r) => setImmediate(r));
   }
@@ -133,7 +153,7 @@ async function main(): Promise<void> {
   const sorted = [...passes].sort((a, b) => a - b);
   const p = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
   process.stdout.write(
-    `${SHAPE} of ${ITEMS} items, launches/pass ${env.PIPEWRIGHT_LAUNCHES_PER_PASS}, budget ${env.PIPEWRIGHT_PASS_BUDGET_MS} ms, node limit ${env.PIPEWRIGHT_STATUS_NODE_LIMIT}\n` +
+    `${SHAPE} of ${ITEMS} items${FINISH_PER_PASS > 0 ? `, ${FINISH_PER_PASS} pods finishing between passes` : ''}, launches/pass ${env.PIPEWRIGHT_LAUNCHES_PER_PASS}, budget ${env.PIPEWRIGHT_PASS_BUDGET_MS} ms, node limit ${env.PIPEWRIGHT_STATUS_NODE_LIMIT}\n` +
       `  run ${run.status?.phase}${run.status?.phase === "Succeeded" ? "" : ` (${run.status?.message ?? ""})`} after ${passes.length} passes in ${(total / 1000).toFixed(1)} s; pods ${pods.size}\n` +
       `  pass p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, max ${sorted.at(-1)} ms\n` +
       `  event loop blocked at most ${maxGap.toFixed(0)} ms (5 ms ticker; monitorEventLoopDelay max ${(h.max / 1e6).toFixed(0)} ms)\n` +

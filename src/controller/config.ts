@@ -81,12 +81,15 @@ export interface FaultSettings {
   launchesPerPass: number;
   /** Soft limit on one pass's time in launches: past it, the pass records what it did and requeues at once. */
   passBudgetMs: number;
+  /** A run's next pass starts at the earliest this many times its last pass's duration after it (0: at once): a
+   * 10,000-task run's pod events cannot keep the event loop busy with its passes, a 10-task run waits ~1 ms. */
+  passSpacing: number;
   /** Most loop-iteration nodes whose detail the status keeps inline; the rest are counted (full detail in S3). */
   statusNodeLimit: number;
 }
 
 /** PIPEWRIGHT_DRAIN_SECONDS, PIPEWRIGHT_S3_TIMEOUT_SECONDS, PIPEWRIGHT_S3_RETRIES, PIPEWRIGHT_S3_OUTAGE_DEADLINE_SECONDS,
- * PIPEWRIGHT_FAILURES_BEFORE_REPORT, PIPEWRIGHT_LAUNCHES_PER_PASS, PIPEWRIGHT_PASS_BUDGET_MS, PIPEWRIGHT_STATUS_NODE_LIMIT. */
+ * PIPEWRIGHT_FAILURES_BEFORE_REPORT, PIPEWRIGHT_LAUNCHES_PER_PASS, PIPEWRIGHT_PASS_BUDGET_MS, PIPEWRIGHT_PASS_SPACING, PIPEWRIGHT_STATUS_NODE_LIMIT. */
 export function faultsFromEnv(env: NodeJS.ProcessEnv): FaultSettings {
   return {
     drainMs: seconds(env.PIPEWRIGHT_DRAIN_SECONDS, 10) * 1000,
@@ -96,6 +99,7 @@ export function faultsFromEnv(env: NodeJS.ProcessEnv): FaultSettings {
     failuresBeforeReport: int(env.PIPEWRIGHT_FAILURES_BEFORE_REPORT, 3),
     launchesPerPass: int(env.PIPEWRIGHT_LAUNCHES_PER_PASS, 1000),
     passBudgetMs: int(env.PIPEWRIGHT_PASS_BUDGET_MS, 2000),
+    passSpacing: env.PIPEWRIGHT_PASS_SPACING === '0' ? 0 : int(env.PIPEWRIGHT_PASS_SPACING, 2),
     statusNodeLimit: int(env.PIPEWRIGHT_STATUS_NODE_LIMIT, 2000),
     // 0 turns it off (a cluster autoscaler that takes long to add a node).
     pendingDeadlineSeconds: env.PIPEWRIGHT_PENDING_DEADLINE_SECONDS === '0' ? 0 : int(env.PIPEWRIGHT_PENDING_DEADLINE_SECONDS, 600),

@@ -234,6 +234,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
   const queue: WorkQueue = new WorkQueue((key) => timed(m, () => reconciler.reconcile(key)), {
     workers: config.workers,
     maxBackoffMs: 60_000,
+    spacing: (busyMs) => busyMs * config.faults.passSpacing,
     onError: (key, err, retryInMs) => logger.error({ run: key, err: err instanceof Error ? err.message : String(err), retryInMs }, 'reconcile failed'),
     onDequeue: (_key, ms) => m.queueWaitSeconds.observe(ms / 1000),
   });

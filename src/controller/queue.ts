@@ -16,6 +16,12 @@ export interface QueueOptions {
   baseBackoffMs?: number;
   maxBackoffMs?: number;
   onError?: (key: string, err: unknown, retryInMs: number) => void;
+  /**
+   * How long after a reconcile of a key that took `busyMs` the key's next reconcile may start (events meanwhile
+   * wait for it, merged into one). Keeps a large run, whose every pass costs time, from taking the event loop from
+   * every other run while its pods change hundreds of times a second.
+   */
+  spacing?: (busyMs: number) => number;
   /** A worker took the key after it waited `waitedMs` in the queue (metrics). */
   onDequeue?: (key: string, waitedMs: number) => void;
   /** Time source and timers, injectable for tests. */
@@ -31,6 +37,8 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, number>();
+  /** Keys that may not run again before this time (spacing). */
+  private readonly notBefore = new Map<string, number>();
   private readonly handles = new Set<{ unref?: () => void; ref?: () => void }>();
   private running = 0;
   private stopped = false;
@@ -48,6 +56,12 @@ export class WorkQueue {
       return;
     }
     if (this.queued.has(key)) return;
+    const nb = this.notBefore.get(key);
+    if (nb !== undefined) {
+      const wait = nb - Date.now();
+      if (wait > 0) return this.addAfter(key, wait);
+      this.notBefore.delete(key);
+    }
     this.queued.set(key, Date.now());
     this.queue.push(key);
     this.pump();
@@ -89,6 +103,7 @@ export class WorkQueue {
     for (const t of this.handles) clearTimeout(t as unknown as ReturnType<typeof setTimeout>);
     this.handles.clear();
     this.timers.clear();
+    this.notBefore.clear();
     if (this.running === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([
@@ -129,6 +144,7 @@ export class WorkQueue {
   }
 
   private async process(key: string): Promise<void> {
+    const started = Date.now();
     try {
       const outcome = await this.handler(key);
       this.failures.delete(key);
@@ -141,6 +157,8 @@ export class WorkQueue {
       this.opts.onError?.(key, err, delay);
       this.addAfter(key, delay);
     } finally {
+      const rest = this.opts.spacing?.(Date.now() - started) ?? 0;
+      if (rest >= 1) this.notBefore.set(key, Date.now() + rest);
       this.active.delete(key);
       this.running--;
       if (this.dirty.delete(key)) this.add(key);

@@ -80,6 +80,8 @@ export class Observer {
   private readonly shapeChecked = new WeakSet<PipelineRunObject>();
   /** What each pod says, by pod object. */
   private readonly podFacts = new WeakMap<V1Pod, PodFact | null>();
+  /** Pod names of status nodes' attempts, by node object. */
+  private readonly podNames = new WeakMap<StatusNode, string>();
   /** Facts of a status's nodes, by the status's nodes object. */
   private readonly nodeFacts = new WeakMap<Record<string, StatusNode>, Record<string, ExecutionFact>>();
 
@@ -182,10 +184,11 @@ export class Observer {
     }
   }
 
-  /** The creation of this attempt's pod (or a later one's) waits in the launcher or is in flight. */
-  private launching(uid: string, nodeId: string, attempt: number): boolean {
-    for (const h of this.deps.launches?.pending(uid) ?? []) if (h.job.nodeId === nodeId && h.job.attempt >= attempt) return true;
-    return false;
+  /** The pod name of the attempt a status node records (a hash: kept by node object, as the status is read often). */
+  private attemptPod(run: string, uid: string, id: string, n: StatusNode): string {
+    let name = this.podNames.get(n);
+    if (name === undefined) this.podNames.set(n, (name = taskPodName(run, uid, id, n.attempt!)));
+    return name;
   }
 
   /** A pod waiting on claims: what those claims say about themselves before the scheduler's words. */
@@ -214,6 +217,9 @@ export class Observer {
     const uid = obs.ctx.uid;
     const ns = obs.ctx.namespace;
     const nowIso = (): string => this.deps.clock().toISOString();
+    // Latest attempt per node still queued or in flight in the launcher (one look, not one per node).
+    const inLauncher = new Map<string, number>();
+    for (const h of this.deps.launches?.pending(uid) ?? []) inLauncher.set(h.job.nodeId, Math.max(h.job.attempt, inLauncher.get(h.job.nodeId) ?? 0));
     for (const [id, n] of Object.entries(obs.previous.nodes ?? {})) {
       if (n.stopped && n.attempt) {
         stopped[id] = n;
@@ -230,8 +236,8 @@ export class Observer {
       if (n.pod && n.attempt && (n.phase === 'Pending' || n.phase === 'Running') && !latest.has(id)) {
         // The attempt's own pod (a status written before reconcile-plan.ts dropped stale names may carry an
         // earlier attempt's), unless its creation still waits in the launcher (launchFacts).
-        const pod = taskPodName(obs.ctx.name, uid, id, n.attempt);
-        if (this.launching(uid, id, n.attempt)) continue;
+        if ((inLauncher.get(id) ?? 0) >= n.attempt) continue;
+        const pod = this.attemptPod(obs.ctx.name, uid, id, n);
         // A pod we created moments ago is only late in the cache: no GET per pod (1,000 after a fan-out).
         if (this.deps.expectations.recentlyCreated(uid, pod) || (await this.deps.kube.podExists(ns, pod))) {
           facts[id] = { attempt: n.attempt, phase: n.phase };

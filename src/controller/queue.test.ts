@@ -1,0 +1,64 @@
+// WorkQueue's pass spacing: a key whose reconcile took long waits a multiple of that before its next one, the
+// events meanwhile merged into one; other keys are not held up.
+import { WorkQueue } from './queue.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('WorkQueue spacing', () => {
+  it('holds a slow key back for spacing(busy) and merges the adds meanwhile into one reconcile', async () => {
+    const runs: { key: string; at: number }[] = [];
+    const q = new WorkQueue(
+      async (key) => {
+        runs.push({ key, at: Date.now() });
+        if (key === 'ns/big') await sleep(40);
+      },
+      { workers: 2, spacing: (busy) => busy * 3 },
+    );
+    q.add('ns/big');
+    await sleep(50); // the first pass is over (~40 ms): the key may not run again for ~120 ms
+    const ended = Date.now();
+    for (let i = 0; i < 20; i++) {
+      q.add('ns/big');
+      q.add('ns/small');
+      await sleep(2);
+    }
+    await sleep(250);
+    await q.idle();
+    const big = runs.filter((r) => r.key === 'ns/big');
+    expect(big).toHaveLength(2);
+    expect(big[1]!.at - ended).toBeGreaterThanOrEqual(100);
+    // The quick key ran at once each time it was added after its (≈0 ms) pass.
+    const small = runs.filter((r) => r.key === 'ns/small');
+    expect(small.length).toBeGreaterThanOrEqual(10);
+    expect(small[0]!.at - ended).toBeLessThan(30);
+  });
+
+  it('without spacing, a key added after its reconcile ends runs again at once', async () => {
+    const runs: number[] = [];
+    const q = new WorkQueue(async () => {
+      runs.push(Date.now());
+      await sleep(30);
+    }, { workers: 1 });
+    q.add('ns/a');
+    await sleep(40);
+    const t = Date.now();
+    q.add('ns/a');
+    await q.idle();
+    expect(runs).toHaveLength(2);
+    expect(runs[1]! - t).toBeLessThan(20);
+  });
+
+  it('stop() drops keys held back by spacing', async () => {
+    let calls = 0;
+    const q = new WorkQueue(async () => {
+      calls++;
+      await sleep(20);
+    }, { workers: 1, spacing: (busy) => busy * 10 });
+    q.add('ns/a');
+    await sleep(30);
+    q.add('ns/a'); // held back ~200 ms
+    await q.stop();
+    await sleep(250);
+    expect(calls).toBe(1);
+  });
+});
