@@ -47,6 +47,14 @@ export interface Acted {
 
 type Outcome = 'Error' | 'Failed' | 'Cancelled' | 'Cached' | 'Succeeded';
 
+/** What a task pod is built from besides its launch. */
+interface PodInputs {
+  pipeline: Observation['pipeline'];
+  ctx: Observation['ctx'];
+  serviceAccountName?: string;
+  podDefaults?: NonNullable<PipelineRunObject['spec']>['podDefaults'];
+}
+
 /** The act step records an attempt it ended or settled itself, so the next plan sees it. */
 function noteStopped(obs: Observation, n: { id: string; attempt: number; task: string }, phase: Outcome, message: string, now: Date): void {
   const { id, attempt, task } = n;
@@ -189,19 +197,22 @@ export class Launcher {
     if (refused) return note('Failed', formatDiagnostic(refused));
     if (await this.cached(obs, launch, log)) return true;
     const name = taskPodName(ctx.name, ctx.uid, launch.nodeId, launch.attempt);
+    // What the pod is built from, and only that: a launch may wait in the launcher while later passes run, and the
+    // pass's observation (every pod and node of the run) must not be kept alive by it.
+    const spec = obs.run.spec ?? {};
+    const podInputs: PodInputs = { pipeline, ctx, ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}), ...(spec.podDefaults ? { podDefaults: spec.podDefaults } : {}) };
     // Created by an earlier pass whose status write was coalesced, and not in the pod cache yet: no second POST.
     if (this.deps.expectations.recentlyCreated(ctx.uid, name)) {
       obs.podNames[launch.nodeId] = name;
       obs.facts[launch.nodeId] = { attempt: launch.attempt, phase: 'Pending' };
       return false;
     }
-    return this.deps.pods.submit({ uid: ctx.uid, key: `${ctx.namespace}/${ctx.name}`, nodeId: launch.nodeId, task: launch.displayName, attempt: launch.attempt, pod: name, create: () => this.createPod(obs, launch, workspace, log) });
+    return this.deps.pods.submit({ uid: ctx.uid, key: `${ctx.namespace}/${ctx.name}`, nodeId: launch.nodeId, task: launch.displayName, attempt: launch.attempt, pod: name, create: () => this.createPod(podInputs, launch, workspace, log) });
   }
 
   /** Builds and creates the task's pod (in the launcher). Refusals settle the task; API server trouble is thrown. */
-  private async createPod(obs: Observation, launch: LaunchRequest, workspace: Workspace, log: Logger): Promise<LaunchOutcome> {
-    const { pipeline, ctx } = obs;
-    const spec = obs.run.spec ?? {};
+  private async createPod(inputs: PodInputs, launch: LaunchRequest, workspace: Workspace, log: Logger): Promise<LaunchOutcome> {
+    const { pipeline, ctx, serviceAccountName, podDefaults } = inputs;
     const component = pipeline.components[launch.componentName]!;
     const executor = pipeline.executors[launch.executorLabel];
     if (executor?.kind !== 'container') throw new Error(`executor ${launch.executorLabel} is not a container`);
@@ -215,8 +226,8 @@ export class Launcher {
         config: this.deps.config,
         grant: { key: this.deps.grantKey, nowSec: Math.floor(nowMs(this.deps.clock) / 1000) },
         ...(pipeline.platform.executors[launch.executorLabel] ? { platform: pipeline.platform.executors[launch.executorLabel] } : {}),
-        ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}),
-        ...(spec.podDefaults ? { podDefaults: spec.podDefaults } : {}),
+        ...(serviceAccountName ? { serviceAccountName } : {}),
+        ...(podDefaults ? { podDefaults } : {}),
         ...(workspace && 'claim' in workspace ? { workspaceClaim: workspace.claim } : {}),
       });
     } catch (err) {
