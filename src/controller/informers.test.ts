@@ -43,6 +43,26 @@ describe('slimPod', () => {
       status: { phase: 'Pending' },
     };
     expect(slimPod(full)).toEqual({ metadata: { name: 'p' }, spec: { containers: [], volumes: [{ name: 'ws', persistentVolumeClaim: { claimName: 'run-ws' } }] }, status: { phase: 'Pending' } });
+  });
+
+  it('keeps of the status what the controller reads: phase, its words, the scheduler refusal, container states', () => {
+    const at = new Date('2026-01-01T00:00:00Z');
+    const terminated = { exitCode: 0, message: '{"outputs":{}}', startedAt: at, finishedAt: at, reason: 'Completed' };
+    const full: k8s.V1Pod = {
+      metadata: { name: 'p' },
+      status: {
+        phase: 'Failed', reason: 'DeadlineExceeded', message: 'too long', hostIP: '10.0.0.1', podIP: '10.1.0.2', qosClass: 'Burstable', startTime: at,
+        conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'no node' }, { type: 'Ready', status: 'False' }],
+        initContainerStatuses: [{ name: 'inputs', image: 'pw:dev', imageID: 'sha', containerID: 'c://1', ready: false, restartCount: 0, state: { terminated } }],
+        containerStatuses: [{ name: 'outputs', image: 'pw:dev', imageID: 'sha', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'x' } } }],
+      },
+    };
+    expect(slimPod(full).status).toEqual({
+      phase: 'Failed', reason: 'DeadlineExceeded', message: 'too long',
+      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: 'no node' }],
+      initContainerStatuses: [{ name: 'inputs', state: { terminated } }],
+      containerStatuses: [{ name: 'outputs', state: { waiting: { reason: 'ImagePullBackOff', message: 'x' } } }],
+    });
     expect(slimPod({ metadata: { name: 'q' }, spec: { containers: [{ name: 'main' }] } } as k8s.V1Pod)).toEqual({ metadata: { name: 'q' } });
   });
 });

@@ -115,6 +115,8 @@ function union<T extends k8s.KubernetesObject>(parts: Map<string | undefined, Re
  * claim volumes (a pod pending on a claim is reported with that claim's own state, reconcile-observe.ts). Nothing
  * else reads a cached pod's spec (facts come from the status, ownership from the metadata), and the spec is most of a
  * task pod: dropping it keeps a 10,000-pod run's cache within the controller's memory budget (docs/performance.md).
+ * Of the status, only what observe.ts and run-gc.ts read: the phase and its words, the scheduler's refusal, and each
+ * container's name and state (not its image, IDs, counters or addresses, repeated in every one of 10,000 pods).
  */
 export function slimPod<T>(obj: T): T {
   const pod = obj as k8s.V1Pod | undefined;
@@ -123,8 +125,25 @@ export function slimPod<T>(obj: T): T {
     delete pod.spec;
     if (claims.length) pod.spec = { containers: [], volumes: claims };
     if (pod.metadata) delete pod.metadata.managedFields;
+    if (pod.status) pod.status = slimStatus(pod.status);
   }
   return obj;
+}
+
+function slimStatus(s: k8s.V1PodStatus): k8s.V1PodStatus {
+  const out: k8s.V1PodStatus = {};
+  if (s.phase) out.phase = s.phase;
+  if (s.reason) out.reason = s.reason;
+  if (s.message) out.message = s.message;
+  const unscheduled = s.conditions?.filter((c) => c.type === 'PodScheduled' && c.status === 'False');
+  if (unscheduled?.length) out.conditions = unscheduled;
+  const containers = (list: k8s.V1ContainerStatus[] | undefined): k8s.V1ContainerStatus[] | undefined =>
+    list?.map((c) => ({ name: c.name, ...(c.state ? { state: c.state } : {}) }) as k8s.V1ContainerStatus);
+  const init = containers(s.initContainerStatuses);
+  if (init) out.initContainerStatuses = init;
+  const main = containers(s.containerStatuses);
+  if (main) out.containerStatuses = main;
+  return out;
 }
 
 /** A watch whose pods arrive slimmed (slimPod), before the cache stores them. */
