@@ -26,7 +26,7 @@ function procOf(child: ChildProcess, name: string, log: (m: string) => void): Pr
   let exited = false;
   const done = new Promise<void>((r) => child.on('exit', (code, sig) => {
     exited = true;
-    if (code && code !== 143 && sig !== 'SIGTERM') log(`${name} exited with ${code ?? sig}: ${tail.slice(-1500)}`);
+    if ((code && code !== 143) || (sig && sig !== 'SIGTERM')) log(`${name} exited with ${code ?? sig}: ${tail.slice(-1500)}`);
     r();
   }));
   let lastCpu = 0;

@@ -25,6 +25,9 @@ import { RecurringRuns } from './recurring-reconciler.js';
 import type { PipelineRunObject } from './types.js';
 import { systemClock } from './clock.js';
 
+/** The longest a run's next pass is held back after a long one (PIPEWRIGHT_PASS_SPACING). */
+const MAX_PASS_SPACING_MS = 1000;
+
 export interface ControllerHandle {
   /** Stops the work; with leader election, also releases the Lease if held (a standby takes over at once). */
   stop(): Promise<void>;
@@ -234,7 +237,8 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
   const queue: WorkQueue = new WorkQueue((key) => timed(m, () => reconciler.reconcile(key)), {
     workers: config.workers,
     maxBackoffMs: 60_000,
-    spacing: (busyMs) => busyMs * config.faults.passSpacing,
+    // A pass's duration includes its waits (API server, S3): never more than MAX_PASS_SPACING_MS between passes.
+    spacing: (busyMs) => Math.min(busyMs * config.faults.passSpacing, MAX_PASS_SPACING_MS),
     onError: (key, err, retryInMs) => logger.error({ run: key, err: err instanceof Error ? err.message : String(err), retryInMs }, 'reconcile failed'),
     onDequeue: (_key, ms) => m.queueWaitSeconds.observe(ms / 1000),
   });
