@@ -106,4 +106,19 @@ describe('Reconciler and names that are Object.prototype members', () => {
     await r.events.idle();
     expect(calls.pods).toHaveLength(1);
   });
+
+});
+
+describe('Reconciler admission', () => {
+  it('admits a run again when its spec changes (a new generation): arguments made invalid fail the run', async () => {
+    const { kube, calls } = fakeKube();
+    const spec = { pipelineSpec: { params: [{ name: 'n', type: 'integer' }], tasks: [{ name: 't', image: 'busybox', command: ['echo', '{{params.n}}'] }] } };
+    let obj: PipelineRunObject = { ...run({ ...spec, arguments: { n: 1 } }), metadata: { ...run({}).metadata, generation: 1 } };
+    const r = new Reconciler({ config, logger: pino({ level: 'silent' }), kube, getRun: () => obj, podsOfRun: () => [], grantKey: Buffer.alloc(32, 7) });
+    await r.reconcile('a/r');
+    expect(calls.writes.at(-1)?.phase).toBe('Running');
+    obj = { ...obj, metadata: { ...obj.metadata, generation: 2, resourceVersion: '2' }, spec: { ...spec, arguments: { n: 'many' } }, status: calls.writes.at(-1)! };
+    await r.reconcile('a/r');
+    expect(calls.writes.at(-1)).toMatchObject({ phase: 'Failed', message: expect.stringMatching(/spec\.arguments\.n/) });
+  });
 });
