@@ -25,10 +25,10 @@
  *
  * Run:  npm run build && npm run bench:argo [-- --scale 0.1 --shapes chain,fanout,concurrent --argo default,tuned
  *                                              --duration-ms 50 --timeout-min 60 --controller-heap-mb 0]
- *   Cluster in ~/.cache/pipewright/cluster-bench-argo, ports 46500+ (PIPEWRIGHT_CLUSTER_DIR /
+ *   Cluster in ~/.cache/pipewright/cluster-bench-argo, ports 26500+ (PIPEWRIGHT_CLUSTER_DIR /
  *   PIPEWRIGHT_CLUSTER_PORT_BASE override); stopped at the end, on failure, Ctrl-C and the global timeout.
  */
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir, loadavg } from 'node:os';
 import * as path from 'node:path';
@@ -38,6 +38,7 @@ import { ANNOTATION_NODE, LABEL_MANAGED_BY } from '../src/controller/names.js';
 import { ARGO_TUNINGS, argoNamespaceSetup, startArgo, startPipewright, type Proc } from './argo-controllers.js';
 import { shapes, warmup, type Plan, type Shape } from './argo-shapes.js';
 import { compare, type Side, type Sample } from './argo-report.js';
+import { benchCluster, type ClusterState } from './bench-cluster.js';
 
 const repo = process.cwd();
 const arg = (name: string, fallback: string): string => {
@@ -55,34 +56,16 @@ const CONTROLLER_HEAP_MB = Number(arg('controller-heap-mb', '0'));
 const cache = process.env.PIPEWRIGHT_CACHE ?? path.join(homedir(), '.cache/pipewright');
 const ARGO_VERSION = /ARGO_VERSION=(\S+)/.exec(readFileSync(path.join(repo, 'test/cluster/versions.env'), 'utf8'))![1]!;
 const ARGO_DIR = path.join(cache, 'bin', `argo-${ARGO_VERSION}`);
-const CLUSTER_DIR = process.env.PIPEWRIGHT_CLUSTER_DIR ?? path.join(homedir(), '.cache/pipewright/cluster-bench-argo');
-const PORT_BASE = process.env.PIPEWRIGHT_CLUSTER_PORT_BASE ?? '46500';
 const BUCKET = 'pipewright';
-
-const clusterEnv: NodeJS.ProcessEnv = {
-  ...process.env,
-  PIPEWRIGHT_CLUSTER_DIR: CLUSTER_DIR,
-  PIPEWRIGHT_CLUSTER_PORT_BASE: PORT_BASE,
-  PW_AGENT_PODS: '20000',
-  PW_AGENT_CPU: '1000',
-  PW_AGENT_MEMORY: '4000Gi',
-  PW_AGENT_LOG_LEVEL: 'warn',
-  // Argo's executor image runs the argoexec binary build-argo.sh made, bound where PATH finds it.
+// Argo's executor image runs the argoexec binary build-argo.sh made, bound where PATH finds it.
+const cluster = benchCluster(repo, 'cluster-bench-argo', 26500, {
   PW_AGENT_IMAGE_MAP: JSON.stringify([{ pattern: '*argoexec*', pathPrepend: ['/opt/argo/bin'], binds: [{ host: path.join(ARGO_DIR, 'argoexec'), path: '/opt/argo/bin/argoexec', readOnly: true }] }]),
-};
+});
 
 const log = (m: string): void => {
   process.stderr.write(`[bench-argo ${new Date().toISOString().slice(11, 23)}] ${m}\n`);
 };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function runCluster(cmd: 'up' | 'down'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [path.join(repo, 'test/cluster/run.sh'), cmd], { cwd: repo, env: clusterEnv, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`test/cluster/run.sh ${cmd} exited with ${code}`))));
-  });
-}
 
 function kubectl(kubeconfig: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -91,8 +74,6 @@ function kubectl(kubeconfig: string, args: string[]): Promise<string> {
     );
   });
 }
-
-interface ClusterState { kubeconfig: string; s3: { host: string; port: number; accessKey: string; secretKey: string } }
 
 function watch<T extends k8s.KubernetesObject>(kc: k8s.KubeConfig, apiPath: string, query: Record<string, string>, onEvent: (type: string, obj: T) => void): { stop: () => void; ready: Promise<void> } {
   const w = new k8s.Watch(kc);
@@ -249,8 +230,8 @@ async function runSide(kc: k8s.KubeConfig, state: ClusterState, shape: Shape, wh
 let cleaning: Promise<void> | undefined;
 const cleanup = (): Promise<void> => (cleaning ??= (async () => {
   await activeProc?.stop().catch(() => undefined);
-  log(`stopping the cluster (${CLUSTER_DIR})`);
-  await runCluster('down').catch((e: unknown) => log(`cluster down failed: ${String(e)}`));
+  log(`stopping the cluster (${cluster.dir})`);
+  await cluster.down().catch((e: unknown) => log(`cluster down failed: ${String(e)}`));
 })());
 
 async function main(): Promise<number> {
@@ -261,9 +242,9 @@ async function main(): Promise<number> {
   const all = shapes(SCALE, DURATION_MS);
   const chosen = SHAPES.map((s) => all[s] ?? (() => { throw new Error(`--shapes: unknown shape ${s} (${Object.keys(all).join(', ')})`); })());
   const deadline = Date.now() + TIMEOUT_MS;
-  log(`starting the cluster in ${CLUSTER_DIR} (ports ${PORT_BASE}+); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  await runCluster('up');
-  const state = JSON.parse(readFileSync(path.join(CLUSTER_DIR, 'state.json'), 'utf8')) as ClusterState;
+  log(`starting the cluster in ${cluster.dir} (ports ${cluster.portBase}+); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  await cluster.up();
+  const state = cluster.state();
   await kubectl(state.kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', path.join(repo, 'crds/'), ...(ARGOS.length ? ['-f', path.join(ARGO_DIR, 'crds/')] : [])]);
   await kubectl(state.kubeconfig, ['wait', '--for=condition=established', '--timeout=60s', 'crd/pipelineruns.pipewright.dev', ...(ARGOS.length ? ['crd/workflows.argoproj.io', 'crd/workflowtaskresults.argoproj.io'] : [])]);
   const mc = new MinioClient({ endPoint: state.s3.host, port: state.s3.port, useSSL: false, accessKey: state.s3.accessKey, secretKey: state.s3.secretKey, region: 'us-east-1', pathStyle: true });

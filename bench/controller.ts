@@ -38,13 +38,12 @@
  * Run:  npm run build && npm run bench:controller [-- --scenarios chain,fanout,concurrent --duration-ms 50
  *                                                     --timeout-min 25 --workers 4]
  *   Needs the cluster binaries (bash test/cluster/build.sh, as for npm run cluster:up). Starts its own cluster in
- *   ~/.cache/pipewright/cluster-bench on ports 46400-46406 (PIPEWRIGHT_CLUSTER_DIR / PIPEWRIGHT_CLUSTER_PORT_BASE
+ *   ~/.cache/pipewright/cluster-bench on ports 26400-26406 (PIPEWRIGHT_CLUSTER_DIR / PIPEWRIGHT_CLUSTER_PORT_BASE
  *   override), with node agent capacity for thousands of pods, and stops it at the end, on failure, on Ctrl-C
  *   and when the global timeout (--timeout-min, default 25) expires. Exit code 0 only if every run succeeded.
  */
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
@@ -56,6 +55,7 @@ import { ANNOTATION_NODE, LABEL_MANAGED_BY } from '../src/controller/names.js';
 import type { PipelineRunObject } from '../src/controller/types.js';
 import { measureCreateLimit, type LimitSample } from './controller-limit.js';
 import { SCENARIOS as SHAPES, type RunPlan } from './controller-shapes.js';
+import { benchCluster, type ClusterState } from './bench-cluster.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 // Compiled to dist/bench-build/bench/, sources in bench/.
@@ -83,21 +83,8 @@ const tuning: NodeJS.ProcessEnv = Object.fromEntries(TUNING.filter((k) => proces
 const DURATION_MS = Number(arg('duration-ms', '50'));
 const TIMEOUT_MS = Number(arg('timeout-min', '25')) * 60_000;
 const WORKERS = arg('workers', process.env.PIPEWRIGHT_WORKERS ?? '4');
-const CLUSTER_DIR = process.env.PIPEWRIGHT_CLUSTER_DIR ?? path.join(homedir(), '.cache/pipewright/cluster-bench');
-const PORT_BASE = process.env.PIPEWRIGHT_CLUSTER_PORT_BASE ?? '46400';
 const BUCKET = 'pipewright';
-
-const clusterEnv: NodeJS.ProcessEnv = {
-  ...process.env,
-  PIPEWRIGHT_CLUSTER_DIR: CLUSTER_DIR,
-  PIPEWRIGHT_CLUSTER_PORT_BASE: PORT_BASE,
-  // The node agent inherits this environment (control-plane.ts spreads process.env under its own settings).
-  // Task pods request 50m CPU / 64Mi for the outputs container: 1,000 at once need 50 CPUs and 64Gi.
-  PW_AGENT_PODS: '20000',
-  PW_AGENT_CPU: '1000',
-  PW_AGENT_MEMORY: '4000Gi',
-  PW_AGENT_LOG_LEVEL: 'warn',
-};
+const cluster = benchCluster(repo, 'cluster-bench', 26400);
 
 const log = (m: string): void => {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 23)}] ${m}\n`);
@@ -106,18 +93,6 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 // ---- cluster ---------------------------------------------------------------------------------------------------
 
-function runCluster(cmd: 'up' | 'down'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [path.join(repo, 'test/cluster/run.sh'), cmd], { cwd: repo, env: clusterEnv, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`test/cluster/run.sh ${cmd} exited with ${code}`))));
-  });
-}
-
-interface ClusterState {
-  kubeconfig: string;
-  s3: { host: string; port: number; accessKey: string; secretKey: string };
-}
 
 function kubectl(kubeconfig: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -382,8 +357,8 @@ let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await activeController?.stop().catch(() => undefined);
-    log(`stopping the bench cluster (${CLUSTER_DIR})`);
-    await runCluster('down').catch((e: unknown) => log(`cluster down failed: ${String(e)}`));
+    log(`stopping the bench cluster (${cluster.dir})`);
+    await cluster.down().catch((e: unknown) => log(`cluster down failed: ${String(e)}`));
   })();
   return cleaning;
 }
@@ -391,14 +366,14 @@ function cleanup(): Promise<void> {
 async function main(): Promise<number> {
   const started = Date.now();
   const deadline = started + TIMEOUT_MS;
-  log(`starting the bench cluster in ${CLUSTER_DIR} (ports ${PORT_BASE}+)`);
+  log(`starting the bench cluster in ${cluster.dir} (ports ${cluster.portBase}+)`);
   // One retry: a cluster stopped moments ago can still hold its ports for a few seconds.
-  await runCluster('up').catch(async (e: unknown) => {
+  await cluster.up().catch(async (e: unknown) => {
     log(`cluster up failed (${String(e)}); retrying once in 10 s`);
     await sleep(10_000);
-    await runCluster('up');
+    await cluster.up();
   });
-  const state = JSON.parse(readFileSync(path.join(CLUSTER_DIR, 'state.json'), 'utf8')) as ClusterState;
+  const state = cluster.state();
   await kubectl(state.kubeconfig, ['apply', '--server-side', '--force-conflicts', '-f', path.join(repo, 'crds/')]);
   await kubectl(state.kubeconfig, ['wait', '--for=condition=established', '--timeout=60s', 'crd/pipelineruns.pipewright.dev', 'crd/pipelines.pipewright.dev']);
   const mc = new MinioClient({ endPoint: state.s3.host, port: state.s3.port, useSSL: false, accessKey: state.s3.accessKey, secretKey: state.s3.secretKey, region: 'us-east-1', pathStyle: true });
