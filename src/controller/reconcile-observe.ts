@@ -134,7 +134,9 @@ export class Observer {
         obs.refs[id] = pf.outputsRef;
         pf.fact.outputs = await this.loadOutputs(pf.outputsRef, ns);
       }
-      if (pf.fact.phase === 'Pending' && pf.fact.message && /PersistentVolumeClaim/.test(pf.fact.message)) {
+      // "unbound immediate PersistentVolumeClaims", or "persistentvolumeclaim "x" not found" from a scheduler whose
+      // cache had not seen the claim yet: either way the claims' own state says more.
+      if (pf.fact.phase === 'Pending' && pf.fact.message && /persistentvolumeclaim/i.test(pf.fact.message)) {
         pf.fact.message = await this.claimsMessage(pods.find((p) => p.metadata?.name === pf.podName), ns, pf.fact.message);
       }
       facts[id] = pf.fact;

@@ -16,7 +16,9 @@ const apply = (name: string, spec: object): Promise<string> =>
 
 describe('pod lifecycle', () => {
   it('kills a pod past activeDeadlineSeconds with reason DeadlineExceeded', async () => {
-    await apply('deadline', { restartPolicy: 'Never', activeDeadlineSeconds: 2, terminationGracePeriodSeconds: 2,
+    // The deadline counts from the pod's start: 5 s leaves a loaded machine time to start the container (killed
+    // before it ran, it would have no exit code to check).
+    await apply('deadline', { restartPolicy: 'Never', activeDeadlineSeconds: 5, terminationGracePeriodSeconds: 2,
       containers: [{ name: 'main', image: 'busybox', command: ['sleep', '120'] }] });
     const t0 = Date.now();
     const p = await waitForPhase(ns, 'deadline', ['Failed', 'Succeeded'], 30_000);
