@@ -197,16 +197,16 @@ export class Launcher {
     if (refused) return note('Failed', formatDiagnostic(refused));
     if (await this.cached(obs, launch, log)) return true;
     const name = taskPodName(ctx.name, ctx.uid, launch.nodeId, launch.attempt);
-    // What the pod is built from, and only that: a launch may wait in the launcher while later passes run, and the
-    // pass's observation (every pod and node of the run) must not be kept alive by it.
-    const spec = obs.run.spec ?? {};
-    const podInputs: PodInputs = { pipeline, ctx, ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}), ...(spec.podDefaults ? { podDefaults: spec.podDefaults } : {}) };
     // Created by an earlier pass whose status write was coalesced, and not in the pod cache yet: no second POST.
     if (this.deps.expectations.recentlyCreated(ctx.uid, name)) {
       obs.podNames[launch.nodeId] = name;
       obs.facts[launch.nodeId] = { attempt: launch.attempt, phase: 'Pending' };
       return false;
     }
+    // What the pod is built from, and only that: a launch may wait in the launcher while later passes run, and the
+    // pass's observation (every pod and node of the run) must not be kept alive by it.
+    const spec = obs.run.spec ?? {};
+    const podInputs: PodInputs = { pipeline, ctx, ...(spec.serviceAccountName ? { serviceAccountName: spec.serviceAccountName } : {}), ...(spec.podDefaults ? { podDefaults: spec.podDefaults } : {}) };
     return this.deps.pods.submit({ uid: ctx.uid, key: `${ctx.namespace}/${ctx.name}`, nodeId: launch.nodeId, task: launch.displayName, attempt: launch.attempt, pod: name, create: () => this.createPod(podInputs, launch, workspace, log) });
   }
 

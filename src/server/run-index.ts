@@ -38,8 +38,13 @@ export class RunIndex {
     this.byUid.delete(uid);
     if (this.deleted.size >= 100_000) this.deleted.clear();
     this.deleted.add(uid);
+    this.noteGone(uid, run.metadata?.namespace);
+  }
+
+  /** Where a deleted run lived (bounded: the oldest are dropped all at once). */
+  private noteGone(uid: string, namespace: string | undefined): void {
     if (this.gone.size >= 100_000) this.gone.clear();
-    if (run.metadata?.namespace) this.gone.set(uid, run.metadata.namespace);
+    if (namespace) this.gone.set(uid, namespace);
   }
 
   /** Where to look for a run's history: the namespace it was deleted from, else every namespace with runs. */
@@ -77,8 +82,7 @@ export class RunIndex {
       onDelete: (r) => {
         if (!r.metadata?.uid) return;
         this.byUid.delete(r.metadata.uid);
-        if (this.gone.size >= 100_000) this.gone.clear();
-        if (r.metadata.namespace) this.gone.set(r.metadata.uid, r.metadata.namespace);
+        this.noteGone(r.metadata.uid, r.metadata.namespace);
       },
       onListed: (items) => {
         this.byUid.clear();
