@@ -370,5 +370,13 @@ export class PodWorker {
       this.facts.message = 'Pod was active on the node longer than the specified deadline';
     }
     this.publish();
+    // No container of an ended pod runs again, so nothing can read its pod-local volumes. A kubelet keeps them
+    // until the pod is deleted, but this one node holds every pod: Argo's pods each copy its 109 MB executor into
+    // an emptyDir, and 1,000 of them filled this machine's disk.
+    try {
+      rmSync(join(this.dir, 'volumes'), { recursive: true, force: true });
+    } catch (e) {
+      this.deps.log.warn({ dir: join(this.dir, 'volumes'), err: (e as Error).message }, 'cannot remove an ended pod\'s volumes');
+    }
   }
 }
