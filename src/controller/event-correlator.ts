@@ -41,3 +41,39 @@ export class EventCorrelator {
     this.seen.delete(key);
   }
 }
+
+/**
+ * client-go's EventSourceObjectSpamFilter, for the task events of a run: a token bucket per run, `burst` at once,
+ * then one per `refillMs`. A 1,000-task fan-out sent 2,000 TaskStarted/TaskSucceeded events: as many API writes as
+ * its pods, in the same QPS bucket as their creations. The status lists every task; run events are not limited.
+ * Bounded: the least recently used runs are forgotten. Pure (time is passed in).
+ */
+export class EventSpamFilter {
+  private readonly buckets = new Map<string, { tokens: number; at: number; told: boolean }>();
+
+  constructor(readonly burst = 100, readonly refillMs = 1000, private readonly maxKeys = 4096) {}
+
+  /** 'send'; 'limited' for the first event the run's bucket refuses (say so once); then 'drop' until it refills. */
+  take(uid: string, now: number): 'send' | 'limited' | 'drop' {
+    const b = this.buckets.get(uid) ?? { tokens: this.burst, at: now, told: false };
+    this.buckets.delete(uid);
+    this.buckets.set(uid, b);
+    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+    const refill = Math.floor((now - b.at) / this.refillMs);
+    if (refill > 0) {
+      b.tokens = Math.min(this.burst, b.tokens + refill);
+      b.at = b.tokens === this.burst ? now : b.at + refill * this.refillMs;
+    }
+    if (b.tokens >= 1) {
+      b.tokens--;
+      return 'send';
+    }
+    if (b.told) return 'drop';
+    b.told = true;
+    return 'limited';
+  }
+
+  forget(uid: string): void {
+    this.buckets.delete(uid);
+  }
+}

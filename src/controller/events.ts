@@ -6,6 +6,8 @@ export interface RunEvent {
   type: 'Normal' | 'Warning';
   reason: string;
   message: string;
+  /** A task's transition (limited per run: EventSpamFilter), not the run's. */
+  task?: true;
 }
 
 const RUN_REASONS: Record<string, [RunEvent['type'], string]> = {
@@ -33,11 +35,11 @@ export function diffEvents(prev: RunStatus, next: RunStatus): RunEvent[] {
     const before = own(prev.nodes, id);
     if (before?.phase === n.phase && before.message === n.message && before.attempt === n.attempt) continue;
     if (n.phase === 'Pending' && n.message && n.message !== before?.message) {
-      events.push({ type: 'Warning', reason: n.attempt && before?.attempt !== n.attempt ? 'TaskRetrying' : 'TaskPending', message: `${id}: ${n.message}` });
+      events.push({ type: 'Warning', reason: n.attempt && before?.attempt !== n.attempt ? 'TaskRetrying' : 'TaskPending', message: `${id}: ${n.message}`, task: true });
       continue;
     }
     const r = before?.phase !== n.phase ? TASK_REASONS[n.phase] : undefined;
-    if (r) events.push({ type: r[0], reason: r[1], message: `${id}${n.message ? `: ${n.message}` : n.pod ? ` (pod ${n.pod})` : ''}` });
+    if (r) events.push({ type: r[0], reason: r[1], message: `${id}${n.message ? `: ${n.message}` : n.pod ? ` (pod ${n.pod})` : ''}`, task: true });
   }
   if (next.phase && next.phase !== prev.phase) {
     const r = RUN_REASONS[next.phase];

@@ -25,6 +25,8 @@ export const Reason = {
   APIServerUnavailable: 'APIServerUnavailable',
   /** A transient failure reported earlier is over. */
   Recovered: 'Recovered',
+  /** A big run's task events past the first burst are limited (EventSpamFilter); its status has every task. */
+  TaskEventsLimited: 'TaskEventsLimited',
 } as const;
 export type ReasonName = (typeof Reason)[keyof typeof Reason];
 

@@ -7,6 +7,7 @@ import type { RunContext } from '../engine/state.js';
 import type { Clock } from './clock.js';
 import type { ControllerConfig } from './config.js';
 import { DEGRADED, Reason, TerminalError, type Classified, type ReasonName } from './errors.js';
+import { EventSpamFilter } from './event-correlator.js';
 import { EventRecorder } from './event-recorder.js';
 import { diffEvents } from './events.js';
 import type { Expectations } from './expectations.js';
@@ -66,9 +67,12 @@ export class StatusRecorder {
   readonly events: EventRecorder;
   /** Status writes in flight or failed, by run uid. */
   private readonly sent = new Map<string, Sent>();
+  /** Task events per run, as client-go limits a source's events per object. */
+  private readonly spam = new EventSpamFilter();
 
   constructor(private readonly deps: RecorderDeps) {
-    this.events = new EventRecorder(deps.config.client.launchConcurrency, 1000, (n) => {
+    // Four at a time (client-go's recorder sends one at a time): events share the QPS bucket with pod creations.
+    this.events = new EventRecorder(4, 1000, (n) => {
       if (n % 100 === 1) deps.logger.warn({ dropped: n }, 'too many events waiting: dropping events');
     });
   }
@@ -92,7 +96,10 @@ export class StatusRecorder {
     const written = async (rv: string | undefined): Promise<void> => {
       if (rv && !isRunFinished(status.phase)) this.deps.expectations.statusWritten(uid, rv);
       for (const e of diffEvents(previous, status)) {
-        this.events.record(() => this.deps.kube.event(run, e.type, e.reason, e.message).catch((err: unknown) => log.debug({ err: String(err) }, 'event not recorded')));
+        const take = e.task ? this.spam.take(uid, this.deps.clock().getTime()) : 'send';
+        if (take === 'drop') continue;
+        const { type, reason, message } = take === 'send' ? e : { type: 'Normal' as const, reason: Reason.TaskEventsLimited, message: `more than ${this.spam.burst} task events: one a second from now on; the run's status.nodes lists every task` };
+        this.events.record(() => this.deps.kube.event(run, type, reason, message).catch((err: unknown) => log.debug({ err: String(err) }, 'event not recorded')));
       }
       // The status just written has no Degraded condition: say the trouble reported earlier is over.
       const degraded = stored.conditions?.find((c) => c.type === DEGRADED && c.status === 'True');
@@ -133,6 +140,7 @@ export class StatusRecorder {
 
   forget(uid: string): void {
     this.sent.delete(uid);
+    this.spam.forget(uid);
   }
 
   /** The run ends Failed with `reason`. Written once: a finished run is not reconciled again. */

@@ -20,7 +20,7 @@ const config = configFromEnv({ PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3
 const task = (name: string, dependsOn: string[] = []): JsonObject => ({ name, image: 'busybox', command: ['true'], ...(dependsOn.length ? { dependsOn } : {}) });
 
 /** A run of root → LEAVES leaves, its pods as a kubelet would move them, and a clock the test steps. */
-function world() {
+function world(leaves = LEAVES) {
   let t = Date.parse('2026-01-01T00:00:00Z');
   const clock = (): Date => new Date(t);
   const { kube, calls } = fakeKube();
@@ -30,7 +30,7 @@ function world() {
     apiVersion: 'pipewright.dev/v1alpha1',
     kind: 'PipelineRun',
     metadata: { name: 'r', namespace: 'ns', uid: 'uid-1', resourceVersion: '1', generation: 1, creationTimestamp: new Date(t) },
-    spec: { caching: false, pipelineSpec: { tasks: [task('root'), ...Array.from({ length: LEAVES }, (_, i) => task(`leaf${i}`, ['root']))] } },
+    spec: { caching: false, pipelineSpec: { tasks: [task('root'), ...Array.from({ length: leaves }, (_, i) => task(`leaf${i}`, ['root']))] } },
   };
   const rec = new Reconciler({ config, logger: pino({ level: 'silent' }), kube, now: clock, getRun: () => run, podsOfRun: () => [...pods.values()], grantKey: Buffer.alloc(32, 7) });
   const writesAt: number[] = [];
@@ -121,6 +121,31 @@ describe('coalesced status writes', () => {
     await w.reconcile();
     expect(w.writesAt).toHaveLength(3);
     expect(w.status().nodes!.root!.phase).toBe('Succeeded');
+  });
+});
+
+describe('task events of a big run', () => {
+  it('are limited per run (a burst, then one a second), said once; the run events and the status keep everything', async () => {
+    const w = world(150);
+    await w.reconcile();
+    w.advance(INTERVAL);
+    w.setPhase('root', 'Succeeded');
+    await w.reconcile();
+    for (const phase of ['Running', 'Succeeded'] as const) {
+      w.advance(INTERVAL);
+      for (let i = 0; i < 150; i++) w.setPhase(`leaf${i}`, phase);
+      await w.reconcile();
+    }
+    await new Promise((r) => setTimeout(r, 50)); // events go out in the background
+    expect(w.status().phase).toBe('Succeeded');
+    expect(Object.values(w.status().nodes!).filter((n) => n.phase === 'Succeeded')).toHaveLength(151);
+    const reasons = w.calls.events.map((e) => e.reason);
+    const taskEvents = reasons.filter((r) => r.startsWith('Task') && r !== 'TaskEventsLimited');
+    // 302 task transitions over 1.5 s of the run's clock: the burst of 100 and one refill.
+    expect(taskEvents.length).toBeGreaterThanOrEqual(100);
+    expect(taskEvents.length).toBeLessThanOrEqual(102);
+    expect(reasons.filter((r) => r === 'TaskEventsLimited')).toHaveLength(1);
+    expect(reasons).toEqual(expect.arrayContaining(['RunStarted', 'RunSucceeded']));
   });
 });
 
