@@ -25,6 +25,9 @@
  *                            watch in this process; one sample per (task, its last-finishing upstream)
  *   total                    first PipelineRun created → last run Succeeded (run watch)
  *   pods/s                   pods created / (last pod's first watch event − first run created)
+ *   leaves/s once ready      fan-outs: leaves created / (last leaf's first watch event − root seen Succeeded), the
+ *                            same span as the limit's (first create sent → last answered); the root's own run is
+ *                            not creation throughput
  *   reconciles, p50/p99      count and duration of reconcile() calls that did work (the onReconciled hook; calls
  *                            that only wait for the run cache to show the controller's own last write are not timed)
  *   CPU                      process.cpuUsage() over the scenario: the controller AND this benchmark
@@ -130,6 +133,8 @@ interface Result {
   transitions: number[];
   totalMs: number;
   podsPerSec: number;
+  /** Pods with an upstream ÷ (last of them seen − the first moment one of them could start): the creation rate once ready. */
+  readyPodsPerSec?: number;
   reconciles: number[];
   statusWrites: number;
   peakRssMb: number;
@@ -276,13 +281,20 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
   const byTask = new Map<string, PodTimes>();
   for (const p of pods.values()) byTask.set(`${p.run}/${p.node}`, p);
   const transitions: number[] = [];
+  let firstReady = Infinity;
+  let lastDownstream = -Infinity;
+  let downstream = 0;
   for (const plan of plans) {
     for (const [t, ups] of plan.upstream) {
       const down = byTask.get(`${plan.name}/${t}`);
       if (!down || ups.length === 0) continue;
       const upTimes = ups.map((u) => byTask.get(`${plan.name}/${u}`)?.succeeded);
       if (upTimes.some((x) => x === undefined)) continue;
-      transitions.push(down.created - Math.max(...(upTimes as number[])));
+      const ready = Math.max(...(upTimes as number[]));
+      transitions.push(down.created - ready);
+      firstReady = Math.min(firstReady, ready);
+      lastDownstream = Math.max(lastDownstream, down.created);
+      downstream++;
     }
   }
   transitions.sort((a, b) => a - b);
@@ -300,6 +312,7 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
     transitions,
     totalMs: tEnd - t0,
     podsPerSec: pods.size / Math.max(0.001, (lastCreated - t0) / 1000),
+    ...(scenario.startsWith('fanout') && downstream > 0 ? { readyPodsPerSec: downstream / Math.max(0.001, (lastDownstream - firstReady) / 1000) } : {}),
     reconciles: reconcileMs,
     statusWrites,
     peakRssMb: peakRss / 2 ** 20,
@@ -326,6 +339,10 @@ function rows(r: Result): [string, string][] {
     ['pods created per second', r.podsPerSec.toFixed(1)],
     ['  ÷ API server, same client', ratio(r.podsPerSec, limit.own)],
     ['  ÷ API server, best', ratio(r.podsPerSec, limit.best)],
+    ...(r.readyPodsPerSec === undefined ? [] : [
+      ['leaves created per second once the root ended', r.readyPodsPerSec.toFixed(1)],
+      ['  ÷ API server, best', ratio(r.readyPodsPerSec, limit.best)],
+    ] as [string, string][]),
     ['reconciles', String(r.reconciles.length)],
     ['reconcile p50', ms(pct(r.reconciles, 50))],
     ['reconcile p99', ms(pct(r.reconciles, 99))],
