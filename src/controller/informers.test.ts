@@ -1,7 +1,7 @@
 // The re-list repair of a cache, with a fake list function and a fake watch (no I/O).
 import type * as k8s from '@kubernetes/client-node';
 import { pino } from 'pino';
-import { resilient, slimPod } from './informers.js';
+import { resilient, slimPod, SpecSharing } from './informers.js';
 import { PodIndex } from './pod-index.js';
 import { runOwnerReference } from './names.js';
 
@@ -64,5 +64,38 @@ describe('slimPod', () => {
       containerStatuses: [{ name: 'outputs', state: { waiting: { reason: 'ImagePullBackOff', message: 'x' } } }],
     });
     expect(slimPod({ metadata: { name: 'q' }, spec: { containers: [{ name: 'main' }] } } as k8s.V1Pod)).toEqual({ metadata: { name: 'q' } });
+  });
+});
+
+describe('SpecSharing', () => {
+  const run = (uid: string, generation: number, tasks: string[]) => ({ metadata: { uid, generation }, spec: { tasks } });
+
+  it('gives versions of one run and generation the first version\'s spec, a new generation its own', () => {
+    const s = new SpecSharing();
+    const v1 = s.share(run('u1', 1, ['a']));
+    const v2 = s.share(run('u1', 1, ['a']));
+    expect(v2.spec).toBe(v1.spec);
+    const v3 = s.share(run('u1', 2, ['a', 'b']));
+    expect(v3.spec).not.toBe(v1.spec);
+    expect(v3.spec.tasks).toEqual(['a', 'b']);
+    expect(s.share(run('u1', 2, ['a', 'b'])).spec).toBe(v3.spec);
+    // Another run, same generation: its own spec.
+    expect(s.share(run('u2', 2, ['c'])).spec.tasks).toEqual(['c']);
+  });
+
+  it('forgets deleted runs and runs a list no longer has', () => {
+    const s = new SpecSharing();
+    const a = s.share(run('a', 1, ['x']));
+    const b = s.share(run('b', 1, ['y']));
+    s.forget('a');
+    expect(s.share(run('a', 1, ['x'])).spec).not.toBe(a.spec);
+    s.retain([{ metadata: { uid: 'a' } }]);
+    expect(s.share(run('b', 1, ['y'])).spec).not.toBe(b.spec);
+  });
+
+  it('leaves a run without a generation alone', () => {
+    const s = new SpecSharing();
+    const v1 = s.share({ metadata: { uid: 'u' }, spec: { tasks: [] } });
+    expect(s.share({ metadata: { uid: 'u' }, spec: { tasks: [] } }).spec).not.toBe(v1.spec);
   });
 });

@@ -153,6 +153,50 @@ class SlimPodWatch extends k8s.Watch {
   }
 }
 
+/**
+ * One spec object per run and generation. Every status write comes back as a new version of the run, each with its
+ * own parsed copy of the spec (a 10,000-task spec is megabytes of objects); the API server bumps
+ * metadata.generation on every spec change, so versions of one generation share the first one's spec.
+ */
+export class SpecSharing {
+  private readonly specs = new Map<string, { generation: number | undefined; spec: unknown }>();
+
+  share<T extends { metadata?: k8s.V1ObjectMeta; spec?: unknown }>(obj: T): T {
+    const uid = obj.metadata?.uid;
+    if (!uid || obj.spec === undefined) return obj;
+    const kept = this.specs.get(uid);
+    if (kept && kept.generation !== undefined && kept.generation === obj.metadata?.generation) obj.spec = kept.spec as T['spec'];
+    else this.specs.set(uid, { generation: obj.metadata?.generation, spec: obj.spec });
+    return obj;
+  }
+
+  forget(uid: string | undefined): void {
+    if (uid) this.specs.delete(uid);
+  }
+
+  /** After a list: only the runs listed are kept (a deletion missed while the watch was down is not left behind). */
+  retain(items: readonly { metadata?: k8s.V1ObjectMeta }[]): void {
+    const live = new Set(items.map((o) => o.metadata?.uid));
+    for (const uid of this.specs.keys()) if (!live.has(uid)) this.specs.delete(uid);
+  }
+}
+
+/** A watch whose runs share their spec across versions of one generation (SpecSharing). */
+class SharedSpecWatch extends k8s.Watch {
+  constructor(kc: k8s.KubeConfig, private readonly sharing: SpecSharing) {
+    super(kc);
+  }
+
+  override watch(path: string, queryParams: Record<string, string | number | boolean | undefined>, callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
+    return super.watch(path, queryParams, (phase, apiObj, watchObj) => {
+      const run = apiObj as PipelineRunObject;
+      if (phase === 'DELETED') this.sharing.forget(run?.metadata?.uid);
+      else if (phase !== 'ERROR' && phase !== 'BOOKMARK' && run && typeof run === 'object') this.sharing.share(run);
+      callback(phase, apiObj, watchObj);
+    }, done);
+  }
+}
+
 export interface Caches {
   runs: ResilientCache<PipelineRunObject>;
   pods: ResilientCache<k8s.V1Pod>;
@@ -171,7 +215,8 @@ export interface CacheCallbacks {
 export function makeCaches(kc: k8s.KubeConfig, namespaces: readonly string[], enqueue: (key: string) => void, logger: Logger, callbacks: CacheCallbacks = {}): Caches {
   const core = pooledApiClient(kc, k8s.CoreV1Api);
   const custom = pooledApiClient(kc, k8s.CustomObjectsApi);
-  const watch = new k8s.Watch(kc);
+  const sharing = new SpecSharing();
+  const runWatch = new SharedSpecWatch(kc, sharing);
   const podWatch = new SlimPodWatch(kc);
   const selector = `${LABEL_MANAGED_BY}=pipewright`;
   const index = new PodIndex();
@@ -188,11 +233,16 @@ export function makeCaches(kc: k8s.KubeConfig, namespaces: readonly string[], en
   for (const ns of scopes) {
     const where = ns === undefined ? 'all namespaces' : ns;
     const runsPath = ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${RUN_PLURAL}` : `/apis/${GROUP}/${VERSION}/${RUN_PLURAL}`;
-    const listRuns = (): Promise<k8s.KubernetesListObject<PipelineRunObject>> =>
-      (ns
+    const listRuns = async (): Promise<k8s.KubernetesListObject<PipelineRunObject>> => {
+      const l = (await (ns
         ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: RUN_PLURAL })
-        : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: RUN_PLURAL })) as Promise<k8s.KubernetesListObject<PipelineRunObject>>;
-    runs.set(ns, resilient(`pipelineruns (${where})`, { path: runsPath, list: listRuns, watch }, {
+        : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: RUN_PLURAL }))) as k8s.KubernetesListObject<PipelineRunObject>;
+      // One sharing table for every scope: keep what other scopes hold, drop only this scope's runs not listed.
+      if (!ns) sharing.retain(l.items);
+      l.items.forEach((r) => sharing.share(r));
+      return l;
+    };
+    runs.set(ns, resilient(`pipelineruns (${where})`, { path: runsPath, list: listRuns, watch: runWatch }, {
       onChange: (r) => {
         callbacks.onRun?.(r);
         enqueue(objKey(r));
