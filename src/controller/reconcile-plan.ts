@@ -15,6 +15,7 @@ import { own } from '../util/own.js';
 import { buildStatus, type RunStatus, type StatusNode } from './status.js';
 import type { Observation, RunObservation } from './reconcile-observe.js';
 import type { PipelineRunObject } from './types.js';
+import type { PlanCache } from '../engine/plan-cache.js';
 
 /** May the run go ahead: its pipeline and arguments are valid and the namespace's policy allows it. */
 export type Admission =
@@ -74,7 +75,7 @@ export function pendingDeadline(spec: string | undefined, operatorSeconds: numbe
 }
 
 /** The engine's plan for this pass, from the observed facts (which the act step may have added to). */
-export function planPass(obs: Observation, now: Date, config: ControllerConfig): Pass {
+export function planPass(obs: Observation, now: Date, config: ControllerConfig, cache?: PlanCache): Pass {
   const spec = obs.run.spec ?? {};
   const timeoutMs = parseDuration(spec.timeout);
   const deadline = timeoutMs && obs.previous.startedAt ? Date.parse(obs.previous.startedAt) + timeoutMs : undefined;
@@ -96,6 +97,7 @@ export function planPass(obs: Observation, now: Date, config: ControllerConfig):
     // A run retried in place (spec.retry): attempts of earlier rounds that did not succeed are forgotten.
     ...(obs.stored.retry ? { retryBase: obs.stored.retry.attemptBase } : {}),
     ...pendingDeadline(spec.pendingTimeout, config.faults.pendingDeadlineSeconds),
+    ...(cache ? { cache } : {}),
   });
   return { result, timedOut, deferred: result.launch.length >= launchesPerPass, ...(deadline !== undefined ? { deadline } : {}) };
 }

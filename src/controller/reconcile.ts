@@ -25,6 +25,7 @@ import { formatDuration, isRunFinished, type RunStatus } from './status.js';
 import { NodeDocs } from './status-nodes.js';
 import { StatusThrottle } from './status-throttle.js';
 import { PlanMemo } from './plan-memo.js';
+import { PlanCache } from '../engine/plan-cache.js';
 import { PodLauncher } from './pod-launcher.js';
 import type { PipelineRunObject } from './types.js';
 
@@ -90,6 +91,8 @@ export class Reconciler {
   private readonly memo = new PlanMemo();
   /** A run's admission, by uid, while its pipeline object and spec (generation) stay the same: one check per spec. */
   private readonly admitted = new Map<string, { pipeline: object; generation: number; admission: Extract<Admission, { ok: true }> }>();
+  /** The engine's cache of a run's plans (plan-cache.ts), by uid, for one spec (generation). */
+  private readonly planCaches = new Map<string, { generation: number | undefined; cache: PlanCache }>();
   /** Pod creations in flight, of every run (pod-launcher.ts). */
   readonly launches: PodLauncher;
 
@@ -128,6 +131,7 @@ export class Reconciler {
     this.throttle.forget(uid);
     this.memo.forget(uid);
     this.admitted.delete(uid);
+    this.planCaches.delete(uid);
     this.recorder.forget(uid);
   }
 
@@ -163,6 +167,16 @@ export class Reconciler {
       // Not timed: a held pass that found nothing to act on (it only waited for our own write).
       if (!pass.untimed) this.deps.onReconciled?.(nowMs(this.clock) - started, key);
     }
+  }
+
+  private planCache(run: PipelineRunObject): PlanCache {
+    const uid = run.metadata!.uid!;
+    const generation = run.metadata!.generation;
+    const kept = this.planCaches.get(uid);
+    if (kept && kept.generation === generation) return kept.cache;
+    const cache = new PlanCache();
+    this.planCaches.set(uid, { generation, cache });
+    return cache;
   }
 
   /** admit(), again only when the run's spec or pipeline changed (only admitted runs are remembered). */
@@ -219,13 +233,14 @@ export class Reconciler {
     }
 
     // Plan, act; plan again when acting settled nodes itself (cache hits, refusals, stops).
-    let pass = planPass(obs, now, config);
+    const cache = this.planCache(run);
+    let pass = planPass(obs, now, config, cache);
     large ||= Object.keys(pass.result.nodes).length > LARGE_RUN_NODES;
     await breathe();
     const acted = await this.launcher.act(obs, pass, log);
     if (acted.changed) {
       await breathe();
-      pass = { ...planPass(obs, now, config), deferred: pass.deferred };
+      pass = { ...planPass(obs, now, config, cache), deferred: pass.deferred };
       await breathe();
     }
 

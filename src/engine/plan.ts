@@ -58,6 +58,7 @@ class Planner {
       const parts = id.split('/');
       for (let i = 1; i <= parts.length; i++) this.startedPrefixes.add(parts.slice(0, i).join('/'));
     }
+    input.cache?.begin(input.retryBase ?? 0);
     this.budget = input.parallelism && input.parallelism > 0 ? Math.max(0, input.parallelism - running) : Infinity;
     if (input.maxLaunches !== undefined) this.budget = Math.min(this.budget, Math.max(0, input.maxLaunches));
   }
@@ -199,6 +200,21 @@ class Planner {
       const skipped = ups.find(([, u]) => u!.phase === 'Skipped' || u!.phase === 'Cancelled');
       if (skipped) return this.skip(base, kind, comp, 'UpstreamSkipped', `upstream task ${skipped[0]} was ${skipped[1]!.phase.toLowerCase()}`);
     }
+    const cache = this.input.cache;
+    const fact = kind === 'container' && cache ? own(this.input.facts, id) : undefined;
+    if (fact) {
+      // Started: its upstream had ended, so its inputs are final and its condition held (plan-cache.ts).
+      const settled = cache!.settledOf(id, fact);
+      if (settled) {
+        this.setNode(settled.view);
+        return settled.result;
+      }
+      const kept = fact.phase !== 'Failed' && fact.phase !== 'Error' ? cache!.inputsOf(id) : undefined;
+      if (kept) {
+        this.platformParams.set(id, kept.platform);
+        return this.evalExecutable({ ...base, inputs: kept.inputs.parameters }, task, comp, kept.inputs, hold);
+      }
+    }
     let inputs: ResolvedInputs;
     try {
       inputs = resolveTaskInputs(task, comp, { scope, siblings: sibling, runName: this.input.run.name });
@@ -218,9 +234,12 @@ class Planner {
     switch (kind) {
       case 'importer':
         return this.evalImporter(shown, comp, inputs);
-      case 'container':
-        this.platformParams.set(id, this.platformParameters(comp, scope, sibling));
+      case 'container': {
+        const platform = this.platformParameters(comp, scope, sibling);
+        this.platformParams.set(id, platform);
+        cache?.keepInputs(id, inputs, platform);
         return this.evalExecutable(shown, task, comp, inputs, hold);
+      }
       case 'loop':
         return this.evalLoop(shown, task, comp, inputs, hold);
       default: {
@@ -231,9 +250,16 @@ class Planner {
   }
 
   private record(view: NodeView, started: boolean, extra?: Partial<Eval>): Eval {
-    const clean = Object.fromEntries(Object.entries(view).filter(([, v]) => v !== undefined)) as unknown as NodeView;
+    const clean = stripUndefined(view);
     this.setNode(clean);
     return { phase: view.phase, displayName: view.displayName, outputs: view.outputs ?? extra?.outputs, message: view.message, started };
+  }
+
+  /** record(), and kept for the next plan while the fact stays the same object: a settled node's view cannot change. */
+  private settle(view: NodeView, fact: ExecutionFact): Eval {
+    const result = this.record(view, true);
+    this.input.cache?.keepSettled(view.id, fact, this.nodes[view.id]!, result);
+    return result;
   }
 
   /** A node that will not run, and every node inside it. */
@@ -322,7 +348,7 @@ class Planner {
     if (fact.phase === 'Succeeded' || fact.phase === 'Cached' || fact.phase === 'Cancelled') {
       view.phase = fact.phase;
       if (fact.outputs) view.outputs = fact.outputs;
-      return this.record(view, true);
+      return this.settle(view, fact);
     }
     const retry = task.retry;
     // Attempts of this round only (a run retried in place gives each task its whole budget again).
@@ -474,7 +500,9 @@ function nodeKind(p: Pipeline, comp: Component, task: Task): NodeKind {
 }
 
 function stripUndefined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
+  return out as T;
 }
 
 function loopItems(items: NonNullable<Task['loop']>['items'], inputs: ResolvedInputs): unknown[] | string {

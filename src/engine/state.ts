@@ -1,6 +1,7 @@
 // Run state: the facts an executor observes, and the view the engine derives from them.
 // Everything here is plain data so it can be stored in a PipelineRun's status or a local JSON file.
 import type { ArtifactTypeRef, JsonObject, JsonValue, Pipeline } from '../model/types.js';
+import type { PlanCache } from './plan-cache.js';
 
 /** Phases of a node. Failed is the user's code failing; Error is infrastructure (pod lost, S3 down). */
 export type NodePhase =
@@ -203,6 +204,8 @@ export interface PlanInput {
    * that problem, instead of the run waiting for ever. Absent: no limit.
    */
   pendingDeadlineSeconds?: number;
+  /** What the last plan of this run kept (plan-cache.ts): the same plan in less time. Absent: everything evaluated. */
+  cache?: PlanCache;
 }
 
 export interface PlanResult {

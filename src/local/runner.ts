@@ -19,6 +19,7 @@ import { StopRequest, type RunEvent, type RunEventHandler } from './events.js';
 import type { LocalSecrets } from './platform-local.js';
 import { ensurePythonEnv, type PythonEnv } from './python-env.js';
 import { longTimeout, type LongTimeout } from '../util/long-timeout.js';
+import { PlanCache } from '../engine/plan-cache.js';
 
 export const LOCAL_NAMESPACE = 'local';
 
@@ -204,12 +205,13 @@ export async function runLocal(pipeline: Pipeline, opts: RunLocalOptions): Promi
   // fan-out planned 2,000 times spent more CPU planning than running its tasks. Planning waits after each plan as
   // long as that plan took (at most half the time goes to it), gathering the events of that wait into one plan.
   let lastPlanMs = 0;
+  const planCache = new PlanCache();
   try {
     for (;;) {
       dirty = false;
       const cancelRequested = opts.signal?.aborted ?? false;
       const args = opts.arguments ?? {};
-      const input: PlanInput = { pipeline, arguments: args, facts: { ...facts }, run, now: new Date().toISOString(), cancelRequested, parallelism, enableCaching, checkImportUri: unsupportedLocalArtifactUri };
+      const input: PlanInput = { pipeline, arguments: args, facts: { ...facts }, run, now: new Date().toISOString(), cancelRequested, parallelism, enableCaching, checkImportUri: unsupportedLocalArtifactUri, cache: planCache };
       const planStart = performance.now();
       const result = plan(input);
       reportNodes(result, reported, emit);
