@@ -47,7 +47,8 @@ describe('plan cache', () => {
         for (let step = 0; step < 100; step++) {
           const extra = { cancelRequested: cancelAt !== undefined && step >= cancelAt };
           const fresh = plan(input(p, { ...facts }, extra));
-          last = plan(input(p, { ...facts }, { ...extra, cache }));
+          // Each fact copied, as the controller's passes copy them (outputs stay shared).
+          last = plan(input(p, Object.fromEntries(Object.entries(facts).map(([id, f]) => [id, { ...f }])), { ...extra, cache }));
           expect(last).toEqual(fresh);
           if (['Succeeded', 'Failed', 'Error', 'Cancelled'].includes(last.phase)) break;
           for (const l of last.launch) facts[l.nodeId] = { attempt: l.attempt, phase: 'Running', startedAt: '2026-01-01T00:00:00Z' };
@@ -68,15 +69,19 @@ describe('plan cache', () => {
     );
   });
 
-  it('reuses a settled node\'s view while its fact is the same object, and forgets everything for a new retry round', () => {
+  it('reuses a settled node\'s view while its fact says the same, and forgets everything for a new retry round', () => {
     const p = pipelineOf([task('a', 'a'), task('b', 'b', { dependsOn: ['a'] })]);
     const cache = new PlanCache();
     const a: ExecutionFact = { attempt: 1, phase: 'Succeeded', startedAt: '2026-01-01T00:00:00Z', finishedAt: '2026-01-01T00:00:01Z', outputs: { parameters: {}, artifacts: {} } };
     const first = plan(input(p, { a }, { cache }));
     const second = plan(input(p, { a }, { cache }));
     expect(second.nodes.a).toBe(first.nodes.a);
-    // A new fact object (the pod or status changed) is evaluated again.
-    expect(plan(input(p, { a: { ...a } }, { cache })).nodes.a).not.toBe(first.nodes.a);
+    // A copy (each pass copies the facts it may add to) still matches; a changed fact is evaluated again.
+    expect(plan(input(p, { a: { ...a } }, { cache })).nodes.a).toBe(first.nodes.a);
+    const later = plan(input(p, { a: { ...a, finishedAt: '2026-01-01T00:00:02Z' } }, { cache }));
+    expect(later.nodes.a).not.toBe(first.nodes.a);
+    expect(later.nodes.a!.finishedAt).toBe('2026-01-01T00:00:02Z');
+    expect(plan(input(p, { a: { ...a, outputs: { parameters: { x: 1 }, artifacts: {} } } }, { cache })).nodes.a!.outputs).toEqual({ parameters: { x: 1 }, artifacts: {} });
     const third = plan(input(p, { a }, { cache }));
     expect(plan(input(p, { a }, { cache, retryBase: 1 })).nodes.a).not.toBe(third.nodes.a);
   });

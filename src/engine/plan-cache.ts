@@ -1,8 +1,8 @@
 // What one plan of a run keeps for the next (PlanInput.cache), so a pass costs what changed rather than the run's
 // size: an executable node's resolved inputs once it started (they were final when it launched: its upstream had
-// ended), and a settled node's view while its fact is the same object (the controller reads each pod and status
-// version once, so an unchanged node keeps its fact object). A hint: a fresh cache gives the same plan. A caller
-// keeps one per run and spec (generation); a new retry round (retryBase) empties it.
+// ended), and a settled node's view while its fact says the same (every field the view is made of; outputs by
+// reference, as the controller reads each pod and status version once). A hint: a fresh cache gives the same plan.
+// A caller keeps one per run and spec (generation); a new retry round (retryBase) empties it.
 import type { JsonValue } from '../model/types.js';
 import type { ExecutionFact, NodeOutputs, NodePhase, NodeView, ResolvedInputs } from './state.js';
 
@@ -51,9 +51,15 @@ export class PlanCache {
     this.settled.set(id, { fact, view, result });
   }
 
-  /** The view and result planned from this very fact object, if it is the one seen last time. */
+  /** The view and result planned from a fact that says what this one says, if that is the one seen last time. */
   settledOf(id: string, fact: ExecutionFact): Settled | undefined {
     const s = this.settled.get(id);
-    return s && s.fact === fact ? s : undefined;
+    return s && sameFact(s.fact, fact) ? s : undefined;
   }
+}
+
+/** Same in every field a settled node's view is made of (plan.ts evalExecutable); outputs compared by reference. */
+function sameFact(a: ExecutionFact, b: ExecutionFact): boolean {
+  return a === b || (a.attempt === b.attempt && a.phase === b.phase && a.startedAt === b.startedAt && a.finishedAt === b.finishedAt
+    && a.message === b.message && a.outputs === b.outputs);
 }
