@@ -55,6 +55,10 @@ class Planner {
     let running = 0;
     for (const [id, fact] of Object.entries(input.facts)) {
       if (fact.phase === 'Pending' || fact.phase === 'Running') running++;
+      if (!id.includes('/')) {
+        this.startedPrefixes.add(id);
+        continue;
+      }
       const parts = id.split('/');
       for (let i = 1; i <= parts.length; i++) this.startedPrefixes.add(parts.slice(0, i).join('/'));
     }
@@ -186,6 +190,14 @@ class Planner {
       return this.record({ ...base, kind: 'container', phase: 'Error', message: (e as Error).message }, false);
     }
     const kind = nodeKind(this.input.pipeline, comp, task);
+    const cache = this.input.cache;
+    const fact = kind === 'container' && cache ? own(this.input.facts, id) : undefined;
+    // Settled since the last plan with the same fact: its upstream ended before it started (plan-cache.ts).
+    const settled = fact && cache!.settledOf(id, fact);
+    if (settled) {
+      this.setNode(settled.view);
+      return settled.result;
+    }
     const ups = upstreamOf(task).map((n) => [n, sibling(n)] as const);
     if (ups.some(([, u]) => !u || !isTerminal(u.phase))) {
       if (this.input.cancelRequested) return this.skip(base, kind, comp, 'RunCancelled', 'run cancelled before the task started');
@@ -200,15 +212,8 @@ class Planner {
       const skipped = ups.find(([, u]) => u!.phase === 'Skipped' || u!.phase === 'Cancelled');
       if (skipped) return this.skip(base, kind, comp, 'UpstreamSkipped', `upstream task ${skipped[0]} was ${skipped[1]!.phase.toLowerCase()}`);
     }
-    const cache = this.input.cache;
-    const fact = kind === 'container' && cache ? own(this.input.facts, id) : undefined;
     if (fact) {
       // Started: its upstream had ended, so its inputs are final and its condition held (plan-cache.ts).
-      const settled = cache!.settledOf(id, fact);
-      if (settled) {
-        this.setNode(settled.view);
-        return settled.result;
-      }
       const kept = fact.phase !== 'Failed' && fact.phase !== 'Error' ? cache!.inputsOf(id) : undefined;
       if (kept) {
         this.platformParams.set(id, kept.platform);
@@ -465,8 +470,17 @@ class Planner {
   }
 }
 
+/** Per DAG of a parsed pipeline (the model is never changed after parsing): each plan of a run asks again. */
+const orders = new WeakMap<Dag, readonly string[]>();
+
 /** Task names with upstreams first (Kahn); tasks on a cycle (validation refuses those) come last, as written. */
-export function dependencyOrder(dag: Dag): string[] {
+export function dependencyOrder(dag: Dag): readonly string[] {
+  let order = orders.get(dag);
+  if (!order) orders.set(dag, (order = computeOrder(dag)));
+  return order;
+}
+
+function computeOrder(dag: Dag): string[] {
   const names = Object.keys(dag.tasks);
   const waiting = new Map<string, number>();
   const downstream = new Map<string, string[]>();

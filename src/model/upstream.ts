@@ -9,7 +9,12 @@ export function boundTasks(task: Task): string[] {
   return names;
 }
 
+/** Per task of a parsed pipeline (the model is never changed after parsing): every plan of a run asks again. */
+const upstreams = new WeakMap<Task, readonly string[]>();
+
 /** The sibling tasks a task waits for: its explicit dependencies and every task it takes a value from, once each. */
-export function upstreamOf(task: Task): string[] {
-  return [...new Set([...task.dependsOn, ...boundTasks(task)])];
+export function upstreamOf(task: Task): readonly string[] {
+  let ups = upstreams.get(task);
+  if (!ups) upstreams.set(task, (ups = [...new Set([...task.dependsOn, ...boundTasks(task)])]));
+  return ups;
 }
