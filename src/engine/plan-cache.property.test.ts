@@ -1,5 +1,5 @@
 // The plan cache is a hint: for random DAGs whose tasks pass values and carry conditions, driven to their end by
-// random outcomes, retries and a cancel, every plan made with one cache across the run equals the plan made from
+// random outcomes, retries, task timeouts and a cancel, every plan made with one cache across the run equals the plan made from
 // scratch from the same input.
 import fc from 'fast-check';
 import { plan } from './plan.js';
@@ -15,6 +15,7 @@ const arb = fc.integer({ min: 1, max: 10 }).chain((n) =>
     values: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n * 3, maxLength: n * 3 }),
     retries: fc.array(fc.integer({ min: 0, max: 1 }), { minLength: n, maxLength: n }),
     conditions: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+    timeouts: fc.array(fc.constantFrom(0, 0, 30, 3600), { minLength: n, maxLength: n }),
     strategies: fc.array(fc.constantFrom<Task['triggerStrategy']>('ALL_UPSTREAM_TASKS_SUCCEEDED', 'ALL_UPSTREAM_TASKS_COMPLETED'), { minLength: n, maxLength: n }),
     cancelAt: fc.option(fc.integer({ min: 1, max: 15 }), { nil: undefined }),
     finishPerStep: fc.integer({ min: 1, max: 3 }),
@@ -24,7 +25,7 @@ const arb = fc.integer({ min: 1, max: 10 }).chain((n) =>
 describe('plan cache', () => {
   it('never changes a plan: cached and fresh plans are equal at every step', () => {
     fc.assert(
-      fc.property(arb, ({ adj, outcomes, values, retries, conditions, strategies, cancelAt, finishPerStep }) => {
+      fc.property(arb, ({ adj, outcomes, values, retries, conditions, timeouts, strategies, cancelAt, finishPerStep }) => {
         const names = adj.map((_, i) => `t${i}`);
         const components: Record<string, Component> = {};
         const tasks: Task[] = names.map((name, i) => {
@@ -36,6 +37,7 @@ describe('plan cache', () => {
           return task(name, name, {
             dependsOn: ups,
             triggerStrategy: strategies[i]!,
+            ...(timeouts[i] ? { timeoutSeconds: timeouts[i]! } : {}),
             ...(from ? { inputs: { parameters: { x: { kind: 'task', task: from, output: 'out' } }, artifacts: {} } } : {}),
             ...(from && conditions[i] ? { condition: { expression: "int(inputs.parameter_values['x']) > 0", dialect: 'kfp' as const } } : {}),
             ...(retries[i] ? { retry: { maxRetries: retries[i]!, backoffSeconds: 0, backoffFactor: 2, maxBackoffSeconds: 0 } } : {}),

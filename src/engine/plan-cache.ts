@@ -1,6 +1,6 @@
 // What one plan of a run keeps for the next (PlanInput.cache), so a pass costs what changed rather than the run's
 // size: an executable node's resolved inputs once it started (they were final when it launched: its upstream had
-// ended), and a settled node's view while its fact says the same (every field the view is made of; outputs by
+// ended), and the view of a node that ended, or runs with no timeout of its own, while its fact says the same (every field the view is made of; outputs by
 // reference, as the controller reads each pod and status version once). A hint: a fresh cache gives the same plan.
 // A caller keeps one per run and spec (generation); a new retry round (retryBase) empties it.
 import type { JsonValue } from '../model/types.js';

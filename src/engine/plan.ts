@@ -192,9 +192,10 @@ class Planner {
     const kind = nodeKind(this.input.pipeline, comp, task);
     const cache = this.input.cache;
     const fact = kind === 'container' && cache ? own(this.input.facts, id) : undefined;
-    // Settled since the last plan with the same fact: its upstream ended before it started (plan-cache.ts).
+    // Settled since the last plan with the same fact: its upstream ended before it started (plan-cache.ts). A
+    // running one is stopped by a cancel, so it is evaluated again then.
     const settled = fact && cache!.settledOf(id, fact);
-    if (settled) {
+    if (settled && !(this.input.cancelRequested && settled.view.phase === 'Running')) {
       this.setNode(settled.view);
       return settled.result;
     }
@@ -260,7 +261,7 @@ class Planner {
     return { phase: view.phase, displayName: view.displayName, outputs: view.outputs ?? extra?.outputs, message: view.message, started };
   }
 
-  /** record(), and kept for the next plan while the fact stays the same object: a settled node's view cannot change. */
+  /** record(), kept for the next plan while the fact says the same: the node's view cannot change until it does. */
   private settle(view: NodeView, fact: ExecutionFact): Eval {
     const result = this.record(view, true);
     this.input.cache?.keepSettled(view.id, fact, this.nodes[view.id]!, result);
@@ -348,6 +349,8 @@ class Planner {
       view.phase = fact.phase;
       if (this.input.cancelRequested) this.stop.push({ nodeId: base.id, reason: 'run cancelled' });
       else if (!this.checkPending(base.id, fact)) this.checkTimeout(base.id, task, fact);
+      // Running with no timeout of its own: nothing but a new fact or a cancel changes its plan.
+      if (fact.phase === 'Running' && !task.timeoutSeconds && !this.input.cancelRequested) return this.settle(view, fact);
       return this.record(view, true);
     }
     if (fact.phase === 'Succeeded' || fact.phase === 'Cached' || fact.phase === 'Cancelled') {
