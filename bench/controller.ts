@@ -28,6 +28,8 @@
  *   leaves/s once ready      fan-outs: leaves created / (last leaf's first watch event − root seen Succeeded), the
  *                            same span as the limit's (first create sent → last answered); the root's own run is
  *                            not creation throughput
+ *   leaves Succeeded/s       fan-outs: leaves / (last leaf seen Succeeded − root seen Succeeded), against the
+ *                            limit's pods at the controller's setting, created and watched until all Succeeded
  *   reconciles, p50/p99      count and duration of reconcile() calls that did work (the onReconciled hook; calls
  *                            that only wait for the run cache to show the controller's own last write are not timed)
  *   CPU                      process.cpuUsage() over the scenario: the controller AND this benchmark
@@ -135,6 +137,8 @@ interface Result {
   podsPerSec: number;
   /** Pods with an upstream ÷ (last of them seen − the first moment one of them could start): the creation rate once ready. */
   readyPodsPerSec?: number;
+  /** The same pods ÷ (last of them seen Succeeded − the first moment one could start): created and run. */
+  readyCompletedPerSec?: number;
   reconciles: number[];
   statusWrites: number;
   peakRssMb: number;
@@ -283,6 +287,7 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
   const transitions: number[] = [];
   let firstReady = Infinity;
   let lastDownstream = -Infinity;
+  let lastDownstreamDone = -Infinity;
   let downstream = 0;
   for (const plan of plans) {
     for (const [t, ups] of plan.upstream) {
@@ -294,6 +299,7 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
       transitions.push(down.created - ready);
       firstReady = Math.min(firstReady, ready);
       lastDownstream = Math.max(lastDownstream, down.created);
+      lastDownstreamDone = Math.max(lastDownstreamDone, down.succeeded ?? Infinity);
       downstream++;
     }
   }
@@ -312,7 +318,10 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
     transitions,
     totalMs: tEnd - t0,
     podsPerSec: pods.size / Math.max(0.001, (lastCreated - t0) / 1000),
-    ...(scenario.startsWith('fanout') && downstream > 0 ? { readyPodsPerSec: downstream / Math.max(0.001, (lastDownstream - firstReady) / 1000) } : {}),
+    ...(scenario.startsWith('fanout') && downstream > 0 ? {
+      readyPodsPerSec: downstream / Math.max(0.001, (lastDownstream - firstReady) / 1000),
+      ...(Number.isFinite(lastDownstreamDone) ? { readyCompletedPerSec: downstream / Math.max(0.001, (lastDownstreamDone - firstReady) / 1000) } : {}),
+    } : {}),
     reconciles: reconcileMs,
     statusWrites,
     peakRssMb: peakRss / 2 ** 20,
@@ -339,10 +348,10 @@ function rows(r: Result): [string, string][] {
     ['pods created per second', r.podsPerSec.toFixed(1)],
     ['  ÷ API server, same client', ratio(r.podsPerSec, limit.own)],
     ['  ÷ API server, best', ratio(r.podsPerSec, limit.best)],
-    ...(r.readyPodsPerSec === undefined ? [] : [
-      ['leaves created per second once the root ended', r.readyPodsPerSec.toFixed(1)],
-      ['  ÷ API server, best', ratio(r.readyPodsPerSec, limit.best)],
-    ] as [string, string][]),
+    ['fan-out: leaves created per second once the root ended', r.readyPodsPerSec?.toFixed(1) ?? 'n/a'],
+    ['  ÷ API server, best', r.readyPodsPerSec === undefined ? 'n/a' : ratio(r.readyPodsPerSec, limit.best)],
+    ['fan-out: leaves created and Succeeded per second', r.readyCompletedPerSec?.toFixed(1) ?? 'n/a'],
+    ['  ÷ the same client creating and running as many pods', r.readyCompletedPerSec === undefined || !limit.own?.completedPerSec ? 'n/a' : `${((100 * r.readyCompletedPerSec) / limit.own.completedPerSec).toFixed(0)}%`],
     ['reconciles', String(r.reconciles.length)],
     ['reconcile p50', ms(pct(r.reconciles, 50))],
     ['reconcile p99', ms(pct(r.reconciles, 99))],
