@@ -24,7 +24,7 @@
  * the largest run status seen (JSON bytes of .status); then Pipewright/Argo ratios.
  *
  * Run:  npm run build && npm run bench:argo [-- --scale 0.1 --shapes chain,fanout,concurrent --argo default,tuned
- *                                              --duration-ms 50 --timeout-min 60 --controller-heap-mb 0]
+ *                                              --duration-ms 50 --timeout-min 60 --controller-heap-mb 0 --controller-node-flags ""]
  *   Cluster in ~/.cache/pipewright/cluster-bench-argo, ports 26500+ (PIPEWRIGHT_CLUSTER_DIR /
  *   PIPEWRIGHT_CLUSTER_PORT_BASE override); stopped at the end, on failure, Ctrl-C and the global timeout.
  */
@@ -53,6 +53,8 @@ const TIMEOUT_MS = Number(arg('timeout-min', '60')) * 60_000;
 const WORKERS = arg('workers', process.env.PIPEWRIGHT_WORKERS ?? '4');
 /** The Pipewright controller's V8 old-space limit (MiB; --max-old-space-size), as a container's memory limit sets it; 0: Node's default. */
 const CONTROLLER_HEAP_MB = Number(arg('controller-heap-mb', '0'));
+/** More Node.js flags for the Pipewright controller alone (e.g. --trace-gc, --max-semi-space-size=4). */
+const CONTROLLER_NODE_FLAGS = arg('controller-node-flags', '');
 const cache = process.env.PIPEWRIGHT_CACHE ?? path.join(homedir(), '.cache/pipewright');
 const ARGO_VERSION = /ARGO_VERSION=(\S+)/.exec(readFileSync(path.join(repo, 'test/cluster/versions.env'), 'utf8'))![1]!;
 const ARGO_DIR = path.join(cache, 'bin', `argo-${ARGO_VERSION}`);
@@ -164,7 +166,7 @@ async function runSide(kc: k8s.KubeConfig, state: ClusterState, shape: Shape, wh
       PIPEWRIGHT_IMAGE: 'pipewright:dev', PIPEWRIGHT_S3_ENDPOINT: state.s3.host, PIPEWRIGHT_S3_PORT: String(state.s3.port),
       PIPEWRIGHT_S3_BUCKET: BUCKET, PIPEWRIGHT_S3_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: state.s3.accessKey,
       AWS_SECRET_ACCESS_KEY: state.s3.secretKey, PIPEWRIGHT_HTTP_PORT: '0',
-      ...(CONTROLLER_HEAP_MB > 0 ? { NODE_OPTIONS: `--max-old-space-size=${CONTROLLER_HEAP_MB}` } : {}),
+      ...(CONTROLLER_HEAP_MB > 0 || CONTROLLER_NODE_FLAGS ? { NODE_OPTIONS: [CONTROLLER_HEAP_MB > 0 ? `--max-old-space-size=${CONTROLLER_HEAP_MB}` : '', CONTROLLER_NODE_FLAGS].filter(Boolean).join(' ') } : {}),
     } }, log);
   } else {
     await argoNamespaceSetup(kc, ns, tuning!);

@@ -91,6 +91,16 @@ describe('the Helm chart', () => {
     expect(pod.containers[0].livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
   });
 
+  it('sizes V8\'s heap from maxHeapMB and semiSpaceMB (NODE_OPTIONS), as deploy/ does, or leaves Node\'s default', () => {
+    const nodeOptions = (set: string[]): string | undefined =>
+      (find(render('pw', set), 'Deployment')!.spec.template.spec.containers[0].env as { name: string; value?: string }[]).find((e) => e.name === 'NODE_OPTIONS')?.value;
+    const deployed = readFileSync(join(repo, 'deploy', 'deployment.yaml'), 'utf8').match(/NODE_OPTIONS\n\s+value: "([^"]+)"/)?.[1];
+    expect(nodeOptions([])).toBe('--max-old-space-size=192 --max-semi-space-size=2');
+    expect(nodeOptions([])).toBe(deployed);
+    expect(nodeOptions(['controller.maxHeapMB=384', 'controller.semiSpaceMB=null'])).toBe('--max-old-space-size=384');
+    expect(nodeOptions(['controller.maxHeapMB=null', 'controller.semiSpaceMB=null'])).toBeUndefined();
+  });
+
   it('adds a PodDisruptionBudget only with more than one replica, and a ServiceMonitor only when asked', () => {
     expect(find(render('pw'), 'PodDisruptionBudget')).toBeUndefined();
     const ha = render('pw', ['controller.replicas=2']);
