@@ -95,7 +95,7 @@ describe('the Helm chart', () => {
     const nodeOptions = (set: string[]): string | undefined =>
       (find(render('pw', set), 'Deployment')!.spec.template.spec.containers[0].env as { name: string; value?: string }[]).find((e) => e.name === 'NODE_OPTIONS')?.value;
     const deployed = readFileSync(join(repo, 'deploy', 'deployment.yaml'), 'utf8').match(/NODE_OPTIONS\n\s+value: "([^"]+)"/)?.[1];
-    expect(nodeOptions([])).toBe('--max-old-space-size=192 --max-semi-space-size=2');
+    expect(nodeOptions([])).toBe('--max-old-space-size=160 --max-semi-space-size=2');
     expect(nodeOptions([])).toBe(deployed);
     expect(nodeOptions(['controller.maxHeapMB=384', 'controller.semiSpaceMB=null'])).toBe('--max-old-space-size=384');
     expect(nodeOptions(['controller.maxHeapMB=null', 'controller.semiSpaceMB=null'])).toBeUndefined();
