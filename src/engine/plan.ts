@@ -190,15 +190,8 @@ class Planner {
       return this.record({ ...base, kind: 'container', phase: 'Error', message: (e as Error).message }, false);
     }
     const kind = nodeKind(this.input.pipeline, comp, task);
-    const cache = this.input.cache;
-    const fact = kind === 'container' && cache ? own(this.input.facts, id) : undefined;
-    // Settled since the last plan with the same fact: its upstream ended before it started (plan-cache.ts). A
-    // running one is stopped by a cancel, so it is evaluated again then.
-    const settled = fact && cache!.settledOf(id, fact);
-    if (settled && !(this.input.cancelRequested && settled.view.phase === 'Running')) {
-      this.setNode(settled.view);
-      return settled.result;
-    }
+    const { fact, settled } = this.fromCache(id, kind);
+    if (settled) return settled;
     const ups = upstreamOf(task).map((n) => [n, sibling(n)] as const);
     if (ups.some(([, u]) => !u || !isTerminal(u.phase))) {
       if (this.input.cancelRequested) return this.skip(base, kind, comp, 'RunCancelled', 'run cancelled before the task started');
@@ -213,13 +206,11 @@ class Planner {
       const skipped = ups.find(([, u]) => u!.phase === 'Skipped' || u!.phase === 'Cancelled');
       if (skipped) return this.skip(base, kind, comp, 'UpstreamSkipped', `upstream task ${skipped[0]} was ${skipped[1]!.phase.toLowerCase()}`);
     }
-    if (fact) {
-      // Started: its upstream had ended, so its inputs are final and its condition held (plan-cache.ts).
-      const kept = fact.phase !== 'Failed' && fact.phase !== 'Error' ? cache!.inputsOf(id) : undefined;
-      if (kept) {
-        this.platformParams.set(id, kept.platform);
-        return this.evalExecutable({ ...base, inputs: kept.inputs.parameters }, task, comp, kept.inputs, hold);
-      }
+    // Started: its upstream had ended, so its inputs are final and its condition held (plan-cache.ts).
+    const kept = fact && fact.phase !== 'Failed' && fact.phase !== 'Error' ? this.input.cache!.inputsOf(id) : undefined;
+    if (kept) {
+      this.platformParams.set(id, kept.platform);
+      return this.evalExecutable({ ...base, inputs: kept.inputs.parameters }, task, comp, kept.inputs, hold);
     }
     let inputs: ResolvedInputs;
     try {
@@ -243,7 +234,7 @@ class Planner {
       case 'container': {
         const platform = this.platformParameters(comp, scope, sibling);
         this.platformParams.set(id, platform);
-        cache?.keepInputs(id, inputs, platform);
+        this.input.cache?.keepInputs(id, inputs, platform);
         return this.evalExecutable(shown, task, comp, inputs, hold);
       }
       case 'loop':
@@ -253,6 +244,26 @@ class Planner {
         return this.record({ ...shown, kind: 'dag', phase: r.phase, message: r.message, outputs: r.outputs }, r.started, r);
       }
     }
+  }
+
+  /**
+   * A container task's fact when the plan has a cache, and its result when it settled since the last plan with the
+   * same fact: its upstream ended before it started (plan-cache.ts). A running one is stopped by a cancel, so it is
+   * evaluated again then.
+   */
+  private fromCache(id: string, kind: NodeKind): { fact?: ExecutionFact; settled?: Eval } {
+    const cache = this.input.cache;
+    const fact = kind === 'container' && cache ? own(this.input.facts, id) : undefined;
+    if (!fact) return {};
+    const s = cache!.settledOf(id, fact);
+    if (!s || (this.input.cancelRequested && s.view.phase === 'Running')) return { fact };
+    this.setNode(s.view);
+    return { fact, settled: s.result };
+  }
+
+  /** Running with no timeout of its own: nothing but a new fact or a cancel changes its plan. */
+  private steady(fact: ExecutionFact, task: Task): boolean {
+    return fact.phase === 'Running' && !task.timeoutSeconds && !this.input.cancelRequested;
   }
 
   private record(view: NodeView, started: boolean, extra?: Partial<Eval>): Eval {
@@ -349,9 +360,7 @@ class Planner {
       view.phase = fact.phase;
       if (this.input.cancelRequested) this.stop.push({ nodeId: base.id, reason: 'run cancelled' });
       else if (!this.checkPending(base.id, fact)) this.checkTimeout(base.id, task, fact);
-      // Running with no timeout of its own: nothing but a new fact or a cancel changes its plan.
-      if (fact.phase === 'Running' && !task.timeoutSeconds && !this.input.cancelRequested) return this.settle(view, fact);
-      return this.record(view, true);
+      return this.steady(fact, task) ? this.settle(view, fact) : this.record(view, true);
     }
     if (fact.phase === 'Succeeded' || fact.phase === 'Cached' || fact.phase === 'Cancelled') {
       view.phase = fact.phase;
