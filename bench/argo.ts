@@ -24,7 +24,8 @@
  * the largest run status seen (JSON bytes of .status); then Pipewright/Argo ratios.
  *
  * Run:  npm run build && npm run bench:argo [-- --scale 0.1 --shapes chain,fanout,concurrent --argo default,tuned
- *                                              --duration-ms 50 --timeout-min 60 --controller-heap-mb 0 --controller-node-flags ""]
+ *                                              --duration-ms 50 --timeout-min 60 --controller-heap-mb 160
+ *                                              --controller-node-flags --max-semi-space-size=2]
  *   Cluster in ~/.cache/pipewright/cluster-bench-argo, ports 26500+ (PIPEWRIGHT_CLUSTER_DIR /
  *   PIPEWRIGHT_CLUSTER_PORT_BASE override); stopped at the end, on failure, Ctrl-C and the global timeout.
  */
@@ -51,10 +52,10 @@ const ARGOS = arg('argo', 'default,tuned').split(',').filter(Boolean);
 const DURATION_MS = Number(arg('duration-ms', '50'));
 const TIMEOUT_MS = Number(arg('timeout-min', '60')) * 60_000;
 const WORKERS = arg('workers', process.env.PIPEWRIGHT_WORKERS ?? '4');
-/** The Pipewright controller's V8 old-space limit (MiB; --max-old-space-size), as a container's memory limit sets it; 0: Node's default. */
-const CONTROLLER_HEAP_MB = Number(arg('controller-heap-mb', '0'));
-/** More Node.js flags for the Pipewright controller alone (e.g. --trace-gc, --max-semi-space-size=4). */
-const CONTROLLER_NODE_FLAGS = arg('controller-node-flags', '');
+/** The Pipewright controller's V8 old-space limit (MiB; --max-old-space-size); 0: Node's default. The chart's by default. */
+const CONTROLLER_HEAP_MB = Number(arg('controller-heap-mb', '160'));
+/** More Node.js flags for the Pipewright controller alone; the chart's semi-space by default ('' for Node's). */
+const CONTROLLER_NODE_FLAGS = arg('controller-node-flags', '--max-semi-space-size=2');
 const cache = process.env.PIPEWRIGHT_CACHE ?? path.join(homedir(), '.cache/pipewright');
 const ARGO_VERSION = /ARGO_VERSION=(\S+)/.exec(readFileSync(path.join(repo, 'test/cluster/versions.env'), 'utf8'))![1]!;
 const ARGO_DIR = path.join(cache, 'bin', `argo-${ARGO_VERSION}`);
