@@ -117,7 +117,8 @@ describe('pod GC', () => {
       apply('gc-task', twoTasks({ podGC: { strategy: 'OnTaskCompletion' } })),
       apply('gc-task-success', okAndFail({ podGC: { strategy: 'OnTaskSuccess' } })),
       apply('gc-run-success', okAndFail({ podGC: { strategy: 'OnRunSuccess' } })),
-      apply('gc-keep', twoTasks({ podGC: { strategy: 'OnRunCompletion', keepLast: 1 } })),
+      // b sleeps past a second: the API server keeps container finish times to the second, and a tie goes by name.
+      apply('gc-keep', twoTasks({ podGC: { strategy: 'OnRunCompletion', keepLast: 1 } }, 'import time; time.sleep(1.2); print("b")')),
     ]);
     const runs = Object.fromEntries(await Promise.all(['gc-never', 'gc-task', 'gc-task-success', 'gc-run-success', 'gc-keep'].map(async (n) => [n, await waitForRun(ns.name, n)] as const)));
     expect(Object.fromEntries(Object.entries(runs).map(([n, r]) => [n, r.status?.phase]))).toEqual({
