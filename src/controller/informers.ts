@@ -146,10 +146,17 @@ function slimStatus(s: k8s.V1PodStatus): k8s.V1PodStatus {
   return out;
 }
 
-/** A watch whose pods arrive slimmed (slimPod), before the cache stores them. */
-class SlimPodWatch extends k8s.Watch {
+/** A watch whose objects pass through `see` before the cache stores them (as client-go's informer transform). */
+class SeeingWatch extends k8s.Watch {
+  constructor(kc: k8s.KubeConfig, private readonly see: (phase: string, obj: unknown) => void) {
+    super(kc);
+  }
+
   override watch(path: string, queryParams: Record<string, string | number | boolean | undefined>, callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
-    return super.watch(path, queryParams, (phase, apiObj, watchObj) => callback(phase, phase === 'ERROR' ? apiObj : slimPod(apiObj), watchObj), done);
+    return super.watch(path, queryParams, (phase, apiObj, watchObj) => {
+      if (phase !== 'ERROR' && phase !== 'BOOKMARK' && apiObj && typeof apiObj === 'object') this.see(phase, apiObj);
+      callback(phase, apiObj, watchObj);
+    }, done);
   }
 }
 
@@ -181,22 +188,6 @@ export class SpecSharing {
   }
 }
 
-/** A watch whose runs share their spec across versions of one generation (SpecSharing). */
-class SharedSpecWatch extends k8s.Watch {
-  constructor(kc: k8s.KubeConfig, private readonly sharing: SpecSharing) {
-    super(kc);
-  }
-
-  override watch(path: string, queryParams: Record<string, string | number | boolean | undefined>, callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void, done: (err: unknown) => void): Promise<AbortController> {
-    return super.watch(path, queryParams, (phase, apiObj, watchObj) => {
-      const run = apiObj as PipelineRunObject;
-      if (phase === 'DELETED') this.sharing.forget(run?.metadata?.uid);
-      else if (phase !== 'ERROR' && phase !== 'BOOKMARK' && run && typeof run === 'object') this.sharing.share(run);
-      callback(phase, apiObj, watchObj);
-    }, done);
-  }
-}
-
 export interface Caches {
   runs: ResilientCache<PipelineRunObject>;
   pods: ResilientCache<k8s.V1Pod>;
@@ -216,8 +207,11 @@ export function makeCaches(kc: k8s.KubeConfig, namespaces: readonly string[], en
   const core = pooledApiClient(kc, k8s.CoreV1Api);
   const custom = pooledApiClient(kc, k8s.CustomObjectsApi);
   const sharing = new SpecSharing();
-  const runWatch = new SharedSpecWatch(kc, sharing);
-  const podWatch = new SlimPodWatch(kc);
+  const runWatch = new SeeingWatch(kc, (phase, run) => {
+    if (phase === 'DELETED') sharing.forget((run as PipelineRunObject).metadata?.uid);
+    else sharing.share(run as PipelineRunObject);
+  });
+  const podWatch = new SeeingWatch(kc, (_phase, pod) => slimPod(pod));
   const selector = `${LABEL_MANAGED_BY}=pipewright`;
   const index = new PodIndex();
   const scopes: (string | undefined)[] = namespaces.length > 0 ? [...new Set(namespaces)] : [undefined];

@@ -89,10 +89,11 @@ export class Reconciler {
   private readonly forgetDocs: (uid: string) => void;
   private readonly throttle: StatusThrottle;
   private readonly memo = new PlanMemo();
-  /** A run's admission, by uid, while its pipeline object and spec (generation) stay the same: one check per spec. */
-  private readonly admitted = new Map<string, { pipeline: object; generation: number; admission: Extract<Admission, { ok: true }> }>();
-  /** The engine's cache of a run's plans (plan-cache.ts), by uid, for one spec (generation). */
-  private readonly planCaches = new Map<string, { generation: number | undefined; cache: PlanCache }>();
+  /**
+   * A run's admission, by uid, while its pipeline object and spec (generation) stay the same: one check per spec;
+   * and the engine's cache of its plans under that spec (plan-cache.ts).
+   */
+  private readonly admitted = new Map<string, { pipeline: object; generation: number; admission: Extract<Admission, { ok: true }>; plans: PlanCache }>();
   /** Pod creations in flight, of every run (pod-launcher.ts). */
   readonly launches: PodLauncher;
 
@@ -131,7 +132,6 @@ export class Reconciler {
     this.throttle.forget(uid);
     this.memo.forget(uid);
     this.admitted.delete(uid);
-    this.planCaches.delete(uid);
     this.recorder.forget(uid);
   }
 
@@ -169,16 +169,6 @@ export class Reconciler {
     }
   }
 
-  private planCache(run: PipelineRunObject): PlanCache {
-    const uid = run.metadata!.uid!;
-    const generation = run.metadata!.generation;
-    const kept = this.planCaches.get(uid);
-    if (kept && kept.generation === generation) return kept.cache;
-    const cache = new PlanCache();
-    this.planCaches.set(uid, { generation, cache });
-    return cache;
-  }
-
   /** admit(), again only when the run's spec or pipeline changed (only admitted runs are remembered). */
   private admit(seen: RunObservation): Admission {
     const uid = seen.run.metadata!.uid!;
@@ -186,7 +176,7 @@ export class Reconciler {
     const kept = this.admitted.get(uid);
     if (kept && kept.pipeline === seen.pipeline && kept.generation === generation) return kept.admission;
     const admission = admit(seen, this.deps.config);
-    if (admission.ok && generation !== undefined) this.admitted.set(uid, { pipeline: seen.pipeline, generation, admission });
+    if (admission.ok && generation !== undefined) this.admitted.set(uid, { pipeline: seen.pipeline, generation, admission, plans: new PlanCache() });
     else this.admitted.delete(uid);
     return admission;
   }
@@ -233,7 +223,7 @@ export class Reconciler {
     }
 
     // Plan, act; plan again when acting settled nodes itself (cache hits, refusals, stops).
-    const cache = this.planCache(run);
+    const cache = this.admitted.get(uid)?.plans;
     let pass = planPass(obs, now, config, cache);
     large ||= Object.keys(pass.result.nodes).length > LARGE_RUN_NODES;
     await breathe();
