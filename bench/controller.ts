@@ -22,12 +22,15 @@
  * startController(…, hooks: { onReconciled }). Printed per scenario:
  *   step transition p50/p99  upstream pod's completion visible (first pod watch event with phase Succeeded) →
  *                            downstream pod's creation visible (first watch event of that pod), both seen by a pod
- *                            watch in this process; one sample per (task, its last-finishing upstream)
+ *                            watch in a worker thread of this process (bench/observer.ts); one sample per (task, its
+ *                            last-finishing upstream)
  *   total                    first PipelineRun created → last run Succeeded (run watch)
  *   pods/s                   pods created / (last pod's first watch event − first run created)
- *   leaves/s once ready      fan-outs: leaves created / (last leaf's first watch event − root seen Succeeded), the
- *                            same span as the limit's (first create sent → last answered); the root's own run is
- *                            not creation throughput
+ *   leaves' creations/s      fan-outs: leaves created / (last leaf's create answered − first leaf's create called),
+ *                            timed in the controller's client (startController's wrapKubeOps hook) exactly as the
+ *                            limit's creations are; the root's own run is not creation throughput
+ *   leaves seen created/s    the same as a watcher sees it: leaves / (last leaf's first watch event − root seen
+ *                            Succeeded); it carries the API server's watch delay (seconds on a saturated machine)
  *   leaves Succeeded/s       fan-outs: leaves / (last leaf seen Succeeded − root seen Succeeded), against the
  *                            limit's pods at the controller's setting, created and watched until all Succeeded
  *   reconciles, p50/p99      count and duration of reconcile() calls that did work (the onReconciled hook; calls
@@ -37,8 +40,9 @@
  *   peak RSS                 process RSS sampled every 100 ms: the controller AND this benchmark (same process)
  *   largest status           largest JSON of a run's .status seen on the run watch, in bytes
  *
- * Timestamps are taken in the one Node.js event loop that also runs the controller, so a busy controller
- * delays them too (that is part of what is measured). The machine's other load is not controlled.
+ * Watch timestamps are taken in a worker thread: a watcher in the controller's event loop read its events seconds
+ * late in a busy scenario, and the API server closed it as unresponsive again and again. The machine's other load
+ * is not controlled.
  *
  * Run:  npm run build && npm run bench:controller [-- --scenarios chain,fanout,concurrent --duration-ms 50
  *                                                     --timeout-min 25 --workers 4]
@@ -57,9 +61,10 @@ import { pino } from 'pino';
 import { configFromEnv } from '../src/controller/config.js';
 import { startController, type ControllerHandle } from '../src/controller/main.js';
 import { ANNOTATION_NODE, LABEL_MANAGED_BY } from '../src/controller/names.js';
-import type { PipelineRunObject } from '../src/controller/types.js';
+import type { KubeOps } from '../src/controller/kube-ops.js';
 import { measureCreateLimit, type LimitSample } from './controller-limit.js';
 import { SCENARIOS as SHAPES, type RunPlan } from './controller-shapes.js';
+import { NamespaceObserver, toLocal, type PodSeen } from './observer.js';
 import { benchCluster, type ClusterState } from './bench-cluster.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -83,7 +88,7 @@ const SCENARIOS = arg('scenarios', 'chain,fanout,concurrent').split(',').map((s)
 const LIMIT_PODS = Number(arg('limit-pods', '1000'));
 const LIMIT_CONCURRENCIES = arg('limit-concurrency', '16,64').split(',').map(Number).filter((n) => n > 0);
 /** The controller's tuning settings, passed through from this process's environment (docs/performance.md). */
-const TUNING = ['PIPEWRIGHT_KUBE_QPS', 'PIPEWRIGHT_KUBE_BURST', 'PIPEWRIGHT_LAUNCH_CONCURRENCY', 'PIPEWRIGHT_LAUNCH_WAIT_MS', 'PIPEWRIGHT_STATUS_INTERVAL_MS', 'PIPEWRIGHT_PASS_BUDGET_MS', 'PIPEWRIGHT_PASS_SPACING', 'PIPEWRIGHT_LAUNCHES_PER_PASS', 'PIPEWRIGHT_STATUS_NODE_LIMIT'];
+const TUNING = ['PIPEWRIGHT_KUBE_QPS', 'PIPEWRIGHT_KUBE_BURST', 'PIPEWRIGHT_LAUNCH_CONCURRENCY', 'PIPEWRIGHT_LAUNCH_WAIT_MS', 'PIPEWRIGHT_STATUS_INTERVAL_MS', 'PIPEWRIGHT_STATUS_WRITES_PER_SEC', 'PIPEWRIGHT_PASS_BUDGET_MS', 'PIPEWRIGHT_PASS_SPACING', 'PIPEWRIGHT_LAUNCHES_PER_PASS', 'PIPEWRIGHT_STATUS_NODE_LIMIT'];
 const tuning: NodeJS.ProcessEnv = Object.fromEntries(TUNING.filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]]));
 const DURATION_MS = Number(arg('duration-ms', '50'));
 const TIMEOUT_MS = Number(arg('timeout-min', '25')) * 60_000;
@@ -139,40 +144,13 @@ interface Result {
   readyPodsPerSec?: number;
   /** The same pods ÷ (last of them seen Succeeded − the first moment one could start): created and run. */
   readyCompletedPerSec?: number;
+  /** Fan-outs: the leaves' creations ÷ (last create answered − first create called), in the controller's client: as the limit is measured. */
+  leafCreatesPerSec?: number;
   reconciles: number[];
   statusWrites: number;
   peakRssMb: number;
   maxStatusBytes: number;
   cpuSec: number;
-}
-
-/** A watch restarted from the last resourceVersion seen if the server ends it (e.g. a consumer too slow for it). */
-function watchAll<T extends k8s.KubernetesObject>(kc: k8s.KubeConfig, apiPath: string, query: Record<string, string>, onEvent: (type: string, obj: T) => void): { stop: () => void; ready: Promise<void> } {
-  const w = new k8s.Watch(kc);
-  let stopped = false;
-  let ctl: AbortController | undefined;
-  let rv: string | undefined;
-  const begin = async (): Promise<void> => {
-    ctl = await w.watch(apiPath, { ...query, allowWatchBookmarks: true, ...(rv ? { resourceVersion: rv } : {}) }, (type, obj: T) => {
-      if (type === 'ERROR') {
-        rv = undefined; // 410 Gone or worse: start over (first-seen times already recorded are kept)
-        return;
-      }
-      rv = obj.metadata?.resourceVersion ?? rv;
-      onEvent(type, obj);
-    }, (err: unknown) => {
-      if (stopped) return;
-      log(`watch ${apiPath} ended (${err ? String(err) : 'closed'}); restarting`);
-      void sleep(200).then(() => (stopped ? undefined : begin().catch((e: unknown) => log(`watch restart failed: ${String(e)}`))));
-    });
-  };
-  return {
-    ready: begin(),
-    stop: () => {
-      stopped = true;
-      ctl?.abort();
-    },
-  };
 }
 
 let activeController: ControllerHandle | undefined;
@@ -212,39 +190,27 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
   // A namespace (task pods hold grants, no Secret needed), and the bucket.
   const ns = await freshNamespace(core, `bench-${scenario}`);
 
-  const pods = new Map<string, PodTimes & { run: string; node: string }>();
-  const runDone = new Map<string, { at: number; phase: string; message?: string }>();
-  let statusWrites = 0;
-  let maxStatusBytes = 0;
-  const podWatch = watchAll<k8s.V1Pod>(kc, `/api/v1/namespaces/${ns}/pods`, { labelSelector: `${LABEL_MANAGED_BY}=pipewright` }, (type, pod) => {
-    const now = performance.now();
-    const name = pod.metadata?.name;
-    if (!name || type === 'BOOKMARK' || type === 'DELETED') return;
-    let p = pods.get(name);
-    if (!p) {
-      const run = pod.metadata?.ownerReferences?.find((o) => o.kind === 'PipelineRun')?.name ?? '';
-      p = { created: now, run, node: pod.metadata?.annotations?.[ANNOTATION_NODE] ?? '' };
-      pods.set(name, p);
-    }
-    if (pod.status?.phase === 'Succeeded') p.succeeded ??= now;
-    if (pod.status?.phase === 'Failed') p.failed ??= now;
+  // Pods and runs as a watcher sees them, in a thread of its own (bench/observer.ts); times on this thread's scale.
+  const observer = new NamespaceObserver({ kubeconfig: state.kubeconfig, namespace: ns, labelSelector: `${LABEL_MANAGED_BY}=pipewright`, nodeAnnotation: ANNOTATION_NODE }, log);
+  await observer.ready;
+  const localPod = (p: PodSeen): PodTimes & { run: string; node: string } => ({ run: p.run, node: p.node, created: toLocal(p.created), ...(p.succeeded === undefined ? {} : { succeeded: toLocal(p.succeeded) }), ...(p.failed === undefined ? {} : { failed: toLocal(p.failed) }) });
+  const { pods: seenPods, runEnds } = observer;
+  // The controller's own pod creations, timed as the limit's are (bench/controller-limit.ts): call → answer.
+  const creates: { sent: number; answered: number; pod: string }[] = [];
+  const wrapKubeOps = (ops: KubeOps): KubeOps => ({
+    ...ops,
+    createPod: async (pod) => {
+      const sent = performance.now();
+      const result = await ops.createPod(pod);
+      creates.push({ sent, answered: performance.now(), pod: pod.metadata?.name ?? '' });
+      return result;
+    },
   });
-  const runWatch = watchAll<PipelineRunObject>(kc, `/apis/pipewright.dev/v1alpha1/namespaces/${ns}/pipelineruns`, {}, (type, run) => {
-    const now = performance.now();
-    if (type === 'BOOKMARK' || !run.metadata?.name) return;
-    if (type === 'MODIFIED') statusWrites++;
-    if (run.status) maxStatusBytes = Math.max(maxStatusBytes, Buffer.byteLength(JSON.stringify(run.status)));
-    const phase = run.status?.phase;
-    if (phase && ['Succeeded', 'Failed', 'Error', 'Cancelled'].includes(phase) && !runDone.has(run.metadata.name)) {
-      runDone.set(run.metadata.name, { at: now, phase, ...(run.status?.message ? { message: run.status.message } : {}) });
-    }
-  });
-  await Promise.all([podWatch.ready, runWatch.ready]);
 
   const reconciles: number[] = [];
   const env = controllerEnv(state, ns);
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  activeController = await startController(kc, configFromEnv(env), logger, env, { onReconciled: (ms) => reconciles.push(ms) });
+  activeController = await startController(kc, configFromEnv(env), logger, env, { onReconciled: (ms) => reconciles.push(ms), wrapKubeOps });
 
   const cpu0 = process.cpuUsage();
   let peakRss = process.memoryUsage.rss();
@@ -258,19 +224,19 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
   await Promise.all(plans.map((p) => custom.createNamespacedCustomObject({ group: 'pipewright.dev', version: 'v1alpha1', namespace: ns, plural: 'pipelineruns', body: p.body })));
   let note = '';
   let lastReport = Date.now();
-  while (runDone.size < plans.length) {
+  while (runEnds.size < plans.length) {
     if (Date.now() > deadline) {
-      note = `timed out with ${runDone.size}/${plans.length} runs finished, ${pods.size}/${expectedPods} pods created`;
+      note = `timed out with ${runEnds.size}/${plans.length} runs finished, ${seenPods.size}/${expectedPods} pods created`;
       break;
     }
     if (Date.now() - lastReport > 10_000) {
       lastReport = Date.now();
-      const succeeded = [...pods.values()].filter((p) => p.succeeded).length;
-      log(`${scenario}: ${((performance.now() - t0) / 1000).toFixed(0)}s, runs finished ${runDone.size}/${plans.length}, pods created ${pods.size}, succeeded ${succeeded}, reconciles ${reconciles.length}, RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB peak, largest status ${maxStatusBytes} bytes`);
+      const succeeded = [...seenPods.values()].filter((p) => p.succeeded).length;
+      log(`${scenario}: ${((performance.now() - t0) / 1000).toFixed(0)}s, runs finished ${runEnds.size}/${plans.length}, pods created ${seenPods.size}, succeeded ${succeeded}, reconciles ${reconciles.length}, RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB peak, largest status ${observer.maxStatusBytes} bytes`);
     }
     await sleep(50);
   }
-  const tEnd = Math.max(...[...runDone.values()].map((d) => d.at), t0);
+  const tEnd = Math.max(...[...runEnds.values()].map((d) => toLocal(d.at)), t0);
   // Let reconciles in flight finish (bounded), so the numbers below are final.
   await Promise.race([activeController.queue?.idle() ?? Promise.resolve(), sleep(30_000)]);
   clearInterval(sampler);
@@ -278,8 +244,8 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
   await activeController.stop();
   activeController = undefined;
-  podWatch.stop();
-  runWatch.stop();
+  await observer.stop();
+  const pods = new Map([...seenPods].map(([name, p]) => [name, localPod(p)]));
 
   // Step transitions: each pod against its last-finishing upstream pod of the same run.
   const byTask = new Map<string, PodTimes>();
@@ -305,13 +271,15 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
   }
   transitions.sort((a, b) => a - b);
   const reconcileMs = [...reconciles].sort((a, b) => a - b);
-  const bad = [...runDone.entries()].filter(([, d]) => d.phase !== 'Succeeded');
+  const bad = [...runEnds.entries()].filter(([, d]) => d.phase !== 'Succeeded');
   if (bad.length) note = [note, `${bad.length} run(s) did not succeed, e.g. ${bad[0]![0]}: ${bad[0]![1].phase} ${bad[0]![1].message ?? ''}`].filter(Boolean).join('; ');
   const lastCreated = Math.max(...[...pods.values()].map((p) => p.created), t0);
+  // The leaves' creations (all but the root's, the first), timed as the limit's are.
+  const leafCreates = [...creates].sort((a, b) => a.sent - b.sent).slice(1);
   return {
     scenario,
     title: def.title,
-    ok: runDone.size === plans.length && bad.length === 0 && pods.size === expectedPods,
+    ok: runEnds.size === plans.length && bad.length === 0 && pods.size === expectedPods,
     note,
     runs: plans.length,
     pods: pods.size,
@@ -320,12 +288,13 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
     podsPerSec: pods.size / Math.max(0.001, (lastCreated - t0) / 1000),
     ...(scenario.startsWith('fanout') && downstream > 0 ? {
       readyPodsPerSec: downstream / Math.max(0.001, (lastDownstream - firstReady) / 1000),
+      ...(leafCreates.length > 1 ? { leafCreatesPerSec: leafCreates.length / Math.max(0.001, (Math.max(...leafCreates.map((c) => c.answered)) - leafCreates[0]!.sent) / 1000) } : {}),
       ...(Number.isFinite(lastDownstreamDone) ? { readyCompletedPerSec: downstream / Math.max(0.001, (lastDownstreamDone - firstReady) / 1000) } : {}),
     } : {}),
     reconciles: reconcileMs,
-    statusWrites,
+    statusWrites: observer.statusWrites,
     peakRssMb: peakRss / 2 ** 20,
-    maxStatusBytes,
+    maxStatusBytes: observer.maxStatusBytes,
     cpuSec: (cpu.user + cpu.system) / 1e6,
   };
 }
@@ -348,7 +317,10 @@ function rows(r: Result): [string, string][] {
     ['pods created per second', r.podsPerSec.toFixed(1)],
     ['  ÷ API server, same client', ratio(r.podsPerSec, limit.own)],
     ['  ÷ API server, best', ratio(r.podsPerSec, limit.best)],
-    ['fan-out: leaves created per second once the root ended', r.readyPodsPerSec?.toFixed(1) ?? 'n/a'],
+    ['fan-out: leaves\' creations per second (first call → last answer, as the limit)', r.leafCreatesPerSec?.toFixed(1) ?? 'n/a'],
+    ['  ÷ API server, same client', r.leafCreatesPerSec === undefined ? 'n/a' : ratio(r.leafCreatesPerSec, limit.own)],
+    ['  ÷ API server, best', r.leafCreatesPerSec === undefined ? 'n/a' : ratio(r.leafCreatesPerSec, limit.best)],
+    ['fan-out: leaves seen created per second once the root was seen ended', r.readyPodsPerSec?.toFixed(1) ?? 'n/a'],
     ['  ÷ API server, best', r.readyPodsPerSec === undefined ? 'n/a' : ratio(r.readyPodsPerSec, limit.best)],
     ['fan-out: leaves created and Succeeded per second', r.readyCompletedPerSec?.toFixed(1) ?? 'n/a'],
     ['  ÷ the same client creating and running as many pods', r.readyCompletedPerSec === undefined || !limit.own?.completedPerSec ? 'n/a' : `${((100 * r.readyCompletedPerSec) / limit.own.completedPerSec).toFixed(0)}%`],

@@ -116,13 +116,15 @@ export interface ClientSettings {
   /** Least time between two status writes of one run, unless the write ends the run, changes its phase or
    * records what only the status can hold (a cache hit, a refused or stopped task): the rest are coalesced. */
   statusIntervalMs: number;
+  /** Coalesced status writes per second of all runs together (0: no bound): many active runs stretch each one's interval. */
+  statusWritesPerSec: number;
   /** How long a pass waits for the pods it handed to the launcher (pod-launcher.ts) before it records the run
    * without them (0: not at all); creations still in flight finish in the background. */
   launchWaitMs: number;
 }
 
 /** PIPEWRIGHT_KUBE_QPS, PIPEWRIGHT_KUBE_BURST, PIPEWRIGHT_LAUNCH_CONCURRENCY, PIPEWRIGHT_LAUNCH_WAIT_MS,
- * PIPEWRIGHT_STATUS_INTERVAL_MS (0 writes every change at once). Defaults from bench/controller.ts on the test cluster: see docs/performance.md. */
+ * PIPEWRIGHT_STATUS_INTERVAL_MS (0 writes every change at once), PIPEWRIGHT_STATUS_WRITES_PER_SEC. Defaults from bench/controller.ts on the test cluster: see docs/performance.md. */
 export function clientFromEnv(env: NodeJS.ProcessEnv): ClientSettings {
   const interval = env.PIPEWRIGHT_STATUS_INTERVAL_MS === '0' ? 0 : int(env.PIPEWRIGHT_STATUS_INTERVAL_MS, 500);
   return {
@@ -130,6 +132,7 @@ export function clientFromEnv(env: NodeJS.ProcessEnv): ClientSettings {
     burst: int(env.PIPEWRIGHT_KUBE_BURST, 400),
     launchConcurrency: int(env.PIPEWRIGHT_LAUNCH_CONCURRENCY, 64),
     statusIntervalMs: interval,
+    statusWritesPerSec: env.PIPEWRIGHT_STATUS_WRITES_PER_SEC === '0' ? 0 : seconds(env.PIPEWRIGHT_STATUS_WRITES_PER_SEC, 50),
     launchWaitMs: int(env.PIPEWRIGHT_LAUNCH_WAIT_MS, 0),
   };
 }

@@ -17,7 +17,7 @@ import { kubeOps, RejectedError, type KubeOps } from './kube-ops.js';
 import { kubeLeaseApi, LeaderElector, type LeaseApi } from './leader-elector.js';
 import { countingErrors, ProcessMetrics, type WorkMetrics } from './metrics.js';
 import { pipelineValidator } from './pipeline-status.js';
-import { WorkQueue, type ReconcileOutcome } from './queue.js';
+import { passSpacingMs, WorkQueue, type ReconcileOutcome } from './queue.js';
 import { RateLimiter } from './rate-limit.js';
 import { Reconciler } from './reconcile.js';
 import { deleteRunOp, RunGc, setFinalizersOp } from './run-gc-reconciler.js';
@@ -26,7 +26,6 @@ import type { PipelineRunObject } from './types.js';
 import { systemClock } from './clock.js';
 
 /** The longest a run's next pass is held back after a long one (PIPEWRIGHT_PASS_SPACING). */
-const MAX_PASS_SPACING_MS = 1000;
 
 export interface ControllerHandle {
   /** Stops the work; with leader election, also releases the Lease if held (a standby takes over at once). */
@@ -238,7 +237,7 @@ async function startWork(kc: k8s.KubeConfig, config: ControllerConfig, logger: L
     workers: config.workers,
     maxBackoffMs: 60_000,
     // A pass's duration includes its waits (API server, S3): never more than MAX_PASS_SPACING_MS between passes.
-    spacing: (busyMs) => Math.min(busyMs * config.faults.passSpacing, MAX_PASS_SPACING_MS),
+    spacing: (busyMs, key) => passSpacingMs(busyMs, config.faults.passSpacing, reconciler.launches.queuedFor(key) > 0),
     onError: (key, err, retryInMs) => logger.error({ run: key, err: err instanceof Error ? err.message : String(err), retryInMs }, 'reconcile failed'),
     onDequeue: (_key, ms) => m.queueWaitSeconds.observe(ms / 1000),
   });

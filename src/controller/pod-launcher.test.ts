@@ -137,8 +137,12 @@ describe('pod launcher', () => {
     });
     for (let i = 0; i < 10; i++) l.submit(job('a', i));
     for (let i = 0; i < 10; i++) l.submit(job('b', i));
+    // 3 of a's in flight: a's other 7 and all of b's wait their turn.
+    expect([l.queuedFor('ns/a'), l.queuedFor('ns/b'), l.queuedFor('ns/c')]).toEqual([7, 10, 0]);
     l.forget('b');
+    expect(l.queuedFor('ns/b')).toBe(0);
     await l.idle();
+    expect(l.queuedFor('ns/a')).toBe(0);
     expect({ peak, sent }).toEqual({ peak: 3, sent: 10 });
     await l.stop();
     const late = l.submit(job('c', 0));

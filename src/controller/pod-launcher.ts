@@ -66,6 +66,8 @@ export interface PodLauncherOptions {
 export class PodLauncher {
   private readonly runs = new Map<string, RunState>();
   private readonly queue: Handle[] = [];
+  /** Queued (not yet sent) launches per run key. */
+  private readonly queuedByKey = new Map<string, number>();
   private running = 0;
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
@@ -88,6 +90,7 @@ export class PodLauncher {
     }
     run.pending.set(job.pod, h);
     this.queue.push(h);
+    this.count(job.key, 1);
     this.pump();
     return h;
   }
@@ -95,6 +98,14 @@ export class PodLauncher {
   /** Launches of run `uid` queued or in flight (the plan counts them as started, the status does not name their pods). */
   pending(uid: string): Iterable<Handle> {
     return this.runs.get(uid)?.pending.values() ?? [];
+  }
+
+  /**
+   * Launches of the run (queue key) still waiting for their turn. While there are any, a new launch of the run
+   * would go behind them: a pass can start nothing sooner (main.ts spaces its passes out meanwhile).
+   */
+  queuedFor(key: string): number {
+    return this.queuedByKey.get(key) ?? 0;
   }
 
   /** Launches of run `uid` settled without a pod after their pass stopped waiting. */
@@ -123,6 +134,7 @@ export class PodLauncher {
     const i = this.queue.indexOf(h);
     if (i < 0) return;
     this.queue.splice(i, 1);
+    this.count(h.job.key, -1);
     h.cancelled = true;
     const run = this.runs.get(h.job.uid);
     if (run?.pending.get(h.job.pod) === h) run.pending.delete(h.job.pod);
@@ -153,6 +165,12 @@ export class PodLauncher {
     return new Promise((r) => this.idleWaiters.push(r));
   }
 
+  private count(key: string, by: 1 | -1): void {
+    const n = (this.queuedByKey.get(key) ?? 0) + by;
+    if (n > 0) this.queuedByKey.set(key, n);
+    else this.queuedByKey.delete(key);
+  }
+
   private state(uid: string): RunState {
     let s = this.runs.get(uid);
     if (!s) this.runs.set(uid, (s = { pending: new Map(), settled: new Map() }));
@@ -162,6 +180,7 @@ export class PodLauncher {
   private pump(): void {
     while (this.running < Math.max(1, this.opts.concurrency) && this.queue.length > 0) {
       const h = this.queue.shift()! as Handle & { resolve: () => void };
+      this.count(h.job.key, -1);
       this.running++;
       void this.run(h);
     }

@@ -1,6 +1,6 @@
 // WorkQueue's pass spacing: a key whose reconcile took long waits a multiple of that before its next one, the
 // events meanwhile merged into one; other keys are not held up.
-import { WorkQueue } from './queue.js';
+import { MAX_PASS_SPACING_MS, passSpacingMs, WorkQueue } from './queue.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -60,5 +60,30 @@ describe('WorkQueue spacing', () => {
     await q.stop();
     await sleep(250);
     expect(calls).toBe(1);
+  });
+
+  it('passes the key to spacing: a run whose launches wait is held back, another is not', async () => {
+    const runs: string[] = [];
+    const waiting = new Set(['ns/fanout']);
+    const q = new WorkQueue(async (key) => {
+      runs.push(key);
+    }, { workers: 1, spacing: (busy, key) => passSpacingMs(busy, 2, waiting.has(key)) });
+    q.add('ns/fanout');
+    q.add('ns/chain');
+    await q.idle();
+    q.add('ns/fanout'); // held back for the longest spacing
+    q.add('ns/chain'); // a pass of ~0 ms: spaced by ~0
+    await sleep(100);
+    expect(runs).toEqual(['ns/fanout', 'ns/chain', 'ns/chain']);
+    await q.stop();
+  });
+});
+
+describe('passSpacingMs', () => {
+  it('is factor × the pass, at most the cap; the cap while launches wait; 0 when spacing is off', () => {
+    expect(passSpacingMs(40, 2, false)).toBe(80);
+    expect(passSpacingMs(900, 2, false)).toBe(MAX_PASS_SPACING_MS);
+    expect(passSpacingMs(1, 2, true)).toBe(MAX_PASS_SPACING_MS);
+    expect(passSpacingMs(40, 0, true)).toBe(0);
   });
 });

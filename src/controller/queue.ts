@@ -11,6 +11,20 @@ export function clampDelay(ms: number): number {
   return ms < MAX_TIMER_MS ? ms : MAX_TIMER_MS;
 }
 
+/** The longest a run's next pass is held back by spacing. */
+export const MAX_PASS_SPACING_MS = 1000;
+
+/**
+ * How long after a pass of `busyMs` a run's next pass may start: `factor` times the pass (0 turns spacing off), and
+ * the longest spacing while the run's own launches wait in the launcher (pod-launcher.ts): a pass could start
+ * nothing sooner then (its launches would queue behind them) and only takes CPU from the creations. A 1,000-leaf
+ * fan-out made a hundred passes over every node during its creations, on the CPU the API server needed for them.
+ */
+export function passSpacingMs(busyMs: number, factor: number, launchesWaiting: boolean): number {
+  if (factor === 0) return 0;
+  return launchesWaiting ? MAX_PASS_SPACING_MS : Math.min(busyMs * factor, MAX_PASS_SPACING_MS);
+}
+
 export interface QueueOptions {
   workers: number;
   baseBackoffMs?: number;
@@ -21,7 +35,7 @@ export interface QueueOptions {
    * wait for it, merged into one). Keeps a large run, whose every pass costs time, from taking the event loop from
    * every other run while its pods change hundreds of times a second.
    */
-  spacing?: (busyMs: number) => number;
+  spacing?: (busyMs: number, key: string) => number;
   /** A worker took the key after it waited `waitedMs` in the queue (metrics). */
   onDequeue?: (key: string, waitedMs: number) => void;
   /** Time source and timers, injectable for tests. */
@@ -157,7 +171,7 @@ export class WorkQueue {
       this.opts.onError?.(key, err, delay);
       this.addAfter(key, delay);
     } finally {
-      const rest = this.opts.spacing?.(Date.now() - started) ?? 0;
+      const rest = this.opts.spacing?.(Date.now() - started, key) ?? 0;
       if (rest >= 1) this.notBefore.set(key, Date.now() + rest);
       this.active.delete(key);
       this.running--;

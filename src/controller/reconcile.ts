@@ -115,7 +115,7 @@ export class Reconciler {
     this.launcher = new Launcher({ ...shared, pods: this.launches, podsOfRun: deps.podsOfRun, ...(cacheFor ? { cacheFor } : {}), ...(deps.grantKey ? { grantKey: deps.grantKey } : {}) });
     this.recorder = new StatusRecorder({ ...shared, logger: deps.logger, ...(nodeDocs ? { nodeDocs } : {}), ...(deps.requeue ? { requeue: deps.requeue } : {}) });
     this.forgetDocs = (uid) => nodeDocs?.forget(uid);
-    this.throttle = new StatusThrottle(deps.config.client.statusIntervalMs, this.clock);
+    this.throttle = new StatusThrottle(deps.config.client.statusIntervalMs, this.clock, deps.config.client.statusWritesPerSec);
   }
 
   /** Events go out in the background: a reconcile never waits for them. */
