@@ -154,6 +154,11 @@ export class PodLauncher {
     clearTimeout(timer);
   }
 
+  /** Queued (not yet sent), all runs. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
   /** Queued and in flight, all runs. */
   get size(): number {
     return this.queue.length + this.running;

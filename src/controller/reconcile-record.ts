@@ -27,6 +27,8 @@ export interface RecorderDeps {
   clock: Clock;
   /** Brings a run back to the queue once its status write was answered (after `afterMs`, if given). */
   requeue?: (key: string, afterMs?: number) => void;
+  /** Events wait while this says pod creations wait their turn (the launcher's queue). */
+  holdEventsWhile?: () => boolean;
 }
 
 /** A pass's status write, sent without waiting for the answer. */
@@ -74,7 +76,7 @@ export class StatusRecorder {
     // Four at a time (client-go's recorder sends one at a time): events share the QPS bucket with pod creations.
     this.events = new EventRecorder(4, 1000, (n) => {
       if (n % 100 === 1) deps.logger.warn({ dropped: n }, 'too many events waiting: dropping events');
-    });
+    }, deps.holdEventsWhile);
   }
 
   /**

@@ -113,7 +113,7 @@ export class Reconciler {
     this.launches = new PodLauncher({ concurrency: deps.config.client.launchConcurrency, expectations: this.expectations, ...(deps.requeue ? { requeue: deps.requeue } : {}) });
     this.observer = new Observer({ ...shared, podsOfRun: deps.podsOfRun, launches: this.launches, ...(store ? { store } : {}), ...(nodeDocs ? { nodeDocs } : {}) });
     this.launcher = new Launcher({ ...shared, pods: this.launches, podsOfRun: deps.podsOfRun, ...(cacheFor ? { cacheFor } : {}), ...(deps.grantKey ? { grantKey: deps.grantKey } : {}) });
-    this.recorder = new StatusRecorder({ ...shared, logger: deps.logger, ...(nodeDocs ? { nodeDocs } : {}), ...(deps.requeue ? { requeue: deps.requeue } : {}) });
+    this.recorder = new StatusRecorder({ ...shared, logger: deps.logger, holdEventsWhile: () => this.launches.queued > 0, ...(nodeDocs ? { nodeDocs } : {}), ...(deps.requeue ? { requeue: deps.requeue } : {}) });
     this.forgetDocs = (uid) => nodeDocs?.forget(uid);
     this.throttle = new StatusThrottle(deps.config.client.statusIntervalMs, this.clock, deps.config.client.statusWritesPerSec);
   }
