@@ -1,7 +1,7 @@
 // The controller's writes to the API server, each idempotent: create-if-absent, delete-if-present.
 import * as k8s from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
-import { pooledApiClient } from './api-client.js';
+import { pooledApiClient, postJson } from './api-client.js';
 import { EventCorrelator } from './event-correlator.js';
 import { rateLimited, type RateLimiter } from './rate-limit.js';
 import { GROUP, PIPELINE_PLURAL, RUN_PLURAL, VERSION } from './names.js';
@@ -79,7 +79,7 @@ function unlimitedKubeOps(kc: k8s.KubeConfig): KubeOps {
   return {
     async createPod(pod) {
       try {
-        await core.createNamespacedPod({ namespace: pod.metadata!.namespace!, body: pod });
+        await postJson(kc, `/api/v1/namespaces/${encodeURIComponent(pod.metadata!.namespace!)}/pods`, pod);
         return 'created';
       } catch (err) {
         const c = code(err);
