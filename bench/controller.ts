@@ -45,7 +45,9 @@
  * is not controlled.
  *
  * Run:  npm run build && npm run bench:controller [-- --scenarios chain,fanout,concurrent --duration-ms 50
- *                                                     --timeout-min 25 --workers 4]
+ *                                                     --timeout-min 25 --workers 4 --rounds 1]
+ *   --rounds N repeats (limit, scenarios) N times and prints each fan-out's ratio to the limit measured just before
+ *   it, and their median: the machine's other load moves the limit by ±30% from one minute to the next.
  *   Needs the cluster binaries (bash test/cluster/build.sh, as for npm run cluster:up). Starts its own cluster in
  *   ~/.cache/pipewright/cluster-bench on ports 26400-26406 (PIPEWRIGHT_CLUSTER_DIR / PIPEWRIGHT_CLUSTER_PORT_BASE
  *   override), with node agent capacity for thousands of pods, and stops it at the end, on failure, on Ctrl-C
@@ -93,6 +95,9 @@ const tuning: NodeJS.ProcessEnv = Object.fromEntries(TUNING.filter((k) => proces
 const DURATION_MS = Number(arg('duration-ms', '50'));
 const TIMEOUT_MS = Number(arg('timeout-min', '25')) * 60_000;
 const WORKERS = arg('workers', process.env.PIPEWRIGHT_WORKERS ?? '4');
+/** Rounds of (limit, scenarios): on a shared machine the limit moves from minute to minute, so each round's scenarios
+ * are compared with the limit measured just before them, and the median of the rounds' ratios is printed. */
+const ROUNDS = Math.max(1, Number(arg('rounds', '1')));
 const BUCKET = 'pipewright';
 const cluster = benchCluster(repo, 'cluster-bench', 26400);
 
@@ -349,6 +354,26 @@ function printSummary(results: Result[]): void {
   process.stdout.write(`\nSummary (simulated task duration ${DURATION_MS} ms, ${WORKERS} reconcile workers)\n${lines.join('\n')}\n`);
 }
 
+interface RoundRatio { scenario: string; own?: number; best?: number }
+
+/** Fan-outs over the rounds: each round's leaves' creations ÷ the limit measured just before them, and the median. */
+function printRounds(ratios: RoundRatio[]): void {
+  const pctOf = (x: number | undefined): string => (x === undefined ? 'n/a' : `${(100 * x).toFixed(0)}%`);
+  const median = (xs: number[]): number | undefined => {
+    const v = [...xs].sort((a, b) => a - b);
+    if (v.length === 0) return undefined;
+    return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
+  };
+  const lines: string[] = [];
+  for (const scenario of new Set(ratios.map((r) => r.scenario))) {
+    const of = ratios.filter((r) => r.scenario === scenario);
+    const own = of.flatMap((r) => (r.own === undefined ? [] : [r.own]));
+    const best = of.flatMap((r) => (r.best === undefined ? [] : [r.best]));
+    lines.push(`  ${scenario}: leaves' creations ÷ API server, same client: median ${pctOf(median(own))} (${own.map(pctOf).join(', ')}); ÷ best: median ${pctOf(median(best))} (${best.map(pctOf).join(', ')})`);
+  }
+  process.stdout.write(`\nAcross ${ROUNDS} rounds (each against the limit measured just before it)\n${lines.join('\n')}\n`);
+}
+
 // ---- main ----------------------------------------------------------------------------------------------------------
 
 let cleaning: Promise<void> | undefined;
@@ -379,31 +404,36 @@ async function main(): Promise<number> {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(state.kubeconfig);
 
-  if (LIMIT_PODS > 0) {
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    const ns = await freshNamespace(core, 'bench-limit');
-    const samples = await measureCreateLimit(kc, { ns, config: configFromEnv({ ...controllerEnv(state, ns), PIPEWRIGHT_GATEWAY_URL: 'http://127.0.0.1:9' }), n: LIMIT_PODS, concurrencies: LIMIT_CONCURRENCIES, durationMs: DURATION_MS, log });
-    await core.deleteNamespace({ name: ns }).catch(() => undefined);
-    limit = { own: samples.find((x) => x.limited), best: [...samples].sort((a, b) => b.podsPerSec - a.podsPerSec)[0] };
-    const lines = samples.map((x) => `  concurrency ${String(x.concurrency).padStart(3)}${x.limited ? ' (the controller\'s, its QPS bucket)' : ''}: ${x.podsPerSec.toFixed(1)} pods/s`);
-    process.stdout.write(`\nAPI server pod-create throughput (${LIMIT_PODS} task pods per setting, created directly)\n${lines.join('\n')}\n`);
-  }
-
   const results: Result[] = [];
-  for (const s of SCENARIOS) {
-    // Each scenario gets at most an even share of what is left, keeping time to stop the cluster.
-    const left = deadline - Date.now() - 60_000;
-    const share = left / (SCENARIOS.length - results.length);
-    if (share < 10_000) {
-      log(`skipping ${s}: global timeout near`);
-      continue;
+  const ratios: RoundRatio[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    if (ROUNDS > 1) log(`round ${round} of ${ROUNDS}`);
+    if (LIMIT_PODS > 0) {
+      const core = kc.makeApiClient(k8s.CoreV1Api);
+      const ns = await freshNamespace(core, 'bench-limit');
+      const samples = await measureCreateLimit(kc, { ns, config: configFromEnv({ ...controllerEnv(state, ns), PIPEWRIGHT_GATEWAY_URL: 'http://127.0.0.1:9' }), n: LIMIT_PODS, concurrencies: LIMIT_CONCURRENCIES, durationMs: DURATION_MS, log });
+      await core.deleteNamespace({ name: ns }).catch(() => undefined);
+      limit = { own: samples.find((x) => x.limited), best: [...samples].sort((a, b) => b.podsPerSec - a.podsPerSec)[0] };
+      const lines = samples.map((x) => `  concurrency ${String(x.concurrency).padStart(3)}${x.limited ? ' (the controller\'s, its QPS bucket)' : ''}: ${x.podsPerSec.toFixed(1)} pods/s`);
+      process.stdout.write(`\nAPI server pod-create throughput (${LIMIT_PODS} task pods per setting, created directly)\n${lines.join('\n')}\n`);
     }
-    const r = await runScenario(kc, state, s, Date.now() + share);
-    printTable(r);
-    results.push(r);
+    for (const s of SCENARIOS) {
+      // Each scenario gets at most an even share of what is left, keeping time to stop the cluster.
+      const left = deadline - Date.now() - 60_000;
+      const share = left / (SCENARIOS.length * ROUNDS - results.length);
+      if (share < 10_000) {
+        log(`skipping ${s}: global timeout near`);
+        continue;
+      }
+      const r = await runScenario(kc, state, s, Date.now() + share);
+      printTable(r);
+      results.push(r);
+      if (r.leafCreatesPerSec !== undefined) ratios.push({ scenario: s, ...(limit.own ? { own: r.leafCreatesPerSec / limit.own.podsPerSec } : {}), ...(limit.best ? { best: r.leafCreatesPerSec / limit.best.podsPerSec } : {}) });
+    }
   }
-  printSummary(results);
-  return results.length === SCENARIOS.length && results.every((r) => r.ok) ? 0 : 1;
+  if (ROUNDS > 1) printRounds(ratios);
+  if (ROUNDS === 1) printSummary(results);
+  return results.length === SCENARIOS.length * ROUNDS && results.every((r) => r.ok) ? 0 : 1;
 }
 
 let exiting = false;
