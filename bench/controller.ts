@@ -64,7 +64,8 @@ import { configFromEnv } from '../src/controller/config.js';
 import { startController, type ControllerHandle } from '../src/controller/main.js';
 import { ANNOTATION_NODE, LABEL_MANAGED_BY } from '../src/controller/names.js';
 import type { KubeOps } from '../src/controller/kube-ops.js';
-import { measureCreateLimit, type LimitSample } from './controller-limit.js';
+import { measureCreateLimit } from './controller-limit.js';
+import { printRounds, printSummary, printTable, type Limit, type Result, type RoundRatio } from './controller-report.js';
 import { SCENARIOS as SHAPES, type RunPlan } from './controller-shapes.js';
 import { NamespaceObserver, toLocal, type PodSeen } from './observer.js';
 import { benchCluster, type ClusterState } from './bench-cluster.js';
@@ -128,35 +129,8 @@ async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs:
 
 // ---- measurement ------------------------------------------------------------------------------------------------
 
-function pct(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
-
 interface PodTimes { created: number; succeeded?: number; failed?: number }
 
-interface Result {
-  scenario: string;
-  title: string;
-  ok: boolean;
-  note: string;
-  runs: number;
-  pods: number;
-  transitions: number[];
-  totalMs: number;
-  podsPerSec: number;
-  /** Pods with an upstream ÷ (last of them seen − the first moment one of them could start): the creation rate once ready. */
-  readyPodsPerSec?: number;
-  /** The same pods ÷ (last of them seen Succeeded − the first moment one could start): created and run. */
-  readyCompletedPerSec?: number;
-  /** Fan-outs: the leaves' creations ÷ (last create answered − first create called), in the controller's client: as the limit is measured. */
-  leafCreatesPerSec?: number;
-  reconciles: number[];
-  statusWrites: number;
-  peakRssMb: number;
-  maxStatusBytes: number;
-  cpuSec: number;
-}
 
 let activeController: ControllerHandle | undefined;
 
@@ -304,75 +278,8 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
   };
 }
 
-// ---- report ------------------------------------------------------------------------------------------------------
-
-const ms = (x: number): string => (Number.isNaN(x) ? 'n/a' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`);
-
-/** The API server's measured create throughput (measureCreateLimit): at the controller's settings, and the best. */
-let limit: { own?: LimitSample; best?: LimitSample } = {};
-
-const ratio = (x: number, of: LimitSample | undefined): string => (of ? `${((100 * x) / of.podsPerSec).toFixed(0)}%` : 'n/a');
-
-function rows(r: Result): [string, string][] {
-  return [
-    ['runs / pods', `${r.runs} / ${r.pods}`],
-    ['step transition p50', ms(pct(r.transitions, 50))],
-    ['step transition p99', `${ms(pct(r.transitions, 99))} (${r.transitions.length} samples)`],
-    ['total', ms(r.totalMs)],
-    ['pods created per second', r.podsPerSec.toFixed(1)],
-    ['  ÷ API server, same client', ratio(r.podsPerSec, limit.own)],
-    ['  ÷ API server, best', ratio(r.podsPerSec, limit.best)],
-    ['fan-out: leaves\' creations per second (first call → last answer, as the limit)', r.leafCreatesPerSec?.toFixed(1) ?? 'n/a'],
-    ['  ÷ API server, same client', r.leafCreatesPerSec === undefined ? 'n/a' : ratio(r.leafCreatesPerSec, limit.own)],
-    ['  ÷ API server, best', r.leafCreatesPerSec === undefined ? 'n/a' : ratio(r.leafCreatesPerSec, limit.best)],
-    ['fan-out: leaves seen created per second once the root was seen ended', r.readyPodsPerSec?.toFixed(1) ?? 'n/a'],
-    ['  ÷ API server, best', r.readyPodsPerSec === undefined ? 'n/a' : ratio(r.readyPodsPerSec, limit.best)],
-    ['fan-out: leaves created and Succeeded per second', r.readyCompletedPerSec?.toFixed(1) ?? 'n/a'],
-    ['  ÷ the same client creating and running as many pods', r.readyCompletedPerSec === undefined || !limit.own?.completedPerSec ? 'n/a' : `${((100 * r.readyCompletedPerSec) / limit.own.completedPerSec).toFixed(0)}%`],
-    ['reconciles', String(r.reconciles.length)],
-    ['reconcile p50', ms(pct(r.reconciles, 50))],
-    ['reconcile p99', ms(pct(r.reconciles, 99))],
-    ['status writes', String(r.statusWrites)],
-    ['peak RSS (controller + bench)', `${r.peakRssMb.toFixed(0)} MiB`],
-    ['CPU (controller + bench)', `${r.cpuSec.toFixed(1)} s`],
-    ['largest status', `${r.maxStatusBytes.toLocaleString('en-US')} bytes`],
-  ];
-}
-
-function printTable(r: Result): void {
-  const body = rows(r);
-  const w = Math.max(...body.map(([k]) => k.length));
-  const out = [`\n${r.title}${r.ok ? '' : `  [NOT OK: ${r.note || 'incomplete'}]`}`, ...body.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`)];
-  process.stdout.write(`${out.join('\n')}\n`);
-}
-
-function printSummary(results: Result[]): void {
-  if (results.length < 2) return;
-  const header = ['metric', ...results.map((r) => r.scenario)];
-  const table = rows(results[0]!).map(([k], i) => [k, ...results.map((r) => rows(r)[i]![1])]);
-  const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...table.map((row) => `| ${row.join(' | ')} |`)];
-  process.stdout.write(`\nSummary (simulated task duration ${DURATION_MS} ms, ${WORKERS} reconcile workers)\n${lines.join('\n')}\n`);
-}
-
-interface RoundRatio { scenario: string; own?: number; best?: number }
-
-/** Fan-outs over the rounds: each round's leaves' creations ÷ the limit measured just before them, and the median. */
-function printRounds(ratios: RoundRatio[]): void {
-  const pctOf = (x: number | undefined): string => (x === undefined ? 'n/a' : `${(100 * x).toFixed(0)}%`);
-  const median = (xs: number[]): number | undefined => {
-    const v = [...xs].sort((a, b) => a - b);
-    if (v.length === 0) return undefined;
-    return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-  };
-  const lines: string[] = [];
-  for (const scenario of new Set(ratios.map((r) => r.scenario))) {
-    const of = ratios.filter((r) => r.scenario === scenario);
-    const own = of.flatMap((r) => (r.own === undefined ? [] : [r.own]));
-    const best = of.flatMap((r) => (r.best === undefined ? [] : [r.best]));
-    lines.push(`  ${scenario}: leaves' creations ÷ API server, same client: median ${pctOf(median(own))} (${own.map(pctOf).join(', ')}); ÷ best: median ${pctOf(median(best))} (${best.map(pctOf).join(', ')})`);
-  }
-  process.stdout.write(`\nAcross ${ROUNDS} rounds (each against the limit measured just before it)\n${lines.join('\n')}\n`);
-}
+/** The API server's create throughput measured in this round (bench/controller-limit.ts). */
+let limit: Limit = {};
 
 // ---- main ----------------------------------------------------------------------------------------------------------
 
@@ -426,13 +333,13 @@ async function main(): Promise<number> {
         continue;
       }
       const r = await runScenario(kc, state, s, Date.now() + share);
-      printTable(r);
+      printTable(r, limit);
       results.push(r);
       if (r.leafCreatesPerSec !== undefined) ratios.push({ scenario: s, ...(limit.own ? { own: r.leafCreatesPerSec / limit.own.podsPerSec } : {}), ...(limit.best ? { best: r.leafCreatesPerSec / limit.best.podsPerSec } : {}) });
     }
   }
-  if (ROUNDS > 1) printRounds(ratios);
-  if (ROUNDS === 1) printSummary(results);
+  if (ROUNDS > 1) printRounds(ratios, ROUNDS);
+  if (ROUNDS === 1) printSummary(results, limit, DURATION_MS, WORKERS);
   return results.length === SCENARIOS.length * ROUNDS && results.every((r) => r.ok) ? 0 : 1;
 }
 
