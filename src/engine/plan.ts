@@ -26,6 +26,8 @@ import {
   type SkipReason,
 } from './state.js';
 import { coerceParameter } from './values.js';
+import { dependencyOrder } from './dag-order.js';
+import { coerceItem, collectIterations, loopItems } from './loop-items.js';
 
 interface Eval extends SiblingResult {
   started: boolean;
@@ -482,44 +484,6 @@ class Planner {
   }
 }
 
-/** Per DAG of a parsed pipeline (the model is never changed after parsing): each plan of a run asks again. */
-const orders = new WeakMap<Dag, readonly string[]>();
-
-/** Task names with upstreams first (Kahn); tasks on a cycle (validation refuses those) come last, as written. */
-export function dependencyOrder(dag: Dag): readonly string[] {
-  let order = orders.get(dag);
-  if (!order) orders.set(dag, (order = computeOrder(dag)));
-  return order;
-}
-
-function computeOrder(dag: Dag): string[] {
-  const names = Object.keys(dag.tasks);
-  const waiting = new Map<string, number>();
-  const downstream = new Map<string, string[]>();
-  for (const name of names) {
-    const ups = upstreamOf(own(dag.tasks, name)!).filter((u) => u !== name && Object.hasOwn(dag.tasks, u));
-    waiting.set(name, ups.length);
-    for (const u of ups) {
-      const list = downstream.get(u);
-      if (list) list.push(name);
-      else downstream.set(u, [name]);
-    }
-  }
-  const order = names.filter((n) => waiting.get(n) === 0);
-  for (let i = 0; i < order.length; i++) {
-    for (const d of downstream.get(order[i]!) ?? []) {
-      const left = waiting.get(d)! - 1;
-      waiting.set(d, left);
-      if (left === 0) order.push(d);
-    }
-  }
-  if (order.length < names.length) {
-    const placed = new Set(order);
-    order.push(...names.filter((n) => !placed.has(n)));
-  }
-  return order;
-}
-
 function nodeKind(p: Pipeline, comp: Component, task: Task): NodeKind {
   if (comp.implementation.kind === 'dag') return task.loop ? 'loop' : 'dag';
   return own(p.executors, comp.implementation.executor)?.kind === 'importer' ? 'importer' : 'container';
@@ -529,47 +493,6 @@ function stripUndefined<T extends object>(o: T): T {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) if (v !== undefined) out[k] = v;
   return out as T;
-}
-
-function loopItems(items: NonNullable<Task['loop']>['items'], inputs: ResolvedInputs): unknown[] | string {
-  if (items.kind === 'raw') return items.items;
-  if (items.kind === 'artifacts') {
-    const list = own(inputs.artifacts, items.input);
-    return list ?? `loop input artifact "${items.input}" has no value`;
-  }
-  let v: unknown = own(inputs.parameters, items.input);
-  if (typeof v === 'string') {
-    try {
-      v = JSON.parse(v);
-    } catch {
-      return `loop items "${items.input}" is not a list: ${JSON.stringify(v)}`;
-    }
-  }
-  return Array.isArray(v) ? v : `loop items "${items.input}" is not a list: ${JSON.stringify(v ?? null)}`;
-}
-
-function coerceItem(item: JsonValue, comp: Component, itemInput: string): JsonValue {
-  const def = own(comp.inputs.parameters, itemInput);
-  return def ? (coerceParameter(item, def.type) ?? item) : item;
-}
-
-/**
- * dsl.Collected: a list of each iteration's value, in iteration order; artifacts flattened into one list.
- * Iterations that produced no value (the producer sat in a branch that did not run) contribute nothing, as
- * in KFP, rather than a null the consumer's List[int] would choke on.
- */
-function collectIterations(comp: Component, iterations: Eval[]): NodeOutputs {
-  const out = EMPTY_OUTPUTS();
-  for (const name of Object.keys(comp.outputs.parameters)) {
-    out.parameters[name] = iterations.flatMap((r) => {
-      const v = own(r.outputs?.parameters ?? {}, name);
-      return v === undefined ? [] : [v];
-    });
-  }
-  for (const name of Object.keys(comp.outputs.artifacts)) {
-    out.artifacts[name] = iterations.flatMap((r) => own(r.outputs?.artifacts ?? {}, name) ?? []);
-  }
-  return out;
 }
 
 const META_PLACEHOLDER = /\{\{\$\.inputs\.parameters\['([^']+)'\]\}\}/g;

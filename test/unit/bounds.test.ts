@@ -3,7 +3,8 @@
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
 import fc from 'fast-check';
 import { compileCondition, evaluateCondition } from '../../src/engine/cel.js';
-import { dependencyOrder, plan } from '../../src/engine/plan.js';
+import { dependencyOrder } from '../../src/engine/dag-order.js';
+import { plan } from '../../src/engine/plan.js';
 import { RUN, containerComponent, pipelineOf, task } from '../../src/engine/testing/builders.js';
 import { DURATION_PATTERN } from '../../src/crd/schema.js';
 import { canonicalQuantity } from '../../src/executor/task-config.js';
