@@ -25,8 +25,6 @@ import { RecurringRuns } from './recurring-reconciler.js';
 import type { PipelineRunObject } from './types.js';
 import { systemClock } from './clock.js';
 
-/** The longest a run's next pass is held back after a long one (PIPEWRIGHT_PASS_SPACING). */
-
 export interface ControllerHandle {
   /** Stops the work; with leader election, also releases the Lease if held (a standby takes over at once). */
   stop(): Promise<void>;
