@@ -7,6 +7,14 @@ export function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
+/** A step transition in three: upstream seen Succeeded → the controller's create called (its reaction, with the
+ * watch's delivery of the upstream's end to it), → answered (the API server), → the new pod seen (watch delivery). */
+export interface StepStages {
+  reaction: number[];
+  answer: number[];
+  delivery: number[];
+}
+
 export interface Result {
   scenario: string;
   title: string;
@@ -15,6 +23,8 @@ export interface Result {
   runs: number;
   pods: number;
   transitions: number[];
+  /** The step transitions' stages, each sorted (ms). */
+  stages: StepStages;
   totalMs: number;
   podsPerSec: number;
   /** Pods with an upstream ÷ (last of them seen − the first moment one of them could start): the creation rate once ready. */
@@ -42,6 +52,9 @@ function rows(r: Result, limit: Limit): [string, string][] {
     ['runs / pods', `${r.runs} / ${r.pods}`],
     ['step transition p50', ms(pct(r.transitions, 50))],
     ['step transition p99', `${ms(pct(r.transitions, 99))} (${r.transitions.length} samples)`],
+    ['  upstream seen ended → create called, p50 / p99', `${ms(pct(r.stages.reaction, 50))} / ${ms(pct(r.stages.reaction, 99))}`],
+    ['  create called → answered (API server), p50 / p99', `${ms(pct(r.stages.answer, 50))} / ${ms(pct(r.stages.answer, 99))}`],
+    ['  answered → pod seen created (watch), p50 / p99', `${ms(pct(r.stages.delivery, 50))} / ${ms(pct(r.stages.delivery, 99))}`],
     ['total', ms(r.totalMs)],
     ['pods created per second', r.podsPerSec.toFixed(1)],
     ['  ÷ API server, same client', ratio(r.podsPerSec, limit.own)],

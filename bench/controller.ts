@@ -65,7 +65,7 @@ import { startController, type ControllerHandle } from '../src/controller/main.j
 import { ANNOTATION_NODE, LABEL_MANAGED_BY } from '../src/controller/names.js';
 import type { KubeOps } from '../src/controller/kube-ops.js';
 import { measureCreateLimit } from './controller-limit.js';
-import { printRounds, printSummary, printTable, type Limit, type Result, type RoundRatio } from './controller-report.js';
+import { printRounds, printSummary, printTable, type Limit, type Result, type RoundRatio, type StepStages } from './controller-report.js';
 import { SCENARIOS as SHAPES, type RunPlan } from './controller-shapes.js';
 import { NamespaceObserver, toLocal, type PodSeen } from './observer.js';
 import { benchCluster, type ClusterState } from './bench-cluster.js';
@@ -227,9 +227,13 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
   const pods = new Map([...seenPods].map(([name, p]) => [name, localPod(p)]));
 
   // Step transitions: each pod against its last-finishing upstream pod of the same run.
-  const byTask = new Map<string, PodTimes>();
-  for (const p of pods.values()) byTask.set(`${p.run}/${p.node}`, p);
+  const byTask = new Map<string, PodTimes & { name: string }>();
+  for (const [name, p] of pods) byTask.set(`${p.run}/${p.node}`, { ...p, name });
   const transitions: number[] = [];
+  // Where a step's time goes, from the controller's create calls: reaction (upstream seen Succeeded → create
+  // called), the API server's answer, and the watch's delivery of the new pod.
+  const createOf = new Map(creates.map((c) => [c.pod, c]));
+  const stages: StepStages = { reaction: [], answer: [], delivery: [] };
   let firstReady = Infinity;
   let lastDownstream = -Infinity;
   let lastDownstreamDone = -Infinity;
@@ -242,6 +246,12 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
       if (upTimes.some((x) => x === undefined)) continue;
       const ready = Math.max(...(upTimes as number[]));
       transitions.push(down.created - ready);
+      const c = createOf.get(down.name);
+      if (c) {
+        stages.reaction.push(c.sent - ready);
+        stages.answer.push(c.answered - c.sent);
+        stages.delivery.push(down.created - c.answered);
+      }
       firstReady = Math.min(firstReady, ready);
       lastDownstream = Math.max(lastDownstream, down.created);
       lastDownstreamDone = Math.max(lastDownstreamDone, down.succeeded ?? Infinity);
@@ -249,6 +259,7 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
     }
   }
   transitions.sort((a, b) => a - b);
+  for (const v of Object.values(stages) as number[][]) v.sort((a, b) => a - b);
   const reconcileMs = [...reconciles].sort((a, b) => a - b);
   const bad = [...runEnds.entries()].filter(([, d]) => d.phase !== 'Succeeded');
   if (bad.length) note = [note, `${bad.length} run(s) did not succeed, e.g. ${bad[0]![0]}: ${bad[0]![1].phase} ${bad[0]![1].message ?? ''}`].filter(Boolean).join('; ');
@@ -263,6 +274,7 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
     runs: plans.length,
     pods: pods.size,
     transitions,
+    stages,
     totalMs: tEnd - t0,
     podsPerSec: pods.size / Math.max(0.001, (lastCreated - t0) / 1000),
     ...(scenario.startsWith('fanout') && downstream > 0 ? {
