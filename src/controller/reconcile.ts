@@ -190,12 +190,7 @@ export class Reconciler {
       timing.untimed = true;
       return { requeueAfterMs: held };
     };
-    if (isRunFinished(run.status?.phase)) {
-      if (held > 0) return wait();
-      if (pendingRetry(run) !== undefined) return this.retryFinished(run, run.status ?? {}); // spec.retry (run-retry.ts)
-      this.forget(run.metadata!.uid!);
-      return;
-    }
+    if (isRunFinished(run.status?.phase)) return held > 0 ? wait() : this.finishedRun(run);
     const log = this.deps.logger.child({ run: key });
     const now = this.clock();
     const { config } = this.deps;
@@ -266,6 +261,13 @@ export class Reconciler {
     if (held > 0 && large) return { requeueAfterMs: held };
     const slot = held > 0 ? held : this.throttle.waitMs(uid);
     if (slot > 0 && obs.recheckAt === undefined && this.memo.unchanged(uid, obs.run.metadata!.resourceVersion, obs.facts, now.getTime())) return { requeueAfterMs: slot };
+    return undefined;
+  }
+
+  /** A finished run whose last write is in the cache: retried in place (spec.retry, run-retry.ts), or forgotten. */
+  private async finishedRun(run: PipelineRunObject): Promise<ReconcileOutcome> {
+    if (pendingRetry(run) !== undefined) return this.retryFinished(run, run.status ?? {});
+    this.forget(run.metadata!.uid!);
     return undefined;
   }
 
