@@ -217,7 +217,6 @@ export class Observer {
   private async statusFacts(obs: Observation, latest: Map<string, PodFact>): Promise<void> {
     const { facts, podNames, stopped } = obs;
     const uid = obs.ctx.uid;
-    const ns = obs.ctx.namespace;
     const nowIso = (): string => this.deps.clock().toISOString();
     // Latest attempt per node still queued or in flight in the launcher (one look, not one per node).
     const inLauncher = new Map<string, number>();
@@ -234,24 +233,30 @@ export class Observer {
       }
       if (n.pod && !podNames[id]) podNames[id] = n.pod;
       if (!latest.has(id) && n.outputsRef) await this.outputsByRef(id, n, obs);
-      // Recorded as started, but the pod is not in the cache: a lagging cache, or the pod was deleted.
-      if (n.pod && n.attempt && (n.phase === 'Pending' || n.phase === 'Running') && !latest.has(id)) {
-        // The attempt's own pod (a status written before reconcile-plan.ts dropped stale names may carry an
-        // earlier attempt's), unless its creation still waits in the launcher (launchFacts).
-        if ((inLauncher.get(id) ?? 0) >= n.attempt) continue;
-        const pod = this.attemptPod(obs.ctx.name, uid, id, n);
-        // A pod we created moments ago is only late in the cache: no GET per pod (1,000 after a fan-out).
-        if (this.deps.expectations.recentlyCreated(uid, pod) || (await this.deps.kube.podExists(ns, pod))) {
-          facts[id] = { attempt: n.attempt, phase: n.phase };
-          podNames[id] = pod;
-          obs.recheckAt = nowMs(this.deps.clock) + 1000;
-        } else {
-          const fact: ExecutionFact = { attempt: n.attempt, phase: 'Error', message: `pod ${pod} was deleted before it finished`, finishedAt: nowIso() };
-          facts[id] = fact;
-          stopped[id] = { ...n, phase: 'Error', message: fact.message, finishedAt: fact.finishedAt, stopped: true };
-        }
+      // Recorded as started, but the pod is not in the cache: a lagging cache, or the pod was deleted. (The
+      // attempt's own pod, unless its creation still waits in the launcher: launchFacts.)
+      if (n.pod && n.attempt && (n.phase === 'Pending' || n.phase === 'Running') && !latest.has(id) && (inLauncher.get(id) ?? 0) < n.attempt) {
+        await this.podNotCached(obs, id, n, n.attempt, n.phase);
       }
     }
+  }
+
+  /** A started node whose pod the cache does not show: late in the cache (still started), or deleted (Error). */
+  private async podNotCached(obs: Observation, id: string, n: StatusNode, attempt: number, phase: 'Pending' | 'Running'): Promise<void> {
+    const { uid, namespace, name } = obs.ctx;
+    // The attempt's own pod name (a status written before reconcile-plan.ts dropped stale names may carry an
+    // earlier attempt's).
+    const pod = this.attemptPod(name, uid, id, n);
+    // A pod we created moments ago is only late in the cache: no GET per pod (1,000 after a fan-out).
+    if (this.deps.expectations.recentlyCreated(uid, pod) || (await this.deps.kube.podExists(namespace, pod))) {
+      obs.facts[id] = { attempt, phase };
+      obs.podNames[id] = pod;
+      obs.recheckAt = nowMs(this.deps.clock) + 1000;
+      return;
+    }
+    const fact: ExecutionFact = { attempt, phase: 'Error', message: `pod ${pod} was deleted before it finished`, finishedAt: this.deps.clock().toISOString() };
+    obs.facts[id] = fact;
+    obs.stopped[id] = { ...n, phase: 'Error', message: fact.message, finishedAt: fact.finishedAt, stopped: true };
   }
 
   /** Every node of a status cut to size, from the object at nodesRef; a missing object is the run's end. */
