@@ -369,6 +369,13 @@ class Planner {
       if (fact.outputs) view.outputs = fact.outputs;
       return this.settle(view, fact);
     }
+    return this.afterFailure(view, task, comp, inputs, fact, hold);
+  }
+
+  /** An attempt that failed or errored: the next one after its backoff while retries are left, else the end. */
+  // eslint-disable-next-line max-params
+  private afterFailure(view: NodeView, task: Task, comp: Component, inputs: ResolvedInputs, fact: ExecutionFact, hold: boolean): Eval {
+    const round = this.input.retryBase ?? 0;
     const retry = task.retry;
     // Attempts of this round only (a run retried in place gives each task its whole budget again).
     const tries = fact.attempt - (fact.attempt > round ? round : 0);
