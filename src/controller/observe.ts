@@ -64,49 +64,57 @@ export function factFromPod(pod: V1Pod): PodFact | undefined {
   if (startedAt) fact.startedAt = startedAt;
   const phase = pod.status?.phase;
 
-  if (phase === 'Succeeded') {
-    const out = status(pod, 'outputs')?.state?.terminated;
-    fact.phase = 'Succeeded';
-    fact.finishedAt = iso(out?.finishedAt) ?? iso(main?.state?.terminated?.finishedAt);
-    // No report at all means no outputs (a pod completed by something other than our outputs step).
-    if (!out?.message?.trim()) return { ...base, fact: { ...fact, outputs: { parameters: {}, artifacts: {} } } };
-    const report = parseTerminationMessage(out.message);
-    if ('ref' in report) return { ...base, fact, outputsRef: report.ref };
-    if ('outputs' in report) return { ...base, fact: { ...fact, outputs: report.outputs } };
-    return { ...base, fact: { ...fact, phase: 'Error', message: `the outputs step left no readable report: ${report.error.slice(0, 200)}` } };
-  }
-  if (phase === 'Failed') {
-    fact.finishedAt = iso(main?.state?.terminated?.finishedAt) ?? new Date(0).toISOString();
-    const inputs = status(pod, 'inputs')?.state?.terminated;
-    const mainT = main?.state?.terminated;
-    const outT = status(pod, 'outputs')?.state?.terminated;
-    if (pod.status?.reason === 'DeadlineExceeded') {
-      return { ...base, fact: { ...fact, phase: 'Failed', message: `timed out: ${pod.status.message ?? 'active deadline exceeded'}` } };
-    }
-    if (inputs && inputs.exitCode !== 0) {
-      return { ...base, fact: { ...fact, phase: 'Error', message: `downloading input artifacts failed: ${lastLines(inputs.message, 2)}` } };
-    }
-    const modelcar = modelcarFailure(pod);
-    if (modelcar) return { ...base, fact: { ...fact, phase: 'Failed', message: modelcar } };
-    if (mainT && mainT.exitCode !== 0) {
-      // The termination message is the log's end (FallbackToLogsOnError): one line of it, the cause.
-      const cause = failureCause(mainT.message ?? '');
-      return { ...base, fact: { ...fact, phase: 'Failed', exitCode: mainT.exitCode, message: `container main failed with exit code ${mainT.exitCode}${cause ? `: ${cause}` : ''}` } };
-    }
-    // The outputs step exits 1 when the task's own outputs are wrong (the user's failure), 2 for infrastructure.
-    if (outT && outT.exitCode === 1) {
-      return { ...base, fact: { ...fact, phase: 'Failed', message: `the task's outputs are invalid: ${lastLines(outT.message, 2)}` } };
-    }
-    if (outT && outT.exitCode !== 0) {
-      return { ...base, fact: { ...fact, phase: 'Error', message: `uploading outputs failed: ${lastLines(outT.message, 2)}` } };
-    }
-    return { ...base, fact: { ...fact, phase: 'Error', message: `pod failed: ${pod.status?.reason ?? ''} ${pod.status?.message ?? ''}`.trim() } };
-  }
+  if (phase === 'Succeeded') return { ...base, ...succeededFact(pod, main, fact) };
+  if (phase === 'Failed') return { ...base, fact: failedFact(pod, main, fact) };
+  return { ...base, fact: startedOrPending(pod, main, fact) };
+}
+
+/** A pod not ended: Running once main started, else Pending, with what holds it up and since when. */
+function startedOrPending(pod: V1Pod, main: V1ContainerStatus | undefined, fact: ExecutionFact): ExecutionFact {
   if (main?.state?.running || main?.state?.terminated) fact.phase = 'Running';
   const why = pendingReason(pod);
   if (why) fact.message = why;
   // The pending deadline (PIPEWRIGHT_PENDING_DEADLINE_SECONDS, spec.pendingTimeout) counts from the pod's creation.
   const created = iso(pod.metadata?.creationTimestamp);
   if (why && fact.phase === 'Pending' && created) fact.stuckSince = created;
-  return { ...base, fact };
+  return fact;
+}
+
+/** A Succeeded pod: its outputs from the outputs step's report (inline, or by reference when too large). */
+function succeededFact(pod: V1Pod, main: V1ContainerStatus | undefined, fact: ExecutionFact): Pick<PodFact, 'fact' | 'outputsRef'> {
+  const out = status(pod, 'outputs')?.state?.terminated;
+  fact.phase = 'Succeeded';
+  fact.finishedAt = iso(out?.finishedAt) ?? iso(main?.state?.terminated?.finishedAt);
+  // No report at all means no outputs (a pod completed by something other than our outputs step).
+  if (!out?.message?.trim()) return { fact: { ...fact, outputs: { parameters: {}, artifacts: {} } } };
+  const report = parseTerminationMessage(out.message);
+  if ('ref' in report) return { fact, outputsRef: report.ref };
+  if ('outputs' in report) return { fact: { ...fact, outputs: report.outputs } };
+  return { fact: { ...fact, phase: 'Error', message: `the outputs step left no readable report: ${report.error.slice(0, 200)}` } };
+}
+
+/** A Failed pod: which step failed and why — the user's failure (Failed) or the infrastructure's (Error). */
+function failedFact(pod: V1Pod, main: V1ContainerStatus | undefined, fact: ExecutionFact): ExecutionFact {
+  fact.finishedAt = iso(main?.state?.terminated?.finishedAt) ?? new Date(0).toISOString();
+  if (pod.status?.reason === 'DeadlineExceeded') return { ...fact, phase: 'Failed', message: `timed out: ${pod.status.message ?? 'active deadline exceeded'}` };
+  const inputs = status(pod, 'inputs')?.state?.terminated;
+  if (inputs && inputs.exitCode !== 0) return { ...fact, phase: 'Error', message: `downloading input artifacts failed: ${lastLines(inputs.message, 2)}` };
+  const modelcar = modelcarFailure(pod);
+  if (modelcar) return { ...fact, phase: 'Failed', message: modelcar };
+  return { ...fact, ...stepFailure(pod, main) };
+}
+
+/** Which of main and outputs failed a pod, and why (the pod's own words when neither did). */
+function stepFailure(pod: V1Pod, main: V1ContainerStatus | undefined): Pick<ExecutionFact, 'phase' | 'message' | 'exitCode'> {
+  const mainT = main?.state?.terminated;
+  const outT = status(pod, 'outputs')?.state?.terminated;
+  if (mainT && mainT.exitCode !== 0) {
+    // The termination message is the log's end (FallbackToLogsOnError): one line of it, the cause.
+    const cause = failureCause(mainT.message ?? '');
+    return { phase: 'Failed', exitCode: mainT.exitCode, message: `container main failed with exit code ${mainT.exitCode}${cause ? `: ${cause}` : ''}` };
+  }
+  // The outputs step exits 1 when the task's own outputs are wrong (the user's failure), 2 for infrastructure.
+  if (outT && outT.exitCode === 1) return { phase: 'Failed', message: `the task's outputs are invalid: ${lastLines(outT.message, 2)}` };
+  if (outT && outT.exitCode !== 0) return { phase: 'Error', message: `uploading outputs failed: ${lastLines(outT.message, 2)}` };
+  return { phase: 'Error', message: `pod failed: ${pod.status?.reason ?? ''} ${pod.status?.message ?? ''}`.trim() };
 }
