@@ -81,6 +81,26 @@ describe('observing pods', () => {
     expect(e?.fact.phase).toBe('Error');
   });
 
+  it('names the step that failed a pod, and whose failure it is (the user\'s Failed, the infrastructure\'s Error)', () => {
+    const term = (name: string, exitCode: number, message = '') => ({ name, image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode, message } } });
+    const failed = (s: Partial<NonNullable<V1Pod['status']>>) => factFromPod(base({ phase: 'Failed', ...s }))!.fact;
+    expect(failed({ reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' })).toMatchObject({ phase: 'Failed', message: 'timed out: Pod was active on the node longer than the specified deadline' });
+    expect(failed({ initContainerStatuses: [term('inputs', 2, 'fetch\nNoSuchKey: x')] })).toMatchObject({ phase: 'Error', message: 'downloading input artifacts failed: fetch | NoSuchKey: x' });
+    expect(failed({ initContainerStatuses: [term('main', 0)], containerStatuses: [term('outputs', 1, 'metrics.json: not JSON')] })).toMatchObject({ phase: 'Failed', message: "the task's outputs are invalid: metrics.json: not JSON" });
+    expect(failed({ initContainerStatuses: [term('main', 0)], containerStatuses: [term('outputs', 2, 'S3: connection refused')] })).toMatchObject({ phase: 'Error', message: 'uploading outputs failed: S3: connection refused' });
+    expect(failed({ reason: 'Evicted', message: 'The node was low on resource: memory.' })).toMatchObject({ phase: 'Error', message: 'pod failed: Evicted The node was low on resource: memory.' });
+    expect(failed({}).finishedAt).toBe(new Date(0).toISOString());
+  });
+
+  it('reads a Succeeded pod\'s outputs by reference or inline, an unreadable report as Error, and a started pod as Running', () => {
+    const out = (message: string) => factFromPod(base({ phase: 'Succeeded', containerStatuses: [{ name: 'outputs', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, message, finishedAt: new Date('2026-01-01T00:00:09Z') } } }] }))!;
+    expect(out('{"ref":"minio://b/x/outputs.json"}')).toMatchObject({ nodeId: 'train', attempt: 2, podName: 'p', outputsRef: 'minio://b/x/outputs.json', fact: { phase: 'Succeeded', finishedAt: '2026-01-01T00:00:09.000Z' } });
+    expect(out('').fact).toMatchObject({ phase: 'Succeeded', outputs: { parameters: {}, artifacts: {} } });
+    expect(out('{"parameters": ').fact.phase).toBe('Error');
+    const running = factFromPod(base({ phase: 'Running', initContainerStatuses: [{ name: 'main', image: 'x', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date('2026-01-01T00:00:01Z') } } }] }))!;
+    expect(running.fact).toEqual({ attempt: 2, phase: 'Running', startedAt: '2026-01-01T00:00:01.000Z' });
+  });
+
   it('reads outputs from the outputs container and says why a pod is pending', () => {
     const ok = factFromPod(base({ phase: 'Succeeded', containerStatuses: [{ name: 'outputs', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, message: '{"parameters":{"Output":"yes"},"artifacts":{}}' } } }] }));
     expect(ok?.fact.outputs?.parameters.Output).toBe('yes');
