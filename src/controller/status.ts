@@ -134,6 +134,36 @@ export interface StatusInput {
   override?: { phase: RunPhase; message: string; reason?: string };
 }
 
+/** One node of the plan as the status keeps it: bounded message and outputs, its pod, whether the controller ended it. */
+function statusNode(id: string, n: PlanResult['nodes'][string], input: StatusInput): StatusNode {
+  const node: StatusNode = { phase: n.phase, kind: n.kind, task: n.displayName };
+  if (n.reason) node.reason = n.reason;
+  if (n.message) node.message = n.message.slice(0, MESSAGE_LIMIT);
+  const pod = own(input.pods, id);
+  if (pod) node.pod = pod;
+  if (n.attempt) node.attempt = n.attempt;
+  if (n.startedAt) node.startedAt = n.startedAt;
+  if (n.finishedAt) node.finishedAt = n.finishedAt;
+  if (n.outputs && n.kind !== 'dag' && n.kind !== 'iteration' && n.kind !== 'loop') {
+    const b = boundedOutputs(n.outputs, input.valueLimit);
+    if (b.outputs.parameters || b.outputs.artifacts) node.outputs = b.outputs;
+    const ref = own(input.outputsRefs, id);
+    if (ref) node.outputsRef = ref;
+  }
+  if (own(input.stopped, id)) node.stopped = true;
+  return node;
+}
+
+/** A finished run's end time (kept once written), duration and, on success, its pipeline's outputs. */
+function addEnding(status: RunStatus, input: StatusInput, startedAt: string | undefined): void {
+  status.finishedAt = input.previous.finishedAt ?? input.now;
+  if (startedAt) status.duration = formatDuration(Date.parse(status.finishedAt) - Date.parse(startedAt));
+  if (input.plan.outputs && status.phase === 'Succeeded') {
+    const out = rootOutputs(input.plan.outputs, input.valueLimit);
+    if (out.parameters || out.artifacts) status.outputs = out;
+  }
+}
+
 export function buildStatus(input: StatusInput): RunStatus {
   const { plan, previous, now } = input;
   const nodes: Record<string, StatusNode> = {};
@@ -141,21 +171,7 @@ export function buildStatus(input: StatusInput): RunStatus {
   let total = 0;
   let waiting: string | undefined;
   for (const [id, n] of Object.entries(plan.nodes)) {
-    const node: StatusNode = { phase: n.phase, kind: n.kind, task: n.displayName };
-    if (n.reason) node.reason = n.reason;
-    if (n.message) node.message = n.message.slice(0, MESSAGE_LIMIT);
-    const pod = own(input.pods, id);
-    if (pod) node.pod = pod;
-    if (n.attempt) node.attempt = n.attempt;
-    if (n.startedAt) node.startedAt = n.startedAt;
-    if (n.finishedAt) node.finishedAt = n.finishedAt;
-    if (n.outputs && n.kind !== 'dag' && n.kind !== 'iteration' && n.kind !== 'loop') {
-      const b = boundedOutputs(n.outputs, input.valueLimit);
-      if (b.outputs.parameters || b.outputs.artifacts) node.outputs = b.outputs;
-      const ref = own(input.outputsRefs, id);
-      if (ref) node.outputsRef = ref;
-    }
-    if (own(input.stopped, id)) node.stopped = true;
+    const node = statusNode(id, n, input);
     if (n.kind === 'container' || n.kind === 'importer') {
       total++;
       if (isTerminal(n.phase)) done++;
@@ -171,21 +187,17 @@ export function buildStatus(input: StatusInput): RunStatus {
   if (message) status.message = message;
   if (startedAt) status.startedAt = startedAt;
   if (input.generation !== undefined) status.observedGeneration = input.generation;
-  if (isRunFinished(phase)) {
-    status.finishedAt = previous.finishedAt ?? now;
-    if (startedAt) status.duration = formatDuration(Date.parse(status.finishedAt) - Date.parse(startedAt));
-    if (plan.outputs && phase === 'Succeeded') {
-      const out = rootOutputs(plan.outputs, input.valueLimit);
-      if (out.parameters || out.artifacts) status.outputs = out;
-    }
-  }
-  const taskFailed = phase === 'Failed' && Object.values(nodes).some((n) => n.kind === 'container' && n.phase === 'Failed');
-  const reason = input.override?.reason ?? (taskFailed ? Reason.TaskFailed : phase);
-  status.conditions = runConditions(phase, reason, message, previous, now, input.generation);
+  if (isRunFinished(phase)) addEnding(status, input, startedAt);
+  status.conditions = runConditions(phase, conditionReason(input, phase, nodes), message, previous, now, input.generation);
   return status;
 }
 
-/** Condition reasons beyond the phase names (Pending, Running, Succeeded, Failed, Error, Cancelled). */
+/** The conditions' reason: the override's, TaskFailed when a task's own failure failed the run, else the phase. */
+function conditionReason(input: StatusInput, phase: RunPhase, nodes: Record<string, StatusNode>): string {
+  if (input.override?.reason !== undefined) return input.override.reason;
+  const taskFailed = phase === 'Failed' && Object.values(nodes).some((n) => n.kind === 'container' && n.phase === 'Failed');
+  return taskFailed ? Reason.TaskFailed : phase;
+}
 
 /**
  * Succeeded (True, False once ended otherwise, Unknown while running: Knative's and Tekton's convention) and
