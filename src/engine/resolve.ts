@@ -75,6 +75,14 @@ export function parameterTemplates(task: Task): Record<string, string> {
 
 /** Resolves a task's inputs, typed per the component's input definitions, with their defaults filled in. */
 export function resolveTaskInputs(task: Task, component: Component, ctx: ResolveContext): ResolvedInputs {
+  const parameters = resolveParameters(task, component, ctx);
+  const artifacts = resolveArtifacts(task, ctx);
+  checkRequired(task, component, parameters, artifacts);
+  return { parameters, artifacts };
+}
+
+/** The task's parameters, placeholders among them resolved, each coerced to its declared type, defaults filled in. */
+function resolveParameters(task: Task, component: Component, ctx: ResolveContext): Record<string, JsonValue> {
   const raw: Record<string, JsonValue> = {};
   for (const [name, b] of Object.entries(task.inputs.parameters)) {
     const v = resolveParameter(name, b, ctx);
@@ -91,6 +99,11 @@ export function resolveTaskInputs(task: Task, component: Component, ctx: Resolve
     }
     parameters[name] = coerced;
   }
+  return parameters;
+}
+
+/** The task's artifacts: from the enclosing DAG's inputs or an upstream task's outputs (one that ended without it is an error). */
+function resolveArtifacts(task: Task, ctx: ResolveContext): Record<string, RuntimeArtifact[]> {
   const artifacts: Record<string, RuntimeArtifact[]> = {};
   for (const [name, b] of Object.entries(task.inputs.artifacts)) {
     let list: RuntimeArtifact[] | undefined;
@@ -104,7 +117,11 @@ export function resolveTaskInputs(task: Task, component: Component, ctx: Resolve
     }
     if (list) artifacts[name] = list;
   }
-  // A loop's item input is delivered to each iteration, not to the loop task itself.
+  return artifacts;
+}
+
+/** Every required input has a value (a loop's item input is delivered to each iteration, not to the loop task). */
+function checkRequired(task: Task, component: Component, parameters: Record<string, JsonValue>, artifacts: Record<string, RuntimeArtifact[]>): void {
   const itemInput = task.loop?.itemInput;
   for (const [name, def] of Object.entries(component.inputs.parameters)) {
     if (name === itemInput) continue;
@@ -117,7 +134,6 @@ export function resolveTaskInputs(task: Task, component: Component, ctx: Resolve
       throw new ResolutionError(`required input artifact "${name}" of task ${task.name} has no value`);
     }
   }
-  return { parameters, artifacts };
 }
 
 
