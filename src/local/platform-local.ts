@@ -45,59 +45,73 @@ function strings(v: JsonValue | undefined): Record<string, string> {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)]));
 }
 
+/** What the env list leaves for the warnings: settings without a local value, and whether pod metadata was read. */
+interface EnvLeftovers {
+  podMeta: { labels: Record<string, string>; annotations: Record<string, string> };
+  unsetSecrets: Map<string, string[]>;
+  unsetConfigMaps: Map<string, string[]>;
+  metadataRead: boolean;
+}
+
+const addTo = (m: Map<string, string[]>, k: string, v: string): void => void m.set(k, [...(m.get(k) ?? []), v]);
+
 /** The process env of a task from its resolved env list (taskSettings) and its kfp-kubernetes settings. */
 export function localTaskEnv(list: V1EnvVar[], platform: JsonObject | undefined, task: string, secrets?: LocalSecrets): LocalTaskEnv {
   const out: LocalTaskEnv = { env: {}, warnings: [] };
   const meta = platform?.podMetadata && typeof platform.podMetadata === 'object' && !Array.isArray(platform.podMetadata) ? platform.podMetadata : {};
-  const podMeta = { labels: strings(meta.labels), annotations: strings(meta.annotations) };
-  const unsetSecrets = new Map<string, string[]>();
-  const unsetConfigMaps = new Map<string, string[]>();
-  const add = (m: Map<string, string[]>, k: string, v: string): void => void m.set(k, [...(m.get(k) ?? []), v]);
-  let metadataRead = false;
-  for (const e of list) {
-    if (e.value !== undefined) {
-      out.env[e.name] = e.value;
-      continue;
-    }
-    const field = e.valueFrom?.fieldRef?.fieldPath;
-    const secret = e.valueFrom?.secretKeyRef;
-    const configMap = e.valueFrom?.configMapKeyRef;
-    if (field !== undefined) {
-      const m = FIELD.exec(field);
-      if (m) {
-        // As the kubelet: a label or annotation the pod does not have reads as ''.
-        out.env[e.name] = podMeta[m[1] as 'labels' | 'annotations'][m[2] ?? m[3] ?? ''] ?? '';
-        metadataRead = true;
-      } else {
-        out.warnings.push(`task ${task}: use_field_path_as_env ${e.name}='${field}' has no value locally (only metadata.labels['…'] and metadata.annotations['…'], from add_pod_label/add_pod_annotation); ${e.name} is not set`);
-      }
-    } else if (secret) {
-      const name = secret.name ?? '';
-      if (!secrets) {
-        add(unsetSecrets, name, e.name);
-        continue;
-      }
-      const value = secrets.read(name, secret.key);
-      if (value !== undefined) out.env[e.name] = value;
-      else if (!secret.optional) {
-        out.error ??= `use_secret_as_env: Secret '${name}' key '${secret.key}' (for ${e.name}) is not in the secrets directory: create ${secrets.dir}/${name}/${secret.key}, or mark it optional`;
-      }
-    } else if (configMap) {
-      add(unsetConfigMaps, configMap.name ?? '', e.name);
-    }
+  const left: EnvLeftovers = { podMeta: { labels: strings(meta.labels), annotations: strings(meta.annotations) }, unsetSecrets: new Map(), unsetConfigMaps: new Map(), metadataRead: false };
+  for (const e of list) envVar(e, out, left, task, secrets);
+  warnLeftovers(out, left, platform, task);
+  return out;
+}
+
+/** One env entry: a constant, a pod metadata field, a Secret key from the secrets directory; else noted for a warning. */
+function envVar(e: V1EnvVar, out: LocalTaskEnv, left: EnvLeftovers, task: string, secrets: LocalSecrets | undefined): void {
+  if (e.value !== undefined) {
+    out.env[e.name] = e.value;
+    return;
   }
-  for (const [name, vars] of unsetSecrets) {
+  const field = e.valueFrom?.fieldRef?.fieldPath;
+  const secret = e.valueFrom?.secretKeyRef;
+  const configMap = e.valueFrom?.configMapKeyRef;
+  if (field !== undefined) {
+    const m = FIELD.exec(field);
+    if (m) {
+      // As the kubelet: a label or annotation the pod does not have reads as ''.
+      out.env[e.name] = left.podMeta[m[1] as 'labels' | 'annotations'][m[2] ?? m[3] ?? ''] ?? '';
+      left.metadataRead = true;
+    } else {
+      out.warnings.push(`task ${task}: use_field_path_as_env ${e.name}='${field}' has no value locally (only metadata.labels['…'] and metadata.annotations['…'], from add_pod_label/add_pod_annotation); ${e.name} is not set`);
+    }
+  } else if (secret) {
+    const name = secret.name ?? '';
+    if (!secrets) {
+      addTo(left.unsetSecrets, name, e.name);
+      return;
+    }
+    const value = secrets.read(name, secret.key);
+    if (value !== undefined) out.env[e.name] = value;
+    else if (!secret.optional) {
+      out.error ??= `use_secret_as_env: Secret '${name}' key '${secret.key}' (for ${e.name}) is not in the secrets directory: create ${secrets.dir}/${name}/${secret.key}, or mark it optional`;
+    }
+  } else if (configMap) {
+    addTo(left.unsetConfigMaps, configMap.name ?? '', e.name);
+  }
+}
+
+/** One warning per setting a local task could not be given, naming the kfp-kubernetes call. */
+function warnLeftovers(out: LocalTaskEnv, left: EnvLeftovers, platform: JsonObject | undefined, task: string): void {
+  for (const [name, vars] of left.unsetSecrets) {
     out.warnings.push(`task ${task}: use_secret_as_env (Secret '${name}') needs a secrets directory locally; ${vars.join(', ')} not set (pass --secrets-dir DIR with DIR/${name}/<key> files)`);
   }
-  for (const [name, vars] of unsetConfigMaps) {
+  for (const [name, vars] of left.unsetConfigMaps) {
     out.warnings.push(`task ${task}: use_config_map_as_env (ConfigMap '${name}') is a cluster setting; ${vars.join(', ')} not set locally`);
   }
-  if (!metadataRead && (Object.keys(podMeta.labels).length || Object.keys(podMeta.annotations).length)) {
+  if (!left.metadataRead && (Object.keys(left.podMeta.labels).length || Object.keys(left.podMeta.annotations).length)) {
     out.warnings.push(`task ${task}: add_pod_label/add_pod_annotation: a local task is no pod; they are read locally only through use_field_path_as_env`);
   }
   for (const key of Object.keys(platform ?? {})) {
     if (HANDLED.has(key)) continue;
     out.warnings.push(`task ${task}: ${CLUSTER_ONLY[key] ?? `kfp-kubernetes setting ${key}`} is a cluster setting; ignored locally`);
   }
-  return out;
 }
