@@ -143,6 +143,30 @@ function localPlatformOp(req: LaunchRequest, op: PlatformOp, ctx: TaskContext, l
   }
 }
 
+/** The task root is shared by attempts: stale outputs of an earlier attempt must not be read back. */
+async function clearAttempt(taskRoot: string, executorInput: Prepared['executorInput'], runDir: string): Promise<void> {
+  await mkdir(taskRoot, { recursive: true });
+  await rm(executorInput.outputs.outputFile, { force: true });
+  for (const p of Object.values(executorInput.outputs.parameters)) await rm(p.outputFile, { force: true });
+  await mkdir(path.join(runDir, '.workspace'), { recursive: true });
+}
+
+/** The task process's environment: the runner's, the task's own, and a Python task's venv (an Error fact if it cannot be made). */
+async function processEnv(req: LaunchRequest, ex: ContainerExecutor, taskEnv: Record<string, string>, ctx: TaskContext): Promise<{ env: NodeJS.ProcessEnv } | { failed: ExecutionFact }> {
+  const base = { ...(ctx.env ?? process.env), ...taskEnv };
+  // Python buffers a piped stdout; unbuffered keeps progress lines live.
+  base.PYTHONUNBUFFERED ??= '1';
+  const plainCommand = ex.command.every((c) => typeof c === 'string') ? (ex.command as string[]) : undefined;
+  if (!isPythonTask(ex, plainCommand)) return { env: base };
+  const packages = (plainCommand && lightweightComponentPackages(plainCommand)) ?? [];
+  try {
+    const venv = await unlessAborted(ctx.pythonEnv(packages, (line) => ctx.onEvent({ type: 'setup', nodeId: req.nodeId, message: line })), ctx.signal);
+    return { env: venv ? pythonEnvVars(venv, base) : base };
+  } catch (e) {
+    return { failed: errorFact(req.attempt, `cannot prepare the Python environment (${packages.join(' ') || 'kfp'}): ${(e as Error).message}`) };
+  }
+}
+
 export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Promise<ExecutionFact> {
   const ex = ctx.pipeline.executors[req.executorLabel];
   const component = ctx.pipeline.components[req.componentName];
@@ -170,27 +194,10 @@ export async function runContainerTask(req: LaunchRequest, ctx: TaskContext): Pr
   if ('error' in local) return errorFact(req.attempt, local.error);
   const { argv } = local;
 
-  // The task root is shared by attempts: stale outputs of an earlier attempt must not be read back.
-  await mkdir(taskRoot, { recursive: true });
-  await rm(executorInput.outputs.outputFile, { force: true });
-  for (const p of Object.values(executorInput.outputs.parameters)) await rm(p.outputFile, { force: true });
-  await mkdir(path.join(ctx.runDir, '.workspace'), { recursive: true });
-
-  const base = { ...(ctx.env ?? process.env) };
-  Object.assign(base, prepared.env);
-  // Python buffers a piped stdout; unbuffered keeps progress lines live.
-  base.PYTHONUNBUFFERED ??= '1';
-  let env = base;
-  const plainCommand = ex.command.every((c) => typeof c === 'string') ? (ex.command as string[]) : undefined;
-  if (isPythonTask(ex, plainCommand)) {
-    const packages = (plainCommand && lightweightComponentPackages(plainCommand)) ?? [];
-    try {
-      const venv = await unlessAborted(ctx.pythonEnv(packages, (line) => ctx.onEvent({ type: 'setup', nodeId: req.nodeId, message: line })), ctx.signal);
-      if (venv) env = pythonEnvVars(venv, base);
-    } catch (e) {
-      return errorFact(req.attempt, `cannot prepare the Python environment (${packages.join(' ') || 'kfp'}): ${(e as Error).message}`);
-    }
-  }
+  await clearAttempt(taskRoot, executorInput, ctx.runDir);
+  const made = await processEnv(req, ex, prepared.env, ctx);
+  if ('failed' in made) return made.failed;
+  const { env } = made;
   const stopped = cancelled();
   if (stopped) return stopped;
 
