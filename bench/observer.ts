@@ -133,9 +133,8 @@ function observe(opts: Options): void {
     if (end) ended.add(name);
     post({ t: 'run', name, modified: type === 'MODIFIED', statusBytes: run.status ? Buffer.byteLength(JSON.stringify(run.status)) : 0, ...(end ? { end } : {}) });
   }, log);
-  void Promise.all([podWatch, runWatch]).then(() => post({ t: 'ready' }), (err: unknown) => {
-    throw err;
-  });
+  // A watch that cannot start rejects here, unhandled: the worker dies and the main thread's `ready` rejects.
+  void Promise.all([podWatch, runWatch]).then(() => post({ t: 'ready' }));
 }
 
 if (!isMainThread && (workerData as Options | undefined)?.kubeconfig) observe(workerData as Options);

@@ -2,7 +2,6 @@
 // caches do not show yet) neither redo work nor cost a GET per pod.
 import { pino } from 'pino';
 import { configFromEnv } from './config.js';
-import { EventRecorder } from './event-recorder.js';
 import { fakeKube } from './testing/fake-kube.js';
 import { eachLimited, Reconciler } from './reconcile.js';
 import type { RunStatus } from './status.js';
@@ -40,26 +39,6 @@ describe('eachLimited', () => {
       if (i === 2) throw new Error('boom');
     })).rejects.toThrow('boom');
     expect(started).toEqual([1, 2]);
-  });
-});
-
-describe('EventRecorder', () => {
-  it('sends in the background, a few at a time, and drops beyond its queue', async () => {
-    let inFlight = 0;
-    let peak = 0;
-    let sent = 0;
-    const drops: number[] = [];
-    const rec = new EventRecorder(2, 5, (n) => drops.push(n));
-    const send = async (): Promise<void> => {
-      peak = Math.max(peak, ++inFlight);
-      await new Promise((r) => setTimeout(r, 1));
-      inFlight--;
-      sent++;
-    };
-    for (let i = 0; i < 10; i++) rec.record(send); // 2 start at once, 5 wait, 3 are dropped
-    expect(sent).toBe(0);
-    await rec.idle();
-    expect({ sent, peak, dropped: rec.dropped, drops }).toEqual({ sent: 7, peak: 2, dropped: 3, drops: [1, 2, 3] });
   });
 });
 
