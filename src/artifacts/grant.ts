@@ -54,7 +54,11 @@ export function verifyGrant(token: string, key: Buffer, nowSec: number): GrantCl
   const [payload, sig] = parts as [string, string];
   const expected = mac(key, payload);
   const given = Buffer.from(sig, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new GrantError('grant signature does not match');
+  // Only the one spelling signGrant writes: base64url's last character can carry unused bits, and a token that
+  // could be respelled would not be one token per grant (logs, caches and revocation lists compare strings).
+  if (given.length !== expected.length || !timingSafeEqual(given, expected) || b64(given) !== sig) {
+    throw new GrantError('grant signature does not match');
+  }
   let c: Partial<GrantClaims>;
   try {
     c = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<GrantClaims>;
