@@ -20,7 +20,8 @@ import type { RunEventHandler } from './events.js';
 import { StopRequest } from './events.js';
 import { describeFailure, runProcess } from './process.js';
 import { localTaskEnv, type LocalSecrets } from './platform-local.js';
-import { lightweightComponentPackages, pythonEnvVars, stripPipInstall, type PythonEnv } from './python-env.js';
+import { lightweightComponentPackages, stripPipInstall } from './component-command.js';
+import { pythonEnvVars, type PythonEnv } from './python-env.js';
 import { readIfExists } from '../util/read-if-exists.js';
 import { isMetadataOnly } from '../model/artifact-types.js';
 

@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
 import { PipelineError, diagnostic } from '../model/diagnostics.js';
 import { parseCompiledIr, parsePipelineText } from '../model/parse-text.js';
 import type { Pipeline } from '../model/types.js';
-import { compileKfpPipeline, KFP_SDK_VERSION } from './python-env.js';
+import { compileKfpPipeline } from './compile-kfp.js';
+import { KFP_SDK_VERSION } from './python-env.js';
 
 export interface LoadOptions {
   logger: Logger;

@@ -2,17 +2,8 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import {
-  defaultCacheDir,
-  envKey,
-  KFP_SDK_VERSION,
-  lightweightComponentPackages,
-  normalizePackages,
-  pythonEnvVars,
-  requirementName,
-  shellWords,
-  stripPipInstall,
-} from './python-env.js';
+import { lightweightComponentPackages, shellWords, stripPipInstall } from './component-command.js';
+import { defaultCacheDir, envKey, KFP_SDK_VERSION, normalizePackages, pythonEnvVars, requirementName } from './python-env.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

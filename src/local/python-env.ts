@@ -14,12 +14,12 @@
  * a second process waiting instead of building the same env. If two builds still race, the
  * rename decides and the loser's copy is discarded.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
+import { runCaptured, type RunResult } from './captured-process.js';
 
 /** The kfp SDK installed into every env (and used to compile `.py` pipelines). */
 export const KFP_SDK_VERSION = '2.17.3';
@@ -30,7 +30,6 @@ export const KFP_KUBERNETES_PACKAGE = `kfp-kubernetes==${KFP_SDK_VERSION}`;
 /** Bumped when the layout or build steps of a cached venv change (part of the key). */
 const ENV_FORMAT = 'pipewright-venv-1';
 const MARKER_FILE = 'pipewright-env.json';
-const PIP_TAIL_LINES = 25;
 
 export interface PythonEnv {
   /** The venv directory. */
@@ -106,178 +105,6 @@ export function pythonEnvVars(env: PythonEnv, base: NodeJS.ProcessEnv = process.
   return out;
 }
 
-// ----- compiled lightweight component commands ----------------------------------------------
-
-interface ShellWord {
-  text: string;
-  /** True for an unquoted control operator (`&&`, `||`, `;`, `|`, newline). */
-  op: boolean;
-}
-
-/** A small POSIX-sh tokenizer: enough for the pip lines the KFP SDK generates (quotes, escapes, operators). */
-export function shellWords(script: string): ShellWord[] {
-  const words: ShellWord[] = [];
-  let cur = '';
-  let inWord = false;
-  const flush = () => {
-    if (inWord) words.push({ text: cur, op: false });
-    cur = '';
-    inWord = false;
-  };
-  for (let i = 0; i < script.length; i++) {
-    const c = script[i]!;
-    if (c === "'") {
-      const end = script.indexOf("'", i + 1);
-      cur += script.slice(i + 1, end === -1 ? script.length : end);
-      inWord = true;
-      i = end === -1 ? script.length : end;
-    } else if (c === '"') {
-      inWord = true;
-      for (i++; i < script.length && script[i] !== '"'; i++) {
-        if (script[i] === '\\' && i + 1 < script.length && '$`"\\\n'.includes(script[i + 1]!)) i++;
-        cur += script[i];
-      }
-    } else if (c === '\\' && i + 1 < script.length) {
-      if (script[i + 1] !== '\n') cur += script[i + 1];
-      inWord = true;
-      i++;
-    } else if (c === ' ' || c === '\t') {
-      flush();
-    } else if (c === '\n' || c === ';') {
-      flush();
-      words.push({ text: c, op: true });
-    } else if (c === '&' || c === '|') {
-      flush();
-      const two = script.slice(i, i + 2);
-      if (two === '&&' || two === '||') {
-        words.push({ text: two, op: true });
-        i++;
-      } else words.push({ text: c, op: true });
-    } else {
-      cur += c;
-      inWord = true;
-    }
-  }
-  flush();
-  return words;
-}
-
-/** pip options that take a value (as the SDK emits them, plus the usual short forms). */
-const PIP_OPTIONS_WITH_VALUE = new Set(['--index-url', '-i', '--extra-index-url', '--trusted-host', '-f', '--find-links', '-c', '--constraint', '-r', '--requirement']);
-
-/** Drop `… ; python_version < "3.9"`-style requirements: every interpreter we run on is >= 3.9. */
-function irrelevantForModernPython(spec: string): boolean {
-  const semi = spec.indexOf(';');
-  if (semi === -1) return false;
-  const m = /^python_version\s*(<=?)\s*["']3\.(\d+)["']$/.exec(spec.slice(semi + 1).trim());
-  if (!m) return false;
-  const minor = Number(m[2]);
-  return m[1] === '<' ? minor <= 9 : minor < 9;
-}
-
-function isExecutorScript(s: string | undefined): boolean {
-  return typeof s === 'string' && s.includes('kfp.dsl.executor_main');
-}
-
-/**
- * The packages the generated `pip install` lines of a compiled lightweight Python component
- * would install: its `packages_to_install` followed by the kfp pin (e.g. `kfp==2.17.3`), options
- * such as `--no-deps`/`--index-url` dropped, and the `python_version<"3.9"` typing-extensions
- * requirement left out. `[]` for a lightweight component without install step
- * (`install_kfp_package=False`), undefined when `command` is not a lightweight component command
- * (container components, containerized Python components, anything else).
- */
-export function lightweightComponentPackages(command: readonly string[]): string[] | undefined {
-  if (command.length >= 4 && command[0] === 'sh' && command[1] === '-ec' && isExecutorScript(command[2])) return [];
-  if (!(command.length >= 7 && command[0] === 'sh' && command[1] === '-c' && command[3] === 'sh' && command[4] === '-ec' && isExecutorScript(command[5]))) {
-    return undefined;
-  }
-  const words = shellWords(command[2]!);
-  const packages: string[] = [];
-  for (let i = 0; i < words.length; i++) {
-    if (!(words[i]!.text === 'pip' && words[i + 1]?.text === 'install' && !words[i]!.op)) continue;
-    for (i += 2; i < words.length && !words[i]!.op; i++) {
-      const w = words[i]!.text;
-      if (w.startsWith('-')) {
-        if (PIP_OPTIONS_WITH_VALUE.has(w)) i++;
-        continue;
-      }
-      if (!irrelevantForModernPython(w)) packages.push(w);
-    }
-  }
-  return packages;
-}
-
-/**
- * The command a lightweight component runs inside its prepared env: the `sh -c '<pip install …> && "$0" "$@"'`
- * prefix removed, leaving `sh -ec <script> <source>` (pass the container `args` after it). The env is built from
- * exactly the packages that step names (its key is that list, `envKey`, and it counts only once its build finished),
- * so the step is known to be satisfied; kept, it cost every task a pip start and resolve that changes nothing (1.4 s
- * CPU for kfp + pandas + scikit-learn). A `use_venv=True` step would also make a fresh venv that cannot see the
- * cached env's packages. Other commands are returned unchanged.
- */
-export function stripPipInstall(command: readonly string[]): string[] {
-  if (lightweightComponentPackages(command) !== undefined && command[1] === '-c') return command.slice(3);
-  return [...command];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes
-// ---------------------------------------------------------------------------------------------
-
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** Last lines of stdout+stderr interleaved. */
-  tail: string[];
-}
-
-function run(
-  file: string,
-  args: readonly string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; tailLines?: number } = {},
-): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const tail: string[] = [];
-    const max = opts.tailLines ?? PIP_TAIL_LINES;
-    const lineReader = () => {
-      let partial = '';
-      return (chunk: Buffer, end = false) => {
-        partial += chunk.toString('utf8');
-        const lines = partial.split(/\r?\n|\r/);
-        partial = end ? '' : lines.pop()!;
-        for (const line of lines) {
-          if (line.trim() === '') continue;
-          tail.push(line);
-          if (tail.length > max) tail.shift();
-          opts.onLine?.(line);
-        }
-      };
-    };
-    const outLines = lineReader();
-    const errLines = lineReader();
-    child.stdout.on('data', (c: Buffer) => {
-      out.push(c);
-      outLines(c);
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      err.push(c);
-      errLines(c);
-    });
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      outLines(Buffer.alloc(0), true);
-      errLines(Buffer.alloc(0), true);
-      resolve({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), tail });
-    });
-  });
-}
-
 const versionCache = new Map<string, Promise<string>>();
 
 /** `sys.version` of an interpreter (cached per interpreter path), with a clear error if it is missing or too old. */
@@ -287,7 +114,7 @@ export function pythonVersion(python: string): Promise<string> {
     p = (async () => {
       let r: RunResult;
       try {
-        r = await run(python, ['-c', 'import sys; print(sys.version.replace("\\n", " ")); print(sys.version_info >= (3, 9))']);
+        r = await runCaptured(python, ['-c', 'import sys; print(sys.version.replace("\\n", " ")); print(sys.version_info >= (3, 9))']);
       } catch (e) {
         throw new PythonEnvError(`cannot run Python interpreter '${python}': ${(e as Error).message} (set PIPEWRIGHT_PYTHON or install python3 >= 3.9)`);
       }
@@ -458,7 +285,7 @@ async function build({ basePython, version, specs, key, venvsDir, finalDir, opts
   opts.onProgress?.(`creating Python env ${finalDir} for ${specs.join(' ')}`);
   await removeStaleTempDirs(venvsDir);
   try {
-    const venv = await run(basePython, ['-m', 'venv', tmpDir], { onLine: progress });
+    const venv = await runCaptured(basePython, ['-m', 'venv', tmpDir], { onLine: progress });
     if (venv.code !== 0) {
       throw new PythonEnvError(`'${basePython} -m venv' failed (is the venv module installed, e.g. apt-get install python3-venv?):\n${venv.tail.join('\n')}`);
     }
@@ -466,10 +293,10 @@ async function build({ basePython, version, specs, key, venvsDir, finalDir, opts
     const pipEnv: NodeJS.ProcessEnv = { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PYTHONDONTWRITEBYTECODE: '1' };
     delete pipEnv.PYTHONHOME;
     delete pipEnv.VIRTUAL_ENV;
-    const pip = await run(tmpPython, ['-m', 'pip', 'install', '--no-compile', '--progress-bar', 'off', ...specs], { env: pipEnv, onLine: progress });
+    const pip = await runCaptured(tmpPython, ['-m', 'pip', 'install', '--no-compile', '--progress-bar', 'off', ...specs], { env: pipEnv, onLine: progress });
     if (pip.code !== 0) throw pipError(specs, pip);
     // Byte-compile now, recording the final location in the .pyc files (tracebacks show real paths).
-    const compile = await run(tmpPython, ['-m', 'compileall', '-q', '-f', '-s', tmpDir, '-p', finalDir, path.join(tmpDir, 'lib')], { env: pipEnv, onLine: progress });
+    const compile = await runCaptured(tmpPython, ['-m', 'compileall', '-q', '-f', '-s', tmpDir, '-p', finalDir, path.join(tmpDir, 'lib')], { env: pipEnv, onLine: progress });
     if (compile.code !== 0) logger.warn({ env: key, output: compile.tail.join('\n') }, 'byte-compiling the env failed; continuing without .pyc files');
     await relocateScripts(tmpDir, finalDir);
     const marker = { format: ENV_FORMAT, python: version, basePython, packages: specs, createdAt: new Date().toISOString(), buildSeconds: (Date.now() - started) / 1000 };
@@ -530,128 +357,5 @@ async function removeStaleTempDirs(venvsDir: string): Promise<void> {
     if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) {
       await fs.rm(path.join(venvsDir, name), { recursive: true, force: true });
     }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// compileKfpPipeline
-// ---------------------------------------------------------------------------------------------
-
-export interface CompileKfpPipelineOptions extends Omit<EnsurePythonEnvOptions, 'lockTimeoutMs'> {
-  /** Name of the pipeline function in the file (needed when it defines several). */
-  pipelineFunc?: string;
-  /** Extra packages the pipeline file imports at compile time (e.g. kfp-kubernetes). */
-  packages?: string[];
-}
-
-/**
- * Python side of compileKfpPipeline. argv: file, function name or '', output path.
- * The module is imported under a non-`__main__` name with cwd = a scratch dir (so an unguarded
- * `Compiler().compile(..., 'pipeline.yaml')` in the file writes nowhere that matters), and
- * errors are reported as one `PIPEWRIGHT_ERROR:` line on stderr.
- */
-const COMPILE_SCRIPT = String.raw`
-import importlib.util, os, sys, traceback, warnings
-warnings.simplefilter("ignore", FutureWarning)
-py_file, func_name, out_path = sys.argv[1], sys.argv[2], sys.argv[3]
-
-def fail(msg, code=2):
-    sys.stderr.write("PIPEWRIGHT_ERROR: " + msg.replace("\n", " ") + "\n")
-    sys.exit(code)
-
-def describe(exc):
-    where = ""
-    for fr in traceback.extract_tb(exc.__traceback__):
-        if os.path.abspath(fr.filename) == os.path.abspath(py_file):
-            where = " (%s line %d)" % (os.path.basename(py_file), fr.lineno)
-    text = str(exc).strip().splitlines()
-    last = type(exc).__name__ + (": " + text[-1] if text else "")
-    return last + where
-
-try:
-    from kfp import compiler
-    from kfp.dsl import base_component, graph_component, utils
-except Exception as e:
-    fail("cannot import the kfp SDK: " + describe(e))
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(py_file)))
-spec = importlib.util.spec_from_file_location("pipewright_user_pipeline", py_file)
-module = importlib.util.module_from_spec(spec)
-sys.modules["pipewright_user_pipeline"] = module
-try:
-    spec.loader.exec_module(module)
-except SystemExit as e:
-    fail("the file exited while being imported (sys.exit(%s))" % (e.code,))
-except BaseException as e:
-    fail("importing it raised " + describe(e))
-
-def own(obj):
-    fn = getattr(obj, "pipeline_func", None)
-    return fn is None or getattr(fn, "__module__", None) == "pipewright_user_pipeline"
-
-pipelines = [n for n, o in vars(module).items() if isinstance(o, graph_component.GraphComponent) and own(o)]
-
-def nested(name):
-    # used as a sub-pipeline by another pipeline of the file
-    comp = utils.sanitize_component_name(getattr(module, name).name)
-    return any(o != name and comp in getattr(module, o).pipeline_spec.components for o in pipelines)
-
-if len(pipelines) > 1:
-    pipelines = [n for n in pipelines if not nested(n)] or pipelines
-if func_name:
-    obj = getattr(module, func_name, None)
-    if obj is None:
-        fail("it has no function named '%s' (pipelines found: %s)" % (func_name, ", ".join(pipelines) or "none"))
-    if not isinstance(obj, base_component.BaseComponent):
-        fail("'%s' is not a @dsl.pipeline (or @dsl.component) function" % func_name)
-else:
-    if not pipelines:
-        fail("it defines no @dsl.pipeline function")
-    if len(pipelines) > 1:
-        fail("it defines several pipelines (%s); choose one with --pipeline-func NAME" % ", ".join(pipelines))
-    obj = getattr(module, pipelines[0])
-try:
-    compiler.Compiler().compile(obj, package_path=out_path)
-except BaseException as e:
-    fail("compiling '%s' failed: %s" % (func_name or pipelines[0], describe(e)))
-`;
-
-/**
- * Compiles a `.py` pipeline file with the real kfp SDK (in the base env: kfp==KFP_SDK_VERSION)
- * and returns the IR YAML text. Picks the file's single `@dsl.pipeline` function, or
- * `opts.pipelineFunc`. Errors name the file and show the Python error's last line only.
- */
-export async function compileKfpPipeline(pyFile: string, opts: CompileKfpPipelineOptions): Promise<string> {
-  const file = path.resolve(pyFile);
-  if (!(await exists(file))) throw new PythonEnvError(`cannot compile ${pyFile}: no such file`);
-  const packages = opts.packages ?? [];
-  try {
-    return await compileIn(pyFile, file, packages, opts);
-  } catch (e) {
-    // Pipelines using kfp-kubernetes (secrets, PVCs, node selectors) need it at compile time:
-    // retry once in an env that has it rather than making every user pass it.
-    const wantsK8s = e instanceof PythonEnvError && /No module named 'kfp\.kubernetes'|cannot import name 'kubernetes' from 'kfp'/.test(e.message);
-    if (!wantsK8s || packages.some((p) => requirementName(p) === 'kfp-kubernetes')) throw e;
-    opts.logger.info({ file: pyFile }, `the pipeline imports kfp.kubernetes; compiling with ${KFP_KUBERNETES_PACKAGE}`);
-    return compileIn(pyFile, file, [...packages, KFP_KUBERNETES_PACKAGE], opts);
-  }
-}
-
-async function compileIn(pyFile: string, file: string, packages: string[], opts: CompileKfpPipelineOptions): Promise<string> {
-  const env = await ensurePythonEnv(packages, opts);
-  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'pipewright-compile-'));
-  try {
-    const out = path.join(scratch, 'pipeline.yaml');
-    const childEnv = pythonEnvVars(env, { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' });
-    const r = await run(env.python, ['-c', COMPILE_SCRIPT, file, opts.pipelineFunc ?? '', out], { cwd: scratch, env: childEnv });
-    if (r.code !== 0) {
-      const marked = /^PIPEWRIGHT_ERROR: (.*)$/m.exec(r.stderr)?.[1];
-      const lastLine = r.stderr.trim().split('\n').pop() ?? `exit code ${r.code}`;
-      throw new PythonEnvError(`cannot compile ${pyFile}: ${marked ?? lastLine}`);
-    }
-    if (r.stderr.trim()) opts.logger.debug({ file: pyFile, stderr: r.stderr.trim() }, 'kfp compiler output');
-    return await fs.readFile(out, 'utf8');
-  } finally {
-    await fs.rm(scratch, { recursive: true, force: true });
   }
 }

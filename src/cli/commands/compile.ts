@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { compileKfpPipeline } from '../../local/python-env.js';
+import { compileKfpPipeline } from '../../local/compile-kfp.js';
 import { PipelineError, diagnostic } from '../../model/diagnostics.js';
 import { parsePipelineText } from '../../model/parse-text.js';
 

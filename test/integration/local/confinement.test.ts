@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compileKfpPipeline } from '../../../src/local/python-env.js';
+import { compileKfpPipeline } from '../../../src/local/compile-kfp.js';
 import { runLocal } from '../../../src/local/runner.js';
 import { parseKfpIr } from '../../../src/model/kfp-ir.js';
 import type { JsonValue, Pipeline } from '../../../src/model/types.js';

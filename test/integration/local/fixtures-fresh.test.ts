@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { readFile, readdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { parseKfpIr } from '../../../src/model/kfp-ir.js';
-import { compileKfpPipeline } from '../../../src/local/python-env.js';
+import { compileKfpPipeline } from '../../../src/local/compile-kfp.js';
 import { chainsBy, runInLanes } from '../../support/lanes.js';
 import { quietLogger, repo } from './helpers.js';
 

@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { jest } from '@jest/globals';
 import { parse } from 'yaml';
-import { compileKfpPipeline, ensurePythonEnv, KFP_SDK_VERSION, lightweightComponentPackages, locatePythonEnv, PythonEnvError } from '../../../src/local/python-env.js';
+import { compileKfpPipeline } from '../../../src/local/compile-kfp.js';
+import { lightweightComponentPackages } from '../../../src/local/component-command.js';
+import { ensurePythonEnv, KFP_SDK_VERSION, locatePythonEnv, PythonEnvError } from '../../../src/local/python-env.js';
 
 jest.setTimeout(15 * 60_000);
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'silent' });

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compileKfpPipeline } from '../../../src/local/python-env.js';
+import { compileKfpPipeline } from '../../../src/local/compile-kfp.js';
 import { runLocal } from '../../../src/local/runner.js';
 import type { RunEvent } from '../../../src/local/events.js';
 import { parseKfpIr } from '../../../src/model/kfp-ir.js';
