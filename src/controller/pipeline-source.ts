@@ -1,6 +1,7 @@
 // The pipeline a run executes: inline IR/native spec, the compiled YAML verbatim, or a Pipeline it refers to.
 import { PipelineError, diagnostic, internalErrorsAsDiagnostics } from '../model/diagnostics.js';
-import { checkParsedDocuments, kfpIrFromDocuments, parseYamlDocuments } from '../model/kfp-ir.js';
+import { kfpIrFromDocuments } from '../model/kfp-ir.js';
+import { checkParsedDocuments, parseYamlDocuments } from '../model/yaml-documents.js';
 import { nativeFromObject, readNativeSpec } from '../model/native.js';
 import { notAPipeline, pipelineFormat } from '../model/pipeline-format.js';
 import { validatePipeline } from '../model/validate.js';

@@ -1,20 +1,18 @@
 // Front end for the IR YAML that kfp.compiler writes (PipelineSpec + optional PlatformSpec), read unchanged.
 // Protobuf JSON mapping quirks handled here: camelCase keys, int64 as strings, every number a float.
-import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import { own } from '../util/own.js';
-import { parseAllDocuments } from 'yaml';
 import { PipelineError, diagnostic } from './diagnostics.js';
 import { looksLikeKfpIr } from './pipeline-format.js';
 import { Reader, child, dict, isObject } from './yaml-reader.js';
-import { limits, overLimit, refuseTooManyTasks, type Limits } from './limits.js';
+import { refuseTooManyTasks } from './limits.js';
 import { parseDurationSeconds } from './duration.js';
+import { readArtifactType, readExecutor } from './kfp-ir-executor.js';
+import { parseYamlDocuments } from './yaml-documents.js';
 import {
   PARAMETER_TYPES,
   TASK_CONFIG_FIELDS,
   type ArtifactBinding,
   type ArtifactDef,
-  type ArtifactTypeRef,
-  type CommandItem,
   type Component,
   type Dag,
   type DagOutputs,
@@ -28,130 +26,12 @@ import {
   type ParameterDef,
   type ParameterType,
   type Pipeline,
-  type PlatformOp,
   type PlatformSpec,
-  type Resources,
   type RetryPolicy,
   type Task,
 } from './types.js';
 
 export const SUPPORTED_SCHEMA_VERSIONS = ['2.0.0', '2.1.0'];
-
-type Fail = (code: string, path: string | undefined, message: string, fix: string) => never;
-
-/**
- * Splits a YAML stream into documents within the limits (size, depth, aliases), reporting the first syntax error
- * with line and column. JSON text goes to JSON.parse; YAML first to js-yaml, which is fast and as forgiving as the
- * loaders KFP's tools use (PyYAML, Go's yaml: e.g. a quoted string continued in the column of its list dash in a
- * hand-indented file, which YAML 1.2 refuses). js-yaml has no alias limit, so a document with aliases, or one it
- * cannot read, goes to the `yaml` parser, which bounds alias expansion and locates errors.
- */
-export function parseYamlDocuments(text: string, file?: string, lim: Readonly<Limits> = limits()): unknown[] {
-  const fail: Fail = (code, path, message, fix) => {
-    throw new PipelineError([diagnostic(code, { file, ...(path ? { path } : {}) }, message, fix)]);
-  };
-  if (text.length > lim.yamlBytes) {
-    fail('YAML_TOO_LARGE', undefined, `the pipeline is ${text.length} characters long`, `make it smaller; ${overLimit('yamlBytes', lim.yamlBytes)}`);
-  }
-  const bad = NON_PRINTABLE.exec(text);
-  if (bad) {
-    const { line, col } = position(text, bad.index);
-    const code = bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
-    fail('YAML_SYNTAX', `line ${line}, column ${col}`, `invalid YAML: control character U+${code}`, 'remove it; YAML allows only printable characters, tabs and line breaks (write it as an escape such as \\u0000 in a double-quoted string)');
-  }
-  const quick = loadQuickly(text);
-  // Without an `&` there is no anchor, so nothing to share: the walk need not remember what it saw.
-  if (quick && !checkShape(quick, lim, fail, text.includes('&'))) return quick;
-  return loadStrictly(text, lim, fail);
-}
-
-/** Documents that arrived already parsed (a PipelineRun's pipelineSpec): the depth limit still applies. */
-export function checkParsedDocuments(docs: unknown[], file?: string, lim: Readonly<Limits> = limits()): unknown[] {
-  checkShape(docs, lim, (code, path, message, fix) => {
-    throw new PipelineError([diagnostic(code, { file, ...(path ? { path } : {}) }, message, fix)]);
-  }, false);
-  return docs;
-}
-
-/** Control characters YAML forbids (only printable characters, tab and line breaks); both parsers let some through. */
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]/;
-
-function loadQuickly(text: string): unknown[] | undefined {
-  try {
-    if (/^\s*[{[]/.test(text)) return [JSON.parse(text) as unknown];
-  } catch {
-    // not JSON after all: YAML below
-  }
-  try {
-    return loadAll(text, undefined, { schema: CORE_SCHEMA }).filter((d) => d !== null && d !== undefined);
-  } catch {
-    return undefined;
-  }
-}
-
-function loadStrictly(text: string, lim: Readonly<Limits>, fail: Fail): unknown[] {
-  const docs = parseAllDocuments(text, { prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
-  const list = Array.isArray(docs) ? docs : [docs];
-  // One message per mistake: after the first error the parser's later ones are mostly its consequences.
-  const first = list.flatMap((d) => d.errors)[0];
-  if (first) {
-    const { line, col } = position(text, first.pos[0]);
-    const at = `line ${line}, column ${col}`;
-    if (/call stack/i.test(first.message)) fail('YAML_TOO_DEEP', at, 'the YAML nests too deeply to parse', `flatten it; ${overLimit('yamlDepth', lim.yamlDepth)}`);
-    const firstLine = first.message.split('\n')[0] ?? first.message;
-    fail('YAML_SYNTAX', at, `invalid YAML: ${firstLine.replace(/ at line \d+, column \d+:?$/, '')}`, 'fix the YAML at that line (indentation with spaces, closing quotes and brackets, a space after each colon)');
-  }
-  const values = list.map((d) => {
-    try {
-      return d.toJS({ maxAliasCount: lim.yamlAliases }) as unknown;
-    } catch (e) {
-      const msg = e instanceof Error ? e.message : String(e);
-      if (/alias/i.test(msg)) return fail('YAML_ALIASES', undefined, `the YAML's aliases (*name) expand to too many values: ${msg}`, `write the values out or use fewer aliases; ${overLimit('yamlAliases', lim.yamlAliases)}`);
-      if (/call stack/i.test(msg)) return fail('YAML_TOO_DEEP', undefined, 'the YAML nests too deeply to read', `flatten it; ${overLimit('yamlDepth', lim.yamlDepth)}`);
-      throw e;
-    }
-  });
-  const out = values.filter((d) => d !== null && d !== undefined);
-  checkShape(out, lim, fail);
-  return out;
-}
-
-/**
- * Fails when the documents nest deeper than the limit; true when they share values (aliases). Iterative, so the
- * check itself cannot overflow the stack, and linear: a shared value is walked once.
- */
-function checkShape(docs: unknown[], lim: Readonly<Limits>, fail: Fail, mayShare = true): boolean {
-  const seen = mayShare ? new Set<object>() : undefined;
-  let shared = false;
-  const values: unknown[] = [...docs];
-  const depths: number[] = docs.map(() => 1);
-  while (values.length > 0) {
-    const v = values.pop();
-    const depth = depths.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (seen) {
-      if (seen.has(v)) {
-        shared = true;
-        continue;
-      }
-      seen.add(v);
-    }
-    if (depth > lim.yamlDepth) fail('YAML_TOO_DEEP', undefined, `the YAML nests more than ${lim.yamlDepth} levels deep`, `flatten it; ${overLimit('yamlDepth', lim.yamlDepth)}`);
-    for (const c of Array.isArray(v) ? v : Object.values(v)) {
-      if (typeof c !== 'object' || c === null) continue;
-      values.push(c);
-      depths.push(depth + 1);
-    }
-  }
-  return shared;
-}
-
-function position(text: string, offset: number): { line: number; col: number } {
-  const before = text.slice(0, offset);
-  return { line: before.split('\n').length, col: offset - before.lastIndexOf('\n') };
-}
-
 
 export function parseKfpIr(text: string, file?: string): Pipeline {
   return kfpIrFromDocuments(parseYamlDocuments(text, file), file);
@@ -304,14 +184,6 @@ function readParameterDef(r: Reader, raw: unknown, path: string): ParameterDef |
 function typedValue(type: ParameterType, v: JsonValue): JsonValue {
   if (type === 'NUMBER_INTEGER' && typeof v === 'string' && /^-?\d+$/.test(v.trim())) return Number(v);
   return v;
-}
-
-function readArtifactType(r: Reader, raw: unknown, path: string): ArtifactTypeRef {
-  const o = r.object(raw, path, true);
-  return {
-    schemaTitle: r.string(o.schemaTitle, child(path, 'schemaTitle')) ?? 'system.Artifact',
-    schemaVersion: r.string(o.schemaVersion, child(path, 'schemaVersion')) ?? '0.0.1',
-  };
 }
 
 function readDag(r: Reader, raw: unknown, path: string): Dag {
@@ -504,95 +376,6 @@ function readRetry(r: Reader, raw: unknown, path: string): RetryPolicy | undefin
     backoffFactor: r.number(o.backoffFactor, child(path, 'backoffFactor')) ?? 2,
     maxBackoffSeconds: duration('backoffMaxDuration', 3600),
   };
-}
-
-const PLATFORM_OP_IMAGES: Record<string, PlatformOp> = { 'argostub/createpvc': 'createPvc', 'argostub/deletepvc': 'deletePvc' };
-
-function readExecutor(r: Reader, raw: unknown, path: string): Executor | undefined {
-  const e = r.object(raw, path);
-  if (e.container !== undefined) {
-    const p = child(path, 'container');
-    const c = r.object(e.container, p);
-    const image = r.string(c.image, child(p, 'image'), true) ?? '';
-    const platformOp = PLATFORM_OP_IMAGES[image];
-    return {
-      kind: 'container',
-      image,
-      ...(platformOp ? { platformOp } : {}),
-      command: r.array(c.command, child(p, 'command')).map((v, i) => readCommandItem(r, v, `${p}.command[${i}]`)),
-      args: r.array(c.args, child(p, 'args')).map((v, i) => readCommandItem(r, v, `${p}.args[${i}]`)),
-      env: r.array(c.env, child(p, 'env')).map((v, i) => {
-        const o = r.object(v, `${p}.env[${i}]`);
-        return { name: r.string(o.name, `${p}.env[${i}].name`, true) ?? '', value: r.string(o.value, `${p}.env[${i}].value`) ?? '' };
-      }),
-      resources: readResources(r, c.resources, child(p, 'resources')),
-    };
-  }
-  if (e.importer !== undefined) {
-    const p = child(path, 'importer');
-    const im = r.object(e.importer, p);
-    const uri = r.object(im.artifactUri, child(p, 'artifactUri'), true);
-    const runtimeParameter = r.string(uri.runtimeParameter, child(p, 'artifactUri.runtimeParameter'));
-    const constant = uri.constant;
-    return {
-      kind: 'importer',
-      uri: runtimeParameter ? { kind: 'input', name: runtimeParameter } : { kind: 'constant', value: r.string(constant, child(p, 'artifactUri.constant'), true) ?? '' },
-      type: readArtifactType(r, im.typeSchema, child(p, 'typeSchema')),
-      metadata: r.object(im.metadata, child(p, 'metadata')),
-      reimport: r.boolean(im.reimport, child(p, 'reimport')) ?? false,
-    };
-  }
-  const kinds = Object.keys(e).join(', ') || 'nothing';
-  r.error(path, `unsupported executor kind (${kinds})`, 'Pipewright runs container and importer executors; rewrite resolver/customJob steps as container components', 'UNSUPPORTED_EXECUTOR');
-  return undefined;
-}
-
-/** Command items are strings, or JSON strings of {"Concat": [...]} / {"IfPresent": {...}}. */
-export function readCommandItem(r: Reader, raw: unknown, path: string): CommandItem {
-  let v: unknown = raw;
-  if (typeof raw === 'string' && raw.startsWith('{"') && (raw.includes('"Concat"') || raw.includes('"IfPresent"'))) {
-    try {
-      v = JSON.parse(raw);
-    } catch {
-      return raw;
-    }
-  }
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (isObject(v) && Array.isArray(v.Concat)) return { concat: v.Concat.map((x, i) => readCommandItem(r, x, `${path}.Concat[${i}]`)) };
-  if (isObject(v) && isObject(v.IfPresent)) {
-    const ip = v.IfPresent;
-    const branch = (b: unknown, name: string): CommandItem[] =>
-      b === undefined || b === null ? [] : (Array.isArray(b) ? b : [b]).map((x, i) => readCommandItem(r, x, `${path}.IfPresent.${name}[${i}]`));
-    return { ifPresent: { input: r.string(ip.InputName, `${path}.IfPresent.InputName`, true) ?? '', then: branch(ip.Then, 'Then'), else: branch(ip.Else, 'Else') } };
-  }
-  r.error(path, `unsupported command item ${JSON.stringify(v)}`, 'use strings, Concat or IfPresent placeholders', 'UNKNOWN_PLACEHOLDER');
-  return '';
-}
-
-/** Prefer the string `resource*` fields; fall back to the deprecated floats (memory in GB = 10^9). */
-function readResources(r: Reader, raw: unknown, path: string): Resources {
-  const o = r.object(raw, path);
-  const res: Resources = {};
-  const pick = (str: string, legacy: string, unit: string): string | undefined => {
-    const s = r.string(o[str], child(path, str));
-    if (s) return s;
-    const n = r.number(o[legacy], child(path, legacy));
-    return n === undefined ? undefined : `${n}${unit}`;
-  };
-  const cpuRequest = pick('resourceCpuRequest', 'cpuRequest', '');
-  const cpuLimit = pick('resourceCpuLimit', 'cpuLimit', '');
-  const memoryRequest = pick('resourceMemoryRequest', 'memoryRequest', 'G');
-  const memoryLimit = pick('resourceMemoryLimit', 'memoryLimit', 'G');
-  if (cpuRequest) res.cpuRequest = cpuRequest;
-  if (cpuLimit) res.cpuLimit = cpuLimit;
-  if (memoryRequest) res.memoryRequest = memoryRequest;
-  if (memoryLimit) res.memoryLimit = memoryLimit;
-  const acc = r.object(o.accelerator, child(path, 'accelerator'));
-  const type = r.string(acc.resourceType, child(path, 'accelerator.resourceType')) ?? r.string(acc.type, child(path, 'accelerator.type'));
-  const count = r.string(acc.resourceCount, child(path, 'accelerator.resourceCount')) ?? r.string(acc.count, child(path, 'accelerator.count'));
-  if (type) res.accelerator = { type, count: count ?? '1' };
-  return res;
 }
 
 function readPlatform(r: Reader, rest: unknown[]): PlatformSpec {

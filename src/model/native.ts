@@ -1,6 +1,6 @@
 // Front end for Pipewright's native YAML (docs/native-spec.md): a small Kubernetes-style spec mapped onto the
 // same model as KFP IR. Each task becomes its own component `comp-<task>` and executor `exec-<task>`.
-import { parseYamlDocuments } from './kfp-ir.js';
+import { parseYamlDocuments } from './yaml-documents.js';
 import { PipelineError, diagnostic } from './diagnostics.js';
 import { parseRef } from './native-refs.js';
 import { wrapLoop } from './native-loop.js';

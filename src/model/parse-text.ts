@@ -1,7 +1,8 @@
 // A pipeline from text: pick the front end (KFP IR or native YAML, see pipeline-format.ts), parse, validate, and
 // throw every problem at once as a PipelineError. Pure: reading files and compiling .py is src/local/load-pipeline.ts.
 import { PipelineError, internalErrorsAsDiagnostics } from './diagnostics.js';
-import { kfpIrFromDocuments, parseKfpIr, parseYamlDocuments } from './kfp-ir.js';
+import { kfpIrFromDocuments, parseKfpIr } from './kfp-ir.js';
+import { parseYamlDocuments } from './yaml-documents.js';
 import { nativeFromObject } from './native.js';
 import { notAPipeline, pipelineFormat } from './pipeline-format.js';
 import { validatePipeline } from './validate.js';

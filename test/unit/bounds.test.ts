@@ -10,7 +10,7 @@ import { DURATION_PATTERN } from '../../src/crd/schema.js';
 import { canonicalQuantity } from '../../src/executor/task-config.js';
 import { PipelineError, diagnostic, formatDiagnostics } from '../../src/model/diagnostics.js';
 import { parseDuration, parseDurationSeconds } from '../../src/model/duration.js';
-import { parseYamlDocuments } from '../../src/model/kfp-ir.js';
+import { parseYamlDocuments } from '../../src/model/yaml-documents.js';
 import { DEFAULT_LIMITS, configureLimits, limitsFromEnv } from '../../src/model/limits.js';
 import { parsePipelineText } from '../../src/model/parse-text.js';
 import { parseQuantity, quantityProblem } from '../../src/model/quantity.js';

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { PipelineError, diagnostic } from '../../model/diagnostics.js';
-import { parseYamlDocuments } from '../../model/kfp-ir.js';
+import { parseYamlDocuments } from '../../model/yaml-documents.js';
 import { compilePython } from '../../local/load-pipeline.js';
 import { parsePipelineText } from '../../model/parse-text.js';
 import type { ClusterFlags } from '../cluster/connect.js';
