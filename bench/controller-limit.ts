@@ -85,9 +85,14 @@ export interface LimitOptions {
   concurrencies: number[];
   durationMs: number;
   log: (m: string) => void;
+  /**
+   * Starts what watches the scenarios from outside (bench/observer.ts) on `ns`: the limit is measured with the same
+   * watcher on the API server and the same thread parsing its events as every scenario's pods/s it is divided into.
+   */
+  observe?: (ns: string) => Promise<{ stop(): Promise<void> }>;
 }
 
-export async function measureCreateLimit(kc: k8s.KubeConfig, { ns, config, n, concurrencies, durationMs, log }: LimitOptions): Promise<LimitSample[]> {
+export async function measureCreateLimit(kc: k8s.KubeConfig, { ns, config, n, concurrencies, durationMs, log, observe }: LimitOptions): Promise<LimitSample[]> {
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const settings = [{ concurrency: config.client.launchConcurrency, limited: true }, ...concurrencies.filter((c) => c !== config.client.launchConcurrency).map((c) => ({ concurrency: c, limited: false }))];
   const out: LimitSample[] = [];
@@ -98,12 +103,14 @@ export async function measureCreateLimit(kc: k8s.KubeConfig, { ns, config, n, co
     // At the controller's setting, also until every pod ran: the same work a fan-out's leaves make the cluster do.
     const run = s.limited ? allSucceeded(kc, ns, new Set(pods.map((p) => p.metadata!.name!)), 300_000) : undefined;
     await run?.ready;
+    const observer = await observe?.(ns);
     const t0 = performance.now();
     await eachLimited(pods, s.concurrency, async (pod) => {
       await ops.createPod(pod);
     });
     const podsPerSec = n / ((performance.now() - t0) / 1000);
     const ranAt = await run?.done;
+    await observer?.stop();
     const completedPerSec = ranAt === undefined ? undefined : n / ((ranAt - t0) / 1000);
     out.push({ ...s, podsPerSec, ...(completedPerSec === undefined ? {} : { completedPerSec }) });
     log(`limit: ${n} pods at concurrency ${s.concurrency}${s.limited ? ` with QPS ${config.client.qps}/burst ${config.client.burst}` : ', no QPS bucket'}: ${podsPerSec.toFixed(1)} pods/s${completedPerSec === undefined ? '' : `; all Succeeded at ${completedPerSec.toFixed(1)} pods/s`}`);

@@ -14,7 +14,8 @@
  * First (unless --limit-pods 0) the API server's own pod-create throughput (bench/controller-limit.ts): --limit-pods
  * (1,000) of the controller's task pods created directly through the controller's client, QPS bucket and launch
  * concurrency, then at each --limit-concurrency (16,64) without the bucket; every scenario's pods/s is reported as
- * a ratio to the first ("same client") and to the best of them. The controller's settings PIPEWRIGHT_KUBE_QPS,
+ * a ratio to the first ("same client") and to the best of them. The scenarios' watcher (bench/observer.ts) watches
+ * the limit's pods too: the API server serves it and this process parses its events in both. The controller's settings PIPEWRIGHT_KUBE_QPS,
  * _KUBE_BURST, _LAUNCH_CONCURRENCY, _LAUNCH_WAIT_MS, _STATUS_INTERVAL_MS, _PASS_BUDGET_MS, _PASS_SPACING, _LAUNCHES_PER_PASS, _STATUS_NODE_LIMIT
  * are taken from the environment.
  *
@@ -159,6 +160,13 @@ async function freshNamespace(core: k8s.CoreV1Api, prefix: string): Promise<stri
   return ns;
 }
 
+/** Task pods and runs of `ns` as a watcher sees them (bench/observer.ts), ready once its watches are. */
+async function startObserver(state: ClusterState, ns: string): Promise<NamespaceObserver> {
+  const observer = new NamespaceObserver({ kubeconfig: state.kubeconfig, namespace: ns, labelSelector: `${LABEL_MANAGED_BY}=pipewright`, nodeAnnotation: ANNOTATION_NODE }, log);
+  await observer.ready;
+  return observer;
+}
+
 async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: string, deadline: number): Promise<Result> {
   const def = SHAPES[scenario];
   if (!def) throw new Error(`unknown scenario ${scenario} (${Object.keys(SHAPES).join(', ')})`);
@@ -170,8 +178,7 @@ async function runScenario(kc: k8s.KubeConfig, state: ClusterState, scenario: st
   const ns = await freshNamespace(core, `bench-${scenario}`);
 
   // Pods and runs as a watcher sees them, in a thread of its own (bench/observer.ts); times on this thread's scale.
-  const observer = new NamespaceObserver({ kubeconfig: state.kubeconfig, namespace: ns, labelSelector: `${LABEL_MANAGED_BY}=pipewright`, nodeAnnotation: ANNOTATION_NODE }, log);
-  await observer.ready;
+  const observer = await startObserver(state, ns);
   const localPod = (p: PodSeen): PodTimes & { run: string; node: string } => ({ run: p.run, node: p.node, created: toLocal(p.created), ...(p.succeeded === undefined ? {} : { succeeded: toLocal(p.succeeded) }), ...(p.failed === undefined ? {} : { failed: toLocal(p.failed) }) });
   const { pods: seenPods, runEnds } = observer;
   // The controller's own pod creations, timed as the limit's are (bench/controller-limit.ts): call → answer.
@@ -330,7 +337,8 @@ async function main(): Promise<number> {
     if (LIMIT_PODS > 0) {
       const core = kc.makeApiClient(k8s.CoreV1Api);
       const ns = await freshNamespace(core, 'bench-limit');
-      const samples = await measureCreateLimit(kc, { ns, config: configFromEnv({ ...controllerEnv(state, ns), PIPEWRIGHT_GATEWAY_URL: 'http://127.0.0.1:9' }), n: LIMIT_PODS, concurrencies: LIMIT_CONCURRENCIES, durationMs: DURATION_MS, log });
+      const observe = (namespace: string): Promise<NamespaceObserver> => startObserver(state, namespace);
+      const samples = await measureCreateLimit(kc, { ns, config: configFromEnv({ ...controllerEnv(state, ns), PIPEWRIGHT_GATEWAY_URL: 'http://127.0.0.1:9' }), n: LIMIT_PODS, concurrencies: LIMIT_CONCURRENCIES, durationMs: DURATION_MS, log, observe });
       await core.deleteNamespace({ name: ns }).catch(() => undefined);
       limit = { own: samples.find((x) => x.limited), best: [...samples].sort((a, b) => b.podsPerSec - a.podsPerSec)[0] };
       const lines = samples.map((x) => `  concurrency ${String(x.concurrency).padStart(3)}${x.limited ? ' (the controller\'s, its QPS bucket)' : ''}: ${x.podsPerSec.toFixed(1)} pods/s`);
