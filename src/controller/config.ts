@@ -132,7 +132,7 @@ export function clientFromEnv(env: NodeJS.ProcessEnv): ClientSettings {
     burst: int(env.PIPEWRIGHT_KUBE_BURST, 400),
     launchConcurrency: int(env.PIPEWRIGHT_LAUNCH_CONCURRENCY, 64),
     statusIntervalMs: interval,
-    statusWritesPerSec: env.PIPEWRIGHT_STATUS_WRITES_PER_SEC === '0' ? 0 : seconds(env.PIPEWRIGHT_STATUS_WRITES_PER_SEC, 50),
+    statusWritesPerSec: env.PIPEWRIGHT_STATUS_WRITES_PER_SEC === '0' ? 0 : seconds(env.PIPEWRIGHT_STATUS_WRITES_PER_SEC, 10),
     launchWaitMs: int(env.PIPEWRIGHT_LAUNCH_WAIT_MS, 0),
   };
 }

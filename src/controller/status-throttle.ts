@@ -5,7 +5,9 @@
 // interval is over, and that pass plans from the pods again. A restart forgets this (one early write).
 // All runs together write at most PIPEWRIGHT_STATUS_WRITES_PER_SEC of these: with many runs active each run's interval
 // stretches (200 runs of 10-task chains wrote 5,553 statuses in 55 s, more of the API server's writes than the pods'
-// own; at 50 a second the same runs ended 22% sooner).
+// own; at 50 a second the same runs ended 22% sooner). The default, 10, keeps the API server out of saturation at
+// the cluster's pod throughput: at 50 it spent 11% of its CPU on our status writes and answered everything late
+// (docs/performance.md, "The API server's own profile").
 import { nowMs, type Clock } from './clock.js';
 
 export class StatusThrottle {
