@@ -40,8 +40,10 @@ export async function prepare(cfg: ClusterConfig, log: (m: string) => void): Pro
   log(`image layout ${layout} (${((Date.now() - t0) / 1000).toFixed(1)}s)`);
   // The layout holds the built project: its own code reads the examples, without a second build of the checkout.
   const dist = (p: string): Promise<unknown> => import(pathToFileURL(join(layout, 'root/app/dist', p)).href);
-  const { ensurePythonEnv, lightweightComponentPackages } = await dist('local/python-env.js') as {
+  const { ensurePythonEnv } = await dist('local/python-env.js') as {
     ensurePythonEnv: (pk: string[], o: { logger: unknown; cacheDir?: string }) => Promise<{ dir: string; binDir: string }>;
+  };
+  const { lightweightComponentPackages } = await dist('local/component-command.js') as {
     lightweightComponentPackages: (command: readonly string[]) => string[] | undefined;
   };
   const { parseKfpIr } = await dist('model/kfp-ir.js') as {

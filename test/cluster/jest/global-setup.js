@@ -15,7 +15,8 @@ const here = fileURLToPath(new URL('..', import.meta.url));
 async function pythonImageMap() {
   const repo = fileURLToPath(new URL('../../..', import.meta.url));
   const dist = (p) => import(pathToFileURL(join(repo, 'dist', p)).href);
-  const { ensurePythonEnv, lightweightComponentPackages } = await dist('local/python-env.js');
+  const { ensurePythonEnv } = await dist('local/python-env.js');
+  const { lightweightComponentPackages } = await dist('local/component-command.js');
   const { parseKfpIr } = await dist('model/kfp-ir.js');
   const { pino } = await import('pino');
   const example = parseKfpIr(readFileSync(join(repo, 'examples/training/pipeline.yaml'), 'utf8'));
