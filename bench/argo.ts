@@ -23,7 +23,7 @@
  * (from the runs' creation to the last run's end) and peak RSS (VmHWM, the whole process life), status writes and
  * the largest run status seen (JSON bytes of .status); then Pipewright/Argo ratios.
  *
- * Run:  npm run build && npm run bench:argo [-- --scale 0.1 --shapes chain,fanout,concurrent --argo default,tuned
+ * Run:  npm run build && npm run bench:argo [-- --scale 0.1 --shapes chain,fanout,concurrent,loops --argo default,tuned
  *                                              --duration-ms 50 --timeout-min 60 --controller-heap-mb 160
  *                                              --controller-node-flags --max-semi-space-size=2]
  *   Cluster in ~/.cache/pipewright/cluster-bench-argo, ports 26500+ (PIPEWRIGHT_CLUSTER_DIR /
