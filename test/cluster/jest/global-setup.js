@@ -2,7 +2,7 @@
 // tells the tests where it is (PIPEWRIGHT_TEST_CLUSTER_STATE: the state file with kubeconfig, S3 and pids).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { testClusterEnv } from './env.js';
 
@@ -30,11 +30,11 @@ async function pythonImageMap() {
 
 export default async function globalSetup() {
   const env = { ...process.env, ...testClusterEnv };
-  // Without a build (dist/) the default image map applies: python images use the host's python3.
-  const map = env.PW_AGENT_IMAGE_MAP ?? await pythonImageMap().catch((e) => {
-    process.stderr.write(`python image map unavailable (${e.message}); using the default\n`);
-    return undefined;
-  });
+  // Without a build (dist/) the default image map applies: python images use the host's python3. With one, a
+  // failure is the suite's: the fallback hid a broken import once, and every KFP task then failed in pip instead.
+  const built = existsSync(fileURLToPath(new URL('../../../dist/local/python-env.js', import.meta.url)));
+  if (!built) process.stderr.write('python image map unavailable (no dist/: run `npm run build`); using the default\n');
+  const map = env.PW_AGENT_IMAGE_MAP ?? (built ? await pythonImageMap() : undefined);
   if (map) env.PW_AGENT_IMAGE_MAP = map;
   // The project's image as its Dockerfile builds it (cached by content): the node agent runs the controller's and
   // the task pods' pipewright containers from it. PIPEWRIGHT_TEST_IMAGE_LAYOUT=0 runs them from the checkout.
