@@ -1,9 +1,13 @@
 // The generated CRDs on a real kube-apiserver: every malformed run in test/fixtures/malformed-runs is refused with
 // its message; a valid run is accepted, can be cancelled, and takes status through the subresource.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNamespace, kubectl, kubectlOk } from './helpers.js';
+
+// The cluster project's testTimeout does not reach hooks; a loaded API server (just restarted by another file)
+// can take more than jest's 5 s default to create a namespace.
+jest.setTimeout(120_000);
 
 const repo = join(new URL('.', import.meta.url).pathname, '../../..');
 const dir = join(repo, 'test/fixtures/malformed-runs');

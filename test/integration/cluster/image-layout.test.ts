@@ -1,9 +1,13 @@
 // The image's file system as the Dockerfile builds it (scripts/image-layout.mjs; the jest global setup built it,
 // so this finds it cached): what the runtime stage holds, and that it runs on its own, without the checkout.
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+// The cluster project's testTimeout does not reach hooks; a loaded API server (just restarted by another file)
+// can take more than jest's 5 s default to create a namespace.
+jest.setTimeout(120_000);
 
 const repo = join(new URL('.', import.meta.url).pathname, '../../..');
 const layout = execFileSync(process.execPath, [join(repo, 'scripts/image-layout.mjs')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 600_000 }).trim();

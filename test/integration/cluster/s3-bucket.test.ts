@@ -1,5 +1,5 @@
 // The controller makes its buckets at start (a fresh MinIO has none), or stops naming the bucket and the fix.
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { pino } from 'pino';
@@ -7,6 +7,10 @@ import { makeCredentials, type S3Config } from '../../../src/artifacts/s3-config
 import { ensureBuckets } from '../../../src/controller/main.js';
 import { clusterState } from './helpers.js';
 import { s3Client } from './operator.js';
+
+// The cluster project's testTimeout does not reach hooks; a loaded API server (just restarted by another file)
+// can take more than jest's 5 s default to create a namespace.
+jest.setTimeout(120_000);
 
 const config = (over: Partial<S3Config> = {}): S3Config => {
   const s = clusterState().s3;

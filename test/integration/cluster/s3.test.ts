@@ -1,9 +1,13 @@
 // The cluster's S3 server (versitygw) through the `minio` client: a bucket and a 100 MB object, byte for byte.
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { Client } from 'minio';
 import { clusterState } from './helpers.js';
+
+// The cluster project's testTimeout does not reach hooks; a loaded API server (just restarted by another file)
+// can take more than jest's 5 s default to create a namespace.
+jest.setTimeout(120_000);
 
 describe('S3 server', () => {
   it('stores and returns a 100 MB object unchanged', async () => {

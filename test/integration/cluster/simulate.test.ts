@@ -1,8 +1,12 @@
 // Simulate mode: pods labelled pipewright.io/simulate=true run nothing and complete after the given delay with the
 // given exit code. 1,000 of them go through the real scheduler and apiserver; the time taken is printed.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { clusterState, createNamespace, waitUntil } from './helpers.js';
+
+// The cluster project's testTimeout does not reach hooks; a loaded API server (just restarted by another file)
+// can take more than jest's 5 s default to create a namespace.
+jest.setTimeout(120_000);
 
 let ns: string;
 let remove: () => Promise<void>;
