@@ -11,6 +11,8 @@ export interface Proc {
   cpuSec(): number;
   /** Peak resident set size so far, MiB. */
   peakRssMb(): number;
+  /** How the process ended on its own (exit code or signal), while it was not being stopped. */
+  crashed(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -24,8 +26,11 @@ function procOf(child: ChildProcess, name: string, log: (m: string) => void): Pr
   });
   child.stdout?.resume();
   let exited = false;
+  let stopping = false;
+  let crash: string | undefined;
   const done = new Promise<void>((r) => child.on('exit', (code, sig) => {
     exited = true;
+    if (!stopping) crash = `${name} exited with ${code ?? sig}`;
     if ((code && code !== 143) || (sig && sig !== 'SIGTERM')) log(`${name} exited with ${code ?? sig}: ${tail.slice(-1500)}`);
     r();
   }));
@@ -48,7 +53,9 @@ function procOf(child: ChildProcess, name: string, log: (m: string) => void): Pr
       } catch { /* exited */ }
       return lastRss;
     },
+    crashed: () => crash,
     async stop() {
+      stopping = true;
       if (exited) return;
       child.kill('SIGTERM');
       const t = setTimeout(() => child.kill('SIGKILL'), 10_000);

@@ -193,6 +193,9 @@ async function runSide(kc: k8s.KubeConfig, state: ClusterState, shape: Shape, wh
     let lastReport = Date.now();
     while (done.size < shape.plans.length) {
       if (Date.now() > deadline) { note = `timed out: ${done.size}/${shape.plans.length} runs finished, ${pods.size}/${expected} pods`; break; }
+      // A controller that died finishes nothing more: its side ends here, with what it did.
+      const crash = proc.crashed();
+      if (crash) { note = `${crash}: ${done.size}/${shape.plans.length} runs finished, ${pods.size}/${expected} pods`; break; }
       if (Date.now() - lastReport > 15_000) {
         lastReport = Date.now();
         log(`${shape.key} / ${label}: ${((performance.now() - t0) / 1000).toFixed(0)} s, runs finished ${done.size}/${shape.plans.length}, pods ${pods.size}, succeeded ${[...pods.values()].filter((p) => p.succeeded).length}`);
