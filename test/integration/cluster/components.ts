@@ -46,9 +46,22 @@ function kubeletPort(s: ClusterState): number {
   return Number(s.commands['node-agent']!.env!.PW_AGENT_PORT);
 }
 
-/** True once the component serves again: apiserver ready, S3 answering HTTP, the node agent's log server up. */
+/**
+ * Lists from the API server's watch cache (resourceVersion=0): after a restart /readyz passes while the caches of
+ * custom resources still answer 429 "storage is (re)initializing", and a test starting then had its controller's
+ * watches back off for seconds (claims.test.ts, right after apiserver-restart.test.ts, missed its deadline).
+ */
+const CACHED_LISTS = ['/api/v1/pods', '/apis/pipewright.dev/v1alpha1/pipelineruns', '/apis/pipewright.dev/v1alpha1/pipelines',
+  '/apis/pipewright.dev/v1alpha1/recurringruns'].map((p) => `${p}?limit=1&resourceVersion=0`);
+
+/** True once the component serves again: apiserver ready with its caches filled, S3 answering HTTP, the node agent's log server up. */
 export async function componentReady(c: Component, s = clusterState()): Promise<boolean> {
-  if (c === 'kube-apiserver') return (await probe(`${s.apiserverUrl}/readyz`, s)) === 200;
+  if (c === 'kube-apiserver') {
+    if ((await probe(`${s.apiserverUrl}/readyz`, s)) !== 200) return false;
+    // 404: that CRD is not installed in this cluster (yet); anything else but 200 is not ready.
+    const codes = await Promise.all(CACHED_LISTS.map((p) => probe(`${s.apiserverUrl}${p}`, s)));
+    return codes.every((code) => code === 200 || code === 404);
+  }
   if (c === 's3') return (await probe(`${s.s3.endpoint}/`, s)) > 0;
   return listening(kubeletPort(s));
 }
